@@ -1,0 +1,325 @@
+"""Logistic and softmax regression in scikit-learn's style, trained by our own gradient descent.
+
+Both minimise, over W and b,
+
+    f(W, b) = sum_i w_i l(z_i W + b, y_i) / sum_i w_i + (l2 / 2) ||W||_F^2
+
+where z_i is x_i standardised (when standardize=True) and l is the chosen loss on the scores.
+The learned coef_ and intercept_ are mapped back to the ORIGINAL feature units, as glmnet does:
+
+    coef_ = W^T / scale,    intercept_ = b - coef_ @ mean
+
+so `X @ coef_.T + intercept_` gives the same scores as the standardised model, and an
+unpenalised fit on raw data gives the maximum-likelihood coefficients a statistics text prints.
+"""
+
+import warnings
+from collections.abc import Callable
+from numbers import Integral, Real
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from cetrain.errors import ConvergenceWarning, DataError
+from cetrain.links import sigmoid, softmax
+from cetrain.losses import LOSS_NAMES, check_sample_weight, loss_for
+from cetrain.objective import LinearObjective
+from cetrain.optim import gradient_descent
+from cetrain.preprocess import Standardizer
+
+EpochCallback = Callable[[int, float, float], None]
+
+
+class _LinearClassifier(ClassifierMixin, BaseEstimator):
+    """Shared fitting and prediction for LogisticRegression and SoftmaxRegression."""
+
+    _binary: bool
+
+    def __init__(
+        self,
+        loss: str = "cross-entropy",
+        learning_rate: float | str = "auto",
+        max_iter: int = 5000,
+        tol: float = 1e-6,
+        l2: float = 0.0,
+        momentum: float = 0.9,
+        standardize: bool = True,
+        random_state: int | None = None,
+    ) -> None:
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.l2 = l2
+        self.momentum = momentum
+        self.standardize = standardize
+        self.random_state = random_state
+
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+        callback: EpochCallback | None = None,
+    ) -> "_LinearClassifier":
+        """Fit the model by full-batch gradient descent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+            Numeric features.
+        y : array-like of shape (n,)
+            Class labels (numbers or strings).
+        sample_weight : array-like of shape (n,), optional
+            Non-negative weights; the loss is their weighted mean.
+        validation_data : (X_val, y_val), optional
+            Data whose mean loss is recorded each epoch in history_["val_loss"].
+        callback : callable, optional
+            callback(epoch, train_loss, grad_norm) after every epoch, e.g. for a progress bar.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X = _check_X(X)
+        labels = _check_y(y, X.shape[0])
+        self.classes_ = np.unique(labels)
+        self._check_n_classes()
+        self.n_features_in_ = X.shape[1]
+        weight = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
+
+        self.standardizer_ = Standardizer(enabled=self.standardize).fit(X, sample_weight=weight)
+        loss = loss_for(self.loss, binary=self._binary)
+        n_outputs = 1 if self._binary else len(self.classes_)
+        objective = LinearObjective(
+            self.standardizer_.transform(X),
+            self._encode(labels),
+            loss,
+            n_outputs=n_outputs,
+            sample_weight=weight,
+            l2=self.l2,
+        )
+        self.learning_rate_ = (
+            1.0 / objective.lipschitz_bound()
+            if self.learning_rate == "auto"
+            else float(self.learning_rate)
+        )
+
+        history: dict[str, list[float]] = {"train_loss": [], "grad_norm": []}
+        if validation_data is not None:
+            X_val, y_val = validation_data
+            Z_val = self.standardizer_.transform(_check_X(X_val, self.n_features_in_))
+            target_val = self._encode(_check_y(y_val, Z_val.shape[0]), what="validation labels")
+            history["val_loss"] = []
+
+        def record(epoch: int, theta: np.ndarray, value: float, grad_norm: float) -> None:
+            history["train_loss"].append(objective.last_loss)
+            history["grad_norm"].append(grad_norm)
+            if validation_data is not None:
+                history["val_loss"].append(objective.loss_value(theta, Z_val, target_val))
+            if callback is not None:
+                callback(epoch, objective.last_loss, grad_norm)
+
+        result = gradient_descent(
+            objective.value_and_grad,
+            self._initial_theta(objective),
+            learning_rate=self.learning_rate_,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            momentum=self.momentum,
+            callback=record,
+        )
+        W, b = objective.unpack(result.theta)
+        self.coef_, self.intercept_ = self.standardizer_.to_original_units(W.T, b)
+        self.n_iter_ = result.n_iter
+        self.status_ = result.status
+        self.history_ = history
+        self._warn_if_not_converged(result.grad_norm[-1] if result.grad_norm else np.nan)
+        return self
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """Scores X @ coef_.T + intercept_: shape (n,) for binary models, (n, C) for softmax."""
+        check_is_fitted(self, "coef_")
+        scores = _check_X(X, self.n_features_in_) @ self.coef_.T + self.intercept_
+        return scores[:, 0] if self._binary else scores
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Class probabilities, shape (n, C), columns in the order of classes_."""
+        scores = self.decision_function(X)
+        if self._binary:
+            # sigmoid(-s) rather than 1 - sigmoid(s): exact when sigmoid(s) is close to 1
+            return np.column_stack([sigmoid(-scores), sigmoid(scores)])
+        return softmax(scores)
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """The most probable class of each row, shape (n,)."""
+        scores = self.decision_function(X)
+        if self._binary:
+            return self.classes_[(scores > 0).astype(np.intp)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        """Reject hyperparameters outside their range, naming the accepted values."""
+        if self.loss not in LOSS_NAMES:
+            raise DataError(f"unknown loss {self.loss!r}; use one of: {', '.join(LOSS_NAMES)}")
+        if not (self.learning_rate == "auto" or _positive_number(self.learning_rate)):
+            raise DataError(
+                f"learning_rate must be a number > 0 or 'auto'; got {self.learning_rate!r}"
+            )
+        if not isinstance(self.max_iter, Integral) or self.max_iter < 0:
+            raise DataError(f"max_iter must be an integer >= 0; got {self.max_iter!r}")
+        if not (_positive_number(self.tol) or self.tol == 0):
+            raise DataError(f"tol must be a number >= 0; got {self.tol!r}")
+        if not (_positive_number(self.l2) or self.l2 == 0):
+            raise DataError(f"l2 must be a number >= 0; got {self.l2!r}")
+        if not (isinstance(self.momentum, Real) and 0 <= self.momentum < 1):
+            raise DataError(f"momentum must be a number in [0, 1); got {self.momentum!r}")
+
+    def _check_n_classes(self) -> None:
+        """LogisticRegression needs exactly two classes; SoftmaxRegression at least two."""
+        n = len(self.classes_)
+        shown = ", ".join(str(c) for c in self.classes_[:10]) + (", ..." if n > 10 else "")
+        if self._binary and n != 2:
+            raise DataError(
+                f"logistic regression needs exactly 2 classes; the labels have {n} ({shown}); "
+                "use softmax regression for more"
+            )
+        if n < 2:
+            raise DataError(f"a classifier needs at least 2 classes; the labels have 1 ({shown})")
+
+    def _encode(self, labels: np.ndarray, what: str = "labels") -> np.ndarray:
+        """Labels as targets: 0/1 floats (binary) or class indices 0..C-1 (softmax)."""
+        index = np.searchsorted(self.classes_, labels)
+        index = np.minimum(index, len(self.classes_) - 1)
+        unknown = self.classes_[index] != labels
+        if np.any(unknown):
+            raise DataError(
+                f"{what} contain classes not seen in training: "
+                f"{', '.join(map(str, np.unique(labels[unknown])[:5]))}; the classes are "
+                f"{', '.join(map(str, self.classes_))}"
+            )
+        return index.astype(np.float64) if self._binary else index
+
+    def _initial_theta(self, objective: LinearObjective) -> np.ndarray:
+        """Zeros, or with random_state set, small N(0, 0.01^2) weights (intercepts zero).
+
+        Softmax weights are centred across classes, since adding a vector to every class's
+        weights changes nothing but the penalty.
+        """
+        theta = np.zeros(objective.n_params)
+        if self.random_state is not None:
+            W, _ = objective.unpack(theta)
+            W[:] = np.random.default_rng(self.random_state).normal(0.0, 0.01, size=W.shape)
+            if not self._binary:
+                W -= W.mean(axis=1, keepdims=True)
+        return theta
+
+    def _warn_if_not_converged(self, grad_norm: float) -> None:
+        if self.status_ == "max_iter":
+            warnings.warn(
+                f"training stopped after max_iter={self.max_iter} epochs with gradient norm "
+                f"{grad_norm:.3g} > tol={self.tol:g}; raise max_iter (--epochs), add an l2 "
+                "penalty (--l2) if the classes are separable, or raise tol",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif self.status_ == "diverged":
+            warnings.warn(
+                f"training diverged with learning_rate={self.learning_rate_:g}: the loss grew "
+                "instead of falling; use a smaller learning rate or learning_rate='auto' "
+                "(--lr auto), and standardize the features",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+
+class LogisticRegression(_LinearClassifier):
+    """Binary logistic regression: P(y = classes_[1] | x) = sigmoid(x . w + b).
+
+    Parameters
+    ----------
+    loss : {"cross-entropy", "mse"}
+        The training loss on the score s: cross-entropy log(1 + e^s) - y s, or the squared
+        error (sigmoid(s) - y)^2 that the teaching material warns about.
+    learning_rate : float or "auto"
+        Step size; "auto" is 1/L for the objective's Lipschitz constant L (a safe step).
+    max_iter : int
+        Maximum number of epochs (full passes over the data).
+    tol : float
+        Stop when the gradient norm of the objective is at most tol.
+    l2 : float
+        Penalty (l2 / 2) ||w||^2 on the standardised weights; the intercept is not penalised.
+        l2 = 1 / (C n) reproduces scikit-learn's LogisticRegression(C=C) on n samples.
+    momentum : float
+        0 is plain gradient descent; in (0, 1) Nesterov momentum with adaptive restart.
+    standardize : bool
+        Fit on standardised features; coef_ and intercept_ are reported in original units.
+    random_state : int or None
+        None starts from zero weights; an int seeds small random initial weights.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+    coef_ : ndarray of shape (1, d), in original feature units
+    intercept_ : ndarray of shape (1,)
+    n_iter_ : int, epochs run
+    status_ : str, "converged", "max_iter" or "diverged"
+    history_ : dict with lists "train_loss" and "grad_norm" (and "val_loss"), one per epoch
+        starting at epoch 0 (the initial weights)
+    learning_rate_ : float, the step size used
+    standardizer_ : Standardizer, the feature means and scales used in training
+    """
+
+    _binary = True
+
+
+class SoftmaxRegression(_LinearClassifier):
+    """Multinomial (softmax) regression: P(y = k | x) = softmax(x W + b)_k over C >= 2 classes.
+
+    Parameters and attributes are those of LogisticRegression, except that coef_ has shape
+    (C, d) and intercept_ shape (C,): one row of weights per class. The loss is softmax
+    cross-entropy logsumexp(s) - s_y, or the squared error sum_k (softmax(s)_k - [y = k])^2.
+    l2 = 1 / (C n) reproduces scikit-learn's multinomial LogisticRegression(C=C).
+    """
+
+    _binary = False
+
+
+def _positive_number(value: object) -> bool:
+    return (
+        isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value) and value > 0
+    )
+
+
+def _check_X(X: ArrayLike, n_features: int | None = None) -> np.ndarray:
+    """Features as a C-contiguous float64 (n, d) array of finite numbers."""
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"X must be numeric: {exc}") from None
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        raise DataError(f"X must be a 2-D array with at least one row; got shape {arr.shape}")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise DataError(f"X has {arr.shape[1]} features, but the model was fit on {n_features}")
+    if not np.all(np.isfinite(arr)):
+        raise DataError("X contains NaN or infinite values; drop or fill them first")
+    return np.ascontiguousarray(arr)
+
+
+def _check_y(y: ArrayLike, n: int) -> np.ndarray:
+    """Labels as a 1-D array with one entry per row of X."""
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.shape != (n,):
+        raise DataError(f"y must have one label per row of X ({n}); got shape {labels.shape}")
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise DataError("y contains NaN or infinite labels")
+    return labels

@@ -1,0 +1,130 @@
+"""Feature preprocessing: standardisation (and its mapping back to original units), polynomials."""
+
+from itertools import combinations_with_replacement
+from math import comb
+
+import numpy as np
+
+from cetrain.errors import DataError, ModelFileError
+
+MAX_POLY_FEATURES = 20_000
+
+
+class Standardizer:
+    """z = (x - mean) / scale per feature, with the (weighted) mean and population std.
+
+    A constant feature gets scale 1 (it becomes all zeros rather than a division by zero).
+    With enabled=False it is the identity: mean 0 and scale 1.
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+
+    def fit(self, X: np.ndarray, sample_weight: np.ndarray | None = None) -> "Standardizer":
+        """Learn mean_ and scale_ from X of shape (n, d)."""
+        d = X.shape[1]
+        if not self.enabled:
+            self.mean_, self.scale_ = np.zeros(d), np.ones(d)
+            return self
+        self.mean_ = np.average(X, axis=0, weights=sample_weight)
+        std = np.sqrt(np.average((X - self.mean_) ** 2, axis=0, weights=sample_weight))
+        # Below this, the spread is rounding noise of the mean, not information.
+        constant = std <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(self.mean_), 1.0)
+        self.scale_ = np.where(constant, 1.0, std)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """(X - mean_) / scale_ as a new C-contiguous array (X itself when disabled)."""
+        if not self.enabled:
+            return X
+        return np.ascontiguousarray((X - self.mean_) / self.scale_)
+
+    def to_original_units(self, W_T: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Map weights on standardised features to weights on the original ones.
+
+        z W^T + b = x (W / scale)^T + (b - (W / scale) mean), so with W_T of shape (K, d):
+        coef = W_T / scale and intercept = b - coef @ mean.
+        """
+        coef = W_T / self.scale_
+        return coef, b - coef @ self.mean_
+
+    def to_dict(self) -> dict:
+        return {"enabled": self.enabled, "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Standardizer":
+        std = cls(enabled=bool(data["enabled"]))
+        std.mean_ = np.asarray(data["mean"], dtype=np.float64)
+        std.scale_ = np.asarray(data["scale"], dtype=np.float64)
+        return std
+
+
+class PolynomialFeatures:
+    """All monomials of the inputs of degree 1..degree (no constant), in scikit-learn's order.
+
+    For inputs (a, b) and degree 2 the outputs are a, b, a^2, a b, b^2; degree 1 is the identity.
+    """
+
+    def __init__(self, degree: int = 1) -> None:
+        if not isinstance(degree, int) or isinstance(degree, bool) or degree < 1:
+            raise DataError(f"poly degree must be an integer >= 1; got {degree!r}")
+        self.degree = degree
+
+    def fit(self, feature_names: list[str]) -> "PolynomialFeatures":
+        """Learn the monomials for these input feature names."""
+        d = len(feature_names)
+        n_out = comb(d + self.degree, self.degree) - 1
+        if n_out > MAX_POLY_FEATURES:
+            raise DataError(
+                f"poly degree {self.degree} on {d} features makes {n_out} features, more than "
+                f"{MAX_POLY_FEATURES}; use a lower --poly or fewer --features"
+            )
+        self.input_names_ = list(feature_names)
+        self.terms_ = [
+            combo
+            for k in range(1, self.degree + 1)
+            for combo in combinations_with_replacement(range(d), k)
+        ]
+        return self
+
+    @property
+    def feature_names_out(self) -> list[str]:
+        """Names like "x1", "x1^2", "x1 x2"."""
+        return [_monomial_name(self.input_names_, term) for term in self.terms_]
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """The monomials of X of shape (n, d): shape (n, len(terms_))."""
+        if X.shape[1] != len(self.input_names_):
+            raise DataError(
+                f"expected {len(self.input_names_)} features for the polynomial, got {X.shape[1]}"
+            )
+        if self.degree == 1:
+            return np.ascontiguousarray(X, dtype=np.float64)
+        out = np.empty((X.shape[0], len(self.terms_)))
+        # Each term is an earlier term (its prefix) times one more column.
+        position = {term: j for j, term in enumerate(self.terms_)}
+        for j, term in enumerate(self.terms_):
+            if len(term) == 1:
+                out[:, j] = X[:, term[0]]
+            else:
+                np.multiply(out[:, position[term[:-1]]], X[:, term[-1]], out=out[:, j])
+        return out
+
+    def to_dict(self) -> dict:
+        return {"degree": self.degree, "input_names": self.input_names_}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PolynomialFeatures":
+        try:
+            return cls(int(data["degree"])).fit(list(data["input_names"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"bad polynomial settings in the model file: {exc}") from None
+
+
+def _monomial_name(names: list[str], term: tuple[int, ...]) -> str:
+    """'a', 'a^2', 'a b^2' for the term's input indices."""
+    parts = []
+    for index in sorted(set(term)):
+        power = term.count(index)
+        parts.append(names[index] if power == 1 else f"{names[index]}^{power}")
+    return " ".join(parts)

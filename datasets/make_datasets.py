@@ -1,0 +1,122 @@
+"""Write every CSV in datasets/: two small published examples and two seeded synthetic tables.
+
+Run ``python datasets/make_datasets.py [OUTDIR]`` (default: the folder this script is in).
+The output is deterministic: re-running it reproduces the committed files byte for byte, and a test
+in tests/test_data.py checks that. See datasets/README.md for what each file is.
+"""
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+# Daniel Godoy (2018), "Understanding binary cross-entropy / log loss: a visual explanation".
+LINE_X = ["-2.2", "-1.4", "-0.8", "0.2", "0.4", "0.8", "1.2", "2.2", "2.9", "4.6"]
+LINE_COLOR = ["red", "red", "green", "red", "green", "green", "green", "green", "green", "green"]
+
+# Wikipedia, "Logistic regression", example: probability of passing an exam versus hours of study.
+EXAM_HOURS = [
+    "0.50", "0.75", "1.00", "1.25", "1.50", "1.75", "1.75", "2.00", "2.25", "2.50",
+    "2.75", "3.00", "3.25", "3.50", "4.00", "4.25", "4.50", "4.75", "5.00", "5.50",
+]  # fmt: skip
+EXAM_PASSED = [0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1]
+
+# One seed per synthetic file, so changing one table never changes the other.
+DEFAULT_SEED = 20240101
+SPECIES_SEED = 20240102
+MISSING_TOKENS = ["NA", "", "?"]
+
+
+def line_rows() -> list[list[str]]:
+    """The ten points of Godoy's one-dimensional red/green problem."""
+    return [[x, color] for x, color in zip(LINE_X, LINE_COLOR, strict=True)]
+
+
+def exam_rows() -> list[list[str]]:
+    """The twenty students of Wikipedia's hours-of-study example."""
+    return [[h, str(p)] for h, p in zip(EXAM_HOURS, EXAM_PASSED, strict=True)]
+
+
+def default_rows(n: int = 1000, n_missing: int = 10) -> list[list[str]]:
+    """A credit-default table shaped like ISLR's Default data, with a few incomes missing."""
+    rng = np.random.default_rng(DEFAULT_SEED)
+    student = rng.random(n) < 0.3
+    # Students earn less and carry a little more balance, as in ISLR, so that student status and
+    # balance are confounded: student alone looks risky, student given balance looks safer.
+    income = np.clip(
+        np.where(student, rng.normal(17500, 4500, n), rng.normal(40000, 10000, n)), 1000, None
+    )
+    balance = np.clip(rng.normal(850 + 150 * student, 480), 0, None)
+    # ISLR's fitted slopes for balance and student, with an intercept raised from -10.9 to -9.8 so
+    # that about 7% rather than 3% default: enough Yes rows in 1000 to learn from.
+    logit = -9.8 + 0.0057 * balance - 0.6 * student
+    default = rng.random(n) < 1 / (1 + np.exp(-logit))
+    missing = set(rng.choice(n, size=n_missing, replace=False).tolist())
+    return [
+        [
+            "Yes" if student[i] else "No",
+            f"{balance[i]:.2f}",
+            "NA" if i in missing else f"{income[i]:.2f}",
+            "Yes" if default[i] else "No",
+        ]
+        for i in range(n)
+    ]
+
+
+def species_rows(n_per_class: int = 70, n_missing: int = 6) -> list[list[str]]:
+    """Three bird species from four overlapping measurements and the site they were seen at."""
+    rng = np.random.default_rng(SPECIES_SEED)
+    species = ["finch", "sparrow", "warbler"]
+    # Means of wing_mm, bill_mm, tail_mm, mass_g per species; the spreads below are wide enough
+    # that a linear model gets most birds right but not all of them.
+    means = np.array([[68.0, 11.5, 55.0, 18.0], [72.0, 10.5, 58.0, 22.0], [63.0, 9.5, 52.0, 14.0]])
+    spread = np.array([4.0, 1.0, 4.0, 3.0])
+    sites = ["marsh", "meadow", "woodland"]
+    site_prob = np.array([[0.2, 0.6, 0.2], [0.3, 0.3, 0.4], [0.5, 0.1, 0.4]])
+    labels = np.repeat(np.arange(len(species)), n_per_class)
+    labels = labels[rng.permutation(labels.size)]
+    measures = rng.normal(means[labels], spread)
+    site = [sites[rng.choice(len(sites), p=site_prob[k])] for k in labels]
+    rows = [
+        [*(f"{v:.1f}" for v in measures[i]), site[i], species[labels[i]]]
+        for i in range(labels.size)
+    ]
+    # Blank out a few measurement or site cells, each with a different spelling of "missing".
+    cells = rng.choice(labels.size * 5, size=n_missing, replace=False)
+    for j, cell in enumerate(cells.tolist()):
+        rows[cell // 5][cell % 5] = MISSING_TOKENS[j % len(MISSING_TOKENS)]
+    return rows
+
+
+FILES = {
+    "line.csv": (["x", "color"], line_rows),
+    "exam.csv": (["hours", "passed"], exam_rows),
+    "default.csv": (["student", "balance", "income", "default"], default_rows),
+    "species.csv": (["wing_mm", "bill_mm", "tail_mm", "mass_g", "site", "species"], species_rows),
+}
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """Write one CSV with Unix line endings, whatever the platform."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def main(argv: list[str]) -> int:
+    """Write every file in FILES into argv[0] (default: this script's folder)."""
+    if len(argv) > 1:
+        print("usage: python datasets/make_datasets.py [OUTDIR]", file=sys.stderr)
+        return 2
+    outdir = Path(argv[0]) if argv else Path(__file__).resolve().parent
+    outdir.mkdir(parents=True, exist_ok=True)
+    for name, (header, make_rows) in FILES.items():
+        write_csv(outdir / name, header, make_rows())
+        print(outdir / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
