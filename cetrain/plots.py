@@ -47,6 +47,7 @@ _LABEL_SIZE = 14
 _TICK_SIZE = 12
 _LEGEND_SIZE = 12
 _NOTE_SIZE = 11
+_TITLE_WIDTH = 48  # characters per title line at _TITLE_SIZE on an 8-inch-wide axes
 
 
 def class_colors(n_classes: int) -> list[str]:
@@ -138,7 +139,7 @@ def loss_curve(
         ax.plot([epoch], [value], "o", color=color, ms=6)
         above = rank == 0
         ax.annotate(
-            f"{name} {value:.3g}",
+            f"{name} {value:#.3g}",
             xy=(epoch, value),
             xytext=(-6, 8 if above else -8),
             textcoords="offset points",
@@ -294,7 +295,11 @@ def decision_boundary(
 
 
 def _decorate(ax, *, title: str, xlabel: str, ylabel: str, note: str | None = None) -> None:
-    """Title (with an optional note on the lines below it), axis labels and tick sizes."""
+    """Title (with an optional note on the lines below it), axis labels and tick sizes.
+
+    Long title lines are wrapped so that they stay inside the figure.
+    """
+    title = "\n".join(textwrap.fill(line, _TITLE_WIDTH) for line in title.split("\n"))
     if note is None:
         ax.set_title(title, fontsize=_TITLE_SIZE)
     else:

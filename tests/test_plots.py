@@ -209,8 +209,8 @@ def test_loss_curve_draws_train_solid_test_dashed_with_final_values():
 
     notes = {t.get_text() for t in ax.texts}
     assert notes == {
-        f"train {history['train_loss'][-1]:.3g}",
-        f"test {history['test_loss'][-1]:.3g}",
+        f"train {history['train_loss'][-1]:#.3g}",
+        f"test {history['test_loss'][-1]:#.3g}",
     }
 
 
@@ -239,7 +239,7 @@ def test_loss_curve_without_a_test_set_shows_train_only(test_loss):
     ax = fig.axes[0]
     assert ax.get_title() == "Run 7"
     assert legend_texts(fig) == ["train"]
-    assert [t.get_text() for t in ax.texts] == ["train 0.2"]
+    assert [t.get_text() for t in ax.texts] == ["train 0.200"]
 
 
 def test_loss_curve_rejects_test_loss_of_another_length():

@@ -1,0 +1,5 @@
+"""`python -m cetrain` runs the command line."""
+
+from cetrain.cli import main
+
+main()

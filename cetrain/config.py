@@ -1,0 +1,252 @@
+"""Training settings: defaults, a TOML config file, and command-line overrides, validated.
+
+Every `cetrain train` option has a key of the same name in the config file (`--test-size` is
+`test_size`; `test-size` is accepted too). Precedence: command line > config file > defaults.
+An unknown key, or a value of the wrong type or range, is a ConfigError that names the key.
+"""
+
+import dataclasses
+import json
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from cetrain.errors import ConfigError
+from cetrain.losses import LOSS_NAMES
+
+MODEL_NAMES = ("auto", "logistic", "softmax")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    """Everything `cetrain train` needs; the field names are the config keys."""
+
+    data: str | None = None
+    target: str | None = None
+    features: tuple[str, ...] | None = None
+    n_samples: int | None = None
+    noise: float | None = None
+    model: str = "auto"
+    loss: str = "cross-entropy"
+    lr: float | str = "auto"
+    epochs: int = 5000
+    tol: float = 1e-6
+    l2: float = 1e-3
+    momentum: float = 0.99
+    standardize: bool = True
+    poly: int = 1
+    test_size: float = 0.25
+    seed: int = 0
+    plot_features: tuple[str, ...] | None = None
+    out: str | None = None
+    quiet: bool = False
+
+
+DEFAULTS = TrainSettings()
+KEYS = tuple(field.name for field in dataclasses.fields(TrainSettings))
+# Keys that describe one invocation rather than the experiment: not written to config.toml.
+INVOCATION_KEYS = ("out", "quiet")
+
+
+# --- value checks: each returns the clean value or raises ValueError("must be ...") --------------
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A comma-separated string or a list of strings."""
+    if isinstance(value, str):
+        items = [item.strip() for item in value.split(",")]
+    elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        items = [item.strip() for item in value]
+    else:
+        raise ValueError('must be a comma-separated string or a list of strings, like "a,b"')
+    if not items or any(not item for item in items):
+        raise ValueError('must name columns separated by commas, like "a,b"')
+    return tuple(items)
+
+
+def _two_names(value: Any) -> tuple[str, ...]:
+    names = _names(value)
+    if len(names) != 2 or names[0] == names[1]:
+        raise ValueError('must name two different features, like "a,b"')
+    return names
+
+
+def _integer(minimum: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                raise ValueError(f"must be an integer >= {minimum}") from None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"must be an integer >= {minimum}")
+        return value
+
+    return check
+
+
+def _number(low: float, high: float = math.inf, *, high_open: bool = False) -> Callable:
+    described = f"in [{low:g}, {high:g})" if high_open else f">= {low:g}"
+
+    def check(value: Any) -> float:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError(f"must be a number {described}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"must be a number {described}")
+        value = float(value)
+        in_range = low <= value < high if high_open else low <= value <= high
+        if not (math.isfinite(value) and in_range):
+            raise ValueError(f"must be a number {described}")
+        return value
+
+    return check
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of: {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def _learning_rate(value: Any) -> float | str:
+    if value == "auto":
+        return "auto"
+    try:
+        rate = _number(0.0)(value)
+    except ValueError:
+        raise ValueError('must be a number > 0 or "auto"') from None
+    if rate <= 0:
+        raise ValueError('must be a number > 0 or "auto"')
+    return rate
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+CHECKS: dict[str, Callable[[Any], Any]] = {
+    "data": _text,
+    "target": _text,
+    "features": _names,
+    "n_samples": _integer(2),
+    "noise": _number(0.0),
+    "model": _choice(*MODEL_NAMES),
+    "loss": _choice(*LOSS_NAMES),
+    "lr": _learning_rate,
+    "epochs": _integer(1),
+    "tol": _number(0.0),
+    "l2": _number(0.0),
+    "momentum": _number(0.0, 1.0, high_open=True),
+    "standardize": _boolean,
+    "poly": _integer(1),
+    "test_size": _number(0.0, 1.0, high_open=True),
+    "seed": _integer(0),
+    "plot_features": _two_names,
+    "out": _text,
+    "quiet": _boolean,
+}
+assert set(CHECKS) == set(KEYS), "every setting needs a check"
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """Read a TOML config file into {key: value}, with keys checked but values not yet.
+
+    Hyphens in keys are read as underscores. A relative `data` path is taken relative to the
+    config file's folder when a file exists there.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: '{path}'") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file '{path}': {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    values = {}
+    for key, value in raw.items():
+        name = key.replace("-", "_")
+        if name not in CHECKS:
+            hint = (
+                " (sections are not used; put keys at the top level)"
+                if isinstance(value, dict)
+                else ""
+            )
+            raise ConfigError(f"{path}: unknown key '{key}'{hint}; valid keys: {', '.join(KEYS)}")
+        if name in values:
+            raise ConfigError(f"{path}: key '{name}' is given twice")
+        values[name] = value
+    data = values.get("data")
+    if isinstance(data, str) and not Path(data).is_absolute():
+        beside_config = path.parent / data
+        if beside_config.is_file():
+            values["data"] = str(beside_config)
+    return values
+
+
+def resolve_settings(
+    file_values: Mapping[str, Any] | None = None,
+    cli_values: Mapping[str, Any] | None = None,
+    *,
+    config_name: str = "config",
+) -> TrainSettings:
+    """Merge defaults <- config file <- command line (None means "not given") and validate.
+
+    Errors name the key and where its value came from.
+    """
+    merged: dict[str, Any] = {}
+    for source, values in ((config_name, file_values or {}), ("command line", cli_values or {})):
+        for key, value in values.items():
+            if value is None:
+                continue
+            if key not in CHECKS:
+                raise ConfigError(f"unknown setting '{key}'; valid keys: {', '.join(KEYS)}")
+            try:
+                merged[key] = CHECKS[key](value)
+            except ValueError as exc:
+                label = f"'{key}'" if source != "command line" else f"--{key.replace('_', '-')}"
+                raise ConfigError(f"{source}: {label} {exc}; got {value!r}") from None
+    return dataclasses.replace(DEFAULTS, **merged)
+
+
+def to_toml(settings: TrainSettings, header: str = "") -> str:
+    """The settings as a TOML document that `cetrain train` reads back to the same settings.
+
+    Unset values (None) and the per-invocation keys `out` and `quiet` are left out.
+    """
+    lines = [f"# {line}" for line in header.splitlines()]
+    for key in KEYS:
+        value = getattr(settings, key)
+        if value is None or key in INVOCATION_KEYS:
+            continue
+        lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML literal for a str, bool, int, float or tuple of str."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    return "[" + ", ".join(json.dumps(item) for item in value) + "]"

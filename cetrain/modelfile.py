@@ -1,0 +1,137 @@
+"""Model files: a trained pipeline as plain JSON, never pickle, so loading one cannot run code.
+
+Layout (format "cetrain-model", version 1)::
+
+    {"format": "cetrain-model", "version": 1,
+     "model": "logistic" | "softmax", "loss": "cross-entropy" | "mse",
+     "classes": [...], "target": "species",
+     "feature_names": [...],            input features, after one-hot encoding
+     "input_columns": [...],            how CSV columns became those features (may be empty)
+     "preprocessing": {"poly": {"degree", "input_names"},
+                       "standardize": {"enabled", "mean", "scale"},
+                       "model_features": [...]},
+     "coef": [[...]], "intercept": [...],   in original units of model_features
+     "hyperparameters": {...}, "training": {"epochs", "status", "learning_rate"}}
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cetrain.errors import ModelFileError
+from cetrain.models import LogisticRegression, SoftmaxRegression
+from cetrain.pipeline import ClassifierPipeline
+from cetrain.preprocess import PolynomialFeatures, Standardizer
+
+FORMAT = "cetrain-model"
+VERSION = 1
+HYPERPARAMETERS = ("loss", "learning_rate", "max_iter", "tol", "l2", "momentum", "standardize")
+_CLASSES = {"logistic": LogisticRegression, "softmax": SoftmaxRegression}
+
+
+def model_kind(estimator: LogisticRegression | SoftmaxRegression) -> str:
+    """ "logistic" or "softmax"."""
+    return "logistic" if isinstance(estimator, LogisticRegression) else "softmax"
+
+
+def to_dict(
+    pipeline: ClassifierPipeline,
+    *,
+    target: str = "",
+    input_columns: list[dict] | None = None,
+) -> dict[str, Any]:
+    """The JSON-ready description of a fitted pipeline."""
+    est = pipeline.estimator
+    params = est.get_params()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": model_kind(est),
+        "loss": est.loss,
+        "classes": est.classes_.tolist(),
+        "target": target,
+        "feature_names": pipeline.feature_names,
+        "input_columns": input_columns or [],
+        "preprocessing": {
+            "poly": pipeline.poly.to_dict(),
+            "standardize": est.standardizer_.to_dict(),
+            "model_features": pipeline.model_feature_names,
+        },
+        "coef": est.coef_.tolist(),
+        "intercept": est.intercept_.tolist(),
+        "hyperparameters": {name: params[name] for name in HYPERPARAMETERS},
+        "training": {
+            "epochs": est.n_iter_,
+            "status": est.status_,
+            "learning_rate": est.learning_rate_,
+        },
+    }
+
+
+def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline:
+    """Rebuild a pipeline that predicts exactly as the saved one did."""
+    try:
+        if data.get("format") != FORMAT:
+            raise ModelFileError(f'{source} is not a cetrain model file (no "format": "{FORMAT}")')
+        if data["version"] != VERSION:
+            raise ModelFileError(
+                f"{source} has model file version {data['version']}; this cetrain reads {VERSION}"
+            )
+        kind = data["model"]
+        if kind not in _CLASSES:
+            raise ModelFileError(f"{source}: unknown model {kind!r}; expected logistic or softmax")
+        hyper = data["hyperparameters"]
+        estimator = _CLASSES[kind](**{name: hyper[name] for name in HYPERPARAMETERS})
+        classes = data["classes"]
+        is_int = all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
+        estimator.classes_ = np.array(classes, dtype=np.int64 if is_int else str)
+        estimator.coef_ = np.asarray(data["coef"], dtype=np.float64)
+        estimator.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
+        prep = data["preprocessing"]
+        estimator.standardizer_ = Standardizer.from_dict(prep["standardize"])
+        estimator.n_iter_ = data["training"]["epochs"]
+        estimator.status_ = data["training"]["status"]
+        estimator.learning_rate_ = data["training"]["learning_rate"]
+        poly = PolynomialFeatures.from_dict(prep["poly"])
+        pipeline = ClassifierPipeline(estimator, data["feature_names"], poly=poly.degree)
+    except KeyError as exc:
+        raise ModelFileError(f"{source} is missing the key {exc}") from None
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ModelFileError):
+            raise
+        raise ModelFileError(f"{source} has a malformed value: {exc}") from None
+    _check_shapes(pipeline, source)
+    return pipeline
+
+
+def load_model(path: str | Path) -> ClassifierPipeline:
+    """Read a model.json written by `cetrain train`."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFileError(f"model file not found: '{path}'") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"cannot read model file '{path}': {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"'{path}' is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ModelFileError(f"'{path}' is not a cetrain model file (expected a JSON object)")
+    return from_dict(data, source=f"'{path}'")
+
+
+def _check_shapes(pipeline: ClassifierPipeline, source: str) -> None:
+    """coef, intercept, classes and features must agree, or predictions would be nonsense."""
+    est = pipeline.estimator
+    if isinstance(est, LogisticRegression) and len(est.classes_) != 2:
+        raise ModelFileError(f"{source}: a logistic model needs 2 classes, not {len(est.classes_)}")
+    n_features = len(pipeline.model_feature_names)
+    n_outputs = 1 if isinstance(est, LogisticRegression) else len(est.classes_)
+    if est.coef_.shape != (n_outputs, n_features) or est.intercept_.shape != (n_outputs,):
+        raise ModelFileError(
+            f"{source}: coef has shape {est.coef_.shape} and intercept {est.intercept_.shape}; "
+            f"expected ({n_outputs}, {n_features}) and ({n_outputs},)"
+        )
+    est.n_features_in_ = n_features

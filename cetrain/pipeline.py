@@ -1,0 +1,65 @@
+"""A trained classifier on input features: optional polynomial features, then the estimator.
+
+The estimator standardises internally and reports coef_ in the units of its own inputs (the
+polynomial features, when there are any), so the whole prediction is
+
+    scores = poly(x) @ coef_.T + intercept_.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from cetrain.models import LogisticRegression, SoftmaxRegression
+from cetrain.preprocess import PolynomialFeatures
+
+Estimator = LogisticRegression | SoftmaxRegression
+
+
+class ClassifierPipeline:
+    """Polynomial features of degree `poly` (1: none) followed by `estimator`.
+
+    Parameters
+    ----------
+    estimator : LogisticRegression or SoftmaxRegression
+    feature_names : sequence of str
+        Names of the input features (the columns of X given to fit and predict).
+    poly : int
+        Degree of the polynomial features; 1 uses the inputs as they are.
+    """
+
+    def __init__(self, estimator: Estimator, feature_names: Sequence[str], poly: int = 1) -> None:
+        self.estimator = estimator
+        self.feature_names = list(feature_names)
+        self.poly = PolynomialFeatures(poly).fit(self.feature_names)
+
+    @property
+    def model_feature_names(self) -> list[str]:
+        """Names of the features the estimator sees (the polynomial terms)."""
+        return self.poly.feature_names_out
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.estimator.classes_
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """Input features (n, d) -> the estimator's features (n, d_poly)."""
+        return self.poly.transform(np.asarray(X, dtype=np.float64))
+
+    def fit(self, X: ArrayLike, y: ArrayLike, **fit_params) -> "ClassifierPipeline":
+        """Fit the estimator on the polynomial features; fit_params go to estimator.fit."""
+        validation = fit_params.pop("validation_data", None)
+        if validation is not None:
+            fit_params["validation_data"] = (self.transform(validation[0]), validation[1])
+        self.estimator.fit(self.transform(X), y, **fit_params)
+        return self
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        return self.estimator.decision_function(self.transform(X))
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        return self.estimator.predict_proba(self.transform(X))
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        return self.estimator.predict(self.transform(X))

@@ -1,0 +1,154 @@
+"""The run folder: what a training run writes, all at once or not at all.
+
+Files are written into a hidden temporary folder beside the destination, which is then renamed
+into place: a run folder is either complete or absent, and an existing one is never replaced.
+
+    config.toml             resolved settings (re-run with `cetrain train config.toml --out NEW`)
+    metrics.json            train/test accuracy, log loss and loss, epochs, status, timing
+    history.csv             epoch, train_loss, test_loss, grad_norm
+    model.json              the trained pipeline (see cetrain.modelfile)
+    loss_curve.png          train and test loss by epoch
+    decision_boundary.png   regions, boundary, train/test points, misclassified points
+"""
+
+import csv
+import json
+import math
+import os
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from cetrain import plots
+from cetrain.config import to_toml
+from cetrain.errors import RunFolderError
+from cetrain.modelfile import to_dict
+from cetrain.train import TrainResult
+
+RUN_FILES = (
+    "config.toml",
+    "metrics.json",
+    "history.csv",
+    "model.json",
+    "loss_curve.png",
+    "decision_boundary.png",
+)
+FIGURE_DPI = 150
+LOSS_LABELS = {"cross-entropy": "cross-entropy (nats)", "mse": "MSE (Brier score)"}
+
+
+def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
+    """runs/<timestamp>-<dataset>-<model>, with -2, -3, ... appended if that already exists."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in dataset)
+    base = Path(root) / f"{stamp}-{safe_name}-{model}"
+    candidate, counter = base, 2
+    while candidate.exists():
+        candidate = base.with_name(f"{base.name}-{counter}")
+        counter += 1
+    return candidate
+
+
+def check_run_dir(path: str | Path) -> Path:
+    """Refuse a destination that holds anything: a run never overwrites what is there."""
+    path = Path(path)
+    if path.exists() and not (path.is_dir() and not any(path.iterdir())):
+        what = "folder" if path.is_dir() else "file"
+        raise RunFolderError(
+            f"the run folder '{path}' already exists as a non-empty {what}; "
+            "choose a new --out or remove it"
+        )
+    return path
+
+
+def write_run(result: TrainResult, out: str | Path) -> Path:
+    """Write every run file into `out`, atomically. Returns the folder."""
+    out = check_run_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        _write_files(result, staging, out)
+        if out.is_dir():
+            out.rmdir()  # only an empty folder gets here (check_run_dir); rename needs it gone
+        os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def _write_files(result: TrainResult, folder: Path, final: Path) -> None:
+    estimator = result.pipeline.estimator
+    header = (
+        f"cetrain train settings of the run in {final}\n"
+        f"re-run with: cetrain train {final / 'config.toml'} --out NEW_FOLDER"
+    )
+    (folder / "config.toml").write_text(to_toml(result.settings, header), encoding="utf-8")
+    (folder / "metrics.json").write_text(
+        json.dumps(_finite(result.metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    _write_history(result.history, folder / "history.csv")
+    model = to_dict(
+        result.pipeline, target=result.dataset.target_name, input_columns=result.dataset.columns
+    )
+    (folder / "model.json").write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+
+    loss_name = LOSS_LABELS[estimator.loss]
+    curve = plots.loss_curve(
+        {"train_loss": result.history["train_loss"], "test_loss": result.history.get("val_loss")},
+        loss_name=loss_name,
+        title=f"{_model_title(result)}: {loss_name} by epoch",
+    )
+    curve.savefig(folder / "loss_curve.png", dpi=FIGURE_DPI)
+    classes = estimator.classes_
+    boundary = plots.decision_boundary(
+        result.pipeline.predict_proba,
+        result.X_train,
+        np.searchsorted(classes, result.y_train),
+        result.X_test,
+        np.searchsorted(classes, result.y_test),
+        class_names=[str(c) for c in classes],
+        feature_names=result.dataset.feature_names,
+        plot_features=result.plot_features,
+        title=f"{_model_title(result)}: decision boundary",
+    )
+    boundary.savefig(folder / "decision_boundary.png", dpi=FIGURE_DPI)
+
+
+def _model_title(result: TrainResult) -> str:
+    """e.g. 'Softmax regression on iris' (with the polynomial degree when there is one)."""
+    kind = result.settings.model.capitalize()
+    poly = f" (degree-{result.settings.poly} features)" if result.settings.poly > 1 else ""
+    return f"{kind} regression on {result.dataset.name}{poly}"
+
+
+def _write_history(history: dict[str, list[float]], path: Path) -> None:
+    """One row per epoch; test_loss is empty when there is no test set."""
+    test = history.get("val_loss") or [None] * len(history["train_loss"])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["epoch", "train_loss", "test_loss", "grad_norm"])
+        for epoch, (train_loss, test_loss, grad_norm) in enumerate(
+            zip(history["train_loss"], test, history["grad_norm"], strict=True)
+        ):
+            writer.writerow(
+                [
+                    epoch,
+                    repr(train_loss),
+                    "" if test_loss is None else repr(test_loss),
+                    repr(grad_norm),
+                ]
+            )
+
+
+def _finite(value):
+    """Metrics with non-finite floats replaced by None, so the file stays strict JSON."""
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

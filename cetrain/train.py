@@ -1,0 +1,195 @@
+"""One training run as a library call: data -> split -> pipeline -> fit -> metrics.
+
+`train(settings)` is what `cetrain train` does before it writes the run folder; a notebook can
+call it too and look at the result.
+"""
+
+import dataclasses
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from cetrain.config import TrainSettings
+from cetrain.data import Dataset, load_dataset, train_test_split
+from cetrain.errors import ConfigError, ConvergenceWarning, DataError
+from cetrain.losses import binary_cross_entropy, cross_entropy, loss_for
+from cetrain.models import LogisticRegression, SoftmaxRegression
+from cetrain.pipeline import ClassifierPipeline
+
+EpochCallback = Callable[[int, float, float], None]
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What a run produced. `settings` is resolved: model, target, data path and plot features
+    hold what was actually used, so writing them out reproduces the run."""
+
+    settings: TrainSettings
+    dataset: Dataset
+    pipeline: ClassifierPipeline
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    metrics: dict
+    plot_features: tuple[int, int]
+    warnings: list[str]
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        return self.pipeline.estimator.history_
+
+
+def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> TrainResult:
+    """Load the data, split it, fit the model and measure it.
+
+    Parameters
+    ----------
+    settings : TrainSettings
+        Validated settings (see cetrain.config).
+    callback : callable, optional
+        callback(epoch, train_loss, grad_norm) after every epoch, e.g. for a progress bar.
+
+    Returns
+    -------
+    TrainResult
+        ConvergenceWarnings raised while fitting are returned in `warnings`, not raised.
+    """
+    if settings.data is None:
+        raise ConfigError(
+            "no data given; name a dataset or a CSV file with --data (see `cetrain datasets`) "
+            "or `data = ...` in the config file"
+        )
+    dataset = load_dataset(
+        settings.data,
+        target=settings.target,
+        features=settings.features,
+        n_samples=settings.n_samples,
+        noise=settings.noise,
+        seed=settings.seed,
+    )
+    classes = np.unique(dataset.y)
+    kind = choose_model(settings.model, classes, dataset.name)
+    plot_features = _plot_feature_indices(settings.plot_features, dataset.feature_names)
+    X_train, X_test, y_train, y_test = train_test_split(
+        dataset.X, dataset.y, test_size=settings.test_size, seed=settings.seed
+    )
+    if len(np.unique(y_train)) < len(classes):
+        missing = ", ".join(str(c) for c in np.setdiff1d(classes, y_train))
+        raise DataError(
+            f"the training split has no rows of class {missing}; use a smaller test_size"
+        )
+
+    estimator_class = LogisticRegression if kind == "logistic" else SoftmaxRegression
+    estimator = estimator_class(
+        loss=settings.loss,
+        learning_rate=settings.lr,
+        max_iter=settings.epochs,
+        tol=settings.tol,
+        l2=settings.l2,
+        momentum=settings.momentum,
+        standardize=settings.standardize,
+    )
+    pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
+    has_test = len(y_test) > 0
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        pipeline.fit(
+            X_train,
+            y_train,
+            validation_data=(X_test, y_test) if has_test else None,
+            callback=callback,
+        )
+    seconds = time.perf_counter() - started
+
+    metrics = {
+        "train": evaluate(pipeline, X_train, y_train),
+        "test": evaluate(pipeline, X_test, y_test) if has_test else None,
+        "epochs": estimator.n_iter_,
+        "converged": estimator.status_ == "converged",
+        "status": estimator.status_,
+        "seconds": round(seconds, 4),
+        "rows_dropped": dataset.rows_dropped,
+        "n_train": len(y_train),
+        "n_test": len(y_test),
+        "learning_rate": estimator.learning_rate_,
+        "final_grad_norm": estimator.history_["grad_norm"][-1],
+    }
+    from_csv = dataset.source not in ("sklearn", "generator")
+    by_name = settings.data.lower().replace("-", "_") == dataset.name
+    resolved = dataclasses.replace(
+        settings,
+        # a registered name stays a name; a CSV path becomes absolute, to re-run from anywhere
+        data=dataset.name if by_name else dataset.source,
+        target=dataset.target_name if from_csv else None,
+        model=kind,
+        plot_features=tuple(dataset.feature_names[i] for i in plot_features)
+        if len(dataset.feature_names) > 1
+        else None,
+    )
+    return TrainResult(
+        settings=resolved,
+        dataset=dataset,
+        pipeline=pipeline,
+        X_train=X_train,
+        X_test=X_test,
+        y_train=y_train,
+        y_test=y_test,
+        metrics=metrics,
+        plot_features=plot_features,
+        warnings=[str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)],
+    )
+
+
+def choose_model(model: str, classes: np.ndarray, dataset_name: str) -> str:
+    """ "logistic" or "softmax": auto picks logistic for two classes and softmax otherwise."""
+    n = len(classes)
+    if n < 2:
+        raise DataError(
+            f"'{dataset_name}' has only one class ({classes[0]}); a classifier needs two"
+        )
+    if model == "auto":
+        return "logistic" if n == 2 else "softmax"
+    if model == "logistic" and n != 2:
+        shown = ", ".join(str(c) for c in classes[:10]) + (", ..." if n > 10 else "")
+        raise DataError(
+            f"model 'logistic' needs exactly 2 classes, but '{dataset_name}' has {n} ({shown}); "
+            "use model 'softmax' or 'auto'"
+        )
+    return model
+
+
+def evaluate(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Accuracy, log loss (cross-entropy of the predicted probabilities, from the scores) and the
+    training loss (cross-entropy or MSE, without the penalty) on (X, y)."""
+    estimator = pipeline.estimator
+    scores = pipeline.decision_function(X)
+    index = np.searchsorted(estimator.classes_, y)
+    binary = isinstance(estimator, LogisticRegression)
+    target = index.astype(np.float64) if binary else index
+    predicted = (scores > 0).astype(np.intp) if binary else np.argmax(scores, axis=1)
+    log_loss = binary_cross_entropy if binary else cross_entropy
+    return {
+        "accuracy": float(np.mean(predicted == index)),
+        "log_loss": float(log_loss(scores, target)),
+        "loss": float(loss_for(estimator.loss, binary=binary)(scores, target)),
+    }
+
+
+def _plot_feature_indices(
+    names: tuple[str, ...] | None, feature_names: list[str]
+) -> tuple[int, int]:
+    """Column indices of the two features to plot: the named ones, or the first two."""
+    if names is None:
+        return (0, 1) if len(feature_names) > 1 else (0, 0)
+    if len(feature_names) < 2:
+        raise ConfigError("plot_features needs data with at least two features")
+    unknown = [name for name in names if name not in feature_names]
+    if unknown:
+        raise ConfigError(
+            f"unknown plot feature '{unknown[0]}'; the features are: {', '.join(feature_names)}"
+        )
+    return feature_names.index(names[0]), feature_names.index(names[1])
