@@ -254,9 +254,11 @@ def _echo_summary(result: TrainResult, folder: Path) -> None:
         f"{len(dataset.feature_names)} features, {n_classes} classes, loss {settings.loss}"
     )
     status = {"converged": "converged", "max_iter": "stopped at --epochs", "diverged": "DIVERGED"}
+    epochs, seconds = metrics["epochs"], metrics["seconds"]
+    step, grad_norm = metrics["learning_rate"], metrics["final_grad_norm"]
     click.echo(
-        f"{status[metrics['status']]} after {metrics['epochs']} epochs in {metrics['seconds']:.2f} s "
-        f"(step {metrics['learning_rate']:.3g}, final gradient norm {metrics['final_grad_norm']:.1e})"
+        f"{status[metrics['status']]} after {epochs} epochs in {seconds:.2f} s "
+        f"(step {step:.3g}, final gradient norm {grad_norm:.1e})"
     )
     click.echo(f"{'':8}{'accuracy':>10}{'log loss':>10}")
     for split in ("train", "test"):
