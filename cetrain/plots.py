@@ -39,6 +39,20 @@ _CLASS_BASE = OKABE_ITO[:7]
 # purple, cyan, red) come first, then the light halves of the pairs.
 _TAB20_ORDER = (10, 14, 16, 8, 18, 6, 0, 4, 12, 2, 11, 15, 17, 9, 19, 7, 1, 5, 13, 3)
 
+# Class names that are colour words, mapped to the nearest Okabe–Ito colour.
+_COLOR_NAMES = {
+    "orange": OKABE_ITO[0],
+    "blue": OKABE_ITO[4],
+    "light blue": OKABE_ITO[1],
+    "sky blue": OKABE_ITO[1],
+    "green": OKABE_ITO[2],
+    "yellow": OKABE_ITO[3],
+    "red": OKABE_ITO[5],
+    "vermillion": OKABE_ITO[5],
+    "purple": OKABE_ITO[6],
+    "pink": OKABE_ITO[6],
+}
+
 _DARK = "#222222"
 # Loss curves are not classes; blue against vermillion is the palette's clearest contrast.
 _TRAIN_COLOR, _TEST_COLOR = OKABE_ITO[4], OKABE_ITO[5]
@@ -50,17 +64,22 @@ _NOTE_SIZE = 11
 _TITLE_WIDTH = 48  # characters per title line at _TITLE_SIZE on an 8-inch-wide axes
 
 
-def class_colors(n_classes: int) -> list[str]:
+def class_colors(n_classes: int, class_names: Sequence[str] | None = None) -> list[str]:
     """The colour of each class, as hex strings.
 
     Class k is drawn in ``class_colors(C)[k]``. The list is a prefix of one fixed sequence, so class
     k has the same colour whatever the number of classes: the first seven Okabe–Ito colours (black
     excluded), then the 20 tab20 colours, then hues spaced by the golden angle.
 
+    When every class is named after a different colour ("red", "green", ...), each class gets the
+    Okabe–Ito version of its own colour instead, so a "green" class is not drawn orange.
+
     Parameters
     ----------
     n_classes : int
         Number of classes, at least 1.
+    class_names : sequence of str, optional
+        The classes' names, to recognise colour names.
 
     Returns
     -------
@@ -69,6 +88,10 @@ def class_colors(n_classes: int) -> list[str]:
     """
     if n_classes < 1:
         raise ValueError(f"n_classes must be at least 1, got {n_classes}")
+    if class_names is not None:
+        named = [_COLOR_NAMES.get(str(name).strip().lower()) for name in class_names]
+        if None not in named and len(set(named)) == len(named) == n_classes:
+            return named
     tab20 = matplotlib.colormaps["tab20"]
     colors = list(_CLASS_BASE) + [to_hex(tab20(i)).upper() for i in _TAB20_ORDER]
     golden = (np.sqrt(5.0) - 1.0) / 2.0
@@ -234,7 +257,7 @@ def decision_boundary(
                 f"got {plot_features}"
             )
 
-    colors = class_colors(n_classes)
+    colors = class_colors(n_classes, class_names)
     X_points = np.vstack([X_train, X_test])
     y_points = np.concatenate([y_train, y_test])
     predicted = _predict(predict_proba, X_points, n_classes).argmax(axis=1)

@@ -176,6 +176,15 @@ def test_class_colors_are_distinct_and_a_prefix_of_one_sequence(n):
     assert all(len(c) == 7 and c.startswith("#") for c in colors)
 
 
+def test_classes_named_after_colours_get_their_own_colour():
+    # green is Okabe–Ito's bluish green and red its vermillion, whatever the class order
+    assert class_colors(2, ["green", "red"]) == [OKABE_ITO[2], OKABE_ITO[5]]
+    assert class_colors(2, ["Red", " green"]) == [OKABE_ITO[5], OKABE_ITO[2]]
+    # one name that is not a colour, or two names for one colour: the usual sequence
+    assert class_colors(2, ["green", "cat"]) == class_colors(2)
+    assert class_colors(2, ["red", "vermillion"]) == class_colors(2)
+
+
 def test_class_colors_rejects_no_classes():
     with pytest.raises(ValueError, match="at least 1"):
         class_colors(0)
