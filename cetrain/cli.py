@@ -176,6 +176,8 @@ def train_command(config: Path | None, **options):
         folder = write_run(result, out)
     except OSError as exc:
         raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
+    if result.dataset.rows_dropped:
+        click.echo(f"Dropped {result.dataset.rows_dropped} rows with missing values.", err=True)
     for message in result.warnings:
         click.echo(f"Warning: {message}", err=True)
     if settings.quiet:
@@ -212,7 +214,11 @@ def datasets():
 
 
 class _progress:
-    """click's progress bar over epochs with the current loss, redrawn at most every 0.1 s."""
+    """click's progress bar over epochs with the current loss, redrawn at most every 0.1 s.
+
+    The bar appears at the first epoch, so a mistake found while loading the data prints
+    only its error.
+    """
 
     def __init__(self, epochs: int, enabled: bool) -> None:
         self.epochs, self.enabled = epochs, enabled
@@ -220,15 +226,17 @@ class _progress:
         self.shown, self.last_draw = 0, 0.0
 
     def __enter__(self):
-        if not self.enabled:
-            return None
-        self.bar = click.progressbar(
-            length=self.epochs, label="Training", file=sys.stderr, item_show_func=lambda item: item
-        )
-        self.bar.__enter__()
-        return self.update
+        return self.update if self.enabled else None
 
     def update(self, epoch: int, loss: float, grad_norm: float) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=self.epochs,
+                label="Training",
+                file=sys.stderr,
+                item_show_func=lambda item: item,
+            )
+            self.bar.__enter__()
         now = time.perf_counter()
         if now - self.last_draw >= PROGRESS_INTERVAL:
             self.bar.update(epoch - self.shown, f"loss {loss:.4f}  |grad| {grad_norm:.1e}")
@@ -245,8 +253,6 @@ class _progress:
 def _echo_summary(result: TrainResult, folder: Path) -> None:
     settings, metrics = result.settings, result.metrics
     dataset = result.dataset
-    if dataset.rows_dropped:
-        click.echo(f"Dropped {dataset.rows_dropped} rows with missing values.", err=True)
     n_classes = len(result.pipeline.classes_)
     click.echo(
         f"{settings.model.capitalize()} regression on {dataset.name}: "

@@ -71,6 +71,7 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         seed=settings.seed,
     )
     classes = np.unique(dataset.y)
+    _check_labels_are_classes(classes, dataset)
     kind = choose_model(settings.model, classes, dataset.name)
     plot_features = _plot_feature_indices(settings.plot_features, dataset.feature_names)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -160,6 +161,19 @@ def choose_model(model: str, classes: np.ndarray, dataset_name: str) -> str:
             "use model 'softmax' or 'auto'"
         )
     return model
+
+
+MAX_CLASSES = 100
+
+
+def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:
+    """A label column with a distinct value in most rows is a number to predict, not a class."""
+    n_classes, n_rows = len(classes), len(dataset.y)
+    if n_classes > MAX_CLASSES or (n_classes > 10 and n_classes > n_rows / 2):
+        raise DataError(
+            f"the target '{dataset.target_name}' has {n_classes} distinct values in {n_rows} rows; "
+            "cetrain trains classifiers, so pick a column of class labels with --target"
+        )
 
 
 def evaluate(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
