@@ -257,7 +257,8 @@ def _echo_summary(result: TrainResult, folder: Path) -> None:
     click.echo(
         f"{settings.model.capitalize()} regression on {dataset.name}: "
         f"{metrics['n_train']} train / {metrics['n_test']} test rows, "
-        f"{len(dataset.feature_names)} features, {n_classes} classes, loss {settings.loss}"
+        f"{_count(len(dataset.feature_names), 'feature')}, {n_classes} classes, "
+        f"loss {settings.loss}"
     )
     status = {"converged": "converged", "max_iter": "stopped at --epochs", "diverged": "DIVERGED"}
     epochs, seconds = metrics["epochs"], metrics["seconds"]
@@ -272,6 +273,10 @@ def _echo_summary(result: TrainResult, folder: Path) -> None:
             row = metrics[split]
             click.echo(f"{split:8}{row['accuracy']:>10.4f}{row['log_loss']:>10.4f}")
     click.echo(f"Run folder: {folder}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def main() -> None:

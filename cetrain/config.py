@@ -6,7 +6,6 @@ An unknown key, or a value of the wrong type or range, is a ConfigError that nam
 """
 
 import dataclasses
-import json
 import math
 import tomllib
 from collections.abc import Callable, Mapping
@@ -195,11 +194,16 @@ def read_config(path: str | Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: key '{name}' is given twice")
         values[name] = value
     data = values.get("data")
-    if isinstance(data, str) and not Path(data).is_absolute():
+    # Only a value that looks like a path: "iris" stays the dataset even beside a file "iris".
+    if isinstance(data, str) and _looks_like_path(data) and not Path(data).is_absolute():
         beside_config = path.parent / data
         if beside_config.is_file():
             values["data"] = str(beside_config)
     return values
+
+
+def _looks_like_path(value: str) -> bool:
+    return "/" in value or "\\" in value or value.lower().endswith(".csv")
 
 
 def resolve_settings(
@@ -248,5 +252,19 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a valid TOML basic string
-    return "[" + ", ".join(json.dumps(item) for item in value) + "]"
+        return _toml_string(value)
+    return "[" + ", ".join(_toml_string(item) for item in value) + "]"
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quote and backslash escaped, control characters (U+0000-U+001F,
+    U+007F) as \\uXXXX, everything else written as itself (TOML files are UTF-8)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

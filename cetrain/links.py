@@ -32,7 +32,8 @@ def logsumexp(scores: ArrayLike, axis: int = -1) -> np.ndarray:
     s = np.asarray(scores, dtype=np.float64)
     m = np.max(s, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.sum(np.exp(s - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for such rows
+        out = np.log(np.sum(np.exp(s - m), axis=axis, keepdims=True)) + m
     return np.squeeze(out, axis=axis)
 
 

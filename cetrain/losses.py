@@ -168,8 +168,8 @@ class BinaryMSE(_BinaryLoss):
         l(s, y) = (sigma(s) - y)^2
         dl/ds   = 2 (sigma(s) - y) sigma'(s),   sigma'(s) = sigma(s)(1 - sigma(s))
 
-    This equals sklearn.metrics.brier_score_loss. The factor sigma'(s) <= 1/4 vanishes when the
-    neuron saturates, which is why MSE learns slowly from confident mistakes.
+    This equals sklearn.metrics.brier_score_loss(y, sigma(s)). The factor sigma'(s) <= 1/4
+    vanishes when the neuron saturates, which is why MSE learns slowly from confident mistakes.
     """
 
     name = "mse"
@@ -254,7 +254,8 @@ class MulticlassMSE(_MulticlassLoss):
         l(s, t) = sum_k (p_k - t_k)^2,   p = softmax(s)
         dl/ds_j = 2 p_j (e_j - sum_k e_k p_k),   e = p - t
 
-    This is the multiclass Brier score, as sklearn.metrics.brier_score_loss computes it.
+    This is the multiclass Brier score: sklearn.metrics.brier_score_loss(y, p, scale_by_half=False)
+    for any C (scikit-learn's default for C >= 3; for C = 2 it halves by default).
     """
 
     name = "mse"
@@ -281,22 +282,22 @@ class MulticlassMSE(_MulticlassLoss):
 class MSE(Loss):
     """Squared error between predicted probabilities and the target.
 
-    Scores of shape (n,) use the sigmoid (see BinaryMSE); scores of shape (n, C) use the softmax
-    (see MulticlassMSE). Both equal sklearn.metrics.brier_score_loss.
+    Scores of shape (n,) use the sigmoid (BinaryMSE); scores of shape (n, C) use the softmax
+    (MulticlassMSE). Every call is handed whole to the one that fits the scores' shape.
     """
 
     name = "mse"
     _binary = BinaryMSE()
     _multiclass = MulticlassMSE()
+    curvature = max(_binary.curvature, _multiclass.curvature)
 
     def _pick(self, ndim: int) -> Loss:
         return self._binary if ndim == 1 else self._multiclass
 
-    def check_scores(self, scores):
-        return self._pick(np.ndim(scores)).check_scores(scores)
-
-    def prepare_target(self, y, shape):
-        return self._pick(len(shape)).prepare_target(y, shape)
+    def value_and_grad(self, scores, y, *, sample_weight=None, reduction="mean"):
+        return self._pick(np.ndim(scores)).value_and_grad(
+            scores, y, sample_weight=sample_weight, reduction=reduction
+        )
 
     def accumulate(self, scores, target, weight, per_sample=None):
         return self._pick(scores.ndim).accumulate(scores, target, weight, per_sample)
@@ -372,8 +373,10 @@ def _multiclass_target(y: ArrayLike, shape: tuple[int, ...], loss_name: str) -> 
     if t.ndim == 1 and t.shape[0] == n:
         if not (np.issubdtype(t.dtype, np.number) or t.dtype == bool):
             raise DataError(f"{loss_name} takes integer labels 0..{n_classes - 1}; got {t.dtype}")
-        labels = t.astype(np.intp)
-        if not np.array_equal(labels, t) or labels.min() < 0 or labels.max() >= n_classes:
+        # Range first: casting NaN or 1e30 to an integer is undefined (and warns).
+        in_range = np.all((t >= 0) & (t < n_classes))
+        labels = t.astype(np.intp) if in_range else None
+        if labels is None or not np.array_equal(labels, t):
             raise DataError(
                 f"{loss_name} takes integer labels 0..{n_classes - 1} for {n_classes} classes"
             )

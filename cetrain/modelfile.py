@@ -77,7 +77,7 @@ def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline
             raise ModelFileError(f'{source} is not a cetrain model file (no "format": "{FORMAT}")')
         if data["version"] != VERSION:
             raise ModelFileError(
-                f"{source} has model file version {data['version']}; this cetrain reads {VERSION}"
+                f"{source} has model file version {data['version']!r}; this cetrain reads {VERSION}"
             )
         kind = data["model"]
         if kind not in _CLASSES:
@@ -90,11 +90,14 @@ def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline
         estimator.coef_ = np.asarray(data["coef"], dtype=np.float64)
         estimator.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
         prep = data["preprocessing"]
-        estimator.standardizer_ = Standardizer.from_dict(prep["standardize"])
+        try:
+            estimator.standardizer_ = Standardizer.from_dict(prep["standardize"])
+            poly = PolynomialFeatures.from_dict(prep["poly"])
+        except ModelFileError as exc:
+            raise ModelFileError(f"{source}: {exc}") from None
         estimator.n_iter_ = data["training"]["epochs"]
         estimator.status_ = data["training"]["status"]
         estimator.learning_rate_ = data["training"]["learning_rate"]
-        poly = PolynomialFeatures.from_dict(prep["poly"])
         pipeline = ClassifierPipeline(estimator, data["feature_names"], poly=poly.degree)
     except KeyError as exc:
         raise ModelFileError(f"{source} is missing the key {exc}") from None

@@ -113,8 +113,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         history: dict[str, list[float]] = {"train_loss": [], "grad_norm": []}
         if validation_data is not None:
             X_val, y_val = validation_data
-            Z_val = self.standardizer_.transform(_check_X(X_val, self.n_features_in_))
-            target_val = self._encode(_check_y(y_val, Z_val.shape[0]), what="validation labels")
+            Z_val = self.standardizer_.transform(_check_X(X_val, self.n_features_in_, "X_val"))
+            target_val = self._encode(_check_y(y_val, Z_val.shape[0], "y_val"), what="y_val")
             history["val_loss"] = []
 
         def record(epoch: int, theta: np.ndarray, value: float, grad_norm: float) -> None:
@@ -173,7 +173,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             raise DataError(
                 f"learning_rate must be a number > 0 or 'auto'; got {self.learning_rate!r}"
             )
-        if not isinstance(self.max_iter, Integral) or self.max_iter < 0:
+        if (
+            not isinstance(self.max_iter, Integral)
+            or isinstance(self.max_iter, bool)
+            or self.max_iter < 0
+        ):
             raise DataError(f"max_iter must be an integer >= 0; got {self.max_iter!r}")
         if not (_positive_number(self.tol) or self.tol == 0):
             raise DataError(f"tol must be a number >= 0; got {self.tol!r}")
@@ -186,22 +190,22 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         """LogisticRegression needs exactly two classes; SoftmaxRegression at least two."""
         n = len(self.classes_)
         shown = ", ".join(str(c) for c in self.classes_[:10]) + (", ..." if n > 10 else "")
+        if n < 2:
+            raise DataError(f"a classifier needs at least 2 classes; the labels have 1 ({shown})")
         if self._binary and n != 2:
             raise DataError(
                 f"logistic regression needs exactly 2 classes; the labels have {n} ({shown}); "
                 "use softmax regression for more"
             )
-        if n < 2:
-            raise DataError(f"a classifier needs at least 2 classes; the labels have 1 ({shown})")
 
-    def _encode(self, labels: np.ndarray, what: str = "labels") -> np.ndarray:
+    def _encode(self, labels: np.ndarray, what: str = "y") -> np.ndarray:
         """Labels as targets: 0/1 floats (binary) or class indices 0..C-1 (softmax)."""
         index = np.searchsorted(self.classes_, labels)
         index = np.minimum(index, len(self.classes_) - 1)
         unknown = self.classes_[index] != labels
         if np.any(unknown):
             raise DataError(
-                f"{what} contain classes not seen in training: "
+                f"{what} has classes not seen in training: "
                 f"{', '.join(map(str, np.unique(labels[unknown])[:5]))}; the classes are "
                 f"{', '.join(map(str, self.classes_))}"
             )
@@ -298,28 +302,30 @@ def _positive_number(value: object) -> bool:
     )
 
 
-def _check_X(X: ArrayLike, n_features: int | None = None) -> np.ndarray:
+def _check_X(X: ArrayLike, n_features: int | None = None, name: str = "X") -> np.ndarray:
     """Features as a C-contiguous float64 (n, d) array of finite numbers."""
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"X must be numeric: {exc}") from None
+        raise DataError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 2 or arr.shape[0] == 0:
-        raise DataError(f"X must be a 2-D array with at least one row; got shape {arr.shape}")
+        raise DataError(f"{name} must be a 2-D array with at least one row; got shape {arr.shape}")
     if n_features is not None and arr.shape[1] != n_features:
-        raise DataError(f"X has {arr.shape[1]} features, but the model was fit on {n_features}")
+        raise DataError(
+            f"{name} has {arr.shape[1]} features, but the model was fit on {n_features}"
+        )
     if not np.all(np.isfinite(arr)):
-        raise DataError("X contains NaN or infinite values; drop or fill them first")
+        raise DataError(f"{name} contains NaN or infinite values; drop or fill them first")
     return np.ascontiguousarray(arr)
 
 
-def _check_y(y: ArrayLike, n: int) -> np.ndarray:
-    """Labels as a 1-D array with one entry per row of X."""
+def _check_y(y: ArrayLike, n: int, name: str = "y") -> np.ndarray:
+    """Labels as a 1-D array with one entry per row of the features."""
     labels = np.asarray(y)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.shape != (n,):
-        raise DataError(f"y must have one label per row of X ({n}); got shape {labels.shape}")
+        raise DataError(f"{name} must have one label per row ({n}); got shape {labels.shape}")
     if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
-        raise DataError("y contains NaN or infinite labels")
+        raise DataError(f"{name} contains NaN or infinite labels")
     return labels

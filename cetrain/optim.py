@@ -13,7 +13,8 @@ to converge on badly conditioned problems without tuning beta.
 
 Training stops when ||grad f(y_k)||_2 <= tol ("converged"), after max_iter steps ("max_iter"), or
 when the objective becomes non-finite or grows past DIVERGENCE_FACTOR times its start
-("diverged", returning the best point seen).
+("diverged"). The result is always the last point whose objective was recorded, so the history's
+last entry describes the returned parameters.
 """
 
 from collections.abc import Callable
@@ -31,9 +32,9 @@ Callback = Callable[[int, np.ndarray, float, float], None]
 class OptimizeResult:
     """What gradient_descent returns.
 
-    `theta` is the last point evaluated (the best one if training diverged). `objective` and
-    `grad_norm` hold one value per evaluation: epoch 0 is the starting point, so each list has
-    n_iter + 1 entries (fewer when training diverged).
+    `theta` is the last point whose objective was recorded: objective[-1] and grad_norm[-1]
+    belong to it. Each list has one value per evaluation, epoch 0 being the starting point, so
+    n_iter + 1 entries; a non-finite evaluation that ends a diverged run is not recorded.
     """
 
     theta: np.ndarray
@@ -85,16 +86,15 @@ def gradient_descent(
     y = x.copy()  # y_k, where the gradient is evaluated
     step = np.empty_like(x)
     grad = np.empty_like(x)
-    best_theta, best_value = x.copy(), np.inf
-    result = OptimizeResult(theta=y, n_iter=0, status="max_iter")
+    recorded = x.copy()  # the last point whose objective is in the history
+    result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
     for epoch in range(max_iter + 1):
         value = fun(y, grad)
         norm = float(np.linalg.norm(grad))
-        if not (np.isfinite(value) and np.isfinite(norm)) or (
-            epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0)
-        ):
-            result.theta, result.status = best_theta, "diverged"
+        if not (np.isfinite(value) and np.isfinite(norm)):
+            result.status = "diverged"
             return result
+        recorded[:] = y
         result.objective.append(value)
         result.grad_norm.append(norm)
         result.n_iter = epoch
@@ -103,11 +103,11 @@ def gradient_descent(
         if norm <= tol:
             result.status = "converged"
             return result
+        if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):
+            result.status = "diverged"
+            return result
         if epoch == max_iter:
             return result
-        if value < best_value:
-            best_value = value
-            best_theta[:] = y
         # step = x_{k+1} - x_k with x_{k+1} = y_k - eta * grad
         np.subtract(y, x, out=step)
         step -= learning_rate * grad

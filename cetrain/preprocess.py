@@ -2,6 +2,7 @@
 
 from itertools import combinations_with_replacement
 from math import comb
+from numbers import Integral
 
 import numpy as np
 
@@ -53,9 +54,16 @@ class Standardizer:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Standardizer":
-        std = cls(enabled=bool(data["enabled"]))
-        std.mean_ = np.asarray(data["mean"], dtype=np.float64)
-        std.scale_ = np.asarray(data["scale"], dtype=np.float64)
+        try:
+            std = cls(enabled=bool(data["enabled"]))
+            std.mean_ = np.asarray(data["mean"], dtype=np.float64)
+            std.scale_ = np.asarray(data["scale"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(
+                f"bad standardisation settings in the model file: {exc!r}"
+            ) from None
+        if std.mean_.ndim != 1 or std.mean_.shape != std.scale_.shape:
+            raise ModelFileError("bad standardisation settings in the model file: shapes differ")
         return std
 
 
@@ -66,9 +74,9 @@ class PolynomialFeatures:
     """
 
     def __init__(self, degree: int = 1) -> None:
-        if not isinstance(degree, int) or isinstance(degree, bool) or degree < 1:
+        if not isinstance(degree, Integral) or isinstance(degree, bool) or degree < 1:
             raise DataError(f"poly degree must be an integer >= 1; got {degree!r}")
-        self.degree = degree
+        self.degree = int(degree)
 
     def fit(self, feature_names: list[str]) -> "PolynomialFeatures":
         """Learn the monomials for these input feature names."""

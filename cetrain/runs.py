@@ -55,10 +55,13 @@ def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path
 def check_run_dir(path: str | Path) -> Path:
     """Refuse a destination that holds anything: a run never overwrites what is there."""
     path = Path(path)
-    if path.exists() and not (path.is_dir() and not any(path.iterdir())):
-        what = "folder" if path.is_dir() else "file"
+    if path.exists() and not path.is_dir():
         raise RunFolderError(
-            f"the run folder '{path}' already exists as a non-empty {what}; "
+            f"the run folder '{path}' already exists as a file; choose a new --out or remove it"
+        )
+    if path.is_dir() and any(path.iterdir()):
+        raise RunFolderError(
+            f"the run folder '{path}' already exists and is not empty; "
             "choose a new --out or remove it"
         )
     return path
@@ -72,8 +75,8 @@ def write_run(result: TrainResult, out: str | Path) -> Path:
     staging.mkdir()
     try:
         _write_files(result, staging, out)
-        if out.is_dir():
-            out.rmdir()  # only an empty folder gets here (check_run_dir); rename needs it gone
+        # POSIX rename replaces an empty folder atomically and refuses a non-empty one, so a
+        # folder filled meanwhile by someone else is not lost either.
         os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

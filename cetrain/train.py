@@ -105,6 +105,14 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
             callback=callback,
         )
     seconds = time.perf_counter() - started
+    for caught_warning in caught:  # hand on what is not ours to report
+        if not issubclass(caught_warning.category, ConvergenceWarning):
+            warnings.warn_explicit(
+                caught_warning.message,
+                caught_warning.category,
+                caught_warning.filename,
+                caught_warning.lineno,
+            )
 
     metrics = {
         "train": evaluate(pipeline, X_train, y_train),

@@ -1,4 +1,8 @@
-"""Shared helpers for the numerical tests: central finite differences."""
+"""Shared helpers for the numerical tests: central finite differences and the loss formulas.
+
+The formulas are the ones in cetrain.losses' docstrings, written out with plain NumPy for
+moderate scores, so that tests compare the library with an independent evaluation.
+"""
 
 import numpy as np
 import pytest
@@ -16,7 +20,41 @@ def central_jacobian(fun, x, h=1e-6):
     return out.reshape(out.shape[:-1] + x.shape)
 
 
+def bce_formula(s, t):
+    """log(1 + exp(s)) - t*s, per sample."""
+    return np.log(1.0 + np.exp(s)) - t * s
+
+
+def binary_mse_formula(s, t):
+    """(sigma(s) - t)^2 with sigma(s) = 1 / (1 + exp(-s)), per sample."""
+    return (1.0 / (1.0 + np.exp(-s)) - t) ** 2
+
+
+def cross_entropy_formula(S, T):
+    """sum_k t_k (log sum_j exp(s_j) - s_k), per row; T one-hot or probability rows."""
+    lse = np.log(np.exp(S).sum(axis=1))
+    return np.sum(T * (lse[:, None] - S), axis=1)
+
+
+def multiclass_mse_formula(S, T):
+    """sum_k (softmax(s)_k - t_k)^2, per row."""
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    return np.sum((P - T) ** 2, axis=1)
+
+
 @pytest.fixture
 def numerical_jacobian():
-    """central_jacobian(fun, x, h=1e-6), as a fixture so every test module can use it."""
+    """central_jacobian(fun, x, h=1e-6)."""
     return central_jacobian
+
+
+@pytest.fixture
+def loss_formulas():
+    """Per-sample loss formulas by name: binary ones take (s (n,), t (n,)), multiclass ones
+    (S (n, C), T (n, C))."""
+    return {
+        "binary_cross_entropy": bce_formula,
+        "binary_mse": binary_mse_formula,
+        "cross_entropy": cross_entropy_formula,
+        "multiclass_mse": multiclass_mse_formula,
+    }
