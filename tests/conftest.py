@@ -1,4 +1,4 @@
-"""Shared helpers for the numerical tests: central finite differences and the loss formulas.
+"""Shared test helpers: finite differences, the loss formulas, documented defaults and files.
 
 The formulas are the ones in cetrain.losses' docstrings, written out with plain NumPy for
 moderate scores, so that tests compare the library with an independent evaluation.
@@ -6,6 +6,31 @@ moderate scores, so that tests compare the library with an independent evaluatio
 
 import numpy as np
 import pytest
+
+# The documented defaults of every experiment setting (README's option table), as config.toml
+# writes them; out and quiet describe one invocation and are not written.
+DEFAULT_SETTINGS_TOML = {
+    "loss": "cross-entropy",
+    "lr": "auto",
+    "epochs": 5000,
+    "tol": 1e-6,
+    "l2": 0.001,
+    "momentum": 0.99,
+    "standardize": True,
+    "poly": 1,
+    "test_size": 0.25,
+    "seed": 0,
+}
+
+# What a run folder holds (the issue's table), sorted.
+RUN_FILES = [
+    "config.toml",
+    "decision_boundary.png",
+    "history.csv",
+    "loss_curve.png",
+    "metrics.json",
+    "model.json",
+]
 
 
 def central_jacobian(fun, x, h=1e-6):

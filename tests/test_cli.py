@@ -17,6 +17,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import DEFAULT_SETTINGS_TOML, RUN_FILES
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
@@ -26,14 +27,6 @@ from cetrain.cli import cli
 from cetrain.data import DATASETS_DIR, load_dataset, train_test_split
 from cetrain.modelfile import load_model
 
-RUN_FILES = [
-    "config.toml",
-    "decision_boundary.png",
-    "history.csv",
-    "loss_curve.png",
-    "metrics.json",
-    "model.json",
-]
 VALID_KEYS = (
     "data, target, features, n_samples, noise, model, loss, lr, epochs, tol, l2, momentum, "
     "standardize, poly, test_size, seed, plot_features, out, quiet"
@@ -221,18 +214,7 @@ def test_run_succeeds_and_writes_exactly_the_run_files(run):
 
 
 def test_config_toml_holds_the_resolved_settings(run):
-    defaults = {
-        "loss": "cross-entropy",
-        "lr": "auto",
-        "epochs": 5000,
-        "tol": 1e-6,
-        "l2": 0.001,
-        "momentum": 0.99,
-        "standardize": True,
-        "poly": 1,
-        "test_size": 0.25,
-        "seed": 0,
-    }
+    defaults = DEFAULT_SETTINGS_TOML
     expected = {
         "iris": {"data": "iris", "model": "softmax", "plot_features": IRIS_FEATURES[:2]},
         "binary": {

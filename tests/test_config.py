@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import DEFAULT_SETTINGS_TOML
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -365,16 +366,7 @@ def test_to_toml_writes_resolved_values_and_leaves_out_unset_ones():
     assert tomllib.loads(to_toml(settings)) == {
         "data": "iris",
         "model": "softmax",
-        "loss": "cross-entropy",
-        "lr": "auto",
-        "epochs": 5000,
-        "tol": 1e-6,
-        "l2": 0.001,
-        "momentum": 0.99,
-        "standardize": True,
-        "poly": 1,
-        "test_size": 0.25,
-        "seed": 0,
+        **DEFAULT_SETTINGS_TOML,
     }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import RUN_FILES
 
 from cetrain import plots, runs
 from cetrain.config import resolve_settings
@@ -17,15 +18,6 @@ from cetrain.errors import CetrainError, RunFolderError
 from cetrain.modelfile import load_model
 from cetrain.runs import check_run_dir, default_run_dir, write_run
 from cetrain.train import train
-
-RUN_FILES = [
-    "config.toml",
-    "decision_boundary.png",
-    "history.csv",
-    "loss_curve.png",
-    "metrics.json",
-    "model.json",
-]
 
 
 @pytest.fixture(scope="module")
