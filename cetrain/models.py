@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
 from cetrain.errors import ConvergenceWarning, DataError
@@ -113,7 +114,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         history: dict[str, list[float]] = {"train_loss": [], "grad_norm": []}
         if validation_data is not None:
             X_val, y_val = validation_data
-            Z_val = self.standardizer_.transform(_check_X(X_val, self.n_features_in_, "X_val"))
+            X_val = _check_X(X_val, self.n_features_in_, "X_val", type(self).__name__)
+            Z_val = self.standardizer_.transform(X_val)
             target_val = self._encode(_check_y(y_val, Z_val.shape[0], "y_val"), what="y_val")
             history["val_loss"] = []
 
@@ -145,7 +147,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Scores X @ coef_.T + intercept_: shape (n,) for binary models, (n, C) for softmax."""
         check_is_fitted(self, "coef_")
-        scores = _check_X(X, self.n_features_in_) @ self.coef_.T + self.intercept_
+        X = _check_X(X, self.n_features_in_, model=type(self).__name__)
+        scores = X @ self.coef_.T + self.intercept_
         return scores[:, 0] if self._binary else scores
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
@@ -191,7 +194,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         n = len(self.classes_)
         shown = ", ".join(str(c) for c in self.classes_[:10]) + (", ..." if n > 10 else "")
         if n < 2:
-            raise DataError(f"a classifier needs at least 2 classes; the labels have 1 ({shown})")
+            raise DataError(f"a classifier needs at least 2 classes; got 1 class ({shown})")
         if self._binary and n != 2:
             raise DataError(
                 f"logistic regression needs exactly 2 classes; the labels have {n} ({shown}); "
@@ -302,17 +305,30 @@ def _positive_number(value: object) -> bool:
     )
 
 
-def _check_X(X: ArrayLike, n_features: int | None = None, name: str = "X") -> np.ndarray:
-    """Features as a C-contiguous float64 (n, d) array of finite numbers."""
+def _check_X(
+    X: ArrayLike, n_features: int | None = None, name: str = "X", model: str = "the model"
+) -> np.ndarray:
+    """Features as a C-contiguous float64 (n, d) array of finite numbers, d >= 1."""
+    if hasattr(X, "toarray"):
+        raise DataError(f"sparse {name} is not supported; pass a dense array ({name}.toarray())")
+    if np.iscomplexobj(X):
+        raise DataError(f"{name} must be real numbers; got complex values")
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} must be numeric: {exc}") from None
-    if arr.ndim != 2 or arr.shape[0] == 0:
-        raise DataError(f"{name} must be a 2-D array with at least one row; got shape {arr.shape}")
+    if arr.ndim != 2:
+        raise DataError(
+            f"{name} must be a 2-D array (n_samples, n_features); got shape {arr.shape}. "
+            "Reshape your data: X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a "
+            "single sample"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise DataError(f"{name} has shape {arr.shape}; at least 1 sample and 1 feature are needed")
     if n_features is not None and arr.shape[1] != n_features:
         raise DataError(
-            f"{name} has {arr.shape[1]} features, but the model was fit on {n_features}"
+            f"{name} has {arr.shape[1]} features, but {model} is expecting {n_features} "
+            "features as input"
         )
     if not np.all(np.isfinite(arr)):
         raise DataError(f"{name} contains NaN or infinite values; drop or fill them first")
@@ -320,12 +336,25 @@ def _check_X(X: ArrayLike, n_features: int | None = None, name: str = "X") -> np
 
 
 def _check_y(y: ArrayLike, n: int, name: str = "y") -> np.ndarray:
-    """Labels as a 1-D array with one entry per row of the features."""
+    """Class labels as a 1-D array with one entry per row of the features."""
+    if y is None:
+        raise DataError(f"a classifier requires {name} to be passed, but the target {name} is None")
     labels = np.asarray(y)
     if labels.ndim == 2 and labels.shape[1] == 1:
+        warnings.warn(
+            f"{name} of shape (n, 1) was passed where (n,) is expected; it was flattened",
+            DataConversionWarning,
+            stacklevel=3,
+        )
         labels = labels[:, 0]
     if labels.shape != (n,):
         raise DataError(f"{name} must have one label per row ({n}); got shape {labels.shape}")
-    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
-        raise DataError(f"{name} contains NaN or infinite labels")
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)):
+            raise DataError(f"{name} contains NaN or infinite labels")
+        if not np.all(labels == np.round(labels)):
+            raise DataError(
+                f"Unknown label type: continuous. {name} holds numbers with fractions; a "
+                "classifier needs class labels (integers or strings)"
+            )
     return labels

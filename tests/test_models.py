@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse
 import sklearn.exceptions
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris
@@ -504,11 +505,9 @@ def test_boolean_max_iter_is_rejected():
 
 
 def test_one_class():
-    with raises("a classifier needs at least 2 classes; the labels have 1 (a)"):
+    with raises("a classifier needs at least 2 classes; got 1 class (a)"):
         SoftmaxRegression().fit(X4, ["a"] * 4)
-    with pytest.raises(
-        DataError, match=r"^a classifier needs at least 2 classes; the labels have 1 \(a\)"
-    ):
+    with raises("a classifier needs at least 2 classes; got 1 class (a)"):
         LogisticRegression().fit(X4, ["a"] * 4)
 
 
@@ -533,10 +532,19 @@ def test_non_finite_features(bad):
 
 
 def test_bad_feature_arrays():
-    with raises("X must be a 2-D array with at least one row; got shape (4,)"):
+    with raises(
+        "X must be a 2-D array (n_samples, n_features); got shape (4,). Reshape your data: "
+        "X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a single sample"
+    ):
         LogisticRegression().fit(X4[:, 0], Y4)
-    with raises("X must be a 2-D array with at least one row; got shape (0, 1)"):
+    with raises("X has shape (0, 1); at least 1 sample and 1 feature are needed"):
         LogisticRegression().fit(np.zeros((0, 1)), [])
+    with raises("X has shape (4, 0); at least 1 sample and 1 feature are needed"):
+        LogisticRegression().fit(np.zeros((4, 0)), Y4)
+    with raises("X must be real numbers; got complex values"):
+        LogisticRegression().fit(X4 + 1j, Y4)
+    with raises("sparse X is not supported; pass a dense array (X.toarray())"):
+        LogisticRegression().fit(scipy.sparse.csr_matrix(X4), Y4)
     with raises("X must be numeric: could not convert string to float: 'x'"):
         LogisticRegression().fit([["x"], ["y"], ["z"], ["w"]], Y4)
 
@@ -544,7 +552,7 @@ def test_bad_feature_arrays():
 def test_wrong_number_of_features_at_predict():
     model = fit_quietly(LogisticRegression(l2=0.1), X4, Y4)
     for method in (model.predict, model.predict_proba, model.decision_function):
-        with raises("X has 2 features, but the model was fit on 1"):
+        with raises("X has 2 features, but LogisticRegression is expecting 1 features as input"):
             method(np.zeros((3, 2)))
 
 
@@ -553,6 +561,20 @@ def test_bad_labels():
         LogisticRegression().fit(X4, Y4[:3])
     with raises("y contains NaN or infinite labels"):
         LogisticRegression().fit(X4, [0.0, 1.0, np.nan, 1.0])
+    with raises("a classifier requires y to be passed, but the target y is None"):
+        LogisticRegression().fit(X4, None)
+    with raises(
+        "Unknown label type: continuous. y holds numbers with fractions; a classifier needs "
+        "class labels (integers or strings)"
+    ):
+        LogisticRegression().fit(X4, [0.5, 1.0, 0.0, 1.0])
+
+
+def test_a_column_of_labels_is_flattened_with_a_warning():
+    with pytest.warns(sklearn.exceptions.DataConversionWarning, match=r"y of shape \(n, 1\)"):
+        model = LogisticRegression(l2=0.1).fit(X4, np.asarray(Y4)[:, None])
+    reference = LogisticRegression(l2=0.1).fit(X4, Y4)
+    np.testing.assert_array_equal(model.coef_, reference.coef_)
 
 
 def test_bad_sample_weight():
@@ -567,5 +589,5 @@ def test_bad_sample_weight():
 def test_unknown_validation_classes():
     with raises("y_val has classes not seen in training: c, d; the classes are a, b"):
         LogisticRegression().fit(X4, Y4, validation_data=(X4, ["a", "c", "d", "a"]))
-    with raises("X_val has 2 features, but the model was fit on 1"):
+    with raises("X_val has 2 features, but LogisticRegression is expecting 1 features as input"):
         LogisticRegression().fit(X4, Y4, validation_data=(np.zeros((4, 2)), Y4))
