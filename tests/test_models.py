@@ -537,11 +537,11 @@ def test_bad_feature_arrays():
         "X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a single sample"
     ):
         LogisticRegression().fit(X4[:, 0], Y4)
-    with raises("X has shape (0, 1); at least 1 sample and 1 feature are needed"):
+    with raises("Found X with 0 sample(s) (shape=(0, 1)) while a minimum of 1 is required"):
         LogisticRegression().fit(np.zeros((0, 1)), [])
-    with raises("X has shape (4, 0); at least 1 sample and 1 feature are needed"):
+    with raises("Found X with 0 feature(s) (shape=(4, 0)) while a minimum of 1 is required"):
         LogisticRegression().fit(np.zeros((4, 0)), Y4)
-    with raises("X must be real numbers; got complex values"):
+    with raises("Complex data not supported: X holds complex values"):
         LogisticRegression().fit(X4 + 1j, Y4)
     with raises("sparse X is not supported; pass a dense array (X.toarray())"):
         LogisticRegression().fit(scipy.sparse.csr_matrix(X4), Y4)
