@@ -324,8 +324,12 @@ def _check_X(
             "Reshape your data: X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a "
             "single sample"
         )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise DataError(f"{name} has shape {arr.shape}; at least 1 sample and 1 feature are needed")
+    for axis, what in ((0, "sample"), (1, "feature")):
+        if arr.shape[axis] == 0:
+            raise DataError(
+                f"Found {name} with 0 {what}(s) (shape={arr.shape}) while a minimum of 1 is "
+                "required"
+            )
     if n_features is not None and arr.shape[1] != n_features:
         raise DataError(
             f"{name} has {arr.shape[1]} features, but {model} is expecting {n_features} "
