@@ -311,11 +311,10 @@ def _check_X(
     """Features as a C-contiguous float64 (n, d) array of finite numbers, d >= 1."""
     if hasattr(X, "toarray"):
         raise DataError(f"sparse {name} is not supported; pass a dense array ({name}.toarray())")
-    arr = np.asarray(X)
-    if arr.dtype.kind == "c":
+    if np.asarray(X).dtype.kind == "c":
         raise DataError(f"Complex data not supported: {name} holds complex values")
     try:
-        arr = arr.astype(np.float64, copy=False)
+        arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 2:
