@@ -86,7 +86,7 @@ class Loss:
     # --- what each loss defines -------------------------------------------------------------
 
     def check_scores(self, scores: ArrayLike) -> np.ndarray:
-        """A float64 copy of `scores` (the kernel overwrites it), checked for shape."""
+        """`scores` as float64, checked for shape (not copied)."""
         raise NotImplementedError
 
     def prepare_target(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
@@ -94,8 +94,9 @@ class Loss:
         raise NotImplementedError
 
     def to_kernel_layout(self, scores: np.ndarray) -> np.ndarray:
-        """Scores as `accumulate` takes them (multiclass kernels take class-major (C, n))."""
-        return scores
+        """A copy of the scores as `accumulate` takes them, which it may overwrite: (n,) here,
+        class-major (C, n) for multiclass losses."""
+        return scores.copy()
 
     def from_kernel_layout(self, scores: np.ndarray) -> np.ndarray:
         """The inverse of to_kernel_layout."""
@@ -122,7 +123,7 @@ class Loss:
 
 class _BinaryLoss(Loss):
     def check_scores(self, scores: ArrayLike) -> np.ndarray:
-        s = np.array(scores, dtype=np.float64)
+        s = np.asarray(scores, dtype=np.float64)
         if s.ndim != 1 or s.shape[0] == 0:
             raise DataError(
                 f"{self.name} takes scores of shape (n,) with n >= 1; got shape {s.shape}"
@@ -193,7 +194,7 @@ class BinaryMSE(_BinaryLoss):
 
 class _MulticlassLoss(Loss):
     def check_scores(self, scores: ArrayLike) -> np.ndarray:
-        s = np.array(scores, dtype=np.float64)
+        s = np.asarray(scores, dtype=np.float64)
         if s.ndim != 2 or s.shape[0] == 0 or s.shape[1] < 2:
             raise DataError(
                 f"{self.name} takes scores of shape (n, C) with n >= 1 and C >= 2; "
@@ -205,7 +206,7 @@ class _MulticlassLoss(Loss):
         return _multiclass_target(y, shape, self.name)
 
     def to_kernel_layout(self, scores: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(scores.T)
+        return np.array(scores.T, order="C")  # always a copy, even of Fortran-ordered scores
 
     def from_kernel_layout(self, scores: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(scores.T)

@@ -160,10 +160,13 @@ def test_value_and_grad_agrees_with_call_and_grad(case, reduction):
     assert grad.shape == np.shape(scores)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("case", ALL_CASES)
-def test_inputs_are_not_modified(case):
-    # the kernels overwrite their scores in place: they must work on a copy
+def test_inputs_are_not_modified(case, order):
+    # the kernels overwrite their scores in place: they must work on a copy, also when the
+    # scores are Fortran-ordered and their transpose (the kernel layout) is already contiguous
     scores, y, _ = problem(case, "soft")
+    scores = np.asarray(scores, order=order)
     w = weights_for(case, True)
     copies = scores.copy(), y.copy(), w.copy()
     case.loss.value_and_grad(scores, y, sample_weight=w)
