@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from cetrain import __version__
-from cetrain.config import DEFAULTS, MODEL_NAMES, read_config, resolve_settings
+from cetrain.config import (
+    DEFAULTS,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MODEL_NAMES,
+    learning_rate,
+    read_config,
+    resolve_settings,
+)
 from cetrain.data import list_datasets
 from cetrain.errors import CetrainError
 from cetrain.losses import LOSS_NAMES
@@ -19,20 +27,21 @@ PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
 
 
 class LearningRate(click.ParamType):
-    """A positive number or the word auto."""
+    """A positive number or the word auto, checked as a config file's `lr` is."""
 
-    name = "NUMBER|auto"
+    name = "lr"
+
+    def get_metavar(self, param, ctx=None):
+        return "NUMBER|auto"
 
     def convert(self, value, param, ctx):
-        if value == "auto" or isinstance(value, float):
-            return value
+        typed = value
         try:
-            rate = float(value)
+            if isinstance(value, str) and value.strip().lower() != "auto":
+                value = float(value)
+            return learning_rate(value)
         except ValueError:
-            rate = float("nan")
-        if not rate > 0 or rate == float("inf"):
-            self.fail(f"{value!r} is not a number > 0 or 'auto'", param, ctx)
-        return rate
+            self.fail(f"{typed!r} is not a finite number > 0 or 'auto'", param, ctx)
 
 
 def _user_errors(command):
@@ -75,7 +84,9 @@ def _default(key: str) -> str:
     "--features", help="Comma-separated input columns to use.  [default: all but the target]"
 )
 @click.option(
-    "--n-samples", type=click.IntRange(min=2), help="Rows of a generated dataset (moons, ...)."
+    "--n-samples",
+    type=click.IntRange(2, MAX_SAMPLES),
+    help="Rows of a generated dataset (moons, ...).  [default: 200]",
 )
 @click.option("--noise", type=click.FloatRange(min=0), help="Noise of a generated dataset.")
 @click.option(
@@ -126,7 +137,7 @@ def _default(key: str) -> str:
 )
 @click.option(
     "--seed",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_SEED),
     help=f"Seed of the split and of generated data.  {_default('seed')}",
 )
 @click.option(
@@ -139,10 +150,10 @@ def _default(key: str) -> str:
     help="Run folder to create; must not exist or be empty.  [default: runs/<time>-<data>-<model>]",
 )
 @click.option(
-    "--quiet",
-    is_flag=True,
+    "--quiet/--no-quiet",
     default=None,
-    help="No progress bar or notes; print only the run folder.",
+    help="No progress bar or summary: print only the run folder (warnings and notes still go "
+    "to stderr).  [default: no-quiet]",
 )
 @_user_errors
 def train_command(config: Path | None, **options):
@@ -164,7 +175,7 @@ def train_command(config: Path | None, **options):
     if settings.out is not None:
         check_run_dir(settings.out)  # fail now, not after training
 
-    with _progress(settings.epochs, enabled=not settings.quiet) as on_epoch:
+    with _ProgressBar(settings.epochs, enabled=not settings.quiet) as on_epoch:
         result = train(settings, callback=on_epoch)
 
     out = (
@@ -213,7 +224,7 @@ def datasets():
         )
 
 
-class _progress:
+class _ProgressBar:
     """click's progress bar over epochs with the current loss, redrawn at most every 0.1 s.
 
     The bar appears at the first epoch, so a mistake found while loading the data prints

@@ -12,10 +12,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from cetrain.data import looks_like_path
 from cetrain.errors import ConfigError
 from cetrain.losses import LOSS_NAMES
+from cetrain.models import DEFAULT_L2, DEFAULT_MAX_ITER, DEFAULT_MOMENTUM, DEFAULT_TOL
 
 MODEL_NAMES = ("auto", "logistic", "softmax")
+MAX_SEED = 2**32 - 1  # NumPy's and scikit-learn's seeds are 32-bit
+MAX_SAMPLES = 1_000_000  # generated datasets are for demonstrations
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,10 +34,10 @@ class TrainSettings:
     model: str = "auto"
     loss: str = "cross-entropy"
     lr: float | str = "auto"
-    epochs: int = 5000
-    tol: float = 1e-6
-    l2: float = 1e-3
-    momentum: float = 0.99
+    epochs: int = DEFAULT_MAX_ITER
+    tol: float = DEFAULT_TOL
+    l2: float = DEFAULT_L2
+    momentum: float = DEFAULT_MOMENTUM
     standardize: bool = True
     poly: int = 1
     test_size: float = 0.25
@@ -78,15 +82,15 @@ def _two_names(value: Any) -> tuple[str, ...]:
     return names
 
 
-def _integer(minimum: int) -> Callable[[Any], int]:
+def _integer(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
+    described = f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}"
+
     def check(value: Any) -> int:
-        if isinstance(value, str):
-            try:
-                value = int(value)
-            except ValueError:
-                raise ValueError(f"must be an integer >= {minimum}") from None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ValueError(f"must be an integer >= {minimum}")
+        # A TOML string like "10" is a wrong type, not a number: no conversion here.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be an integer {described}")
+        if value < minimum or (maximum is not None and value > maximum):
+            raise ValueError(f"must be an integer {described}")
         return value
 
     return check
@@ -96,17 +100,12 @@ def _number(low: float, high: float = math.inf, *, high_open: bool = False) -> C
     described = f"in [{low:g}, {high:g})" if high_open else f">= {low:g}"
 
     def check(value: Any) -> float:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise ValueError(f"must be a number {described}") from None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"must be a number {described}")
+            raise ValueError(f"must be a finite number {described}")
         value = float(value)
         in_range = low <= value < high if high_open else low <= value <= high
         if not (math.isfinite(value) and in_range):
-            raise ValueError(f"must be a number {described}")
+            raise ValueError(f"must be a finite number {described}")
         return value
 
     return check
@@ -121,15 +120,16 @@ def _choice(*choices: str) -> Callable[[Any], str]:
     return check
 
 
-def _learning_rate(value: Any) -> float | str:
-    if value == "auto":
+def learning_rate(value: Any) -> float | str:
+    """A finite number > 0, or "auto" (any case)."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
         return "auto"
     try:
         rate = _number(0.0)(value)
     except ValueError:
-        raise ValueError('must be a number > 0 or "auto"') from None
+        raise ValueError('must be a finite number > 0 or "auto"') from None
     if rate <= 0:
-        raise ValueError('must be a number > 0 or "auto"')
+        raise ValueError('must be a finite number > 0 or "auto"')
     return rate
 
 
@@ -143,11 +143,11 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "data": _text,
     "target": _text,
     "features": _names,
-    "n_samples": _integer(2),
+    "n_samples": _integer(2, MAX_SAMPLES),
     "noise": _number(0.0),
     "model": _choice(*MODEL_NAMES),
     "loss": _choice(*LOSS_NAMES),
-    "lr": _learning_rate,
+    "lr": learning_rate,
     "epochs": _integer(1),
     "tol": _number(0.0),
     "l2": _number(0.0),
@@ -155,7 +155,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "standardize": _boolean,
     "poly": _integer(1),
     "test_size": _number(0.0, 1.0, high_open=True),
-    "seed": _integer(0),
+    "seed": _integer(0, MAX_SEED),
     "plot_features": _two_names,
     "out": _text,
     "quiet": _boolean,
@@ -195,15 +195,11 @@ def read_config(path: str | Path) -> dict[str, Any]:
         values[name] = value
     data = values.get("data")
     # Only a value that looks like a path: "iris" stays the dataset even beside a file "iris".
-    if isinstance(data, str) and _looks_like_path(data) and not Path(data).is_absolute():
+    if isinstance(data, str) and looks_like_path(data) and not Path(data).is_absolute():
         beside_config = path.parent / data
         if beside_config.is_file():
             values["data"] = str(beside_config)
     return values
-
-
-def _looks_like_path(value: str) -> bool:
-    return "/" in value or "\\" in value or value.lower().endswith(".csv")
 
 
 def resolve_settings(

@@ -255,7 +255,7 @@ def load_dataset(
         return ds if features is None else _select_features(ds, features)
     if key in csvs:
         path = csvs[key]
-    elif Path(spec).is_file() or _looks_like_path(spec):
+    elif Path(spec).is_file() or looks_like_path(spec):
         path = Path(spec)
     else:
         names = ", ".join([*_SKLEARN, *_GENERATORS, *csvs])
@@ -264,7 +264,7 @@ def load_dataset(
     return read_csv(path, target=target, features=features)
 
 
-def _looks_like_path(spec: str) -> bool:
+def looks_like_path(spec: str) -> bool:
     """True when spec names a file rather than a dataset: it has a path separator or a .csv end."""
     has_sep = any(sep and sep in spec for sep in ("/", os.sep, os.altsep))
     return has_sep or spec.lower().endswith(".csv")

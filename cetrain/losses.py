@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cetrain.errors import DataError
+from cetrain.errors import ConfigError, DataError
 
 Reduction = Literal["mean", "sum", "none"]
 REDUCTIONS = ("mean", "sum", "none")
@@ -69,7 +69,7 @@ class Loss:
     ) -> tuple[float | np.ndarray, np.ndarray]:
         """The reduced loss and its gradient with respect to `scores`, in one pass."""
         if reduction not in REDUCTIONS:
-            raise DataError(f"unknown reduction {reduction!r}; use one of: mean, sum, none")
+            raise ConfigError(f"unknown reduction {reduction!r}; use one of: mean, sum, none")
         s = self.check_scores(scores)
         target = self.prepare_target(y, s.shape)
         weight = check_sample_weight(sample_weight, s.shape[0])
@@ -159,8 +159,10 @@ class BinaryCrossEntropy(_BinaryLoss):
 
 # max |d^2/ds^2 (sigma(s) - y)^2| over s and y in [0, 1]: at y = 0 it is 2 q^2 (1 - q)(2 - 3q) with
 # q = sigma(s), largest at q = (15 - sqrt(33)) / 24.
-_Q = (15 - np.sqrt(33)) / 24
-_BINARY_MSE_CURVATURE = float(2 * _Q**2 * (1 - _Q) * (2 - 3 * _Q))
+_WORST_SIGMOID = (15 - np.sqrt(33)) / 24
+_BINARY_MSE_CURVATURE = float(
+    2 * _WORST_SIGMOID**2 * (1 - _WORST_SIGMOID) * (2 - 3 * _WORST_SIGMOID)
+)
 
 
 class BinaryMSE(_BinaryLoss):
@@ -280,32 +282,27 @@ class MulticlassMSE(_MulticlassLoss):
         return _weighted_total(loss, scores, weight)
 
 
+binary_cross_entropy = BinaryCrossEntropy()
+cross_entropy = CrossEntropy()
+binary_mse = BinaryMSE()
+multiclass_mse = MulticlassMSE()
+
+
 class MSE(Loss):
     """Squared error between predicted probabilities and the target.
 
-    Scores of shape (n,) use the sigmoid (BinaryMSE); scores of shape (n, C) use the softmax
-    (MulticlassMSE). Every call is handed whole to the one that fits the scores' shape.
+    Scores of shape (n,) use the sigmoid (binary_mse); scores of shape (n, C) use the softmax
+    (multiclass_mse). Every call is handed whole to the one that fits the scores' shape; the
+    training loop uses those two directly (see loss_for).
     """
 
     name = "mse"
-    _binary = BinaryMSE()
-    _multiclass = MulticlassMSE()
-    curvature = max(_binary.curvature, _multiclass.curvature)
-
-    def _pick(self, ndim: int) -> Loss:
-        return self._binary if ndim == 1 else self._multiclass
 
     def value_and_grad(self, scores, y, *, sample_weight=None, reduction="mean"):
-        return self._pick(np.ndim(scores)).value_and_grad(
-            scores, y, sample_weight=sample_weight, reduction=reduction
-        )
-
-    def accumulate(self, scores, target, weight, per_sample=None):
-        return self._pick(scores.ndim).accumulate(scores, target, weight, per_sample)
+        loss = binary_mse if np.ndim(scores) == 1 else multiclass_mse
+        return loss.value_and_grad(scores, y, sample_weight=sample_weight, reduction=reduction)
 
 
-binary_cross_entropy = BinaryCrossEntropy()
-cross_entropy = CrossEntropy()
 mse = MSE()
 
 LOSS_NAMES = ("cross-entropy", "mse")
@@ -316,8 +313,8 @@ def loss_for(name: str, *, binary: bool) -> Loss:
     if name == "cross-entropy":
         return binary_cross_entropy if binary else cross_entropy
     if name == "mse":
-        return MSE._binary if binary else MSE._multiclass
-    raise DataError(f"unknown loss {name!r}; use one of: {', '.join(LOSS_NAMES)}")
+        return binary_mse if binary else multiclass_mse
+    raise ConfigError(f"unknown loss {name!r}; use one of: {', '.join(LOSS_NAMES)}")
 
 
 # --- input checks ------------------------------------------------------------------------------

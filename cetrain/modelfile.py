@@ -28,12 +28,7 @@ from cetrain.preprocess import PolynomialFeatures, Standardizer
 FORMAT = "cetrain-model"
 VERSION = 1
 HYPERPARAMETERS = ("loss", "learning_rate", "max_iter", "tol", "l2", "momentum", "standardize")
-_CLASSES = {"logistic": LogisticRegression, "softmax": SoftmaxRegression}
-
-
-def model_kind(estimator: LogisticRegression | SoftmaxRegression) -> str:
-    """ "logistic" or "softmax"."""
-    return "logistic" if isinstance(estimator, LogisticRegression) else "softmax"
+_CLASSES = {cls.kind: cls for cls in (LogisticRegression, SoftmaxRegression)}
 
 
 def to_dict(
@@ -42,13 +37,28 @@ def to_dict(
     target: str = "",
     input_columns: list[dict] | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready description of a fitted pipeline."""
+    """The JSON-ready description of a fitted pipeline (the layout in the module docstring).
+
+    Parameters
+    ----------
+    pipeline : ClassifierPipeline
+        A fitted pipeline.
+    target : str
+        Name of the label the model predicts.
+    input_columns : list of dict, optional
+        How the raw input columns became the features (cetrain.data.Dataset.columns).
+
+    Returns
+    -------
+    dict
+        Only JSON types: lists, strings, numbers, booleans.
+    """
     est = pipeline.estimator
     params = est.get_params()
     return {
         "format": FORMAT,
         "version": VERSION,
-        "model": model_kind(est),
+        "model": est.kind,
         "loss": est.loss,
         "classes": est.classes_.tolist(),
         "target": target,
@@ -71,7 +81,25 @@ def to_dict(
 
 
 def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline:
-    """Rebuild a pipeline that predicts exactly as the saved one did."""
+    """Rebuild a pipeline that predicts exactly as the saved one did.
+
+    Parameters
+    ----------
+    data : dict
+        What to_dict returned (or json.load of a model.json).
+    source : str
+        How to name the data in errors, e.g. the file's path.
+
+    Returns
+    -------
+    ClassifierPipeline
+        Fitted: predict, predict_proba and decision_function work; history_ is not restored.
+
+    Raises
+    ------
+    ModelFileError
+        For a missing key, a malformed value, or shapes that do not agree.
+    """
     try:
         if data.get("format") != FORMAT:
             raise ModelFileError(f'{source} is not a cetrain model file (no "format": "{FORMAT}")')
@@ -128,10 +156,10 @@ def load_model(path: str | Path) -> ClassifierPipeline:
 def _check_shapes(pipeline: ClassifierPipeline, source: str) -> None:
     """coef, intercept, classes and features must agree, or predictions would be nonsense."""
     est = pipeline.estimator
-    if isinstance(est, LogisticRegression) and len(est.classes_) != 2:
+    if est.kind == "logistic" and len(est.classes_) != 2:
         raise ModelFileError(f"{source}: a logistic model needs 2 classes, not {len(est.classes_)}")
     n_features = len(pipeline.model_feature_names)
-    n_outputs = 1 if isinstance(est, LogisticRegression) else len(est.classes_)
+    n_outputs = 1 if est.kind == "logistic" else len(est.classes_)
     if est.coef_.shape != (n_outputs, n_features) or est.intercept_.shape != (n_outputs,):
         raise ModelFileError(
             f"{source}: coef has shape {est.coef_.shape} and intercept {est.intercept_.shape}; "

@@ -23,29 +23,40 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
-from cetrain.errors import ConvergenceWarning, DataError
+from cetrain.errors import ConfigError, ConvergenceWarning, DataError
 from cetrain.links import sigmoid, softmax
-from cetrain.losses import LOSS_NAMES, check_sample_weight, loss_for
+from cetrain.losses import check_sample_weight, loss_for
 from cetrain.objective import LinearObjective
 from cetrain.optim import gradient_descent
 from cetrain.preprocess import Standardizer
 
 EpochCallback = Callable[[int, float, float], None]
 
+# Defaults shared with the command line (cetrain.config builds its defaults from these).
+DEFAULT_MAX_ITER = 5000
+DEFAULT_TOL = 1e-6
+DEFAULT_L2 = 1e-3  # small, so that separable classes still have a finite optimum
+DEFAULT_MOMENTUM = 0.99  # with restarts: 2-10x fewer epochs than 0.9 on ill-conditioned data
+
+_TOO_LARGE = (
+    "the loss is not finite at the initial weights: the features are too large for float64 "
+    "arithmetic; standardize them (standardize=True) or rescale them"
+)
+
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
     """Shared fitting and prediction for LogisticRegression and SoftmaxRegression."""
 
-    _binary: bool
+    kind: str  # "logistic" or "softmax"
 
     def __init__(
         self,
         loss: str = "cross-entropy",
         learning_rate: float | str = "auto",
-        max_iter: int = 5000,
-        tol: float = 1e-6,
-        l2: float = 0.0,
-        momentum: float = 0.9,
+        max_iter: int = DEFAULT_MAX_ITER,
+        tol: float = DEFAULT_TOL,
+        l2: float = DEFAULT_L2,
+        momentum: float = DEFAULT_MOMENTUM,
         standardize: bool = True,
         random_state: int | None = None,
     ) -> None:
@@ -57,6 +68,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.momentum = momentum
         self.standardize = standardize
         self.random_state = random_state
+
+    @property
+    def _binary(self) -> bool:
+        return self.kind == "logistic"
 
     def fit(
         self,
@@ -87,6 +102,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         self._check_params()
+        loss = loss_for(self.loss, binary=self._binary)
         X = _check_X(X)
         labels = _check_y(y, X.shape[0])
         self.classes_ = np.unique(labels)
@@ -95,37 +111,39 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         weight = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
 
         self.standardizer_ = Standardizer(enabled=self.standardize).fit(X, sample_weight=weight)
-        loss = loss_for(self.loss, binary=self._binary)
-        n_outputs = 1 if self._binary else len(self.classes_)
         objective = LinearObjective(
             self.standardizer_.transform(X),
-            self._encode(labels),
+            self._targets(self.class_index(labels)),
             loss,
-            n_outputs=n_outputs,
+            n_outputs=1 if self._binary else len(self.classes_),
             sample_weight=weight,
             l2=self.l2,
         )
-        self.learning_rate_ = (
-            1.0 / objective.lipschitz_bound()
-            if self.learning_rate == "auto"
-            else float(self.learning_rate)
-        )
+        if self.learning_rate == "auto":
+            lipschitz = objective.lipschitz_bound()
+            if not np.isfinite(lipschitz):
+                raise DataError(_TOO_LARGE)
+            self.learning_rate_ = 1.0 / lipschitz
+        else:
+            self.learning_rate_ = float(self.learning_rate)
 
         history: dict[str, list[float]] = {"train_loss": [], "grad_norm": []}
         if validation_data is not None:
             X_val, y_val = validation_data
             X_val = _check_X(X_val, self.n_features_in_, "X_val", type(self).__name__)
             Z_val = self.standardizer_.transform(X_val)
-            target_val = self._encode(_check_y(y_val, Z_val.shape[0], "y_val"), what="y_val")
+            y_val = _check_y(y_val, Z_val.shape[0], "y_val")
+            target_val = self._targets(self.class_index(y_val, what="y_val"))
             history["val_loss"] = []
 
         def record(epoch: int, theta: np.ndarray, value: float, grad_norm: float) -> None:
-            history["train_loss"].append(objective.last_loss)
+            train_loss = value - objective.penalty(theta)
+            history["train_loss"].append(train_loss)
             history["grad_norm"].append(grad_norm)
             if validation_data is not None:
                 history["val_loss"].append(objective.loss_value(theta, Z_val, target_val))
             if callback is not None:
-                callback(epoch, objective.last_loss, grad_norm)
+                callback(epoch, train_loss, grad_norm)
 
         result = gradient_descent(
             objective.value_and_grad,
@@ -136,12 +154,14 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             momentum=self.momentum,
             callback=record,
         )
+        if not result.objective:
+            raise DataError(_TOO_LARGE)
         W, b = objective.unpack(result.theta)
         self.coef_, self.intercept_ = self.standardizer_.to_original_units(W.T, b)
         self.n_iter_ = result.n_iter
         self.status_ = result.status
         self.history_ = history
-        self._warn_if_not_converged(result.grad_norm[-1] if result.grad_norm else np.nan)
+        self._warn_if_not_converged(result.grad_norm[-1])
         return self
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
@@ -166,45 +186,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             return self.classes_[(scores > 0).astype(np.intp)]
         return self.classes_[np.argmax(scores, axis=1)]
 
-    # --- helpers ----------------------------------------------------------------------------
-
-    def _check_params(self) -> None:
-        """Reject hyperparameters outside their range, naming the accepted values."""
-        if self.loss not in LOSS_NAMES:
-            raise DataError(f"unknown loss {self.loss!r}; use one of: {', '.join(LOSS_NAMES)}")
-        if not (self.learning_rate == "auto" or _positive_number(self.learning_rate)):
-            raise DataError(
-                f"learning_rate must be a number > 0 or 'auto'; got {self.learning_rate!r}"
-            )
-        if (
-            not isinstance(self.max_iter, Integral)
-            or isinstance(self.max_iter, bool)
-            or self.max_iter < 0
-        ):
-            raise DataError(f"max_iter must be an integer >= 0; got {self.max_iter!r}")
-        if not (_positive_number(self.tol) or self.tol == 0):
-            raise DataError(f"tol must be a number >= 0; got {self.tol!r}")
-        if not (_positive_number(self.l2) or self.l2 == 0):
-            raise DataError(f"l2 must be a number >= 0; got {self.l2!r}")
-        if not (isinstance(self.momentum, Real) and 0 <= self.momentum < 1):
-            raise DataError(f"momentum must be a number in [0, 1); got {self.momentum!r}")
-
-    def _check_n_classes(self) -> None:
-        """LogisticRegression needs exactly two classes; SoftmaxRegression at least two."""
-        n = len(self.classes_)
-        shown = ", ".join(str(c) for c in self.classes_[:10]) + (", ..." if n > 10 else "")
-        if n < 2:
-            raise DataError(f"a classifier needs at least 2 classes; got 1 class ({shown})")
-        if self._binary and n != 2:
-            raise DataError(
-                f"logistic regression needs exactly 2 classes; the labels have {n} ({shown}); "
-                "use softmax regression for more"
-            )
-
-    def _encode(self, labels: np.ndarray, what: str = "y") -> np.ndarray:
-        """Labels as targets: 0/1 floats (binary) or class indices 0..C-1 (softmax)."""
-        index = np.searchsorted(self.classes_, labels)
-        index = np.minimum(index, len(self.classes_) - 1)
+    def class_index(self, y: ArrayLike, what: str = "y") -> np.ndarray:
+        """The position of each label in classes_, shape (n,); unknown labels are a DataError."""
+        check_is_fitted(self, "classes_")
+        labels = np.asarray(y)
+        index = np.minimum(np.searchsorted(self.classes_, labels), len(self.classes_) - 1)
         unknown = self.classes_[index] != labels
         if np.any(unknown):
             raise DataError(
@@ -212,7 +198,65 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 f"{', '.join(map(str, np.unique(labels[unknown])[:5]))}; the classes are "
                 f"{', '.join(map(str, self.classes_))}"
             )
+        return index
+
+    def mean_loss(self, X: ArrayLike, y: ArrayLike, loss: str | None = None) -> float:
+        """The unweighted mean loss of the model's scores on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+        y : array-like of shape (n,)
+            Labels, all among classes_.
+        loss : {"cross-entropy", "mse"}, optional
+            Default: the training loss. "cross-entropy" is the log loss of predict_proba,
+            computed exactly from the scores.
+
+        Returns
+        -------
+        float
+        """
+        scores = self.decision_function(X)
+        target = self._targets(self.class_index(y))
+        return float(loss_for(loss or self.loss, binary=self._binary)(scores, target))
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _targets(self, index: np.ndarray) -> np.ndarray:
+        """Class indices as the loss's targets: 0/1 floats (binary) or the indices (softmax)."""
         return index.astype(np.float64) if self._binary else index
+
+    def _check_params(self) -> None:
+        """Reject hyperparameters outside their range, naming the accepted values."""
+        if not (self.learning_rate == "auto" or _positive_number(self.learning_rate)):
+            raise ConfigError(
+                f"learning_rate must be a number > 0 or 'auto'; got {self.learning_rate!r}"
+            )
+        if (
+            not isinstance(self.max_iter, Integral)
+            or isinstance(self.max_iter, bool)
+            or self.max_iter < 0
+        ):
+            raise ConfigError(f"max_iter must be an integer >= 0; got {self.max_iter!r}")
+        if not (_positive_number(self.tol) or self.tol == 0):
+            raise ConfigError(f"tol must be a finite number >= 0; got {self.tol!r}")
+        if not (_positive_number(self.l2) or self.l2 == 0):
+            raise ConfigError(f"l2 must be a finite number >= 0; got {self.l2!r}")
+        if not (isinstance(self.momentum, Real) and 0 <= self.momentum < 1):
+            raise ConfigError(f"momentum must be a number in [0, 1); got {self.momentum!r}")
+
+    def _check_n_classes(self) -> None:
+        """LogisticRegression needs exactly two classes; SoftmaxRegression at least two."""
+        n = len(self.classes_)
+        if n < 2:
+            raise DataError(
+                f"a classifier needs at least 2 classes; got 1 class ({describe(self.classes_)})"
+            )
+        if self._binary and n != 2:
+            raise DataError(
+                f"logistic regression needs exactly 2 classes; the labels have {n} "
+                f"({describe(self.classes_)}); use softmax regression for more"
+            )
 
     def _initial_theta(self, objective: LinearObjective) -> np.ndarray:
         """Zeros, or with random_state set, small N(0, 0.01^2) weights (intercepts zero).
@@ -232,7 +276,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         if self.status_ == "max_iter":
             warnings.warn(
                 f"training stopped after max_iter={self.max_iter} epochs with gradient norm "
-                f"{grad_norm:.3g} > tol={self.tol:g}; raise max_iter (--epochs), add an l2 "
+                f"{grad_norm:.3g} > tol={self.tol:g}; raise max_iter (--epochs), raise the l2 "
                 "penalty (--l2) if the classes are separable, or raise tol",
                 ConvergenceWarning,
                 stacklevel=3,
@@ -245,6 +289,12 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+
+def describe(classes: np.ndarray, limit: int = 10) -> str:
+    """The first `limit` class names, comma-separated, with ", ..." when there are more."""
+    shown = ", ".join(str(c) for c in classes[:limit])
+    return shown + (", ..." if len(classes) > limit else "")
 
 
 class LogisticRegression(_LinearClassifier):
@@ -284,7 +334,7 @@ class LogisticRegression(_LinearClassifier):
     standardizer_ : Standardizer, the feature means and scales used in training
     """
 
-    _binary = True
+    kind = "logistic"
 
 
 class SoftmaxRegression(_LinearClassifier):
@@ -296,7 +346,7 @@ class SoftmaxRegression(_LinearClassifier):
     l2 = 1 / (C n) reproduces scikit-learn's multinomial LogisticRegression(C=C).
     """
 
-    _binary = False
+    kind = "softmax"
 
 
 def _positive_number(value: object) -> bool:

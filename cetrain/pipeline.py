@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cetrain.errors import DataError
 from cetrain.models import LogisticRegression, SoftmaxRegression
 from cetrain.preprocess import PolynomialFeatures
 
@@ -41,11 +42,19 @@ class ClassifierPipeline:
 
     @property
     def classes_(self) -> np.ndarray:
+        """The estimator's classes, sorted."""
         return self.estimator.classes_
 
     def transform(self, X: ArrayLike) -> np.ndarray:
         """Input features (n, d) -> the estimator's features (n, d_poly)."""
-        return self.poly.transform(np.asarray(X, dtype=np.float64))
+        X = np.asarray(X, dtype=np.float64)
+        features = self.poly.transform(X)
+        if self.poly.degree > 1 and np.all(np.isfinite(X)) and not np.all(np.isfinite(features)):
+            raise DataError(
+                f"degree-{self.poly.degree} polynomial features of these inputs overflow float64 "
+                f"(the largest input is {np.max(np.abs(X)):.3g}); use a lower --poly or rescale"
+            )
+        return features
 
     def fit(self, X: ArrayLike, y: ArrayLike, **fit_params) -> "ClassifierPipeline":
         """Fit the estimator on the polynomial features; fit_params go to estimator.fit."""
@@ -56,10 +65,13 @@ class ClassifierPipeline:
         return self
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """Scores poly(X) @ coef_.T + intercept_: (n,) for logistic, (n, C) for softmax."""
         return self.estimator.decision_function(self.transform(X))
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Class probabilities (n, C), columns in the order of classes_."""
         return self.estimator.predict_proba(self.transform(X))
 
     def predict(self, X: ArrayLike) -> np.ndarray:
+        """The most probable class of each row, (n,)."""
         return self.estimator.predict(self.transform(X))

@@ -28,7 +28,12 @@ class Standardizer:
             self.mean_, self.scale_ = np.zeros(d), np.ones(d)
             return self
         self.mean_ = np.average(X, axis=0, weights=sample_weight)
-        std = np.sqrt(np.average((X - self.mean_) ** 2, axis=0, weights=sample_weight))
+        centred = X - self.mean_
+        # std = m sqrt(mean((x - mean)^2 / m^2)) with m = max |x - mean|: the squares cannot
+        # overflow, even for features near 1e300
+        largest = np.max(np.abs(centred), axis=0)
+        unit = np.where(largest > 0, largest, 1.0)
+        std = largest * np.sqrt(np.average((centred / unit) ** 2, axis=0, weights=sample_weight))
         # Below this, the spread is rounding noise of the mean, not information.
         constant = std <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(self.mean_), 1.0)
         self.scale_ = np.where(constant, 1.0, std)
@@ -109,13 +114,15 @@ class PolynomialFeatures:
         if self.degree == 1:
             return np.ascontiguousarray(X, dtype=np.float64)
         out = np.empty((X.shape[0], len(self.terms_)))
-        # Each term is an earlier term (its prefix) times one more column.
+        # Each term is an earlier term (its prefix) times one more column. A product too large
+        # for float64 is inf; the pipeline reports it, naming the degree.
         position = {term: j for j, term in enumerate(self.terms_)}
-        for j, term in enumerate(self.terms_):
-            if len(term) == 1:
-                out[:, j] = X[:, term[0]]
-            else:
-                np.multiply(out[:, position[term[:-1]]], X[:, term[-1]], out=out[:, j])
+        with np.errstate(over="ignore"):
+            for j, term in enumerate(self.terms_):
+                if len(term) == 1:
+                    out[:, j] = X[:, term[0]]
+                else:
+                    np.multiply(out[:, position[term[:-1]]], X[:, term[-1]], out=out[:, j])
         return out
 
     def to_dict(self) -> dict:

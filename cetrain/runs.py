@@ -20,8 +20,6 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
 from cetrain import plots
 from cetrain.config import to_toml
 from cetrain.errors import RunFolderError
@@ -53,8 +51,16 @@ def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path
 
 
 def check_run_dir(path: str | Path) -> Path:
-    """Refuse a destination that holds anything: a run never overwrites what is there."""
+    """Refuse a destination that holds anything (a run never overwrites what is there), or one
+    that cannot be created because a file stands where one of its parent folders would be."""
     path = Path(path)
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RunFolderError(
+                    f"cannot create the run folder '{path}': '{parent}' is a file, not a folder"
+                )
+            break
     if path.exists() and not path.is_dir():
         raise RunFolderError(
             f"the run folder '{path}' already exists as a file; choose a new --out or remove it"
@@ -107,14 +113,13 @@ def _write_files(result: TrainResult, folder: Path, final: Path) -> None:
         title=f"{_model_title(result)}: {loss_name} by epoch",
     )
     curve.savefig(folder / "loss_curve.png", dpi=FIGURE_DPI)
-    classes = estimator.classes_
     boundary = plots.decision_boundary(
         result.pipeline.predict_proba,
         result.X_train,
-        np.searchsorted(classes, result.y_train),
+        estimator.class_index(result.y_train),
         result.X_test,
-        np.searchsorted(classes, result.y_test),
-        class_names=[str(c) for c in classes],
+        estimator.class_index(result.y_test),
+        class_names=[str(c) for c in estimator.classes_],
         feature_names=result.dataset.feature_names,
         plot_features=result.plot_features,
         title=f"{_model_title(result)}: decision boundary",

@@ -7,18 +7,17 @@ call it too and look at the result.
 import dataclasses
 import time
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 
 from cetrain.config import TrainSettings
 from cetrain.data import Dataset, load_dataset, train_test_split
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
-from cetrain.losses import binary_cross_entropy, cross_entropy, loss_for
-from cetrain.models import LogisticRegression, SoftmaxRegression
+from cetrain.models import EpochCallback, LogisticRegression, SoftmaxRegression, describe
 from cetrain.pipeline import ClassifierPipeline
 
-EpochCallback = Callable[[int, float, float], None]
+# A label column with more distinct values than this is a number to predict, not classes.
+MAX_CLASSES = 100
 
 
 @dataclasses.dataclass
@@ -127,20 +126,8 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         "learning_rate": estimator.learning_rate_,
         "final_grad_norm": estimator.history_["grad_norm"][-1],
     }
-    from_csv = dataset.source not in ("sklearn", "generator")
-    by_name = settings.data.lower().replace("-", "_") == dataset.name
-    resolved = dataclasses.replace(
-        settings,
-        # a registered name stays a name; a CSV path becomes absolute, to re-run from anywhere
-        data=dataset.name if by_name else dataset.source,
-        target=dataset.target_name if from_csv else None,
-        model=kind,
-        plot_features=tuple(dataset.feature_names[i] for i in plot_features)
-        if len(dataset.feature_names) > 1
-        else None,
-    )
     return TrainResult(
-        settings=resolved,
+        settings=_resolved_settings(settings, dataset, kind, plot_features),
         dataset=dataset,
         pipeline=pipeline,
         X_train=X_train,
@@ -150,6 +137,23 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         metrics=metrics,
         plot_features=plot_features,
         warnings=[str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)],
+    )
+
+
+def _resolved_settings(
+    settings: TrainSettings, dataset: Dataset, kind: str, plot_features: tuple[int, int]
+) -> TrainSettings:
+    """The settings with what the run actually used filled in, so config.toml reproduces it."""
+    from_csv = dataset.source not in ("sklearn", "generator")
+    by_name = settings.data.lower().replace("-", "_") == dataset.name
+    names = dataset.feature_names
+    return dataclasses.replace(
+        settings,
+        # a registered name stays a name; a CSV path becomes absolute, to re-run from anywhere
+        data=dataset.name if by_name else dataset.source,
+        target=dataset.target_name if from_csv else None,
+        model=kind,
+        plot_features=tuple(names[i] for i in plot_features) if len(names) > 1 else None,
     )
 
 
@@ -163,15 +167,11 @@ def choose_model(model: str, classes: np.ndarray, dataset_name: str) -> str:
     if model == "auto":
         return "logistic" if n == 2 else "softmax"
     if model == "logistic" and n != 2:
-        shown = ", ".join(str(c) for c in classes[:10]) + (", ..." if n > 10 else "")
         raise DataError(
-            f"model 'logistic' needs exactly 2 classes, but '{dataset_name}' has {n} ({shown}); "
-            "use model 'softmax' or 'auto'"
+            f"model 'logistic' needs exactly 2 classes, but '{dataset_name}' has {n} "
+            f"({describe(classes)}); use model 'softmax' or 'auto'"
         )
     return model
-
-
-MAX_CLASSES = 100
 
 
 def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:
@@ -185,19 +185,28 @@ def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:
 
 
 def evaluate(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """Accuracy, log loss (cross-entropy of the predicted probabilities, from the scores) and the
-    training loss (cross-entropy or MSE, without the penalty) on (X, y)."""
-    estimator = pipeline.estimator
-    scores = pipeline.decision_function(X)
-    index = np.searchsorted(estimator.classes_, y)
-    binary = isinstance(estimator, LogisticRegression)
-    target = index.astype(np.float64) if binary else index
-    predicted = (scores > 0).astype(np.intp) if binary else np.argmax(scores, axis=1)
-    log_loss = binary_cross_entropy if binary else cross_entropy
+    """How well the pipeline does on (X, y).
+
+    Parameters
+    ----------
+    pipeline : ClassifierPipeline
+        A fitted pipeline.
+    X : ndarray of shape (n, d)
+        Input features.
+    y : ndarray of shape (n,)
+        Labels, all among the classes seen in training.
+
+    Returns
+    -------
+    dict
+        "accuracy"; "log_loss", the mean cross-entropy of the predicted probabilities (exact,
+        from the scores); "loss", the mean training loss (cross-entropy or MSE, no penalty).
+    """
+    estimator, features = pipeline.estimator, pipeline.transform(X)
     return {
-        "accuracy": float(np.mean(predicted == index)),
-        "log_loss": float(log_loss(scores, target)),
-        "loss": float(loss_for(estimator.loss, binary=binary)(scores, target)),
+        "accuracy": float(np.mean(estimator.predict(features) == y)),
+        "log_loss": estimator.mean_loss(features, y, "cross-entropy"),
+        "loss": estimator.mean_loss(features, y),
     }
 
 

@@ -538,19 +538,19 @@ USER_ERRORS = {
     "--lr -1": (
         {},
         ["train", "--data", "iris", "--lr", "-1"],
-        "Invalid value for '--lr': '-1' is not a number > 0 or 'auto'",
+        "Invalid value for '--lr': '-1' is not a finite number > 0 or 'auto'",
         2,
     ),
     "--lr abc": (
         {},
         ["train", "--data", "iris", "--lr", "abc"],
-        "Invalid value for '--lr': 'abc' is not a number > 0 or 'auto'",
+        "Invalid value for '--lr': 'abc' is not a finite number > 0 or 'auto'",
         2,
     ),
     "--lr inf": (
         {},
         ["train", "--data", "iris", "--lr", "inf"],
-        "Invalid value for '--lr': 'inf' is not a number > 0 or 'auto'",
+        "Invalid value for '--lr': 'inf' is not a finite number > 0 or 'auto'",
         2,
     ),
     "--momentum 1.5": (
@@ -586,8 +586,46 @@ USER_ERRORS = {
     "--seed -1": (
         {},
         ["train", "--data", "iris", "--seed", "-1"],
-        "Invalid value for '--seed': -1 is not in the range x>=0.",
+        "Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295.",
         2,
+    ),
+    "--seed 2**32": (
+        {},
+        ["train", "--data", "iris", "--seed", "4294967296"],
+        "Invalid value for '--seed': 4294967296 is not in the range 0<=x<=4294967295.",
+        2,
+    ),
+    "--tol inf": (
+        {},
+        ["train", "--data", "iris", "--tol", "inf"],
+        "command line: --tol must be a finite number >= 0; got inf",
+        1,
+    ),
+    "--out below a file": (
+        {"notes.txt": "mine\n"},
+        ["train", "--data", "iris", "--out", "notes.txt/run"],
+        "cannot create the run folder 'notes.txt/run': 'notes.txt' is a file, not a folder",
+        1,
+    ),
+    "features too large for float64": (
+        {"huge.csv": "a,y\n1e160,0\n-1e160,1\n3,0\n4,1\n"},
+        ["train", "--data", "huge.csv", "--no-standardize", "--test-size", "0"],
+        "the loss is not finite at the initial weights: the features are too large for float64 "
+        "arithmetic; standardize them (standardize=True) or rescale them",
+        1,
+    ),
+    "poly overflows": (
+        {"big.csv": "a,y\n1e120,0\n-1e120,1\n3,0\n4,1\n"},
+        ["train", "--data", "big.csv", "--poly", "3", "--test-size", "0"],
+        "degree-3 polynomial features of these inputs overflow float64 (the largest input is "
+        "1e+120); use a lower --poly or rescale",
+        1,
+    ),
+    "a number written as a string in a config": (
+        {"run.toml": 'data = "iris"\nepochs = "100"\n'},
+        ["train", "run.toml"],
+        "run.toml: 'epochs' must be an integer >= 1; got '100'",
+        1,
     ),
     "--model foo": (
         {},
@@ -673,7 +711,7 @@ USER_ERRORS = {
     "negative lr": (
         {"run.toml": 'data = "iris"\nlr = -1\n'},
         ["train", "run.toml"],
-        "run.toml: 'lr' must be a number > 0 or \"auto\"; got -1",
+        "run.toml: 'lr' must be a finite number > 0 or \"auto\"; got -1",
         1,
     ),
     "one plot feature in a config": (
@@ -685,7 +723,7 @@ USER_ERRORS = {
     "hyphenated key with a bad value": (
         {"run.toml": 'data = "iris"\ntest-size = 1.5\n'},
         ["train", "run.toml"],
-        "run.toml: 'test_size' must be a number in [0, 1); got 1.5",
+        "run.toml: 'test_size' must be a finite number in [0, 1); got 1.5",
         1,
     ),
     "unknown dataset in a config": (
@@ -932,7 +970,7 @@ def test_convergence_warning_is_one_line_on_stderr_and_the_run_is_written(workdi
         "Warning: training stopped after max_iter=3 epochs with gradient norm "
     )
     assert warnings[0].endswith(
-        "> tol=1e-06; raise max_iter (--epochs), add an l2 penalty (--l2) if the classes are "
+        "> tol=1e-06; raise max_iter (--epochs), raise the l2 penalty (--l2) if the classes are "
         "separable, or raise tol"
     )
     assert "Warning" not in result.stdout

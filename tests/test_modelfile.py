@@ -10,7 +10,7 @@ import pytest
 from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
 from cetrain.errors import CetrainError, ModelFileError
-from cetrain.modelfile import FORMAT, VERSION, from_dict, load_model, model_kind, to_dict
+from cetrain.modelfile import FORMAT, VERSION, from_dict, load_model, to_dict
 from cetrain.models import LogisticRegression, SoftmaxRegression
 from cetrain.pipeline import ClassifierPipeline
 
@@ -70,7 +70,7 @@ def test_to_dict_layout(logistic_dict):
         "max_iter": 300,
         "tol": 1e-6,
         "l2": 0.01,
-        "momentum": 0.9,
+        "momentum": 0.99,
         "standardize": True,
     }
     assert set(model["training"]) == {"epochs", "status", "learning_rate"}
@@ -90,8 +90,8 @@ def test_to_dict_is_strict_json(logistic_dict):
 
 
 def test_model_kind():
-    assert model_kind(LogisticRegression()) == "logistic"
-    assert model_kind(SoftmaxRegression()) == "softmax"
+    assert LogisticRegression().kind == "logistic"
+    assert SoftmaxRegression().kind == "softmax"
 
 
 # --------------------------------------------------------------------------- the round trip

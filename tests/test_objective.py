@@ -138,8 +138,8 @@ def test_value_and_gradient(
         loss_formulas[case.formula], X, dense, theta, case.n_outputs, weight, l2
     )
     assert value == pytest.approx(expected, rel=1e-12)
-    # last_loss is the weighted mean loss without the penalty
-    assert objective.last_loss == pytest.approx(expected_loss, rel=1e-12)
+    # the value minus penalty(theta) is the weighted mean loss
+    assert value - objective.penalty(theta) == pytest.approx(expected_loss, rel=1e-12)
 
     def f(t):
         return objective.value_and_grad(t, np.empty_like(t))
@@ -170,7 +170,8 @@ def test_intercept_is_not_penalised(case, monkeypatch):
     value, grad = evaluate(plain, theta)
     p_value, p_grad = evaluate(penalised, theta)
     assert p_value - value == pytest.approx(l2 / 2 * np.sum(W**2), rel=1e-12)
-    assert penalised.last_loss == value
+    assert penalised.penalty(theta) == pytest.approx(l2 / 2 * np.sum(W**2), rel=1e-15)
+    assert plain.penalty(theta) == 0.0
     grad, p_grad = grad.reshape(-1, case.n_outputs), p_grad.reshape(-1, case.n_outputs)
     np.testing.assert_allclose(p_grad[:-1] - grad[:-1], l2 * W, rtol=1e-12)
     np.testing.assert_array_equal(p_grad[-1], grad[-1])

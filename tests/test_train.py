@@ -294,7 +294,7 @@ def test_convergence_warning_is_returned_not_raised():
         "training stopped after max_iter=3 epochs with gradient norm "
     )
     assert result.warnings[0].endswith(
-        "> tol=1e-06; raise max_iter (--epochs), add an l2 penalty (--l2) if the classes are "
+        "> tol=1e-06; raise max_iter (--epochs), raise the l2 penalty (--l2) if the classes are "
         "separable, or raise tol"
     )
     assert result.metrics["status"] == "max_iter"
