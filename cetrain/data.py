@@ -24,7 +24,9 @@ from sklearn import model_selection as _skms
 
 from cetrain.errors import DataError
 
-DATASETS_DIR: Path = Path(__file__).resolve().parent.parent / "datasets"
+# A link to the repository's top-level datasets/ folder, whose CSVs are package data: found the
+# same way from a checkout, an editable install and a wheel.
+DATASETS_DIR: Path = Path(__file__).resolve().parent / "datasets"
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 MAX_LEVELS = 50
