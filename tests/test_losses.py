@@ -339,6 +339,15 @@ def test_reference_vector(vector):
             check(cross_entropy(scores, y, reduction="none"), vector["expected_none_unweighted"])
         if "expected_mean_unweighted" in vector:
             check(cross_entropy(scores, y), vector["expected_mean_unweighted"])
+        if "class_weight" in vector:
+            # PyTorch's class weights are sample weights w_i = class_weight[y_i]: its "mean"
+            # divides by their sum, our weighted mean's rule
+            w = np.asarray(vector["class_weight"], dtype=float)[y]
+            check(cross_entropy(scores, y, sample_weight=w), vector["expected_mean_weighted"])
+            check(
+                cross_entropy(scores, y, sample_weight=w, reduction="sum"),
+                vector["expected_sum_weighted"],
+            )
     elif kind == "binary_scores":
         check(binary_cross_entropy(vector["scores"], vector["y"]), vector["expected_mean"])
     assert checked > 0

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 import sklearn.exceptions
+from conftest import DEFAULT_SETTINGS_TOML
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.exceptions import NotFittedError
@@ -592,3 +593,18 @@ def test_unknown_validation_classes():
         LogisticRegression().fit(X4, Y4, validation_data=(X4, ["a", "c", "d", "a"]))
     with raises("X_val has 2 features, but LogisticRegression is expecting 1 features as input"):
         LogisticRegression().fit(X4, Y4, validation_data=(np.zeros((4, 2)), Y4))
+
+
+@pytest.mark.parametrize("estimator", [LogisticRegression, SoftmaxRegression])
+def test_defaults_are_the_documented_ones(estimator):
+    # README's parameter table, and the command line's defaults (tests/conftest.py)
+    assert estimator().get_params() == {
+        "loss": "cross-entropy",
+        "learning_rate": "auto",
+        "max_iter": DEFAULT_SETTINGS_TOML["epochs"],
+        "tol": DEFAULT_SETTINGS_TOML["tol"],
+        "l2": DEFAULT_SETTINGS_TOML["l2"],
+        "momentum": DEFAULT_SETTINGS_TOML["momentum"],
+        "standardize": True,
+        "random_state": None,
+    }
