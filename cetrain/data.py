@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn import datasets as _skd
-from sklearn import model_selection as _skms
+from sklearn import datasets as sklearn_datasets
+from sklearn import model_selection
 
 from cetrain.errors import DataError
 
@@ -93,31 +93,37 @@ class _Bundled:
 
 
 _SKLEARN = {
-    "iris": _Bundled(_skd.load_iris, "species", True, "Fisher's iris flowers: 4 measurements"),
-    "wine": _Bundled(_skd.load_wine, "cultivar", True, "Italian wines: 13 chemical analyses"),
+    "iris": _Bundled(
+        sklearn_datasets.load_iris, "species", True, "Fisher's iris flowers: 4 measurements"
+    ),
+    "wine": _Bundled(
+        sklearn_datasets.load_wine, "cultivar", True, "Italian wines: 13 chemical analyses"
+    ),
     "breast_cancer": _Bundled(
-        _skd.load_breast_cancer,
+        sklearn_datasets.load_breast_cancer,
         "diagnosis",
         True,
         "Wisconsin breast cancer: 30 cell-nucleus features",
     ),
-    "digits": _Bundled(_skd.load_digits, "digit", False, "8x8 images of handwritten digits"),
+    "digits": _Bundled(
+        sklearn_datasets.load_digits, "digit", False, "8x8 images of handwritten digits"
+    ),
 }
 
 
 def _moons(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (sklearn's make_moons)."""
-    return _skd.make_moons(n_samples=n, noise=noise, random_state=seed)
+    return sklearn_datasets.make_moons(n_samples=n, noise=noise, random_state=seed)
 
 
 def _circles(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A small circle (label 1) inside a large one (sklearn's make_circles, factor 0.5)."""
-    return _skd.make_circles(n_samples=n, noise=noise, factor=0.5, random_state=seed)
+    return sklearn_datasets.make_circles(n_samples=n, noise=noise, factor=0.5, random_state=seed)
 
 
 def _blobs(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Three Gaussian blobs with standard deviation `noise` (sklearn's make_blobs)."""
-    return _skd.make_blobs(n_samples=n, centers=3, cluster_std=noise, random_state=seed)
+    return sklearn_datasets.make_blobs(n_samples=n, centers=3, cluster_std=noise, random_state=seed)
 
 
 def _xor(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -682,7 +688,7 @@ def train_test_split(
             f"test_size {test_size:g} of {n} rows leaves {n - n_test} for training, too few to "
             f"hold one row of each of the {k} classes; {advice}"
         )
-    X_train, X_test, y_train, y_test = _skms.train_test_split(
+    X_train, X_test, y_train, y_test = model_selection.train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=seed
     )
     return X_train, X_test, y_train, y_test
