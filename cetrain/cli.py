@@ -224,6 +224,12 @@ def datasets():
         )
 
 
+# --- teaching commands: loss, gradcheck ------------------------------------------------------
+
+
+# --- teaching commands: landscape, saturation ------------------------------------------------
+
+
 class _ProgressBar:
     """click's progress bar over epochs with the current loss, redrawn at most every 0.1 s.
 

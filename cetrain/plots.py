@@ -317,6 +317,12 @@ def decision_boundary(
     return fig
 
 
+# --- teaching figures: landscape, saturation ---------------------------------------------------
+
+
+# --- comparison figures and the training animation ----------------------------------------------
+
+
 def _decorate(ax, *, title: str, xlabel: str, ylabel: str, note: str | None = None) -> None:
     """Title (with an optional note on the lines below it), axis labels and tick sizes.
 

@@ -17,12 +17,16 @@ import math
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from matplotlib.figure import Figure
+
 from cetrain import plots
 from cetrain.config import to_toml
-from cetrain.errors import RunFolderError
+from cetrain.errors import ConfigError, RunFolderError
 from cetrain.modelfile import to_dict
 from cetrain.train import TrainResult
 
@@ -35,6 +39,7 @@ RUN_FILES = (
     "decision_boundary.png",
 )
 FIGURE_DPI = 150
+FIGURE_FORMATS = ("png", "svg", "pdf")
 LOSS_LABELS = {"cross-entropy": "cross-entropy (nats)", "mse": "MSE (Brier score)"}
 
 
@@ -73,33 +78,61 @@ def check_run_dir(path: str | Path) -> Path:
     return path
 
 
-def write_run(result: TrainResult, out: str | Path) -> Path:
-    """Write every run file into `out`, atomically. Returns the folder."""
+@contextmanager
+def staged_folder(out: str | Path) -> Iterator[Path]:
+    """Write a folder all at once: yield a hidden staging folder beside `out`, then rename it
+    to `out` when the block ends normally, or remove it when it raises.
+
+    `out` must not exist or be empty (check_run_dir), so nothing the user had is replaced.
+    """
     out = check_run_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
-        _write_files(result, staging, out)
+        yield staging
         # POSIX rename replaces an empty folder atomically and refuses a non-empty one, so a
         # folder filled meanwhile by someone else is not lost either.
         os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out
 
 
-def _write_files(result: TrainResult, folder: Path, final: Path) -> None:
+def save_figure(fig: Figure, folder: Path, stem: str, fmt: str = "png") -> Path:
+    """Save `fig` as folder/stem.fmt (png at FIGURE_DPI, or svg or pdf) and return the path."""
+    if fmt not in FIGURE_FORMATS:
+        raise ConfigError(f"unknown figure format {fmt!r}; use one of: {', '.join(FIGURE_FORMATS)}")
+    path = folder / f"{stem}.{fmt}"
+    fig.savefig(path, format=fmt, dpi=FIGURE_DPI)
+    return path
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Strict JSON (non-finite floats become null), indented, with a final newline."""
+    path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def run_files(fmt: str = "png") -> tuple[str, ...]:
+    """The files of a training run folder, with figures in format `fmt`."""
+    return tuple(name.replace(".png", f".{fmt}") for name in RUN_FILES)
+
+
+def write_run(result: TrainResult, out: str | Path, fmt: str = "png") -> Path:
+    """Write every run file into `out`, atomically, figures in format `fmt`. Returns the folder."""
+    with staged_folder(out) as staging:
+        _write_files(result, staging, Path(out), fmt)
+    return Path(out)
+
+
+def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> None:
     estimator = result.pipeline.estimator
     header = (
         f"cetrain train settings of the run in {final}\n"
         f"re-run with: cetrain train {final / 'config.toml'} --out NEW_FOLDER"
     )
     (folder / "config.toml").write_text(to_toml(result.settings, header), encoding="utf-8")
-    (folder / "metrics.json").write_text(
-        json.dumps(_finite(result.metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    write_json(folder / "metrics.json", result.metrics)
     _write_history(result.history, folder / "history.csv")
     model = to_dict(
         result.pipeline, target=result.dataset.target_name, input_columns=result.dataset.columns
@@ -112,7 +145,7 @@ def _write_files(result: TrainResult, folder: Path, final: Path) -> None:
         loss_name=loss_name,
         title=f"{_model_title(result)}: {loss_name} by epoch",
     )
-    curve.savefig(folder / "loss_curve.png", dpi=FIGURE_DPI)
+    save_figure(curve, folder, "loss_curve", fmt)
     boundary = plots.decision_boundary(
         result.pipeline.predict_proba,
         result.X_train,
@@ -124,7 +157,7 @@ def _write_files(result: TrainResult, folder: Path, final: Path) -> None:
         plot_features=result.plot_features,
         title=f"{_model_title(result)}: decision boundary",
     )
-    boundary.savefig(folder / "decision_boundary.png", dpi=FIGURE_DPI)
+    save_figure(boundary, folder, "decision_boundary", fmt)
 
 
 def _model_title(result: TrainResult) -> str:
