@@ -81,6 +81,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         *,
         validation_data: tuple[ArrayLike, ArrayLike] | None = None,
         callback: EpochCallback | None = None,
+        record_params: bool = False,
     ) -> "_LinearClassifier":
         """Fit the model by full-batch gradient descent.
 
@@ -93,9 +94,14 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n,), optional
             Non-negative weights; the loss is their weighted mean.
         validation_data : (X_val, y_val), optional
-            Data whose mean loss is recorded each epoch in history_["val_loss"].
+            Data measured each epoch: history_["val_loss"] (the training loss),
+            history_["val_log_loss"] (cross-entropy, whatever the training loss) and
+            history_["val_accuracy"].
         callback : callable, optional
             callback(epoch, train_loss, grad_norm) after every epoch, e.g. for a progress bar.
+        record_params : bool
+            Keep every epoch's coefficients and intercepts, in original units, in
+            history_["coef"] and history_["intercept"] (e.g. to animate the boundary).
 
         Returns
         -------
@@ -133,15 +139,34 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             X_val = _check_X(X_val, self.n_features_in_, "X_val", type(self).__name__)
             Z_val = self.standardizer_.transform(X_val)
             y_val = _check_y(y_val, Z_val.shape[0], "y_val")
-            target_val = self._targets(self.class_index(y_val, what="y_val"))
-            history["val_loss"] = []
+            index_val = self.class_index(y_val, what="y_val")
+            target_val = self._targets(index_val)
+            history.update(val_loss=[], val_log_loss=[], val_accuracy=[])
+            log_loss = loss_for("cross-entropy", binary=self._binary)
+        if record_params:
+            history.update(coef=[], intercept=[])
 
         def record(epoch: int, theta: np.ndarray, value: float, grad_norm: float) -> None:
             train_loss = value - objective.penalty(theta)
             history["train_loss"].append(train_loss)
             history["grad_norm"].append(grad_norm)
             if validation_data is not None:
-                history["val_loss"].append(objective.loss_value(theta, Z_val, target_val))
+                scores = objective.scores(theta, Z_val)
+                predicted = scores > 0 if self._binary else np.argmax(scores, axis=0)
+                history["val_accuracy"].append(float(np.mean(predicted == index_val)))
+                # accumulate overwrites its scores: the last loss may use them, not the first
+                val_log_loss = log_loss.accumulate(scores.copy(), target_val, None) / len(y_val)
+                history["val_log_loss"].append(val_log_loss)
+                history["val_loss"].append(
+                    val_log_loss
+                    if loss is log_loss
+                    else loss.accumulate(scores, target_val, None) / len(y_val)
+                )
+            if record_params:
+                W, b = objective.unpack(theta)
+                coef, intercept = self.standardizer_.to_original_units(W.T, b)
+                history["coef"].append(coef)
+                history["intercept"].append(intercept)
             if callback is not None:
                 callback(epoch, train_loss, grad_norm)
 

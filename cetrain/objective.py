@@ -128,11 +128,11 @@ class LinearObjective:
         W, _ = self.unpack(theta)
         return 0.5 * self.l2 * float(np.vdot(W, W))
 
-    def loss_value(self, theta: np.ndarray, X: np.ndarray, target: np.ndarray) -> float:
-        """The unweighted mean loss of the parameters on other data, e.g. a validation set."""
+    def scores(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """The scores of other data, e.g. a validation set, in the loss kernel's layout:
+        (m,) for a binary model, class-major (K, m) otherwise."""
         W, b = self.unpack(theta)
-        scores_T = np.ascontiguousarray(W.T @ X.T) + b[:, None]
-        return self.loss.accumulate(self._kernel_scores(scores_T), target, None) / X.shape[0]
+        return self._kernel_scores(np.ascontiguousarray(W.T @ X.T) + b[:, None])
 
     def lipschitz_bound(self) -> float:
         """An upper bound L on the curvature of f, so that a step of 1/L always decreases f.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import matplotlib
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, hsv_to_rgb, to_hex, to_rgb
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
@@ -201,7 +201,8 @@ def decision_boundary(
     plot_features: tuple[int, int] = (0, 1),
     title: str | None = None,
     resolution: int = 200,
-) -> Figure:
+    fig: Figure | SubFigure | None = None,
+) -> Figure | SubFigure:
     """Where the model predicts each class, with the data on top.
 
     With two or more features, the plane of ``plot_features`` is shaded on a grid (the other
@@ -234,10 +235,13 @@ def decision_boundary(
         says the others are held at their mean.
     resolution : int, default 200
         Grid points per axis (d >= 2); the 1-D plot uses ``resolution**2`` points along x.
+    fig : Figure or SubFigure, optional
+        Draw into this (empty) figure or sub-figure, e.g. one panel of a comparison or one frame
+        of an animation, instead of a new Figure.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure or SubFigure
         One axes (plus a colorbar axes in the binary case), the legend outside on the right.
     """
     X_train, y_train, X_test, y_test = _check_data(
@@ -264,7 +268,8 @@ def decision_boundary(
     wrong = predicted != y_points
     is_test = np.arange(len(y_points)) >= len(y_train)
 
-    fig = Figure(figsize=(9, 6) if n_features >= 2 else (9, 5), layout="constrained")
+    if fig is None:
+        fig = Figure(figsize=(9, 6) if n_features >= 2 else (9, 5), layout="constrained")
     ax = fig.add_subplot()
     if title is None:
         title = "Decision boundary"

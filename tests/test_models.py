@@ -254,11 +254,53 @@ def test_validation_loss(dataset, estimator, n_classes, request):
     rows = np.random.default_rng(1).permutation(X.shape[0])
     train, val = rows[:half], rows[half:]
     model = fit_quietly(estimator(l2=0.01), X[train], y[train], validation_data=(X[val], y[val]))
-    assert set(model.history_) == {"train_loss", "grad_norm", "val_loss"}
-    assert len(model.history_["val_loss"]) == model.n_iter_ + 1
+    validation_keys = {"val_loss", "val_log_loss", "val_accuracy"}
+    assert set(model.history_) == {"train_loss", "grad_norm"} | validation_keys
+    for key in validation_keys:
+        assert len(model.history_[key]) == model.n_iter_ + 1
     assert model.history_["val_loss"][0] == pytest.approx(math.log(n_classes), rel=1e-15)
-    assert model.history_["val_loss"][-1] == pytest.approx(
+    final_log_loss = log_loss(y[val], model.predict_proba(X[val]), labels=model.classes_)
+    assert model.history_["val_loss"][-1] == pytest.approx(final_log_loss, rel=1e-10)
+    assert model.history_["val_log_loss"] == model.history_["val_loss"]  # trained on log loss
+    assert model.history_["val_accuracy"][-1] == accuracy_score(y[val], model.predict(X[val]))
+
+
+def test_mse_model_records_validation_log_loss_and_accuracy_on_the_shared_scale(iris):
+    X, y = iris
+    rows = np.random.default_rng(2).permutation(X.shape[0])
+    train, val = rows[:90], rows[90:]
+    model = fit_quietly(
+        SoftmaxRegression(loss="mse", l2=0.01, max_iter=200),
+        X[train],
+        y[train],
+        validation_data=(X[val], y[val]),
+    )
+    history = model.history_
+    # epoch 0 (zero weights): p = 1/3 everywhere, accuracy = the share of the first class
+    assert history["val_log_loss"][0] == pytest.approx(math.log(3), rel=1e-15)
+    assert history["val_loss"][0] == pytest.approx(2 / 3, rel=1e-15)
+    assert history["val_log_loss"][-1] == pytest.approx(
         log_loss(y[val], model.predict_proba(X[val]), labels=model.classes_), rel=1e-10
+    )
+    assert history["val_loss"][-1] == pytest.approx(
+        brier_score_loss(y[val], model.predict_proba(X[val]), labels=model.classes_), rel=1e-10
+    )
+    assert history["val_accuracy"][-1] == accuracy_score(y[val], model.predict(X[val]))
+
+
+def test_record_params_keeps_every_epochs_weights_in_original_units(small_binary):
+    X, y = small_binary
+    model = fit_quietly(LogisticRegression(l2=0.01), X, y, record_params=True)
+    assert len(model.history_["coef"]) == len(model.history_["intercept"]) == model.n_iter_ + 1
+    np.testing.assert_array_equal(model.history_["coef"][0], np.zeros((1, X.shape[1])))
+    np.testing.assert_array_equal(model.history_["coef"][-1], model.coef_)
+    np.testing.assert_array_equal(model.history_["intercept"][-1], model.intercept_)
+    # each epoch's weights reproduce that epoch's recorded training loss
+    epoch = 7
+    scores = X @ model.history_["coef"][epoch][0] + model.history_["intercept"][epoch][0]
+    targets = (np.asarray(y) == model.classes_[1]).astype(float)
+    assert model.history_["train_loss"][epoch] == pytest.approx(
+        np.mean(np.logaddexp(0, scores) - targets * scores), rel=1e-9
     )
 
 

@@ -332,7 +332,7 @@ def test_unpack_views_theta():
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_loss_value_on_other_data_is_the_unweighted_mean(case, monkeypatch, loss_formulas):
+def test_scores_on_other_data_give_the_unweighted_mean_loss(case, monkeypatch, loss_formulas):
     objective, *_ = make_objective(case, "one-block", monkeypatch, weighted=True, l2=0.4)
     X_val, y_val, dense_val = make_data(case, 11, seed=7)
     shape = (11,) if case.n_outputs == 1 else (11, case.n_outputs)
@@ -341,4 +341,8 @@ def test_loss_value_on_other_data_is_the_unweighted_mean(case, monkeypatch, loss
     _, expected = expected_objective(
         loss_formulas[case.formula], X_val, dense_val, theta, case.n_outputs, None, 0.0
     )
-    assert objective.loss_value(theta, X_val, target_val) == pytest.approx(expected, rel=1e-12)
+    scores = objective.scores(theta, X_val)  # the kernel's layout: (m,) or class-major (K, m)
+    W, b = theta.reshape(-1, case.n_outputs)[:-1], theta.reshape(-1, case.n_outputs)[-1]
+    np.testing.assert_allclose(scores, np.squeeze((X_val @ W + b).T), rtol=1e-13, atol=1e-13)
+    value = case.loss.accumulate(scores, target_val, None) / len(X_val)
+    assert value == pytest.approx(expected, rel=1e-12)
