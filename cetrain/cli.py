@@ -1,13 +1,15 @@
 """The command line: parse options, call the library, echo results, translate errors."""
 
 import functools
+import math
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from cetrain import __version__
+from cetrain import __version__, landscape, plots, saturation
+from cetrain.compare import ACCURACY_SHARE, Comparison, compare
 from cetrain.config import (
     DEFAULTS,
     MAX_SAMPLES,
@@ -18,9 +20,28 @@ from cetrain.config import (
     resolve_settings,
 )
 from cetrain.data import list_datasets
-from cetrain.errors import CetrainError
+from cetrain.errors import CetrainError, ConfigError, DataError
+from cetrain.gradcheck import L2, STEP, check_gradients
+from cetrain.infotheory import (
+    InfoReport,
+    binary_distribution,
+    check_distribution,
+    in_bits,
+    information_report,
+    log_probabilities,
+)
+from cetrain.links import log_softmax
 from cetrain.losses import LOSS_NAMES
-from cetrain.runs import check_run_dir, default_run_dir, write_run
+from cetrain.runs import (
+    FIGURE_FORMATS,
+    check_run_dir,
+    default_run_dir,
+    save_figure,
+    staged_folder,
+    write_comparison,
+    write_json,
+    write_run,
+)
 from cetrain.train import TrainResult, train
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
@@ -74,87 +95,149 @@ def _default(key: str) -> str:
     return f"[default: {getattr(DEFAULTS, key)}]"
 
 
-@cli.command()
+# The options of `cetrain train`, by setting name; `cetrain compare` takes them all but loss.
+TRAIN_OPTIONS = {
+    "data": click.option(
+        "--data", help="Dataset name (see `cetrain datasets`) or path to a CSV file with a header."
+    ),
+    "target": click.option("--target", help="CSV label column.  [default: the last column]"),
+    "features": click.option(
+        "--features", help="Comma-separated input columns to use.  [default: all but the target]"
+    ),
+    "n_samples": click.option(
+        "--n-samples",
+        type=click.IntRange(2, MAX_SAMPLES),
+        help="Rows of a generated dataset (moons, ...).  [default: 200]",
+    ),
+    "noise": click.option(
+        "--noise", type=click.FloatRange(min=0), help="Noise of a generated dataset."
+    ),
+    "model": click.option(
+        "--model",
+        type=click.Choice(MODEL_NAMES),
+        help=f"auto: logistic for 2 classes, else softmax.  {_default('model')}",
+    ),
+    "loss": click.option(
+        "--loss", type=click.Choice(LOSS_NAMES), help=f"Training loss.  {_default('loss')}"
+    ),
+    "lr": click.option(
+        "--lr",
+        type=LearningRate(),
+        help=f"Step size, or auto for 1/L (L: the Lipschitz constant).  {_default('lr')}",
+    ),
+    "epochs": click.option(
+        "--epochs",
+        type=click.IntRange(min=1),
+        help=f"Maximum epochs (full passes over the data).  {_default('epochs')}",
+    ),
+    "tol": click.option(
+        "--tol",
+        type=click.FloatRange(min=0),
+        help=f"Stop when the gradient norm falls below this.  {_default('tol')}",
+    ),
+    "l2": click.option(
+        "--l2",
+        type=click.FloatRange(min=0),
+        help=f"Penalty l2/2 * ||W||^2 on standardised weights.  {_default('l2')}",
+    ),
+    "momentum": click.option(
+        "--momentum",
+        type=click.FloatRange(0, 1, max_open=True),
+        help=f"Nesterov momentum; 0 is plain gradient descent.  {_default('momentum')}",
+    ),
+    "standardize": click.option(
+        "--standardize/--no-standardize",
+        default=None,
+        help="Standardise features inside the model.  [default: standardize]",
+    ),
+    "poly": click.option(
+        "--poly",
+        type=click.IntRange(min=1),
+        help=f"Degree of polynomial features (1: none).  {_default('poly')}",
+    ),
+    "test_size": click.option(
+        "--test-size",
+        type=click.FloatRange(0, 1, max_open=True),
+        help=f"Fraction held out as a stratified test set; 0 for none.  {_default('test_size')}",
+    ),
+    "seed": click.option(
+        "--seed",
+        type=click.IntRange(0, MAX_SEED),
+        help=f"Seed of the split and of generated data.  {_default('seed')}",
+    ),
+    "plot_features": click.option(
+        "--plot-features",
+        help="Two comma-separated features for the boundary plot.  [default: the first two]",
+    ),
+    "format": click.option(
+        "--format",
+        type=click.Choice(FIGURE_FORMATS),
+        help=f"File format of the figures.  {_default('format')}",
+    ),
+    "animate": click.option(
+        "--animate/--no-animate",
+        default=None,
+        help="Also write training.gif: the decision boundary moving over the epochs.  "
+        "[default: no-animate]",
+    ),
+    "out": click.option(
+        "--out",
+        type=click.Path(),
+        help="Run folder to create; must not exist or be empty.  "
+        "[default: runs/<time>-<data>-<model>]",
+    ),
+    "quiet": click.option(
+        "--quiet/--no-quiet",
+        default=None,
+        help="No progress bar or summary: print only the run folder (warnings and notes still go "
+        "to stderr).  [default: no-quiet]",
+    ),
+}
+
+
+def _train_options(exclude: tuple[str, ...] = ()):
+    """Apply the TRAIN_OPTIONS (but `exclude`) to a command, in the order listed."""
+
+    def decorate(command):
+        for name, option in reversed(TRAIN_OPTIONS.items()):
+            if name not in exclude:
+                command = option(command)
+        return command
+
+    return decorate
+
+
+def _settings(config: Path | None, options: dict, extra_keys: tuple[str, ...] = ()):
+    """Settings from defaults <- the config file <- the command line, and the config file's
+    values for `extra_keys`. The run folder is checked now, not after training."""
+    file_values = read_config(config, extra_keys) if config is not None else {}
+    extra = {key: file_values.pop(key) for key in extra_keys if key in file_values}
+    cli_values = {key: value for key, value in options.items() if value is not None}
+    settings = resolve_settings(file_values, cli_values, config_name=str(config))
+    if settings.out is not None:
+        check_run_dir(settings.out)
+    return settings, extra
+
+
+def _write_folder(write, out: Path) -> Path:
+    """Call write(out), reporting a failure of the file system as one `Error:` line."""
+    try:
+        return write(out)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
+
+
+def _echo_notes(result: TrainResult) -> None:
+    """Dropped rows and convergence warnings, on stderr."""
+    if result.dataset.rows_dropped:
+        click.echo(f"Dropped {result.dataset.rows_dropped} rows with missing values.", err=True)
+    for message in result.warnings:
+        click.echo(f"Warning: {message}", err=True)
+
+
+@cli.command("train")
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--data", help="Dataset name (see `cetrain datasets`) or path to a CSV file with a header."
-)
-@click.option("--target", help="CSV label column.  [default: the last column]")
-@click.option(
-    "--features", help="Comma-separated input columns to use.  [default: all but the target]"
-)
-@click.option(
-    "--n-samples",
-    type=click.IntRange(2, MAX_SAMPLES),
-    help="Rows of a generated dataset (moons, ...).  [default: 200]",
-)
-@click.option("--noise", type=click.FloatRange(min=0), help="Noise of a generated dataset.")
-@click.option(
-    "--model",
-    type=click.Choice(MODEL_NAMES),
-    help=f"auto: logistic for 2 classes, else softmax.  {_default('model')}",
-)
-@click.option("--loss", type=click.Choice(LOSS_NAMES), help=f"Training loss.  {_default('loss')}")
-@click.option(
-    "--lr",
-    type=LearningRate(),
-    help=f"Step size, or auto for 1/L (L: the Lipschitz constant).  {_default('lr')}",
-)
-@click.option(
-    "--epochs",
-    type=click.IntRange(min=1),
-    help=f"Maximum epochs (full passes over the data).  {_default('epochs')}",
-)
-@click.option(
-    "--tol",
-    type=click.FloatRange(min=0),
-    help=f"Stop when the gradient norm falls below this.  {_default('tol')}",
-)
-@click.option(
-    "--l2",
-    type=click.FloatRange(min=0),
-    help=f"Penalty l2/2 * ||W||^2 on standardised weights.  {_default('l2')}",
-)
-@click.option(
-    "--momentum",
-    type=click.FloatRange(0, 1, max_open=True),
-    help=f"Nesterov momentum; 0 is plain gradient descent.  {_default('momentum')}",
-)
-@click.option(
-    "--standardize/--no-standardize",
-    default=None,
-    help="Standardise features inside the model.  [default: standardize]",
-)
-@click.option(
-    "--poly",
-    type=click.IntRange(min=1),
-    help=f"Degree of polynomial features (1: none).  {_default('poly')}",
-)
-@click.option(
-    "--test-size",
-    type=click.FloatRange(0, 1, max_open=True),
-    help=f"Fraction held out as a stratified test set; 0 for none.  {_default('test_size')}",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(0, MAX_SEED),
-    help=f"Seed of the split and of generated data.  {_default('seed')}",
-)
-@click.option(
-    "--plot-features",
-    help="Two comma-separated features for the boundary plot.  [default: the first two]",
-)
-@click.option(
-    "--out",
-    type=click.Path(),
-    help="Run folder to create; must not exist or be empty.  [default: runs/<time>-<data>-<model>]",
-)
-@click.option(
-    "--quiet/--no-quiet",
-    default=None,
-    help="No progress bar or summary: print only the run folder (warnings and notes still go "
-    "to stderr).  [default: no-quiet]",
-)
+@_train_options()
 @_user_errors
 def train_command(config: Path | None, **options):
     """Train a model and write a run folder with plots, metrics and the model.
@@ -168,36 +251,84 @@ def train_command(config: Path | None, **options):
       cetrain train --data moons --poly 3 --test-size 0.3 --out runs/moons
       cetrain train --data datasets/default.csv --target default --features student,balance
       cetrain train configs/quickstart.toml --loss mse --epochs 2000
+      cetrain train --data moons --poly 3 --animate --format svg
     """
-    file_values = read_config(config) if config is not None else {}
-    cli_values = {key: value for key, value in options.items() if value is not None}
-    settings = resolve_settings(file_values, cli_values, config_name=str(config))
-    if settings.out is not None:
-        check_run_dir(settings.out)  # fail now, not after training
-
+    settings, _ = _settings(config, options)
     with _ProgressBar(settings.epochs, enabled=not settings.quiet) as on_epoch:
         result = train(settings, callback=on_epoch)
-
-    out = (
-        Path(settings.out)
-        if settings.out
-        else default_run_dir(result.dataset.name, result.settings.model)
-    )
-    try:
-        folder = write_run(result, out)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
-    if result.dataset.rows_dropped:
-        click.echo(f"Dropped {result.dataset.rows_dropped} rows with missing values.", err=True)
-    for message in result.warnings:
-        click.echo(f"Warning: {message}", err=True)
+    out = Path(settings.out or default_run_dir(result.dataset.name, result.settings.model))
+    folder = _write_folder(lambda path: write_run(result, path, settings.format), out)
+    _echo_notes(result)
     if settings.quiet:
         click.echo(str(folder))
     else:
         _echo_summary(result, folder)
 
 
-cli.add_command(train_command, name="train")
+@cli.command("compare")
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--losses",
+    help=f"Comma-separated losses to train on.  [default: {','.join(LOSS_NAMES)}]",
+)
+@_train_options(exclude=("loss",))
+@_user_errors
+def compare_command(config: Path | None, losses: str | None, **options):
+    """Train the same model once per loss and compare them on one scale.
+
+    Every model gets the same data, split, initial weights (zero) and
+    step-size rule. comparison.png shows each loss's own training curve,
+    the test log loss and accuracy of every model (one scale for all,
+    whatever it was trained on), the gradient norms and the decision
+    boundaries side by side; comparison.json and the printed table hold
+    the numbers. CONFIG takes the train options' keys and `losses`.
+
+    \b
+    Examples:
+      cetrain compare --data moons --losses cross-entropy,mse
+      cetrain compare --data iris --epochs 3000 --animate
+      cetrain compare configs/quickstart.toml --out runs/moons-compare
+    """
+    settings, extra = _settings(config, options, extra_keys=("losses",))
+    names = _loss_names(losses if losses is not None else extra.get("losses", list(LOSS_NAMES)))
+    bars: list[_ProgressBar] = []
+
+    def callback_for(loss: str):
+        if bars:
+            bars[-1].close()  # the previous loss has finished
+        bars.append(_ProgressBar(settings.epochs, enabled=not settings.quiet, label=loss))
+        return bars[-1].__enter__()
+
+    try:
+        comparison = compare(settings, names, callback_for=callback_for)
+    except BaseException:
+        if bars:
+            bars[-1].close(finished=False)
+        raise
+    if bars:
+        bars[-1].close()
+    first = comparison.runs[names[0]]
+    out = Path(settings.out or default_run_dir(first.dataset.name, "compare"))
+    folder = _write_folder(lambda path: write_comparison(comparison, path, settings.format), out)
+    _echo_notes(first)
+    for run in list(comparison.runs.values())[1:]:
+        for message in run.warnings:
+            click.echo(f"Warning: {message}", err=True)
+    if settings.quiet:
+        click.echo(str(folder))
+    else:
+        _echo_comparison(comparison, folder)
+
+
+def _loss_names(value) -> list[str]:
+    """--losses "a,b" or a config's list -> names (checked by compare)."""
+    if isinstance(value, str):
+        return [name.strip() for name in value.split(",")]
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return value
+    raise ConfigError(
+        f"losses must be a comma-separated string or a list of strings; got {value!r}"
+    )
 
 
 @cli.command()
@@ -227,7 +358,464 @@ def datasets():
 # --- teaching commands: loss, gradcheck ------------------------------------------------------
 
 
+class Numbers(click.ParamType):
+    """Comma-separated finite numbers, such as 0.1,0.6,0.3, as a tuple of floats."""
+
+    name = "numbers"
+
+    def get_metavar(self, param, ctx=None):
+        return "X,Y,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        numbers = []
+        for item in value.split(","):
+            try:
+                number = float(item)
+            except ValueError:
+                self.fail(f"{item.strip()!r} is not a number", param, ctx)
+            if not math.isfinite(number):
+                self.fail(f"{item.strip()!r} is not a finite number", param, ctx)
+            numbers.append(number)
+        return tuple(numbers)
+
+
+@cli.command(name="loss")
+@click.option("--target", help="The true class: a 0-based index, or a name from --classes.")
+@click.option(
+    "--p", "p", type=Numbers(), help="The true distribution instead: probabilities, one per class."
+)
+@click.option("--probs", type=Numbers(), help="The predicted probabilities q, one per class.")
+@click.option(
+    "--scores", type=Numbers(), help="Predicted scores (logits) instead: q = softmax(scores)."
+)
+@click.option("--classes", help="Comma-separated class names, for --target and the table.")
+@click.option(
+    "--binary",
+    is_flag=True,
+    help="Two classes, given by class 1 alone: --target 0|1 or --p P1, and --probs Q1 or "
+    "--scores S (one logit, q1 = sigmoid(S)).",
+)
+@_user_errors
+def loss_command(target, p, probs, scores, classes, binary):
+    """Print entropy, cross-entropy and KL divergence, in nats and in bits.
+
+    The truth p is a class (--target, so p is one-hot) or a distribution
+    (--p); the prediction q is probabilities (--probs) or scores (--scores),
+    turned into probabilities by softmax. Bits are nats / log 2.
+
+    \b
+      H(p)     = -sum_k p_k log p_k    entropy of the truth
+      H(p, q)  = -sum_k p_k log q_k    cross-entropy: the log loss
+      KL(p||q) = H(p, q) - H(p) >= 0   what q costs beyond H(p)
+
+    A class with p_k > 0 and q_k = 0 makes H(p, q) infinite (inf).
+
+    \b
+    Examples:
+      cetrain loss --target 1 --probs 0.228,0.619,0.153
+          true class B of A, B, C: H(p, q) = -log 0.619 = 0.4797 nats (0.6920 bits)
+      cetrain loss --target B --classes A,B,C --probs 0.001,0.998,0.001
+          confident and right: 0.0020 nats
+      cetrain loss --target B --classes A,B,C --probs 0.001,0.001,0.998
+          confident and wrong: 6.9078 nats
+      cetrain loss --p 0.1,0.6,0.3 --probs 0.228,0.619,0.153
+          a soft truth: H(p) = 0.8979, H(p, q) = 0.9988, KL(p||q) = 0.1009 nats
+      cetrain loss --target 0 --scores 2.0,1.0,0.1
+          q = softmax(scores) = (0.6590, 0.2424, 0.0986): H(p, q) = 0.4170 nats
+      cetrain loss --binary --target 1 --scores 1.5
+          log(1 + e^-1.5) = 0.2014 nats, q1 = sigmoid(1.5) = 0.8176
+    """
+    _exactly_one("--target", target, "--p", p)
+    _exactly_one("--probs", probs, "--scores", scores)
+    given = "--probs" if probs is not None else "--scores"
+    names = _class_names(classes)
+    if binary:
+        _one_number("--p", p, "the probability of class 1")
+        _one_number("--probs", probs, "the probability of class 1")
+        _one_number("--scores", scores, "the score (logit) of class 1")
+        if p is not None:
+            p = _checked(binary_distribution, p[0], "--p")
+        if probs is not None:
+            probs = _checked(binary_distribution, probs[0], "--probs")
+        if scores is not None:
+            scores = (0.0, scores[0])  # softmax(0, s) = (1 - sigmoid(s), sigmoid(s))
+    n = len(probs if probs is not None else scores)
+    if n < 2:
+        raise _bad_value(
+            given, "give at least 2 values, one per class (for class 1 alone, use --binary)"
+        )
+    if p is not None and len(p) != n:
+        raise _usage_error(f"--p has {len(p)} values but {given} has {n}; give one per class")
+    if names is not None and len(names) != n:
+        where = "--binary" if binary else given
+        raise _usage_error(f"--classes names {len(names)} classes but {where} has {n}")
+    if target is not None:
+        index = _class_index(target, names, n)
+        p = [1.0 if k == index else 0.0 for k in range(n)]
+    truth = _checked(check_distribution, p, "--p")
+    log_q = log_softmax(scores) if scores is not None else _checked(log_probabilities, probs, given)
+    _echo_information(information_report(truth, log_q), names or [str(k) for k in range(n)], scores)
+
+
+@cli.command(name="gradcheck")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, MAX_SEED),
+    default=0,
+    show_default=True,
+    help="Seed of the random problem.",
+)
+@click.option("--rows", type=click.IntRange(1, 1000), default=7, show_default=True, help="Rows n.")
+@click.option(
+    "--features", type=click.IntRange(1, 50), default=3, show_default=True, help="Features d."
+)
+@click.option(
+    "--classes",
+    type=click.IntRange(2, 20),
+    default=3,
+    show_default=True,
+    help="Classes C of the softmax model.",
+)
+def gradcheck_command(seed, rows, features, classes):
+    """Check the gradient of every training objective by finite differences.
+
+    For the logistic and the softmax model, each loss (cross-entropy, mse),
+    without and with sample weights and with an l2 penalty, a small random
+    problem is built and the analytic gradient of the objective is compared
+    with central differences, separately for the weights W and the intercept
+    b. The relative error ||g - g_num|| / (||g|| + ||g_num||) is good below
+    1e-7, WRONG above 1e-2, and worth a check in between. Exits with code 1
+    if any block is WRONG.
+
+    \b
+    Examples:
+      cetrain gradcheck
+      cetrain gradcheck --seed 3 --rows 50 --features 10 --classes 5
+    """
+    checks = check_gradients(seed=seed, rows=rows, features=features, classes=classes)
+    click.echo(
+        f"Seed {seed}: {_count(rows, 'row')}, {_count(features, 'feature')}, "
+        f"{classes} softmax classes, l2 = {L2:g}; central differences, h = {STEP:g}"
+    )
+    _echo_table(
+        ["model", "loss", "weights", "block", "rel. error", "verdict"],
+        [
+            [c.model, c.loss, c.weighting, c.block, f"{c.relative_error:.1e}", c.verdict]
+            for c in checks
+        ],
+        "<<<<><",
+    )
+    wrong = [c for c in checks if c.verdict == "WRONG"]
+    if wrong:
+        blocks = ", ".join(f"{c.model} {c.loss} {c.weighting} {c.block}" for c in wrong)
+        verb = "is" if len(wrong) == 1 else "are"
+        raise click.ClickException(f"{_count(len(wrong), 'gradient block')} {verb} wrong: {blocks}")
+
+
+def _exactly_one(first: str, first_value, second: str, second_value) -> None:
+    if (first_value is None) == (second_value is None):
+        raise _usage_error(f"give exactly one of {first} and {second}")
+
+
+def _one_number(option: str, values: tuple[float, ...] | None, meaning: str) -> None:
+    if values is not None and len(values) != 1:
+        raise _bad_value(option, f"--binary takes one number, {meaning}; got {len(values)}")
+
+
+def _class_names(classes: str | None) -> list[str] | None:
+    if classes is None:
+        return None
+    names = [name.strip() for name in classes.split(",")]
+    if "" in names or len(set(names)) != len(names):
+        raise _bad_value(
+            "--classes", f"class names must be distinct and not empty; got {classes!r}"
+        )
+    return names
+
+
+def _class_index(target: str, names: list[str] | None, n: int) -> int:
+    """--target as a class index: a name from --classes, or an index 0..n-1."""
+    if names is not None and target in names:
+        return names.index(target)
+    try:
+        index = int(target)
+    except ValueError:
+        if names is None:
+            message = f"{target!r} is not a class index 0..{n - 1} (to name classes, use --classes)"
+        else:
+            message = f"{target!r} is not a class; use one of {', '.join(names)} or 0..{n - 1}"
+        raise _bad_value("--target", message) from None
+    if not 0 <= index < n:
+        raise _bad_value("--target", f"class index {index} is out of range 0..{n - 1}")
+    return index
+
+
+def _checked(check, value, option: str):
+    """check(value), with its DataError reported as a bad value of `option` (exit code 2)."""
+    try:
+        return check(value)
+    except DataError as exc:
+        raise _bad_value(option, str(exc)) from None
+
+
+def _bad_value(option: str, message: str) -> click.BadParameter:
+    return click.BadParameter(message, ctx=click.get_current_context(), param_hint=f"'{option}'")
+
+
+def _usage_error(message: str) -> click.UsageError:
+    return click.UsageError(message, ctx=click.get_current_context())
+
+
+def _echo_information(report: InfoReport, names: list[str], scores) -> None:
+    """The class table (p, the scores if given, q) and H(p), H(p, q), KL(p||q) in nats and bits."""
+    header = ["class", "p", *(["score"] if scores is not None else []), "q"]
+    rows = []
+    for k, name in enumerate(names):
+        score = [_fixed(scores[k])] if scores is not None else []
+        rows.append([name, _fixed(report.p[k]), *score, _fixed(report.q[k])])
+    _echo_table(header, rows, "<" + ">" * (len(header) - 1))
+    click.echo()
+    quantities = [
+        ("H(p)", report.entropy),
+        ("H(p, q)", report.cross_entropy),
+        ("KL(p||q)", report.kl_divergence),
+    ]
+    _echo_table(
+        ["", "nats", "bits"],
+        [[label, _fixed(nats), _fixed(in_bits(nats))] for label, nats in quantities],
+        "<>>",
+    )
+
+
+def _fixed(value: float) -> str:
+    """Four decimals; inf as inf, and a value that rounds to zero as 0.0000, never -0.0000."""
+    return "inf" if value == math.inf else f"{round(value, 4) + 0.0:.4f}"
+
+
+def _echo_table(header: list[str], rows: list[list[str]], align: str) -> None:
+    """Columns two spaces apart, as wide as their widest cells; `align` is < or > per column."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = (f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
+
+
 # --- teaching commands: landscape, saturation ------------------------------------------------
+
+
+class WeightPair(click.ParamType):
+    """A weight and an intercept, W,B (two finite numbers), as a tuple of floats."""
+
+    name = "w,b"
+
+    def get_metavar(self, param, ctx=None):
+        return "W,B"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            pair = tuple(float(item) for item in value.split(","))
+        except ValueError:
+            pair = ()
+        if len(pair) != 2 or not all(math.isfinite(v) for v in pair):
+            self.fail(f"{value!r} is not two finite numbers W,B such as 2,2", param, ctx)
+        return pair
+
+
+_FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FIGURE_FORMATS),
+    default="png",
+    show_default=True,
+    help="Format of the figure.",
+)
+
+
+@cli.command(name="landscape")
+@click.option(
+    "--data",
+    default="line",
+    show_default=True,
+    help="Dataset name or CSV path with one feature (or see --feature) and two classes.",
+)
+@click.option("--feature", help="The feature to use, when the data has several.")
+@click.option(
+    "--start",
+    type=WeightPair(),
+    help="Where both descents start.  [default: w = -3 w*, b = b*, where (w*, b*) is "
+    "cross-entropy's optimum: a confidently wrong model]",
+)
+@click.option(
+    "--lr",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="NUMBER",
+    help="Step size of both descents.  [default: 1/L for cross-entropy, which is safe for MSE too]",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=landscape.DEFAULT_EPOCHS,
+    show_default=True,
+    help="Steps of plain gradient descent on each loss.",
+)
+@click.option(
+    "--out",
+    type=click.Path(),
+    help="Folder to create; must not exist or be empty.  [default: runs/<time>-<data>-landscape]",
+)
+@_FORMAT_OPTION
+@_user_errors
+def landscape_command(data, feature, start, lr, epochs, out, fmt):
+    """Draw cross-entropy and MSE over the weights of a one-feature problem.
+
+    With scores s = w*x + b on the raw feature x, mean cross-entropy is a
+    convex bowl over (w, b) while mean MSE on the sigmoid, (sigma(s) - y)^2,
+    has plateaus and is not convex. Both are descended by plain gradient
+    descent from the same start with the same step. The folder gets
+    landscape.png (each loss along w at cross-entropy's optimal b, each
+    surface with its path, and the loss per epoch) and landscape.json (the
+    paths, the minima on the grid and the smallest Hessian eigenvalue of each
+    surface: >= 0 means convex on the grid).
+
+    \b
+    Examples:
+      cetrain landscape
+      cetrain landscape --start 3,2 --lr 0.5 --format svg
+      cetrain landscape --data exam
+      cetrain landscape --data linear --feature x1 --out runs/linear-landscape
+    """
+    if out is not None:
+        check_run_dir(out)  # fail now, not after the computation
+    problem = landscape.one_feature_data(data, feature)
+    result = landscape.compute_landscape(problem, start=start, learning_rate=lr, epochs=epochs)
+    folder = Path(out) if out else default_run_dir(problem.name, "landscape")
+    try:
+        with staged_folder(folder) as staging:
+            save_figure(plots.landscape_figure(result), staging, "landscape", fmt)
+            write_json(staging / "landscape.json", result.to_dict())
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the folder '{folder}': {exc}") from None
+
+    if problem.rows_dropped:
+        click.echo(f"Dropped {problem.rows_dropped} rows with missing values.", err=True)
+    w0, b0 = result.start
+    click.echo(
+        f"Loss landscape of {problem.name}: P({problem.classes[1]}) = "
+        f"sigmoid(w*{problem.feature} + b), {problem.x.size} rows; start w = {w0:.4g}, "
+        f"b = {b0:.4g}; step {result.learning_rate:.4g}, {epochs} epochs"
+    )
+    optimum = result.optimum
+    click.echo(
+        f"cross-entropy optimum: {optimum.loss:.4g} at w = {optimum.w:.4g}, b = {optimum.b:.4g}"
+    )
+    for name, surface in result.surfaces.items():
+        path, end = surface.path, surface.path.final
+        shape = "convex" if surface.convex_on_grid else "not convex"
+        click.echo(
+            f"{name}: {path.loss[0]:.4g} -> {end.loss:.4g} at w = {end.w:.4g}, b = {end.b:.4g}; "
+            f"{shape} on the grid (smallest Hessian eigenvalue {surface.min_eigenvalue:.2g})"
+        )
+        if path.status == "diverged":
+            click.echo(
+                f"Warning: gradient descent on {name} diverged after {path.w.size - 1} epochs; "
+                "use a smaller --lr",
+                err=True,
+            )
+    click.echo(f"Folder: {folder}")
+
+
+@cli.command(name="saturation")
+@click.option(
+    "--lr",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="NUMBER",
+    default=saturation.DEFAULT_LEARNING_RATE,
+    show_default=True,
+    help="Step size of both runs.",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=saturation.DEFAULT_EPOCHS,
+    show_default=True,
+    help="Steps of plain gradient descent on each loss.",
+)
+@click.option(
+    "--start",
+    type=WeightPair(),
+    default=",".join(f"{v:g}" for v in saturation.DEFAULT_START),
+    show_default=True,
+    help="The neuron's weight and intercept at epoch 0.",
+)
+@click.option(
+    "--target",
+    type=click.Choice(["0", "1"]),
+    default=str(saturation.DEFAULT_TARGET),
+    show_default=True,
+    help="The output the neuron should learn.",
+)
+@click.option(
+    "--out",
+    type=click.Path(),
+    help="Folder to create; must not exist or be empty.  [default: runs/<time>-neuron-saturation]",
+)
+@_FORMAT_OPTION
+@_user_errors
+def saturation_command(lr, epochs, start, target, out, fmt):
+    """Train one saturated sigmoid neuron on MSE and on cross-entropy.
+
+    The neuron has input x = 1 and output sigma(w + b); started at w = b = 2
+    its output is sigma(4) = 0.982 while the target is 0. The gradient of
+    MSE, 2 (sigma - y) sigma', carries the factor sigma' = sigma (1 - sigma),
+    which is tiny while the neuron is saturated, so MSE learns slowly at
+    first; cross-entropy's gradient sigma - y does not have it. The folder
+    gets saturation.png (output, loss, gradient and sigma' per epoch) and
+    saturation.json (the per-epoch values, and for each loss the first
+    epoch at which the output is within 0.1 of the target).
+
+    \b
+    Examples:
+      cetrain saturation
+      cetrain saturation --lr 0.5 --epochs 100 --format pdf
+      cetrain saturation --start -2,-2 --target 1 --out runs/saturation-up
+    """
+    if out is not None:
+        check_run_dir(out)
+    result = saturation.saturation_demo(
+        start=start, target=int(target), learning_rate=lr, epochs=epochs
+    )
+    folder = Path(out) if out else default_run_dir("neuron", "saturation")
+    try:
+        with staged_folder(folder) as staging:
+            save_figure(plots.saturation_figure(result), staging, "saturation", fmt)
+            write_json(staging / "saturation.json", result.to_dict())
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the folder '{folder}': {exc}") from None
+
+    w0, b0 = result.start
+    first = result.runs["mse"].output[0]
+    click.echo(
+        f"One sigmoid neuron, x = 1, target {target}: start w = {w0:g}, b = {b0:g} "
+        f"(output {first:.3f}); step {lr:g}, {epochs} epochs"
+    )
+    for name, run in result.runs.items():
+        k = run.first_epoch_near
+        reached = f"epoch {k}" if k is not None else f"not within {epochs} epochs"
+        click.echo(
+            f"{name}: output {run.output[0]:.3f} -> {run.output[-1]:.3f}; within "
+            f"{result.near:g} of the target at {reached}"
+        )
+        if run.status == "diverged":
+            click.echo(
+                f"Warning: gradient descent on {name} diverged after {run.w.size - 1} epochs; "
+                "use a smaller --lr",
+                err=True,
+            )
+    click.echo(f"Folder: {folder}")
 
 
 class _ProgressBar:
@@ -237,8 +825,8 @@ class _ProgressBar:
     only its error.
     """
 
-    def __init__(self, epochs: int, enabled: bool) -> None:
-        self.epochs, self.enabled = epochs, enabled
+    def __init__(self, epochs: int, enabled: bool, label: str = "Training") -> None:
+        self.epochs, self.enabled, self.label = epochs, enabled, label
         self.bar = None
         self.shown, self.last_draw = 0, 0.0
 
@@ -249,7 +837,7 @@ class _ProgressBar:
         if self.bar is None:
             self.bar = click.progressbar(
                 length=self.epochs,
-                label="Training",
+                label=self.label,
                 file=sys.stderr,
                 item_show_func=lambda item: item,
             )
@@ -260,11 +848,41 @@ class _ProgressBar:
             self.shown, self.last_draw = epoch, now
 
     def __exit__(self, *exc_info):
-        if self.bar is not None:
-            if exc_info[0] is None:
-                self.bar.update(self.epochs - self.shown, "done")
-            self.bar.__exit__(*exc_info)
+        self.close(finished=exc_info[0] is None)
         return False
+
+    def close(self, finished: bool = True) -> None:
+        """Fill the bar (when training finished) and end its line."""
+        if self.bar is not None:
+            if finished:
+                self.bar.update(self.epochs - self.shown, "done")
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _echo_comparison(comparison: Comparison, folder: Path) -> None:
+    first = comparison.runs[comparison.losses[0]]
+    click.echo(
+        f"{first.settings.model.capitalize()} regression on {first.dataset.name}: "
+        f"{first.metrics['n_train']} train / {first.metrics['n_test']} test rows; "
+        f"best test accuracy {comparison.best_accuracy:.4f}"
+    )
+    header = (
+        f"{'loss':<15}{'epochs':>7}{'to 90%':>8}{'test acc':>10}{'test log loss':>15}"
+        f"{'grad norm':>11}  status"
+    )
+    click.echo(header)
+    for loss, row in comparison.summary.items():
+        reached = "-" if row["epochs_to_90pct"] is None else str(row["epochs_to_90pct"])
+        click.echo(
+            f"{loss:<15}{row['epochs']:>7}{reached:>8}{row['test_accuracy']:>10.4f}"
+            f"{row['test_log_loss']:>15.4f}{row['final_grad_norm']:>11.1e}  {row['status']}"
+        )
+    click.echo(
+        f"'to 90%': the first epoch with test accuracy >= 90% of the best "
+        f"({ACCURACY_SHARE * comparison.best_accuracy:.4f})"
+    )
+    click.echo(f"Run folder: {folder}")
 
 
 def _echo_summary(result: TrainResult, folder: Path) -> None:

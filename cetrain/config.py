@@ -18,6 +18,7 @@ from cetrain.losses import LOSS_NAMES
 from cetrain.models import DEFAULT_L2, DEFAULT_MAX_ITER, DEFAULT_MOMENTUM, DEFAULT_TOL
 
 MODEL_NAMES = ("auto", "logistic", "softmax")
+FIGURE_FORMATS = ("png", "svg", "pdf")
 MAX_SEED = 2**32 - 1  # NumPy's and scikit-learn's seeds are 32-bit
 MAX_SAMPLES = 1_000_000  # generated datasets are for demonstrations
 
@@ -43,6 +44,8 @@ class TrainSettings:
     test_size: float = 0.25
     seed: int = 0
     plot_features: tuple[str, ...] | None = None
+    format: str = "png"
+    animate: bool = False
     out: str | None = None
     quiet: bool = False
 
@@ -157,17 +160,20 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "test_size": _number(0.0, 1.0, high_open=True),
     "seed": _integer(0, MAX_SEED),
     "plot_features": _two_names,
+    "format": _choice(*FIGURE_FORMATS),
+    "animate": _boolean,
     "out": _text,
     "quiet": _boolean,
 }
 assert set(CHECKS) == set(KEYS), "every setting needs a check"
 
 
-def read_config(path: str | Path) -> dict[str, Any]:
+def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str, Any]:
     """Read a TOML config file into {key: value}, with keys checked but values not yet.
 
-    Hyphens in keys are read as underscores. A relative `data` path is taken relative to the
-    config file's folder when a file exists there.
+    Hyphens in keys are read as underscores. `extra_keys` are accepted besides the settings
+    (compare's `losses`). A relative `data` path is taken relative to the config file's folder
+    when a file exists there.
     """
     path = Path(path)
     try:
@@ -183,13 +189,14 @@ def read_config(path: str | Path) -> dict[str, Any]:
     values = {}
     for key, value in raw.items():
         name = key.replace("-", "_")
-        if name not in CHECKS:
+        if name not in CHECKS and name not in extra_keys:
             hint = (
                 " (sections are not used; put keys at the top level)"
                 if isinstance(value, dict)
                 else ""
             )
-            raise ConfigError(f"{path}: unknown key '{key}'{hint}; valid keys: {', '.join(KEYS)}")
+            valid = ", ".join((*KEYS, *extra_keys))
+            raise ConfigError(f"{path}: unknown key '{key}'{hint}; valid keys: {valid}")
         if name in values:
             raise ConfigError(f"{path}: key '{name}' is given twice")
         values[name] = value
@@ -227,17 +234,25 @@ def resolve_settings(
     return dataclasses.replace(DEFAULTS, **merged)
 
 
-def to_toml(settings: TrainSettings, header: str = "") -> str:
+def to_toml(
+    settings: TrainSettings,
+    header: str = "",
+    *,
+    exclude: tuple[str, ...] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> str:
     """The settings as a TOML document that `cetrain train` reads back to the same settings.
 
-    Unset values (None) and the per-invocation keys `out` and `quiet` are left out.
+    Unset values (None), the per-invocation keys `out` and `quiet`, and the keys in `exclude`
+    are left out; `extra` keys (e.g. compare's `losses`) are added after the settings.
     """
     lines = [f"# {line}" for line in header.splitlines()]
     for key in KEYS:
         value = getattr(settings, key)
-        if value is None or key in INVOCATION_KEYS:
+        if value is None or key in INVOCATION_KEYS or key in exclude:
             continue
         lines.append(f"{key} = {_toml_value(value)}")
+    lines += [f"{key} = {_toml_value(value)}" for key, value in (extra or {}).items()]
     return "\n".join(lines) + "\n"
 
 
@@ -249,7 +264,7 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return _toml_string(value)
-    return "[" + ", ".join(_toml_string(item) for item in value) + "]"
+    return "[" + ", ".join(_toml_string(item) for item in value) + "]"  # a sequence of str
 
 
 def _toml_string(text: str) -> str:

@@ -198,7 +198,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n, C), columns in the order of classes_."""
-        scores = self.decision_function(X)
+        return self.proba_from_scores(self.decision_function(X))
+
+    def proba_from_scores(self, scores: np.ndarray) -> np.ndarray:
+        """Scores as decision_function returns them -> class probabilities (n, C):
+        [sigmoid(-s), sigmoid(s)] for a binary model, softmax(s) otherwise."""
         if self._binary:
             # sigmoid(-s) rather than 1 - sigmoid(s): exact when sigmoid(s) is close to 1
             return np.column_stack([sigmoid(-scores), sigmoid(scores)])

@@ -6,7 +6,7 @@ polynomial features, when there are any), so the whole prediction is
     scores = poly(x) @ coef_.T + intercept_.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -75,3 +75,17 @@ class ClassifierPipeline:
     def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each row, (n,)."""
         return self.estimator.predict(self.transform(X))
+
+    def proba_at_epoch(self, epoch: int) -> Callable[[ArrayLike], np.ndarray]:
+        """predict_proba with the weights the model had at `epoch` (fit with record_params)."""
+        estimator = self.estimator
+        coef = estimator.history_["coef"][epoch]
+        intercept = estimator.history_["intercept"][epoch]
+
+        def predict_proba(X: ArrayLike) -> np.ndarray:
+            scores = self.transform(X) @ coef.T + intercept
+            return estimator.proba_from_scores(
+                scores[:, 0] if estimator.kind == "logistic" else scores
+            )
+
+        return predict_proba

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib
 import numpy as np
+from matplotlib.animation import FuncAnimation
 from matplotlib.colors import LinearSegmentedColormap, hsv_to_rgb, to_hex, to_rgb
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
@@ -324,8 +325,414 @@ def decision_boundary(
 
 # --- teaching figures: landscape, saturation ---------------------------------------------------
 
+# Cross-entropy is blue and MSE vermillion in every teaching figure: the palette's clearest pair.
+_TEACHING_COLORS = {"cross-entropy": OKABE_ITO[4], "mse": OKABE_ITO[5]}
+_TEACHING_LABELS = {"cross-entropy": "cross-entropy", "mse": "MSE"}
+# Loss surfaces go from white (low) to mid grey (high), so the coloured paths stand out on them.
+_SURFACE_CMAP = LinearSegmentedColormap.from_list("low_white_high_grey", ["#FFFFFF", "#8C8C8C"])
+_SURFACE_LEVELS = 21  # contour levels, evenly spaced: a plateau shows as a wide band, no lines
+
+
+def landscape_figure(result) -> Figure:
+    """Cross-entropy beside MSE on a sigmoid, over the weights (w, b) of a one-feature problem.
+
+    One column per loss, cross-entropy (blue) left and MSE (vermillion) right. On top, the loss
+    along w with b fixed at cross-entropy's optimal intercept, its lowest point and the start
+    (when the start lies on that line) marked. Below, the loss over (w, b) as evenly spaced
+    shaded contours, the slice as a dotted line, and the gradient-descent path from the common
+    start: a dot every few epochs, the start a white square, the end a star, the lowest grid
+    point a black cross. The title of each surface says whether it is convex on the grid, with
+    the smallest Hessian eigenvalue found. A bottom panel across both columns shows each loss
+    divided by its value at the start, per epoch, on a log scale.
+
+    Parameters
+    ----------
+    result : cetrain.landscape.LandscapeResult
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    data = result.data
+    fig = Figure(figsize=(14, 15), layout="constrained")
+    grid = fig.add_gridspec(3, 2, height_ratios=[1.0, 1.5, 0.9])
+    fig.suptitle(
+        f"Loss over the weights of P({data.classes[1]}) = σ(w·{data.feature} + b) "
+        f"on {data.name} ({data.x.size} points)",
+        fontsize=_TITLE_SIZE + 2,
+    )
+    W, B = np.meshgrid(result.w, result.b)
+    every = max(1, result.epochs // 30)
+    w0, b0 = result.start
+    for column, (name, surface) in enumerate(result.surfaces.items()):
+        color, label = _TEACHING_COLORS[name], _TEACHING_LABELS[name]
+        _draw_loss_slice(fig.add_subplot(grid[0, column]), result, surface, color, label)
+
+        ax = fig.add_subplot(grid[1, column])
+        values = surface.values
+        levels = np.linspace(values.min(), values.max(), _SURFACE_LEVELS)
+        shading = ax.contourf(W, B, values, levels=levels, cmap=_SURFACE_CMAP, zorder=0)
+        ax.contour(W, B, values, levels=levels, colors="#555555", linewidths=0.5, zorder=1)
+        bar = fig.colorbar(shading, ax=ax, pad=0.01, ticks=MaxNLocator(6), format="%.3g")
+        bar.set_label(f"mean {label}", fontsize=_LABEL_SIZE)
+        bar.ax.tick_params(labelsize=_TICK_SIZE)
+        ax.axhline(result.slice_b, color=_DARK, lw=1, ls=":", zorder=2)
+        path = surface.path
+        ax.plot(path.w, path.b, "-", color=color, lw=2.5, zorder=3)
+        ax.plot(
+            path.w[::every],
+            path.b[::every],
+            "o",
+            color=color,
+            mec="white",
+            ms=7,
+            zorder=4,
+            label=f"gradient descent, a dot every {_epochs_text(every)}",
+        )
+        ax.plot([w0], [b0], "s", color="white", mec=_DARK, mew=2, ms=12, zorder=5, label="start")
+        ax.plot(
+            [path.w[-1]],
+            [path.b[-1]],
+            "*",
+            color=color,
+            mec=_DARK,
+            ms=20,
+            zorder=6,
+            label=f"after {_epochs_text(path.w.size - 1)}: {path.loss[-1]:.3g}",
+        )
+        low = surface.grid_minimum
+        ax.plot(
+            [low.w],
+            [low.b],
+            "X",
+            color="black",
+            mec="white",
+            ms=13,
+            zorder=7,
+            clip_on=False,  # it may sit on the grid's edge
+            label=f"lowest on the grid: {low.loss:.3g}" + (" (at its edge)" if low.on_edge else ""),
+        )
+        ax.set_xlim(result.w[0], result.w[-1])
+        ax.set_ylim(result.b[0], result.b[-1])
+        convex = "convex" if surface.convex_on_grid else "not convex"
+        _decorate(
+            ax,
+            title=f"{label[0].upper()}{label[1:]} over (w, b): {convex}",
+            note=f"smallest Hessian eigenvalue on the grid: {surface.min_eigenvalue:.2g}",
+            xlabel="weight w",
+            ylabel="intercept b",
+        )
+        ax.legend(fontsize=_LEGEND_SIZE - 1, loc="best", framealpha=0.9)
+
+    ax = fig.add_subplot(grid[2, :])
+    for name, surface in result.surfaces.items():
+        loss = surface.path.loss
+        ax.plot(
+            np.arange(loss.size),
+            loss / loss[0],
+            color=_TEACHING_COLORS[name],
+            lw=3,
+            label=f"{_TEACHING_LABELS[name]}: {loss[0]:.3g} → {loss[-1]:.3g}",
+        )
+    ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _decorate(
+        ax,
+        title=f"Loss per epoch, same start, step η = {result.learning_rate:.3g}",
+        xlabel="epoch",
+        ylabel="loss ÷ loss at the start",
+    )
+    ax.legend(fontsize=_LEGEND_SIZE, loc="best")
+    return fig
+
+
+def _draw_loss_slice(ax, result, surface, color: str, label: str) -> None:
+    """One loss along w at b = result.slice_b: the curve, its lowest point, the start if on it."""
+    ax.plot(result.slice_w, surface.slice_values, color=color, lw=3, label=f"mean {label}")
+    lowest = int(np.argmin(surface.slice_values))
+    w_low, f_low = result.slice_w[lowest], surface.slice_values[lowest]
+    ax.plot(
+        [w_low],
+        [f_low],
+        "o",
+        color=color,
+        mec=_DARK,
+        ms=11,
+        label=f"lowest: {f_low:.3g} at w = {w_low:.3g}",
+    )
+    w0, b0 = result.start
+    if b0 == result.slice_b:
+        f0 = float(np.interp(w0, result.slice_w, surface.slice_values))
+        ax.plot([w0], [f0], "s", color="white", mec=_DARK, mew=2, ms=11, label="start")
+    ax.set_xlim(result.w[0], result.w[-1])
+    ax.grid(True, alpha=0.3)
+    _decorate(
+        ax,
+        title=f"{label[0].upper()}{label[1:]} along w at b = {result.slice_b:.3g}",
+        note="(cross-entropy's optimal intercept)",
+        xlabel="weight w",
+        ylabel=f"mean {label}",
+    )
+    ax.legend(fontsize=_LEGEND_SIZE, loc="best")
+
+
+def saturation_figure(result) -> Figure:
+    """One saturated sigmoid neuron trained on cross-entropy (blue) and on MSE (vermillion).
+
+    Four panels, per epoch: the output σ(z), with the band near the target shaded and the first
+    epoch in it marked for each loss; the loss; the size of the gradient with respect to b (log
+    scale); and the factor σ'(z) = σ(z)(1 − σ(z)) that MSE's gradient carries, along the MSE
+    run, under its largest possible value 1/4.
+
+    Parameters
+    ----------
+    result : cetrain.saturation.SaturationResult
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    w0, b0 = result.start
+    y, near = result.target, result.near
+    mse = result.runs["mse"]
+    fig = Figure(figsize=(14, 10), layout="constrained")
+    axes = fig.subplots(2, 2)
+    fig.suptitle(
+        f"One sigmoid neuron: input x = 1, target y = {y:g}, start w = {w0:g}, b = {b0:g} "
+        f"(output {mse.output[0]:.3f}), step η = {result.learning_rate:g}",
+        fontsize=_TITLE_SIZE + 2,
+    )
+
+    ax = axes[0, 0]
+    ax.axhspan(
+        max(y - near, 0.0),
+        min(y + near, 1.0),
+        color="#DDDDDD",
+        zorder=0,
+        label=f"within {near:g} of the target",
+    )
+    for name, run in result.runs.items():
+        color = _TEACHING_COLORS[name]
+        ax.plot(run.output, color=color, lw=3, label=_TEACHING_LABELS[name])
+        k = run.first_epoch_near
+        if k is not None:
+            ax.plot([k], [run.output[k]], "o", color=color, mec=_DARK, ms=10)
+            ax.annotate(
+                f"epoch {k}",
+                xy=(k, run.output[k]),
+                xytext=(6, 8 if y < 0.5 else -8),
+                textcoords="offset points",
+                va="bottom" if y < 0.5 else "top",
+                color=color,
+                fontsize=_NOTE_SIZE + 1,
+                fontweight="bold",
+            )
+    ax.set_ylim(-0.03, 1.03)
+    _decorate(ax, title="Output σ(z) per epoch", xlabel="epoch", ylabel="output σ(z)")
+
+    ax = axes[0, 1]
+    for name, run in result.runs.items():
+        ax.plot(
+            run.loss,
+            color=_TEACHING_COLORS[name],
+            lw=3,
+            label=f"{_TEACHING_LABELS[name]}: {run.loss[0]:.3g} → {run.loss[-1]:.3g}",
+        )
+    _log_scale_if_positive(ax, [run.loss for run in result.runs.values()])
+    _decorate(ax, title="Loss per epoch", xlabel="epoch", ylabel="loss")
+
+    ax = axes[1, 0]
+    formulas = {"cross-entropy": "σ(z) − y", "mse": "2 (σ(z) − y) σ'(z)"}
+    for name, run in result.runs.items():
+        ax.plot(
+            np.abs(run.gradient),
+            color=_TEACHING_COLORS[name],
+            lw=3,
+            label=f"{_TEACHING_LABELS[name]}: {formulas[name]}",
+        )
+    _log_scale_if_positive(ax, [np.abs(run.gradient) for run in result.runs.values()])
+    _decorate(ax, title="Size of the gradient ∂loss/∂b", xlabel="epoch", ylabel="|∂loss/∂b|")
+
+    ax = axes[1, 1]
+    ax.plot(mse.slope, color=_TEACHING_COLORS["mse"], lw=3, label="σ'(z) along the MSE run")
+    ax.axhline(0.25, color=_DARK, lw=1.5, ls="--", label="largest possible: 1/4")
+    ax.set_ylim(0.0, 0.27)
+    _decorate(
+        ax,
+        title="The factor σ'(z) in MSE's gradient",
+        xlabel="epoch",
+        ylabel="σ'(z) = σ(z)(1 − σ(z))",
+    )
+    for ax in axes.flat:
+        ax.grid(True, which="major", alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=_LEGEND_SIZE, loc="best")
+    return fig
+
+
+def _log_scale_if_positive(ax, curves: Sequence[np.ndarray]) -> None:
+    """A log y axis when every value is positive: small values are what these panels compare."""
+    if all(np.all(c > 0) for c in curves):
+        ax.set_yscale("log")
+
+
+def _epochs_text(n: int) -> str:
+    """'1 epoch', '10 epochs'."""
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
 
 # --- comparison figures and the training animation ----------------------------------------------
+
+# A loss keeps its colour in every comparison figure; losses beyond these take the class colours.
+LOSS_COLORS = {"cross-entropy": OKABE_ITO[4], "mse": OKABE_ITO[5]}
+
+
+def loss_color(name: str, index: int) -> str:
+    """The colour of loss `name`, the index-th loss of a comparison."""
+    return LOSS_COLORS.get(name) or class_colors(index + 1)[index]
+
+
+def comparison_figure(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    predictors: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    class_names: Sequence[str],
+    feature_names: Sequence[str],
+    plot_features: tuple[int, int] = (0, 1),
+    title: str = "Cross-entropy vs MSE",
+) -> Figure:
+    """The same model trained on several losses, side by side.
+
+    Top row, one curve per loss: its own training loss; the test log loss and the test
+    accuracy, which measure every model on one shared scale whatever it was trained on; and
+    the gradient norm (log scale). Bottom row: each model's decision boundary.
+
+    Parameters
+    ----------
+    histories : mapping loss name -> history
+        Each with per-epoch "train_loss", "grad_norm", "val_log_loss" and "val_accuracy"
+        (a model's history_ when it was fitted with validation data).
+    predictors : mapping loss name -> predict_proba
+        Same keys as `histories`; see decision_boundary.
+    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features
+        As for decision_boundary; y holds class indices.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    names = list(histories)
+    if list(predictors) != names:
+        raise ValueError(f"predictors {list(predictors)} and histories {names} must match")
+    fig = Figure(figsize=(max(16, 7 * len(names)), 11), layout="constrained")
+    curves, boundaries = fig.subfigures(2, 1, height_ratios=[1, 1.45])
+    panels = [
+        ("train_loss", "its own training loss", "Training loss (each its own)", "linear"),
+        ("val_log_loss", "test log loss (nats)", "Test log loss: one scale for all", "linear"),
+        ("val_accuracy", "test accuracy", "Test accuracy", "linear"),
+        ("grad_norm", "gradient norm", "Gradient norm", "log"),
+    ]
+    axes = curves.subplots(1, len(panels))
+    for ax, (key, ylabel, panel_title, scale) in zip(axes, panels, strict=True):
+        for index, name in enumerate(names):
+            values = np.asarray(histories[name][key], dtype=float)
+            ax.plot(
+                np.arange(values.size), values, color=loss_color(name, index), lw=2.2, label=name
+            )
+        ax.set_yscale(scale)
+        _decorate(ax, title=panel_title, xlabel="epoch", ylabel=ylabel)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=_LEGEND_SIZE - 1, title="trained on")
+    curves.suptitle(title, fontsize=_TITLE_SIZE + 2)
+    for sub, name in zip(np.atleast_1d(boundaries.subfigures(1, len(names))), names, strict=True):
+        history = histories[name]
+        decision_boundary(
+            predictors[name],
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            class_names=class_names,
+            feature_names=feature_names,
+            plot_features=plot_features,
+            title=f"Trained on {name}: test accuracy {history['val_accuracy'][-1]:.3f}, "
+            f"log loss {history['val_log_loss'][-1]:.3f}",
+            resolution=150,
+            fig=sub,
+        )
+    return fig
+
+
+def boundary_animation(
+    frames: Sequence[Mapping[str, Callable[[np.ndarray], np.ndarray]]],
+    epochs: Sequence[int],
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    class_names: Sequence[str],
+    feature_names: Sequence[str],
+    plot_features: tuple[int, int] = (0, 1),
+    resolution: int = 70,
+) -> FuncAnimation:
+    """The decision boundary as it moves during training: one frame per chosen epoch.
+
+    Parameters
+    ----------
+    frames : sequence of mappings name -> predict_proba
+        For each frame, the model (or one model per loss, drawn side by side) at that epoch.
+    epochs : sequence of int
+        The epoch of each frame, for its title.
+    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features
+        As for decision_boundary.
+    resolution : int
+        Grid points per axis: lower than the still figure's, to keep the file small.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        Not saved: the caller picks the writer (runs uses Pillow's GIF writer).
+    """
+    if len(frames) != len(epochs) or not frames:
+        raise ValueError("frames and epochs must be non-empty and of the same length")
+    n_panels = len(frames[0])
+    fig = Figure(figsize=(9 * n_panels, 6), layout="constrained")
+    # Every frame has the same layout: the first is laid out by the layout engine, the others
+    # reuse its axes positions, which makes them several times faster to draw.
+    positions: list = []
+
+    def draw(index: int) -> list:
+        if index > 0 and not positions:
+            positions.extend(ax.get_position() for ax in fig.get_axes())
+            fig.set_layout_engine("none")
+        fig.clear()
+        panels = [fig] if n_panels == 1 else list(fig.subfigures(1, n_panels))
+        for panel, (name, predict_proba) in zip(panels, frames[index].items(), strict=True):
+            decision_boundary(
+                predict_proba,
+                X_train,
+                y_train,
+                X_test,
+                y_test,
+                class_names=class_names,
+                feature_names=feature_names,
+                plot_features=plot_features,
+                title=f"{name}: epoch {epochs[index]}",
+                resolution=resolution,
+                fig=panel,
+            )
+        for ax, position in zip(fig.get_axes(), positions, strict=False):
+            ax.set_position(position)
+        return []
+
+    return FuncAnimation(fig, draw, frames=len(frames), repeat=False, blit=False)
 
 
 def _decorate(ax, *, title: str, xlabel: str, ylabel: str, note: str | None = None) -> None:

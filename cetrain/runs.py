@@ -9,6 +9,9 @@ into place: a run folder is either complete or absent, and an existing one is ne
     model.json              the trained pipeline (see cetrain.modelfile)
     loss_curve.png          train and test loss by epoch
     decision_boundary.png   regions, boundary, train/test points, misclassified points
+    training.gif            with --animate: the boundary moving over the epochs
+
+Figures are PNG unless another format (svg, pdf) is asked for.
 """
 
 import csv
@@ -17,15 +20,18 @@ import math
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 
 from cetrain import plots
-from cetrain.config import to_toml
+from cetrain.compare import ACCURACY_SHARE, Comparison
+from cetrain.config import FIGURE_FORMATS, to_toml
 from cetrain.errors import ConfigError, RunFolderError
 from cetrain.modelfile import to_dict
 from cetrain.train import TrainResult
@@ -39,7 +45,10 @@ RUN_FILES = (
     "decision_boundary.png",
 )
 FIGURE_DPI = 150
-FIGURE_FORMATS = ("png", "svg", "pdf")
+MAX_GIF_BYTES = 5_000_000
+# (frames, dpi) to try in turn until the GIF fits in MAX_GIF_BYTES
+GIF_SETTINGS = ((40, 72), (25, 60), (12, 48))
+GIF_SECONDS = 6.0
 LOSS_LABELS = {"cross-entropy": "cross-entropy (nats)", "mse": "MSE (Brier score)"}
 
 
@@ -113,6 +122,27 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
+def frame_epochs(n_iter: int, n_frames: int) -> list[int]:
+    """Epochs to draw in an animation: the first, the last, and log-spaced ones between them,
+    since the boundary moves most in the first epochs."""
+    if n_iter + 1 <= n_frames:
+        return list(range(n_iter + 1))
+    spaced = np.round(np.geomspace(1, n_iter + 1, n_frames)).astype(int) - 1
+    return sorted({0, n_iter, *spaced.tolist()})
+
+
+def save_gif(build: Callable[[list[int]], FuncAnimation], n_iter: int, path: Path) -> Path:
+    """Write the animation that build(epochs) makes as a GIF of at most MAX_GIF_BYTES, with
+    fewer frames and pixels if the first attempt is too large."""
+    for n_frames, dpi in GIF_SETTINGS:
+        epochs = frame_epochs(n_iter, n_frames)
+        fps = max(2.0, len(epochs) / GIF_SECONDS)
+        build(epochs).save(path, writer=PillowWriter(fps=fps), dpi=dpi)
+        if path.stat().st_size <= MAX_GIF_BYTES:
+            break
+    return path
+
+
 def run_files(fmt: str = "png") -> tuple[str, ...]:
     """The files of a training run folder, with figures in format `fmt`."""
     return tuple(name.replace(".png", f".{fmt}") for name in RUN_FILES)
@@ -134,10 +164,7 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
     (folder / "config.toml").write_text(to_toml(result.settings, header), encoding="utf-8")
     write_json(folder / "metrics.json", result.metrics)
     _write_history(result.history, folder / "history.csv")
-    model = to_dict(
-        result.pipeline, target=result.dataset.target_name, input_columns=result.dataset.columns
-    )
-    (folder / "model.json").write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    write_json(folder / "model.json", _model_json(result))
 
     loss_name = LOSS_LABELS[estimator.loss]
     curve = plots.loss_curve(
@@ -158,6 +185,127 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
         title=f"{_model_title(result)}: decision boundary",
     )
     save_figure(boundary, folder, "decision_boundary", fmt)
+    if result.settings.animate:
+        _write_animation(result, folder / "training.gif")
+
+
+def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") -> Path:
+    """Write a comparison's folder atomically; returns it.
+
+    config.toml           the shared settings, with `losses`
+    comparison.<fmt>      training curves, test log loss and accuracy, gradient norms,
+                          decision boundaries side by side
+    comparison.json       the summary table and every model's per-epoch history
+    model-<loss>.json     each trained model (see cetrain.modelfile)
+    training.gif          with animate: the boundaries moving side by side
+    """
+    first = comparison.runs[comparison.losses[0]]
+    estimator = first.pipeline.estimator
+    classes = estimator.classes_
+    with staged_folder(out) as folder:
+        header = (
+            f"cetrain compare settings of the run in {out}\n"
+            f"re-run with: cetrain compare {Path(out) / 'config.toml'} --out NEW_FOLDER"
+        )
+        text = to_toml(
+            comparison.settings,
+            header,
+            exclude=("loss",),
+            extra={"losses": tuple(comparison.losses)},
+        )
+        (folder / "config.toml").write_text(text, encoding="utf-8")
+        write_json(folder / "comparison.json", _comparison_json(comparison))
+        for loss, run in comparison.runs.items():
+            write_json(folder / f"model-{loss}.json", _model_json(run))
+        figure = plots.comparison_figure(
+            {loss: run.history for loss, run in comparison.runs.items()},
+            {loss: run.pipeline.predict_proba for loss, run in comparison.runs.items()},
+            first.X_train,
+            estimator.class_index(first.y_train),
+            first.X_test,
+            estimator.class_index(first.y_test),
+            class_names=[str(c) for c in classes],
+            feature_names=first.dataset.feature_names,
+            plot_features=first.plot_features,
+            title=f"{_model_title(first)}: " + " vs ".join(comparison.losses),
+        )
+        save_figure(figure, folder, "comparison", fmt)
+        if comparison.settings.animate:
+            _write_comparison_animation(comparison, folder / "training.gif")
+    return Path(out)
+
+
+def _model_json(result: TrainResult) -> dict:
+    """model.json's content: the pipeline and how its inputs were made (cetrain.modelfile)."""
+    dataset = result.dataset
+    return to_dict(result.pipeline, target=dataset.target_name, input_columns=dataset.columns)
+
+
+def _comparison_json(comparison: Comparison) -> dict:
+    keys = ("train_loss", "val_log_loss", "val_accuracy", "grad_norm")
+    return {
+        "data": comparison.settings.data,
+        "model": comparison.settings.model,
+        "losses": comparison.losses,
+        "best_test_accuracy": comparison.best_accuracy,
+        "accuracy_share": ACCURACY_SHARE,
+        "summary": comparison.summary,
+        "history": {
+            loss: {key: run.history[key] for key in keys} for loss, run in comparison.runs.items()
+        },
+    }
+
+
+def _write_comparison_animation(comparison: Comparison, path: Path) -> None:
+    """training.gif: every model's boundary at the same epochs, side by side (a model that has
+    stopped keeps its last frame)."""
+    first = comparison.runs[comparison.losses[0]]
+    estimator = first.pipeline.estimator
+
+    def build(epochs: list[int]) -> FuncAnimation:
+        frames = [
+            {
+                f"trained on {loss}": run.pipeline.proba_at_epoch(
+                    min(epoch, run.pipeline.estimator.n_iter_)
+                )
+                for loss, run in comparison.runs.items()
+            }
+            for epoch in epochs
+        ]
+        return plots.boundary_animation(
+            frames,
+            epochs,
+            first.X_train,
+            estimator.class_index(first.y_train),
+            first.X_test,
+            estimator.class_index(first.y_test),
+            class_names=[str(c) for c in estimator.classes_],
+            feature_names=first.dataset.feature_names,
+            plot_features=first.plot_features,
+        )
+
+    longest = max(run.pipeline.estimator.n_iter_ for run in comparison.runs.values())
+    save_gif(build, longest, path)
+
+
+def _write_animation(result: TrainResult, path: Path) -> None:
+    """training.gif: the decision boundary at log-spaced epochs."""
+    estimator, pipeline = result.pipeline.estimator, result.pipeline
+
+    def build(epochs: list[int]) -> FuncAnimation:
+        return plots.boundary_animation(
+            [{_model_title(result): pipeline.proba_at_epoch(epoch)} for epoch in epochs],
+            epochs,
+            result.X_train,
+            estimator.class_index(result.y_train),
+            result.X_test,
+            estimator.class_index(result.y_test),
+            class_names=[str(c) for c in estimator.classes_],
+            feature_names=result.dataset.feature_names,
+            plot_features=result.plot_features,
+        )
+
+    save_gif(build, estimator.n_iter_, path)
 
 
 def _model_title(result: TrainResult) -> str:

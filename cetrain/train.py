@@ -102,6 +102,7 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
             y_train,
             validation_data=(X_test, y_test) if has_test else None,
             callback=callback,
+            record_params=settings.animate,
         )
     seconds = time.perf_counter() - started
     for caught_warning in caught:  # hand on what is not ours to report

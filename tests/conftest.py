@@ -20,6 +20,8 @@ DEFAULT_SETTINGS_TOML = {
     "poly": 1,
     "test_size": 0.25,
     "seed": 0,
+    "format": "png",
+    "animate": False,
 }
 
 # What a run folder holds (the table), sorted.

@@ -29,7 +29,7 @@ from cetrain.modelfile import load_model
 
 VALID_KEYS = (
     "data, target, features, n_samples, noise, model, loss, lr, epochs, tol, l2, momentum, "
-    "standardize, poly, test_size, seed, plot_features, out, quiet"
+    "standardize, poly, test_size, seed, plot_features, format, animate, out, quiet"
 )
 ALL_DATASETS = (
     "iris, wine, breast_cancer, digits, moons, circles, blobs, xor, spiral, linear, "
@@ -151,9 +151,9 @@ class Run:
         captured = []
         original = cetrain.cli.write_run
 
-        def spy(result, out):
+        def spy(result, out, fmt="png"):
             captured.append(result)
-            return original(result, out)
+            return original(result, out, fmt)
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(cetrain.cli, "write_run", spy)
@@ -641,8 +641,8 @@ USER_ERRORS = {
     ),
     "unknown option": (
         {},
-        ["train", "--data", "iris", "--frobnicate"],
-        "No such option '--frobnicate'.",
+        ["train", "--data", "iris", "--zzz"],
+        "No such option '--zzz'.",
         2,
     ),
     "option without its value": (

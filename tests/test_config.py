@@ -15,7 +15,7 @@ from cetrain.errors import CetrainError, ConfigError
 
 VALID_KEYS = (
     "data, target, features, n_samples, noise, model, loss, lr, epochs, tol, l2, momentum, "
-    "standardize, poly, test_size, seed, plot_features, out, quiet"
+    "standardize, poly, test_size, seed, plot_features, format, animate, out, quiet"
 )
 
 

@@ -1,0 +1,204 @@
+"""Tests for cetrain.saturation and `cetrain saturation`: the first step by hand, cross-entropy
+learns in fewer epochs than MSE (measured from the run), the per-epoch values are the formulas,
+the figure and the JSON, and every error a user can trigger (exact text and exit code).
+
+The command runs through click's CliRunner with its folder under pytest's tmp_path.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cetrain import plots
+from cetrain.cli import cli
+from cetrain.saturation import saturation_demo, train_neuron
+
+SIGMA_4 = 1 / (1 + math.exp(-4))  # the output at w = b = 2, x = 1
+ETA = 0.15
+BLUE, VERMILLION = "#0072B2", "#D55E00"
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(arg) for arg in args])
+
+
+def assert_error(result, message: str, exit_code: int = 1):
+    """The command failed with exactly `Error: message` as the last line of stderr."""
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    if exit_code == 1:
+        assert result.stderr == f"Error: {message}\n"
+    else:
+        assert result.stderr.splitlines()[-1] == f"Error: {message}"
+
+
+def assert_not_blank(png: Path):
+    rgb = matplotlib.image.imread(png)[::3, ::3, :3]  # every 9th pixel is plenty, and fast
+    assert rgb.std() > 0.05
+    codes = ((rgb.reshape(-1, 3) * 255).round().astype(np.int64) * [65536, 256, 1]).sum(axis=1)
+    assert len(np.unique(codes)) > 50
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """`cetrain saturation` with every default: its folder, CliRunner result and JSON."""
+    out = tmp_path_factory.mktemp("saturation") / "run"
+    result = invoke("saturation", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out, result, json.loads((out / "saturation.json").read_text(encoding="utf-8"))
+
+
+def test_saturation_writes_a_figure_and_its_json(default_run):
+    out, result, _ = default_run
+    assert sorted(p.name for p in out.iterdir()) == ["saturation.json", "saturation.png"]
+    assert_not_blank(out / "saturation.png")
+    assert result.stdout.splitlines() == [
+        "One sigmoid neuron, x = 1, target 0: start w = 2, b = 2 (output 0.982); "
+        "step 0.15, 300 epochs",
+        "cross-entropy: output 0.982 -> 0.012; within 0.1 of the target at epoch 50",
+        "mse: output 0.982 -> 0.078; within 0.1 of the target at epoch 234",
+        f"Folder: {out}",
+    ]
+
+
+def test_json_holds_the_settings_and_one_value_per_epoch(default_run):
+    _, _, record = default_run
+    assert record["input"] == 1.0
+    assert record["target"] == 0
+    assert record["start"] == {"w": 2.0, "b": 2.0}
+    assert record["start_output"] == pytest.approx(SIGMA_4, rel=1e-15)
+    assert record["learning_rate"] == ETA
+    assert record["epochs"] == 300
+    keys = ["output", "loss", "sigmoid_slope", "gradient_b", "w", "b"]
+    for name in ("cross-entropy", "mse"):
+        run = record["losses"][name]
+        assert all(len(run[key]) == 301 for key in keys)
+        output = np.array(run["output"])
+        z = np.array(run["w"]) + np.array(run["b"])
+        assert np.allclose(output, 1 / (1 + np.exp(-z)), rtol=1e-14)
+        assert np.allclose(run["sigmoid_slope"], output * (1 - output), rtol=1e-12)
+        # with y = 0: cross-entropy log(1 + e^z), MSE sigma(z)^2
+        expected = np.log1p(np.exp(z)) if name == "cross-entropy" else output**2
+        assert np.allclose(run["loss"], expected, rtol=1e-12)
+
+
+def test_cross_entropy_learns_in_fewer_epochs_than_mse(default_run):
+    _, _, record = default_run
+    first = {}
+    for name in ("cross-entropy", "mse"):
+        run = record["losses"][name]
+        output = np.array(run["output"])
+        k = run["first_epoch_near_target"]
+        # the recorded epoch is the first with output < 0.1, as measured from the outputs
+        assert k == int(np.flatnonzero(output < 0.1)[0])
+        first[name] = k
+    assert first["cross-entropy"] < first["mse"]
+    assert first == {"cross-entropy": 50, "mse": 234}
+
+
+@pytest.mark.parametrize(
+    ("name", "gradient"),
+    [
+        ("cross-entropy", SIGMA_4),  # sigma(z) - y
+        ("mse", 2 * SIGMA_4 * SIGMA_4 * (1 - SIGMA_4)),  # 2 (sigma(z) - y) sigma'(z)
+    ],
+)
+def test_first_step_by_hand(default_run, name, gradient):
+    _, _, record = default_run
+    run = record["losses"][name]
+    assert run["gradient_b"][0] == pytest.approx(gradient, rel=1e-14)
+    # x = 1, so w moves exactly as b does
+    assert run["b"][1] - run["b"][0] == pytest.approx(-ETA * gradient, rel=1e-12)
+    assert run["w"][1] - run["w"][0] == pytest.approx(-ETA * gradient, rel=1e-12)
+
+
+def test_mse_starts_with_a_gradient_thirty_times_smaller(default_run):
+    _, _, record = default_run
+    ce = record["losses"]["cross-entropy"]["gradient_b"][0]
+    mse = record["losses"]["mse"]["gradient_b"][0]
+    # the ratio is 2 sigma'(4) = 0.035
+    assert mse / ce == pytest.approx(2 * SIGMA_4 * (1 - SIGMA_4), rel=1e-12)
+    assert mse < ce / 28
+
+
+def test_target_one_from_the_mirrored_start_mirrors_the_run():
+    # sigma(-z) = 1 - sigma(z): starting at -2,-2 with target 1 is the same run, mirrored
+    up = saturation_demo(start=(-2.0, -2.0), target=1)
+    down = saturation_demo()
+    for name in ("cross-entropy", "mse"):
+        assert np.allclose(up.runs[name].output, 1 - down.runs[name].output, atol=1e-12)
+        assert up.runs[name].first_epoch_near == down.runs[name].first_epoch_near
+
+
+def test_a_neuron_that_never_gets_near_records_none():
+    run = train_neuron("mse", epochs=10)
+    assert run.first_epoch_near is None
+    assert run.to_dict()["first_epoch_near_target"] is None
+
+
+def test_options_and_svg_format(tmp_path):
+    out = tmp_path / "run"
+    args = ["--lr", 0.5, "--epochs", 20, "--start", "1,-0.5", "--format", "svg", "--out", out]
+    result = invoke("saturation", *args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["saturation.json", "saturation.svg"]
+    assert "<svg" in (out / "saturation.svg").read_text(encoding="utf-8")
+    record = json.loads((out / "saturation.json").read_text(encoding="utf-8"))
+    assert (record["learning_rate"], record["epochs"]) == (0.5, 20)
+    assert record["start"] == {"w": 1.0, "b": -0.5}
+    assert len(record["losses"]["mse"]["output"]) == 21
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--start", "2"],
+            "Invalid value for '--start': '2' is not two finite numbers W,B such as 2,2",
+        ),
+        (
+            ["--start", "2,nan"],
+            "Invalid value for '--start': '2,nan' is not two finite numbers W,B such as 2,2",
+        ),
+        (["--target", "0.5"], "Invalid value for '--target': '0.5' is not one of '0', '1'."),
+        (["--lr", "-1"], "Invalid value for '--lr': -1.0 is not in the range x>0."),
+        (["--epochs", "0"], "Invalid value for '--epochs': 0 is not in the range x>=1."),
+    ],
+)
+def test_bad_option_values_are_usage_errors(tmp_path, args, message):
+    assert_error(invoke("saturation", *args, "--out", tmp_path / "run"), message, exit_code=2)
+
+
+def test_errors_are_one_line_with_exit_code_1(tmp_path):
+    assert_error(
+        invoke("saturation", "--lr", "inf", "--out", tmp_path / "run"),
+        "the learning rate must be a finite number > 0; got inf",
+    )
+    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
+    assert_error(
+        invoke("saturation", "--out", tmp_path),
+        f"the run folder '{tmp_path}' already exists and is not empty; "
+        "choose a new --out or remove it",
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_saturation_figure_has_titles_labels_legends_and_the_loss_colours():
+    fig = plots.saturation_figure(saturation_demo(epochs=30))
+    assert len(fig.axes) == 4
+    for ax in fig.axes:
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+        assert ax.get_legend() is not None
+    output, loss, gradient, slope = fig.axes
+    for ax in (output, loss, gradient):
+        assert [line.get_color() for line in ax.get_lines()][:2] == [BLUE, VERMILLION]
+    # sigma' is drawn for the MSE run only, under its largest value 1/4
+    curve = slope.get_lines()[0]
+    assert curve.get_color() == VERMILLION
+    assert curve.get_ydata()[0] == pytest.approx(SIGMA_4 * (1 - SIGMA_4))
