@@ -54,6 +54,10 @@ _COLOR_NAMES = {
     "pink": OKABE_ITO[6],
 }
 
+# A loss keeps its colour in every figure (comparison, landscape, saturation); losses beyond
+# these take the class colours.
+LOSS_COLORS = {"cross-entropy": OKABE_ITO[4], "mse": OKABE_ITO[5]}
+
 _DARK = "#222222"
 # Loss curves are not classes; blue against vermillion is the palette's clearest contrast.
 _TRAIN_COLOR, _TEST_COLOR = OKABE_ITO[4], OKABE_ITO[5]
@@ -326,7 +330,6 @@ def decision_boundary(
 # --- teaching figures: landscape, saturation ---------------------------------------------------
 
 # Cross-entropy is blue and MSE vermillion in every teaching figure: the palette's clearest pair.
-_TEACHING_COLORS = {"cross-entropy": OKABE_ITO[4], "mse": OKABE_ITO[5]}
 _TEACHING_LABELS = {"cross-entropy": "cross-entropy", "mse": "MSE"}
 # Loss surfaces go from white (low) to mid grey (high), so the coloured paths stand out on them.
 _SURFACE_CMAP = LinearSegmentedColormap.from_list("low_white_high_grey", ["#FFFFFF", "#8C8C8C"])
@@ -365,7 +368,7 @@ def landscape_figure(result) -> Figure:
     every = max(1, result.epochs // 30)
     w0, b0 = result.start
     for column, (name, surface) in enumerate(result.surfaces.items()):
-        color, label = _TEACHING_COLORS[name], _TEACHING_LABELS[name]
+        color, label = LOSS_COLORS[name], _TEACHING_LABELS[name]
         _draw_loss_slice(fig.add_subplot(grid[0, column]), result, surface, color, label)
 
         ax = fig.add_subplot(grid[1, column])
@@ -430,7 +433,7 @@ def landscape_figure(result) -> Figure:
         ax.plot(
             np.arange(loss.size),
             loss / loss[0],
-            color=_TEACHING_COLORS[name],
+            color=LOSS_COLORS[name],
             lw=3,
             label=f"{_TEACHING_LABELS[name]}: {loss[0]:.3g} → {loss[-1]:.3g}",
         )
@@ -513,7 +516,7 @@ def saturation_figure(result) -> Figure:
         label=f"within {near:g} of the target",
     )
     for name, run in result.runs.items():
-        color = _TEACHING_COLORS[name]
+        color = LOSS_COLORS[name]
         ax.plot(run.output, color=color, lw=3, label=_TEACHING_LABELS[name])
         k = run.first_epoch_near
         if k is not None:
@@ -535,7 +538,7 @@ def saturation_figure(result) -> Figure:
     for name, run in result.runs.items():
         ax.plot(
             run.loss,
-            color=_TEACHING_COLORS[name],
+            color=LOSS_COLORS[name],
             lw=3,
             label=f"{_TEACHING_LABELS[name]}: {run.loss[0]:.3g} → {run.loss[-1]:.3g}",
         )
@@ -547,7 +550,7 @@ def saturation_figure(result) -> Figure:
     for name, run in result.runs.items():
         ax.plot(
             np.abs(run.gradient),
-            color=_TEACHING_COLORS[name],
+            color=LOSS_COLORS[name],
             lw=3,
             label=f"{_TEACHING_LABELS[name]}: {formulas[name]}",
         )
@@ -555,7 +558,7 @@ def saturation_figure(result) -> Figure:
     _decorate(ax, title="Size of the gradient ∂loss/∂b", xlabel="epoch", ylabel="|∂loss/∂b|")
 
     ax = axes[1, 1]
-    ax.plot(mse.slope, color=_TEACHING_COLORS["mse"], lw=3, label="σ'(z) along the MSE run")
+    ax.plot(mse.slope, color=LOSS_COLORS["mse"], lw=3, label="σ'(z) along the MSE run")
     ax.axhline(0.25, color=_DARK, lw=1.5, ls="--", label="largest possible: 1/4")
     ax.set_ylim(0.0, 0.27)
     _decorate(
@@ -584,8 +587,6 @@ def _epochs_text(n: int) -> str:
 
 # --- comparison figures and the training animation ----------------------------------------------
 
-# A loss keeps its colour in every comparison figure; losses beyond these take the class colours.
-LOSS_COLORS = {"cross-entropy": OKABE_ITO[4], "mse": OKABE_ITO[5]}
 
 
 def loss_color(name: str, index: int) -> str:

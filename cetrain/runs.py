@@ -335,9 +335,12 @@ def _write_history(history: dict[str, list[float]], path: Path) -> None:
 
 
 def _finite(value):
-    """Metrics with non-finite floats replaced by None, so the file stays strict JSON."""
+    """`value` with every non-finite float, however deeply nested in dicts, lists and tuples,
+    replaced by None, so the file stays strict JSON."""
     if isinstance(value, dict):
         return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

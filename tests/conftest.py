@@ -4,8 +4,14 @@ The formulas are the ones in cetrain.losses' docstrings, written out with plain 
 moderate scores, so that tests compare the library with an independent evaluation.
 """
 
+from pathlib import Path
+
+import matplotlib.image
 import numpy as np
 import pytest
+from click.testing import CliRunner, Result
+
+from cetrain.cli import cli
 
 # The documented defaults of every experiment setting (README's option table), as config.toml
 # writes them; out and quiet describe one invocation and are not written.
@@ -85,3 +91,33 @@ def loss_formulas():
         "cross_entropy": cross_entropy_formula,
         "multiclass_mse": multiclass_mse_formula,
     }
+
+
+def invoke(*args) -> Result:
+    """Run `cetrain ARGS` in-process; stdout and stderr are kept apart (click >= 8.2)."""
+    return CliRunner().invoke(cli, [str(arg) for arg in args])
+
+
+def assert_error(result: Result, message: str, exit_code: int = 1) -> None:
+    """The command failed with exactly `Error: message` as its last line, on stderr only."""
+    assert result.exit_code == exit_code, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    if exit_code == 1:  # our own errors: one line and nothing else
+        assert result.stderr == f"Error: {message}\n"
+    else:  # click's usage errors: the usage, a hint, then the error
+        assert result.stderr.splitlines()[-1] == f"Error: {message}"
+        assert result.stderr.count("Error:") == 1
+
+
+def assert_not_blank(image: np.ndarray | Path) -> None:
+    """A decoded image (H, W, 3 or 4), or an image file, has real content: its pixels vary and
+    it holds more than 50 distinct colours."""
+    if isinstance(image, Path):
+        image = matplotlib.image.imread(image)[::3, ::3]  # every 9th pixel is plenty, and fast
+    rgb = image[:, :, :3]
+    assert rgb.std() > 0.05
+    # Pack each pixel into one integer: np.unique over rows (axis=0) is far slower.
+    codes = ((rgb.reshape(-1, 3) * 255).round().astype(np.int64) * [65536, 256, 1]).sum(axis=1)
+    assert len(np.unique(codes)) > 50

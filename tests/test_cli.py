@@ -16,14 +16,12 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from conftest import DEFAULT_SETTINGS_TOML, RUN_FILES
+from conftest import DEFAULT_SETTINGS_TOML, RUN_FILES, assert_error, invoke
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
 import cetrain.cli
 from cetrain import plots
-from cetrain.cli import cli
 from cetrain.data import DATASETS_DIR, load_dataset, train_test_split
 from cetrain.modelfile import load_model
 
@@ -39,28 +37,10 @@ GENERATED = "moons, circles, blobs, xor, spiral, linear"
 IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 
 
-def invoke(*args):
-    """Run `cetrain ARGS` in-process; stdout and stderr are kept apart (click >= 8.2)."""
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
-
-
 def assert_ok(result):
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     assert "Error" not in result.output
-
-
-def assert_error(result, message: str, exit_code: int = 1):
-    """The command failed with exactly `Error: message` as its last line, on stderr only."""
-    assert result.exit_code == exit_code, result.output
-    assert isinstance(result.exception, SystemExit)
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    if exit_code == 1:  # our own errors: one line and nothing else
-        assert result.stderr == f"Error: {message}\n"
-    else:  # click's usage errors: the usage, a hint, then the error
-        assert result.stderr.splitlines()[-1] == f"Error: {message}"
-        assert result.stderr.count("Error:") == 1
 
 
 def read_history(folder: Path) -> list[dict[str, str]]:

@@ -11,21 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 from test_gradcheck import ALL_CASES, BROKEN, break_gradient
 
 import cetrain.cli
-from cetrain.cli import cli
 from cetrain.gradcheck import GradCheck
 from cetrain.infotheory import information_report, log_probabilities
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 LN2 = math.log(2)
-
-
-def invoke(*args):
-    """Run `cetrain ARGS` in-process; stdout and stderr are kept apart (click >= 8.2)."""
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
 
 
 def assert_ok(result):

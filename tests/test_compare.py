@@ -5,15 +5,13 @@ import math
 import tomllib
 from pathlib import Path
 
-import matplotlib.image
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from conftest import assert_not_blank, invoke
 from PIL import Image
 from sklearn.metrics import log_loss
 
 from cetrain import runs
-from cetrain.cli import cli
 from cetrain.config import resolve_settings
 from cetrain.data import load_dataset, train_test_split
 from cetrain.modelfile import from_dict
@@ -21,16 +19,6 @@ from cetrain.runs import frame_epochs, save_gif
 from cetrain.train import train
 
 SMALL = ["--data", "moons", "--n-samples", "80", "--seed", "3"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
-
-
-def assert_not_blank(path: Path) -> None:
-    pixels = matplotlib.image.imread(path)[::3, ::3]  # every 9th pixel is plenty to count colours
-    assert pixels.std() > 0.05
-    assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 50
 
 
 @pytest.fixture(scope="module")

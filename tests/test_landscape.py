@@ -7,17 +7,13 @@ The command runs through click's CliRunner with its folder under pytest's tmp_pa
 """
 
 import json
-from pathlib import Path
 
-import matplotlib.image
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from conftest import bce_formula, binary_mse_formula
+from conftest import assert_error, assert_not_blank, bce_formula, binary_mse_formula, invoke
 from sklearn.linear_model import LogisticRegression
 
 from cetrain import plots
-from cetrain.cli import cli
 from cetrain.landscape import compute_landscape, grid_values, one_feature_data
 from cetrain.losses import loss_for
 from cetrain.objective import LinearObjective
@@ -26,28 +22,6 @@ from cetrain.objective import LinearObjective
 LINE_X = np.array([-2.2, -1.4, -0.8, 0.2, 0.4, 0.8, 1.2, 2.2, 2.9, 4.6])
 LINE_RED = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0], dtype=float)
 BLUE, VERMILLION = "#0072B2", "#D55E00"
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
-
-
-def assert_error(result, message: str, exit_code: int = 1):
-    """The command failed with exactly `Error: message` as the last line of stderr."""
-    assert result.exit_code == exit_code, result.output
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    if exit_code == 1:
-        assert result.stderr == f"Error: {message}\n"
-    else:
-        assert result.stderr.splitlines()[-1] == f"Error: {message}"
-
-
-def assert_not_blank(png: Path):
-    rgb = matplotlib.image.imread(png)[::3, ::3, :3]  # every 9th pixel is plenty, and fast
-    assert rgb.std() > 0.05
-    codes = ((rgb.reshape(-1, 3) * 255).round().astype(np.int64) * [65536, 256, 1]).sum(axis=1)
-    assert len(np.unique(codes)) > 50
 
 
 def sigmoid(s):

@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import json
+import math
 import re
 import tomllib
 from datetime import datetime
@@ -264,3 +265,14 @@ def test_a_keyboard_interrupt_midway_also_cleans_up(tmp_path, result, monkeypatc
     with pytest.raises(KeyboardInterrupt):
         write_run(result, tmp_path / "run")
     assert entries(tmp_path) == []
+
+
+def test_write_json_turns_every_non_finite_number_into_null(tmp_path):
+    path = tmp_path / "data.json"
+    runs.write_json(
+        path, {"curve": [1.0, float("inf"), float("nan")], "nested": {"pair": (2.0, -math.inf)}}
+    )
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "curve": [1.0, None, None],
+        "nested": {"pair": [2.0, None]},
+    }
