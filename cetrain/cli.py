@@ -359,25 +359,44 @@ def datasets():
 
 
 class Numbers(click.ParamType):
-    """Comma-separated finite numbers, such as 0.1,0.6,0.3, as a tuple of floats."""
+    """Comma-separated finite numbers, such as 0.1,0.6,0.3, as a tuple of floats.
+
+    With `count`, exactly that many, e.g. Numbers(2, "W,B", "2,2") for a weight and intercept.
+    """
 
     name = "numbers"
 
+    def __init__(self, count: int | None = None, metavar: str = "X,Y,...", example: str = ""):
+        self.count, self.metavar, self.example = count, metavar, example
+
     def get_metavar(self, param, ctx=None):
-        return "X,Y,..."
+        return self.metavar
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
+        items = [item.strip() for item in value.split(",")]
         numbers = []
-        for item in value.split(","):
+        for item in items:
             try:
-                number = float(item)
+                numbers.append(float(item))
             except ValueError:
-                self.fail(f"{item.strip()!r} is not a number", param, ctx)
-            if not math.isfinite(number):
-                self.fail(f"{item.strip()!r} is not a finite number", param, ctx)
-            numbers.append(number)
+                numbers.append(None)
+        finite = [number is not None and math.isfinite(number) for number in numbers]
+        if self.count is not None:
+            if len(numbers) != self.count or not all(finite):
+                words = {2: "two"}.get(self.count, str(self.count))
+                self.fail(
+                    f"{value!r} is not {words} finite numbers {self.metavar} such as "
+                    f"{self.example}",
+                    param,
+                    ctx,
+                )
+            return tuple(numbers)
+        for item, number, ok in zip(items, numbers, finite, strict=True):
+            if not ok:
+                problem = "a number" if number is None else "a finite number"
+                self.fail(f"{item!r} is not {problem}", param, ctx)
         return tuple(numbers)
 
 
@@ -605,26 +624,6 @@ def _echo_table(header: list[str], rows: list[list[str]], align: str) -> None:
 # --- teaching commands: landscape, saturation ------------------------------------------------
 
 
-class WeightPair(click.ParamType):
-    """A weight and an intercept, W,B (two finite numbers), as a tuple of floats."""
-
-    name = "w,b"
-
-    def get_metavar(self, param, ctx=None):
-        return "W,B"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        try:
-            pair = tuple(float(item) for item in value.split(","))
-        except ValueError:
-            pair = ()
-        if len(pair) != 2 or not all(math.isfinite(v) for v in pair):
-            self.fail(f"{value!r} is not two finite numbers W,B such as 2,2", param, ctx)
-        return pair
-
-
 _FORMAT_OPTION = click.option(
     "--format",
     "fmt",
@@ -645,7 +644,7 @@ _FORMAT_OPTION = click.option(
 @click.option("--feature", help="The feature to use, when the data has several.")
 @click.option(
     "--start",
-    type=WeightPair(),
+    type=Numbers(2, "W,B", "2,2"),
     help="Where both descents start.  [default: w = -3 w*, b = b*, where (w*, b*) is "
     "cross-entropy's optimum: a confidently wrong model]",
 )
@@ -746,7 +745,7 @@ def landscape_command(data, feature, start, lr, epochs, out, fmt):
 )
 @click.option(
     "--start",
-    type=WeightPair(),
+    type=Numbers(2, "W,B", "2,2"),
     default=",".join(f"{v:g}" for v in saturation.DEFAULT_START),
     show_default=True,
     help="The neuron's weight and intercept at epoch 0.",
