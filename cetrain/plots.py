@@ -588,7 +588,6 @@ def _epochs_text(n: int) -> str:
 # --- comparison figures and the training animation ----------------------------------------------
 
 
-
 def loss_color(name: str, index: int) -> str:
     """The colour of loss `name`, the index-th loss of a comparison."""
     return LOSS_COLORS.get(name) or class_colors(index + 1)[index]
