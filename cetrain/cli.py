@@ -36,15 +36,14 @@ from cetrain.runs import (
     FIGURE_FORMATS,
     check_run_dir,
     default_run_dir,
-    save_figure,
-    staged_folder,
     write_comparison,
-    write_json,
+    write_demo,
     write_run,
 )
 from cetrain.train import TrainResult, train
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
+MAX_DEMO_EPOCHS = 20_000  # landscape and saturation keep every epoch in their JSON
 
 
 class LearningRate(click.ParamType):
@@ -642,6 +641,7 @@ _FORMAT_OPTION = click.option(
     help="Dataset name or CSV path with one feature (or see --feature) and two classes.",
 )
 @click.option("--feature", help="The feature to use, when the data has several.")
+@click.option("--target", help="CSV label column.  [default: the last column]")
 @click.option(
     "--start",
     type=Numbers(2, "W,B", "2,2"),
@@ -656,10 +656,10 @@ _FORMAT_OPTION = click.option(
 )
 @click.option(
     "--epochs",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_DEMO_EPOCHS),
     default=landscape.DEFAULT_EPOCHS,
     show_default=True,
-    help="Steps of plain gradient descent on each loss.",
+    help="Steps of plain gradient descent on each loss (at most 20000).",
 )
 @click.option(
     "--out",
@@ -668,7 +668,7 @@ _FORMAT_OPTION = click.option(
 )
 @_FORMAT_OPTION
 @_user_errors
-def landscape_command(data, feature, start, lr, epochs, out, fmt):
+def landscape_command(data, feature, target, start, lr, epochs, out, fmt):
     """Draw cross-entropy and MSE over the weights of a one-feature problem.
 
     With scores s = w*x + b on the raw feature x, mean cross-entropy is a
@@ -689,15 +689,14 @@ def landscape_command(data, feature, start, lr, epochs, out, fmt):
     """
     if out is not None:
         check_run_dir(out)  # fail now, not after the computation
-    problem = landscape.one_feature_data(data, feature)
+    problem = landscape.one_feature_data(data, feature, target)
     result = landscape.compute_landscape(problem, start=start, learning_rate=lr, epochs=epochs)
-    folder = Path(out) if out else default_run_dir(problem.name, "landscape")
-    try:
-        with staged_folder(folder) as staging:
-            save_figure(plots.landscape_figure(result), staging, "landscape", fmt)
-            write_json(staging / "landscape.json", result.to_dict())
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the folder '{folder}': {exc}") from None
+    folder = _write_folder(
+        lambda path: write_demo(
+            path, "landscape", plots.landscape_figure(result), result.to_dict(), fmt
+        ),
+        Path(out) if out else default_run_dir(problem.name, "landscape"),
+    )
 
     if problem.rows_dropped:
         click.echo(f"Dropped {problem.rows_dropped} rows with missing values.", err=True)
@@ -718,12 +717,6 @@ def landscape_command(data, feature, start, lr, epochs, out, fmt):
             f"{name}: {path.loss[0]:.4g} -> {end.loss:.4g} at w = {end.w:.4g}, b = {end.b:.4g}; "
             f"{shape} on the grid (smallest Hessian eigenvalue {surface.min_eigenvalue:.2g})"
         )
-        if path.status == "diverged":
-            click.echo(
-                f"Warning: gradient descent on {name} diverged after {path.w.size - 1} epochs; "
-                "use a smaller --lr",
-                err=True,
-            )
     click.echo(f"Folder: {folder}")
 
 
@@ -738,10 +731,10 @@ def landscape_command(data, feature, start, lr, epochs, out, fmt):
 )
 @click.option(
     "--epochs",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_DEMO_EPOCHS),
     default=saturation.DEFAULT_EPOCHS,
     show_default=True,
-    help="Steps of plain gradient descent on each loss.",
+    help="Steps of plain gradient descent on each loss (at most 20000).",
 )
 @click.option(
     "--start",
@@ -787,13 +780,12 @@ def saturation_command(lr, epochs, start, target, out, fmt):
     result = saturation.saturation_demo(
         start=start, target=int(target), learning_rate=lr, epochs=epochs
     )
-    folder = Path(out) if out else default_run_dir("neuron", "saturation")
-    try:
-        with staged_folder(folder) as staging:
-            save_figure(plots.saturation_figure(result), staging, "saturation", fmt)
-            write_json(staging / "saturation.json", result.to_dict())
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the folder '{folder}': {exc}") from None
+    folder = _write_folder(
+        lambda path: write_demo(
+            path, "saturation", plots.saturation_figure(result), result.to_dict(), fmt
+        ),
+        Path(out) if out else default_run_dir("neuron", "saturation"),
+    )
 
     w0, b0 = result.start
     first = result.runs["mse"].output[0]
@@ -803,11 +795,12 @@ def saturation_command(lr, epochs, start, target, out, fmt):
     )
     for name, run in result.runs.items():
         k = run.first_epoch_near
-        reached = f"epoch {k}" if k is not None else f"not within {epochs} epochs"
-        click.echo(
-            f"{name}: output {run.output[0]:.3f} -> {run.output[-1]:.3f}; within "
-            f"{result.near:g} of the target at {reached}"
+        reached = (
+            f"within {result.near:g} of the target at epoch {k}"
+            if k is not None
+            else f"never within {result.near:g} of the target in {epochs} epochs"
         )
+        click.echo(f"{name}: output {run.output[0]:.3f} -> {run.output[-1]:.3f}; {reached}")
         if run.status == "diverged":
             click.echo(
                 f"Warning: gradient descent on {name} diverged after {run.w.size - 1} epochs; "

@@ -24,7 +24,7 @@ from cetrain.data import load_dataset
 from cetrain.errors import ConfigError, DataError
 from cetrain.losses import Loss, loss_for
 from cetrain.objective import LinearObjective
-from cetrain.optim import gradient_descent
+from cetrain.optim import gradient_descent, trajectory
 from cetrain.preprocess import Standardizer
 
 LOSSES = ("cross-entropy", "mse")
@@ -184,7 +184,9 @@ class LandscapeResult:
 # --------------------------------------------------------------------------- the data
 
 
-def one_feature_data(spec: str, feature: str | None = None) -> OneFeatureData:
+def one_feature_data(
+    spec: str, feature: str | None = None, target: str | None = None
+) -> OneFeatureData:
     """Load a dataset with one feature (or one chosen feature) and exactly two classes.
 
     Parameters
@@ -193,6 +195,8 @@ def one_feature_data(spec: str, feature: str | None = None) -> OneFeatureData:
         A dataset name or CSV path, as `cetrain.data.load_dataset` takes it.
     feature : str, optional
         The feature to use; needed when the dataset has more than one.
+    target : str, optional
+        CSV only: the label column (default: the last one).
 
     Returns
     -------
@@ -206,7 +210,7 @@ def one_feature_data(spec: str, feature: str | None = None) -> OneFeatureData:
         two levels, not exactly two classes, or classes that a threshold on x separates.
     """
     if feature is None:
-        ds = load_dataset(spec)
+        ds = load_dataset(spec, target=target)
         if ds.X.shape[1] != 1:
             raise DataError(
                 f"'{ds.name}' has {ds.X.shape[1]} features ({_listing(ds.feature_names)}); "
@@ -214,10 +218,10 @@ def one_feature_data(spec: str, feature: str | None = None) -> OneFeatureData:
             )
     else:
         try:
-            ds = load_dataset(spec, features=[feature])
+            ds = load_dataset(spec, target=target, features=[feature])
         except DataError:
             # Say which features there are, in the option's own words, when that is the problem.
-            names = load_dataset(spec).feature_names
+            names = load_dataset(spec, target=target).feature_names
             if feature not in names:
                 raise DataError(
                     f"unknown feature '{feature}' in '{spec}'; use one of: {_listing(names)}"
@@ -361,23 +365,13 @@ def descent_path(
     epochs: int,
 ) -> DescentPath:
     """Plain gradient descent (no momentum, no early stop) on `loss_name` from `start`."""
-    points: list[np.ndarray] = []
-    losses: list[float] = []
-
-    def record(epoch, theta, value, grad_norm):
-        points.append(theta.copy())
-        losses.append(value)
-
-    result = gradient_descent(
+    path = trajectory(
         objective(data, loss_name).value_and_grad,
         np.array(start, dtype=np.float64),
         learning_rate=learning_rate,
-        max_iter=epochs,
-        tol=0.0,
-        callback=record,
+        epochs=epochs,
     )
-    theta = np.array(points)
-    return DescentPath(theta[:, 0], theta[:, 1], np.array(losses), result.status)
+    return DescentPath(path.theta[:, 0], path.theta[:, 1], path.objective, path.status)
 
 
 def cross_entropy_optimum(data: OneFeatureData) -> Point:
@@ -463,6 +457,14 @@ def compute_landscape(
     paths = {
         name: descent_path(data, name, start, learning_rate=step, epochs=epochs) for name in LOSSES
     }
+    diverged = [name for name, path in paths.items() if path.status == "diverged"]
+    if diverged:
+        # a path thrown far away would stretch the grid until every surface looks flat
+        raise ConfigError(
+            f"gradient descent on {' and '.join(diverged)} diverged with learning rate "
+            f"{step:g}; use a smaller --lr (the default, {default_learning_rate(data):.3g}, "
+            "is safe for both losses)"
+        )
     w_grid, b_grid = _grid(data, start, optimum, paths.values(), points)
     slice_w = np.linspace(w_grid[0], w_grid[-1], SLICE_POINTS)
     W, B = np.meshgrid(w_grid, b_grid)

@@ -54,7 +54,7 @@ def gradient_descent(
     *,
     learning_rate: float,
     max_iter: int,
-    tol: float,
+    tol: float | None,
     momentum: float = 0.0,
     callback: Callback | None = None,
 ) -> OptimizeResult:
@@ -70,8 +70,10 @@ def gradient_descent(
         Step size eta > 0.
     max_iter : int
         Maximum number of steps (epochs after the starting evaluation).
-    tol : float
-        Stop when the Euclidean norm of the gradient is at most tol.
+    tol : float or None
+        Stop when the Euclidean norm of the gradient is at most tol. None never stops early:
+        all max_iter steps are taken (unless training diverges), as a demonstration needs even
+        where the gradient vanishes on a plateau.
     momentum : float
         Nesterov momentum beta in [0, 1); 0 is plain gradient descent.
     callback : callable, optional
@@ -100,7 +102,7 @@ def gradient_descent(
         result.n_iter = epoch
         if callback is not None:
             callback(epoch, y, value, norm)
-        if norm <= tol:
+        if tol is not None and norm <= tol:
             result.status = "converged"
             return result
         if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):
@@ -118,3 +120,40 @@ def gradient_descent(
         else:
             y[:] = x
     return result
+
+
+@dataclass
+class Trajectory:
+    """Every point of a gradient-descent run: theta (epochs + 1, p), one objective value each."""
+
+    theta: np.ndarray
+    objective: np.ndarray
+    status: str
+
+
+def trajectory(
+    fun: Objective,
+    theta0: np.ndarray,
+    *,
+    learning_rate: float,
+    epochs: int,
+    momentum: float = 0.0,
+) -> Trajectory:
+    """Run gradient_descent for `epochs` steps with no early stop and keep every point.
+
+    For demonstrations, where the path matters more than the end: a plateau where the gradient
+    vanishes is walked (or sat on) for all the epochs. A diverged run ends early; its status
+    says so.
+    """
+    points: list[np.ndarray] = []
+    result = gradient_descent(
+        fun,
+        theta0,
+        learning_rate=learning_rate,
+        max_iter=epochs,
+        tol=None,
+        momentum=momentum,
+        callback=lambda epoch, theta, value, grad_norm: points.append(theta.copy()),
+    )
+    status = "diverged" if result.status == "diverged" else "finished"
+    return Trajectory(np.array(points), np.array(result.objective), status)

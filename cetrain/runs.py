@@ -189,6 +189,14 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
         _write_animation(result, folder / "training.gif")
 
 
+def write_demo(out: str | Path, stem: str, figure: Figure, data: dict, fmt: str = "png") -> Path:
+    """A demonstration's folder, written atomically: its figure, stem.<fmt>, and stem.json."""
+    with staged_folder(out) as folder:
+        save_figure(figure, folder, stem, fmt)
+        write_json(folder / f"{stem}.json", data)
+    return Path(out)
+
+
 def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") -> Path:
     """Write a comparison's folder atomically; returns it.
 

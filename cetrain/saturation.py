@@ -22,7 +22,7 @@ from cetrain.errors import ConfigError
 from cetrain.links import sigmoid
 from cetrain.losses import loss_for
 from cetrain.objective import LinearObjective
-from cetrain.optim import gradient_descent
+from cetrain.optim import trajectory
 
 LOSSES = ("cross-entropy", "mse")
 DEFAULT_START = (2.0, 2.0)
@@ -121,16 +121,13 @@ def train_neuron(
     loss = loss_for(loss_name, binary=True)
     goal = np.array([float(target)])
     neuron = LinearObjective(np.array([[1.0]]), goal, loss, n_outputs=1)
-    thetas: list[np.ndarray] = []
-    result = gradient_descent(
+    path = trajectory(
         neuron.value_and_grad,
         np.array(start, dtype=np.float64),
         learning_rate=learning_rate,
-        max_iter=epochs,
-        tol=0.0,
-        callback=lambda epoch, theta, value, grad_norm: thetas.append(theta.copy()),
+        epochs=epochs,
     )
-    theta = np.array(thetas)
+    theta = path.theta
     z = theta[:, 0] + theta[:, 1]
     values, gradient = loss.value_and_grad(z, np.full(z.size, goal[0]), reduction="none")
     output = sigmoid(z)
@@ -141,10 +138,11 @@ def train_neuron(
         b=theta[:, 1],
         output=output,
         loss=np.asarray(values),
-        slope=output * (1.0 - output),
+        # sigma(z) sigma(-z), not output (1 - output), which rounds to 0 for z above ~37
+        slope=sigmoid(z) * sigmoid(-z),
         gradient=gradient,
         first_epoch_near=int(near[0]) if near.size else None,
-        status=result.status,
+        status=path.status,
     )
 
 

@@ -7,6 +7,7 @@ The command runs through click's CliRunner with its folder under pytest's tmp_pa
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from cetrain import plots
 from cetrain.landscape import compute_landscape, grid_values, one_feature_data
 from cetrain.losses import loss_for
 from cetrain.objective import LinearObjective
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # datasets/line.csv: class 1 is "red" (classes sorted: green, red)
 LINE_X = np.array([-2.2, -1.4, -0.8, 0.2, 0.4, 0.8, 1.2, 2.2, 2.9, 4.6])
@@ -352,3 +355,36 @@ def test_landscape_figure_has_titles_labels_legends_and_the_loss_colours(small):
         assert color in colours and other not in colours
     colours = [line.get_color() for line in per_epoch.get_lines()]
     assert colours == [BLUE, VERMILLION]
+
+
+def test_a_diverging_step_is_refused(tmp_path):
+    result = invoke("landscape", "--lr", "1e6", "--out", tmp_path / "run")
+    default = 1 / (0.25 * np.linalg.eigvalsh(gram_of_line())[-1])
+    assert_error(
+        result,
+        "gradient descent on cross-entropy diverged with learning rate 1e+06; use a smaller "
+        f"--lr (the default, {default:.3g}, is safe for both losses)",
+    )
+    assert not (tmp_path / "run").exists()
+
+
+def gram_of_line() -> np.ndarray:
+    """[x 1]^T [x 1] / n for datasets/line.csv, from the file itself."""
+    rows = (ROOT / "datasets" / "line.csv").read_text(encoding="utf-8").splitlines()[1:]
+    x = np.array([float(row.split(",")[0]) for row in rows])
+    design = np.column_stack([x, np.ones_like(x)])
+    return design.T @ design / x.size
+
+
+def test_target_picks_the_label_column_of_a_csv(tmp_path):
+    csv = tmp_path / "flipped.csv"
+    lines = (ROOT / "datasets" / "line.csv").read_text(encoding="utf-8").splitlines()
+    # the label first, the feature last: without --target the last column would be the label
+    csv.write_text(
+        "\n".join(",".join(reversed(line.split(","))) for line in lines) + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "run"
+    result = invoke("landscape", "--data", csv, "--target", "color", "--out", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "landscape.json").read_text(encoding="utf-8"))
+    assert (data["feature"], data["classes"]) == ("x", ["green", "red"])

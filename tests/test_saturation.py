@@ -143,7 +143,7 @@ def test_options_and_svg_format(tmp_path):
         ),
         (["--target", "0.5"], "Invalid value for '--target': '0.5' is not one of '0', '1'."),
         (["--lr", "-1"], "Invalid value for '--lr': -1.0 is not in the range x>0."),
-        (["--epochs", "0"], "Invalid value for '--epochs': 0 is not in the range x>=1."),
+        (["--epochs", "0"], "Invalid value for '--epochs': 0 is not in the range 1<=x<=20000."),
     ],
 )
 def test_bad_option_values_are_usage_errors(tmp_path, args, message):
@@ -177,3 +177,21 @@ def test_saturation_figure_has_titles_labels_legends_and_the_loss_colours():
     curve = slope.get_lines()[0]
     assert curve.get_color() == VERMILLION
     assert curve.get_ydata()[0] == pytest.approx(SIGMA_4 * (1 - SIGMA_4))
+
+
+def test_a_deeply_saturated_neuron_runs_every_epoch_and_keeps_a_tiny_slope(tmp_path):
+    # at z = 80 the output rounds to 1.0, but sigma'(80) = e^-80 / (1 + e^-80)^2 is not 0
+    out = tmp_path / "run"
+    result = invoke("saturation", "--start", "40,40", "--epochs", "20", "--out", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "saturation.json").read_text(encoding="utf-8"))
+    for loss in ("cross-entropy", "mse"):
+        run = data["losses"][loss]
+        assert len(run["output"]) == 21
+        assert run["first_epoch_near_target"] is None
+    mse = data["losses"]["mse"]
+    assert mse["sigmoid_slope"][0] == pytest.approx(math.exp(-80) / (1 + math.exp(-80)) ** 2)
+    assert (
+        "mse: output 1.000 -> 1.000; never within 0.1 of the target in 20 epochs"
+        in result.stdout.splitlines()
+    )
