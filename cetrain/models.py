@@ -14,7 +14,7 @@ unpenalised fit on raw data gives the maximum-likelihood coefficients a statisti
 """
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from numbers import Integral, Real
 
 import numpy as np
@@ -81,7 +81,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         *,
         validation_data: tuple[ArrayLike, ArrayLike] | None = None,
         callback: EpochCallback | None = None,
-        record_params: bool = False,
+        record_params: bool | Collection[int] = False,
     ) -> "_LinearClassifier":
         """Fit the model by full-batch gradient descent.
 
@@ -99,9 +99,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             history_["val_accuracy"].
         callback : callable, optional
             callback(epoch, train_loss, grad_norm) after every epoch, e.g. for a progress bar.
-        record_params : bool
-            Keep every epoch's coefficients and intercepts, in original units, in
-            history_["coef"] and history_["intercept"] (e.g. to animate the boundary).
+        record_params : bool or collection of int
+            Keep the coefficients and intercepts, in original units, of every epoch (True) or of
+            the listed epochs and the last one, in history_["coef"] and history_["intercept"],
+            with their epochs in history_["param_epochs"] (e.g. to animate the boundary).
 
         Returns
         -------
@@ -143,8 +144,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             target_val = self._targets(index_val)
             history.update(val_loss=[], val_log_loss=[], val_accuracy=[])
             log_loss = loss_for("cross-entropy", binary=self._binary)
-        if record_params:
-            history.update(coef=[], intercept=[])
+        if record_params is not False:
+            history.update(param_epochs=[], coef=[], intercept=[])
+            keep = None if record_params is True else frozenset(record_params)
 
         def record(epoch: int, theta: np.ndarray, value: float, grad_norm: float) -> None:
             train_loss = value - objective.penalty(theta)
@@ -162,9 +164,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                     if loss is log_loss
                     else loss.accumulate(scores, target_val, None) / len(y_val)
                 )
-            if record_params:
+            if record_params is not False and (keep is None or epoch in keep):
                 W, b = objective.unpack(theta)
                 coef, intercept = self.standardizer_.to_original_units(W.T, b)
+                history["param_epochs"].append(epoch)
                 history["coef"].append(coef)
                 history["intercept"].append(intercept)
             if callback is not None:
@@ -185,6 +188,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.coef_, self.intercept_ = self.standardizer_.to_original_units(W.T, b)
         self.n_iter_ = result.n_iter
         self.status_ = result.status
+        kept = history.get("param_epochs")
+        if kept is not None and (not kept or kept[-1] != result.n_iter):
+            history["param_epochs"].append(result.n_iter)
+            history["coef"].append(self.coef_)
+            history["intercept"].append(self.intercept_)
         self.history_ = history
         self._warn_if_not_converged(result.grad_norm[-1])
         return self

@@ -77,10 +77,12 @@ class ClassifierPipeline:
         return self.estimator.predict(self.transform(X))
 
     def proba_at_epoch(self, epoch: int) -> Callable[[ArrayLike], np.ndarray]:
-        """predict_proba with the weights the model had at `epoch` (fit with record_params)."""
+        """predict_proba with the weights the model had at `epoch`, one of the epochs whose
+        weights were recorded (fit with record_params; see history_["param_epochs"])."""
         estimator = self.estimator
-        coef = estimator.history_["coef"][epoch]
-        intercept = estimator.history_["intercept"][epoch]
+        index = estimator.history_["param_epochs"].index(epoch)
+        coef = estimator.history_["coef"][index]
+        intercept = estimator.history_["intercept"][index]
 
         def predict_proba(X: ArrayLike) -> np.ndarray:
             scores = self.transform(X) @ coef.T + intercept

@@ -671,7 +671,6 @@ def comparison_figure(
 
 def boundary_animation(
     frames: Sequence[Mapping[str, Callable[[np.ndarray], np.ndarray]]],
-    epochs: Sequence[int],
     X_train: np.ndarray,
     y_train: np.ndarray,
     X_test: np.ndarray,
@@ -686,10 +685,9 @@ def boundary_animation(
 
     Parameters
     ----------
-    frames : sequence of mappings name -> predict_proba
-        For each frame, the model (or one model per loss, drawn side by side) at that epoch.
-    epochs : sequence of int
-        The epoch of each frame, for its title.
+    frames : sequence of mappings title -> predict_proba
+        For each frame, the model (or several, drawn side by side) as it was at some epoch,
+        under the panel's title (e.g. "trained on mse: epoch 12").
     X_train, y_train, X_test, y_test, class_names, feature_names, plot_features
         As for decision_boundary.
     resolution : int
@@ -700,8 +698,8 @@ def boundary_animation(
     matplotlib.animation.FuncAnimation
         Not saved: the caller picks the writer (runs uses Pillow's GIF writer).
     """
-    if len(frames) != len(epochs) or not frames:
-        raise ValueError("frames and epochs must be non-empty and of the same length")
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
     n_panels = len(frames[0])
     fig = Figure(figsize=(9 * n_panels, 6), layout="constrained")
     # Every frame has the same layout: the first is laid out by the layout engine, the others
@@ -714,7 +712,7 @@ def boundary_animation(
             fig.set_layout_engine("none")
         fig.clear()
         panels = [fig] if n_panels == 1 else list(fig.subfigures(1, n_panels))
-        for panel, (name, predict_proba) in zip(panels, frames[index].items(), strict=True):
+        for panel, (title, predict_proba) in zip(panels, frames[index].items(), strict=True):
             decision_boundary(
                 predict_proba,
                 X_train,
@@ -724,7 +722,7 @@ def boundary_animation(
                 class_names=class_names,
                 feature_names=feature_names,
                 plot_features=plot_features,
-                title=f"{name}: epoch {epochs[index]}",
+                title=title,
                 resolution=resolution,
                 fig=panel,
             )

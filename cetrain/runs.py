@@ -131,16 +131,25 @@ def frame_epochs(n_iter: int, n_frames: int) -> list[int]:
     return sorted({0, n_iter, *spaced.tolist()})
 
 
+def nearest_recorded(recorded: list[int], epoch: int) -> int:
+    """The recorded epoch closest to `epoch` (the earlier one on a tie)."""
+    return min(recorded, key=lambda kept: (abs(kept - epoch), kept))
+
+
 def save_gif(build: Callable[[list[int]], FuncAnimation], n_iter: int, path: Path) -> Path:
     """Write the animation that build(epochs) makes as a GIF of at most MAX_GIF_BYTES, with
-    fewer frames and pixels if the first attempt is too large."""
+    fewer frames and pixels while it is too large."""
     for n_frames, dpi in GIF_SETTINGS:
         epochs = frame_epochs(n_iter, n_frames)
         fps = max(2.0, len(epochs) / GIF_SECONDS)
         build(epochs).save(path, writer=PillowWriter(fps=fps), dpi=dpi)
         if path.stat().st_size <= MAX_GIF_BYTES:
-            break
-    return path
+            return path
+    path.unlink()
+    raise RunFolderError(
+        f"the animation does not fit in {MAX_GIF_BYTES / 1e6:g} MB even with "
+        f"{GIF_SETTINGS[-1][0]} frames; run without --animate"
+    )
 
 
 def run_files(fmt: str = "png") -> tuple[str, ...]:
@@ -186,7 +195,7 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
     )
     save_figure(boundary, folder, "decision_boundary", fmt)
     if result.settings.animate:
-        _write_animation(result, folder / "training.gif")
+        _write_animation({_model_title(result): result}, folder / "training.gif")
 
 
 def write_demo(out: str | Path, stem: str, figure: Figure, data: dict, fmt: str = "png") -> Path:
@@ -239,7 +248,10 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
         )
         save_figure(figure, folder, "comparison", fmt)
         if comparison.settings.animate:
-            _write_comparison_animation(comparison, folder / "training.gif")
+            _write_animation(
+                {f"trained on {loss}": run for loss, run in comparison.runs.items()},
+                folder / "training.gif",
+            )
     return Path(out)
 
 
@@ -264,25 +276,23 @@ def _comparison_json(comparison: Comparison) -> dict:
     }
 
 
-def _write_comparison_animation(comparison: Comparison, path: Path) -> None:
-    """training.gif: every model's boundary at the same epochs, side by side (a model that has
-    stopped keeps its last frame)."""
-    first = comparison.runs[comparison.losses[0]]
+def _write_animation(panels: dict[str, TrainResult], path: Path) -> None:
+    """training.gif: each run's decision boundary (side by side when there are several) at
+    log-spaced epochs, each panel at the recorded epoch nearest the frame's; a run that has
+    stopped keeps its last epoch, and says so."""
+    first = next(iter(panels.values()))
     estimator = first.pipeline.estimator
+    longest = max(run.pipeline.estimator.n_iter_ for run in panels.values())
+
+    def panel(name: str, run: TrainResult, epoch: int) -> tuple[str, Callable]:
+        model = run.pipeline.estimator
+        drawn = nearest_recorded(model.history_["param_epochs"], min(epoch, model.n_iter_))
+        stopped = " (stopped)" if epoch > model.n_iter_ else ""
+        return f"{name}: epoch {drawn}{stopped}", run.pipeline.proba_at_epoch(drawn)
 
     def build(epochs: list[int]) -> FuncAnimation:
-        frames = [
-            {
-                f"trained on {loss}": run.pipeline.proba_at_epoch(
-                    min(epoch, run.pipeline.estimator.n_iter_)
-                )
-                for loss, run in comparison.runs.items()
-            }
-            for epoch in epochs
-        ]
         return plots.boundary_animation(
-            frames,
-            epochs,
+            [dict(panel(name, run, epoch) for name, run in panels.items()) for epoch in epochs],
             first.X_train,
             estimator.class_index(first.y_train),
             first.X_test,
@@ -292,28 +302,7 @@ def _write_comparison_animation(comparison: Comparison, path: Path) -> None:
             plot_features=first.plot_features,
         )
 
-    longest = max(run.pipeline.estimator.n_iter_ for run in comparison.runs.values())
     save_gif(build, longest, path)
-
-
-def _write_animation(result: TrainResult, path: Path) -> None:
-    """training.gif: the decision boundary at log-spaced epochs."""
-    estimator, pipeline = result.pipeline.estimator, result.pipeline
-
-    def build(epochs: list[int]) -> FuncAnimation:
-        return plots.boundary_animation(
-            [{_model_title(result): pipeline.proba_at_epoch(epoch)} for epoch in epochs],
-            epochs,
-            result.X_train,
-            estimator.class_index(result.y_train),
-            result.X_test,
-            estimator.class_index(result.y_test),
-            class_names=[str(c) for c in estimator.classes_],
-            feature_names=result.dataset.feature_names,
-            plot_features=result.plot_features,
-        )
-
-    save_gif(build, estimator.n_iter_, path)
 
 
 def _model_title(result: TrainResult) -> str:

@@ -18,6 +18,8 @@ from cetrain.pipeline import ClassifierPipeline
 
 # A label column with more distinct values than this is a number to predict, not classes.
 MAX_CLASSES = 100
+# Epochs whose weights --animate keeps (log-spaced), among which the GIF's frames are chosen.
+ANIMATION_SNAPSHOTS = 400
 
 
 @dataclasses.dataclass
@@ -102,7 +104,7 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
             y_train,
             validation_data=(X_test, y_test) if has_test else None,
             callback=callback,
-            record_params=settings.animate,
+            record_params=snapshot_epochs(settings.epochs) if settings.animate else False,
         )
     seconds = time.perf_counter() - started
     for caught_warning in caught:  # hand on what is not ours to report
@@ -156,6 +158,13 @@ def _resolved_settings(
         model=kind,
         plot_features=tuple(names[i] for i in plot_features) if len(names) > 1 else None,
     )
+
+
+def snapshot_epochs(max_iter: int, count: int = ANIMATION_SNAPSHOTS) -> list[int]:
+    """About `count` log-spaced epochs in 0..max_iter whose weights an animation may draw: its
+    frames are picked among them, so the memory kept does not grow with the epochs."""
+    spaced = np.round(np.geomspace(1, max_iter + 1, count)).astype(int) - 1
+    return sorted({0, *spaced.tolist()})
 
 
 def choose_model(model: str, classes: np.ndarray, dataset_name: str) -> str:

@@ -2,6 +2,8 @@
 
 import json
 import math
+import re
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -11,12 +13,15 @@ from conftest import assert_not_blank, invoke
 from PIL import Image
 from sklearn.metrics import log_loss
 
-from cetrain import runs
+from cetrain import plots, runs
+from cetrain.compare import compare
 from cetrain.config import resolve_settings
 from cetrain.data import load_dataset, train_test_split
+from cetrain.errors import ConvergenceWarning, RunFolderError
 from cetrain.modelfile import from_dict
-from cetrain.runs import frame_epochs, save_gif
-from cetrain.train import train
+from cetrain.models import LogisticRegression
+from cetrain.runs import frame_epochs, nearest_recorded, save_gif
+from cetrain.train import snapshot_epochs, train
 
 SMALL = ["--data", "moons", "--n-samples", "80", "--seed", "3"]
 
@@ -212,18 +217,16 @@ def test_frame_epochs_spans_the_run_densely_at_first(n_iter):
     assert first > last
 
 
-def test_save_gif_shrinks_a_file_that_is_too_large(tmp_path, monkeypatch):
+def small_animation_builder(tried: list[int]):
+    """build(epochs) for save_gif on a tiny moons run; `tried` gets each request's frame count."""
     result = train(resolve_settings({"data": "moons", "n_samples": 60, "animate": True}))
     pipeline = result.pipeline
-    tried = []
+    recorded = pipeline.estimator.history_["param_epochs"]
 
     def build(epochs):
         tried.append(len(epochs))
-        from cetrain import plots
-
         return plots.boundary_animation(
-            [{"model": pipeline.proba_at_epoch(e)} for e in epochs],
-            epochs,
+            [{"model": pipeline.proba_at_epoch(nearest_recorded(recorded, e))} for e in epochs],
             result.X_train,
             pipeline.estimator.class_index(result.y_train),
             result.X_test,
@@ -233,9 +236,74 @@ def test_save_gif_shrinks_a_file_that_is_too_large(tmp_path, monkeypatch):
             resolution=10,
         )
 
-    monkeypatch.setattr(runs, "MAX_GIF_BYTES", 1)  # nothing fits: every setting is tried
+    return build, pipeline.estimator.n_iter_
+
+
+def test_save_gif_shrinks_a_file_that_is_too_large(tmp_path, monkeypatch):
+    tried = []
+    build, n_iter = small_animation_builder(tried)
     monkeypatch.setattr(runs, "GIF_SETTINGS", ((6, 40), (4, 30), (3, 20)))
-    path = save_gif(build, pipeline.estimator.n_iter_, tmp_path / "a.gif")
-    n_iter = pipeline.estimator.n_iter_
-    assert tried == [len(frame_epochs(n_iter, n)) for n, _ in runs.GIF_SETTINGS]
+    first = save_gif(build, n_iter, tmp_path / "a.gif")
+    size_of_six = first.stat().st_size
+    # a limit between the 4-frame and the 6-frame file: the second setting is kept
+    tried.clear()
+    monkeypatch.setattr(runs, "MAX_GIF_BYTES", size_of_six - 1)
+    path = save_gif(build, n_iter, tmp_path / "b.gif")
+    assert tried == [len(frame_epochs(n_iter, n)) for n in (6, 4)]
     assert len(gif_frames(path)) == tried[-1]
+    assert path.stat().st_size <= runs.MAX_GIF_BYTES
+
+
+def test_save_gif_refuses_when_even_the_smallest_file_is_too_large(tmp_path, monkeypatch):
+    tried = []
+    build, n_iter = small_animation_builder(tried)
+    monkeypatch.setattr(runs, "GIF_SETTINGS", ((4, 30), (3, 20)))
+    monkeypatch.setattr(runs, "MAX_GIF_BYTES", 1)
+    with pytest.raises(
+        RunFolderError, match=r"^the animation does not fit in 1e-06 MB even with 3 frames"
+    ):
+        save_gif(build, n_iter, tmp_path / "a.gif")
+    assert tried == [len(frame_epochs(n_iter, n)) for n in (4, 3)]
+    assert not (tmp_path / "a.gif").exists()
+
+
+def test_animation_snapshots_do_not_grow_with_the_epochs():
+    epochs = snapshot_epochs(20_000)
+    assert epochs[0] == 0 and epochs[-1] == 20_000 and len(epochs) <= 400
+    X, y = (
+        load_dataset("moons", n_samples=40, seed=1).X,
+        load_dataset("moons", n_samples=40, seed=1).y,
+    )
+    model = LogisticRegression(l2=0.0, tol=0.0, momentum=0.0, learning_rate=0.05, max_iter=20_000)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y, record_params=epochs)
+    kept = model.history_["param_epochs"]
+    assert kept == sorted(set(epochs) | {model.n_iter_})  # tol 0: all 20000 epochs run
+    assert len(model.history_["coef"]) == len(kept) <= 401
+    np.testing.assert_array_equal(model.history_["coef"][-1], model.coef_)
+
+
+def test_compare_animation_titles_name_the_epoch_each_panel_draws(monkeypatch):
+    titles = []
+    original = plots.boundary_animation
+
+    def spy(frames, *args, **kwargs):
+        titles.extend(list(frame) for frame in frames)
+        return original(frames[:1], *args, **kwargs)
+
+    monkeypatch.setattr(plots, "boundary_animation", spy)
+    monkeypatch.setattr(runs, "GIF_SETTINGS", ((12, 30),))
+    settings = resolve_settings({"data": "moons", "n_samples": 80, "seed": 3, "animate": True})
+    comparison = compare(settings, ["cross-entropy", "mse"])
+    with tempfile.TemporaryDirectory() as tmp:
+        runs.write_comparison(comparison, Path(tmp) / "run")
+    for index, loss in enumerate(comparison.losses):
+        model = comparison.runs[loss].pipeline.estimator
+        drawn = [int(re.search(r"epoch (\d+)", frame[index]).group(1)) for frame in titles]
+        assert set(drawn) <= set(model.history_["param_epochs"])
+        assert drawn[-1] == model.n_iter_
+        stopped = [frame[index].endswith("(stopped)") for frame in titles]
+        # a run that ended before the longest one says so in the last frames, and only there
+        longest = max(run.pipeline.estimator.n_iter_ for run in comparison.runs.values())
+        assert stopped[-1] == (model.n_iter_ < longest)
+        assert stopped == sorted(stopped)
