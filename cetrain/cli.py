@@ -206,10 +206,19 @@ def _train_options(exclude: tuple[str, ...] = ()):
     return decorate
 
 
-def _settings(config: Path | None, options: dict, extra_keys: tuple[str, ...] = ()):
+def _settings(
+    config: Path | None,
+    options: dict,
+    extra_keys: tuple[str, ...] = (),
+    refused: dict[str, str] | None = None,
+):
     """Settings from defaults <- the config file <- the command line, and the config file's
-    values for `extra_keys`. The run folder is checked now, not after training."""
+    values for `extra_keys`; a config key in `refused` is an error with that reason. The run
+    folder is checked now, not after training."""
     file_values = read_config(config, extra_keys) if config is not None else {}
+    for key, reason in (refused or {}).items():
+        if key in file_values:
+            raise ConfigError(f"{config}: key '{key}' is not used here: {reason}")
     extra = {key: file_values.pop(key) for key in extra_keys if key in file_values}
     cli_values = {key: value for key, value in options.items() if value is not None}
     settings = resolve_settings(file_values, cli_values, config_name=str(config))
@@ -226,11 +235,11 @@ def _write_folder(write, out: Path) -> Path:
         raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
 
 
-def _echo_notes(result: TrainResult) -> None:
-    """Dropped rows and convergence warnings, on stderr."""
+def _echo_notes(result: TrainResult, warnings: bool = True) -> None:
+    """Dropped rows and (unless warnings=False) convergence warnings, on stderr."""
     if result.dataset.rows_dropped:
         click.echo(f"Dropped {result.dataset.rows_dropped} rows with missing values.", err=True)
-    for message in result.warnings:
+    for message in result.warnings if warnings else ():
         click.echo(f"Warning: {message}", err=True)
 
 
@@ -288,7 +297,12 @@ def compare_command(config: Path | None, losses: str | None, **options):
       cetrain compare --data iris --epochs 3000 --animate
       cetrain compare configs/quickstart.toml --out runs/moons-compare
     """
-    settings, extra = _settings(config, options, extra_keys=("losses",))
+    settings, extra = _settings(
+        config,
+        options,
+        extra_keys=("losses",),
+        refused={"loss": "compare trains on each of `losses`; list them there"},
+    )
     names = _loss_names(losses if losses is not None else extra.get("losses", list(LOSS_NAMES)))
     bars: list[_ProgressBar] = []
 
@@ -309,10 +323,10 @@ def compare_command(config: Path | None, losses: str | None, **options):
     first = comparison.runs[names[0]]
     out = Path(settings.out or default_run_dir(first.dataset.name, "compare"))
     folder = _write_folder(lambda path: write_comparison(comparison, path, settings.format), out)
-    _echo_notes(first)
-    for run in list(comparison.runs.values())[1:]:
+    _echo_notes(first, warnings=False)
+    for loss, run in comparison.runs.items():
         for message in run.warnings:
-            click.echo(f"Warning: {message}", err=True)
+            click.echo(f"Warning: {loss}: {message}", err=True)
     if settings.quiet:
         click.echo(str(folder))
     else:

@@ -307,3 +307,22 @@ def test_compare_animation_titles_name_the_epoch_each_panel_draws(monkeypatch):
         longest = max(run.pipeline.estimator.n_iter_ for run in comparison.runs.values())
         assert stopped[-1] == (model.n_iter_ < longest)
         assert stopped == sorted(stopped)
+
+
+def test_a_loss_key_in_a_compare_config_is_refused(tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text('data = "moons"\nloss = "mse"\n', encoding="utf-8")
+    result = invoke("compare", config, "--out", tmp_path / "run")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {config}: key 'loss' is not used here: compare trains on each of `losses`; "
+        "list them there\n"
+    )
+
+
+def test_compare_warnings_name_their_loss(tmp_path):
+    result = invoke("compare", *SMALL, "--epochs", "3", "--out", tmp_path / "run", "--quiet")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
+    assert [line.split(":")[1].strip() for line in warnings] == ["cross-entropy", "mse"]
+    assert all("stopped after max_iter=3 epochs" in line for line in warnings)
