@@ -300,6 +300,11 @@ def grid_values(
 ) -> GridValues:
     """Mean loss, gradient and numerical Hessian at many weight pairs at once.
 
+    This is the one evaluation outside cetrain.objective: the objective takes one parameter
+    vector at a time, while a landscape needs thousands of (w, b) pairs, so here the same loss
+    kernels are vectorised over the grid instead, with the chain rule of a single feature,
+    d/dw = mean_i l'(s_i) x_i and d/db = mean_i l'(s_i).
+
     Parameters
     ----------
     x : ndarray of shape (n,)

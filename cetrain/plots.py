@@ -589,8 +589,12 @@ def _epochs_text(n: int) -> str:
 
 
 def loss_color(name: str, index: int) -> str:
-    """The colour of loss `name`, the index-th loss of a comparison."""
-    return LOSS_COLORS.get(name) or class_colors(index + 1)[index]
+    """The colour of loss `name`, the index-th loss of a comparison: its own in LOSS_COLORS,
+    else an Okabe–Ito colour that no listed loss uses, taken in turn."""
+    if name in LOSS_COLORS:
+        return LOSS_COLORS[name]
+    spare = [color for color in OKABE_ITO[:7] if color not in LOSS_COLORS.values()]
+    return spare[index % len(spare)]
 
 
 def comparison_figure(

@@ -4,10 +4,11 @@ import re
 import shlex
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import invoke
 
-from cetrain import saturation
+from cetrain import landscape, saturation
 
 ROOT = Path(__file__).resolve().parent.parent
 TEACHING = ROOT / "docs" / "teaching.md"
@@ -50,3 +51,27 @@ def test_the_saturation_numbers_in_the_lesson_are_measured():
     runs = result.runs
     measured = (runs["cross-entropy"].first_epoch_near, runs["mse"].first_epoch_near)
     assert measured == (int(found.group(1)), int(found.group(2)))
+
+
+def test_the_numbers_the_readme_quotes_for_the_demos_are_measured():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ce_share = re.search(r"cross-entropy is within 1% of its optimum after (\d+) epochs", readme)
+    mse_share = re.search(r"MSE has lost less than 5% of\s+its loss after (\d+)", readme)
+    eigenvalue = re.search(r"MSE's is (−?[\d.]+) on `line`", readme)
+    epochs = re.search(
+        r"falls below 0\.1 at epoch (\d+) under cross-entropy and at epoch (\d+) under MSE", readme
+    )
+    assert ce_share and mse_share and eigenvalue and epochs
+
+    result = landscape.compute_landscape(landscape.one_feature_data("line"))
+    optimum = result.optimum.loss
+    ce = result.surfaces["cross-entropy"].path.loss
+    mse = result.surfaces["mse"].path.loss
+    assert int(np.flatnonzero(ce < 1.01 * optimum)[0]) == int(ce_share.group(1))
+    assert mse[int(mse_share.group(1))] > 0.95 * mse[0]
+    quoted = float(eigenvalue.group(1).replace("−", "-"))
+    assert f"{result.surfaces['mse'].min_eigenvalue:.2g}" == f"{quoted:.2g}"
+
+    runs = saturation.saturation_demo().runs
+    measured = (runs["cross-entropy"].first_epoch_near, runs["mse"].first_epoch_near)
+    assert measured == (int(epochs.group(1)), int(epochs.group(2)))
