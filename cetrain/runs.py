@@ -184,14 +184,8 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
     save_figure(curve, folder, "loss_curve", fmt)
     boundary = plots.decision_boundary(
         result.pipeline.predict_proba,
-        result.X_train,
-        estimator.class_index(result.y_train),
-        result.X_test,
-        estimator.class_index(result.y_test),
-        class_names=[str(c) for c in estimator.classes_],
-        feature_names=result.dataset.feature_names,
-        plot_features=result.plot_features,
         title=f"{_model_title(result)}: decision boundary",
+        **_plot_data(result),
     )
     save_figure(boundary, folder, "decision_boundary", fmt)
     if result.settings.animate:
@@ -217,8 +211,6 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
     training.gif          with animate: the boundaries moving side by side
     """
     first = comparison.runs[comparison.losses[0]]
-    estimator = first.pipeline.estimator
-    classes = estimator.classes_
     with staged_folder(out) as folder:
         header = (
             f"cetrain compare settings of the run in {out}\n"
@@ -237,14 +229,8 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
         figure = plots.comparison_figure(
             {loss: run.history for loss, run in comparison.runs.items()},
             {loss: run.pipeline.predict_proba for loss, run in comparison.runs.items()},
-            first.X_train,
-            estimator.class_index(first.y_train),
-            first.X_test,
-            estimator.class_index(first.y_test),
-            class_names=[str(c) for c in classes],
-            feature_names=first.dataset.feature_names,
-            plot_features=first.plot_features,
             title=f"{_model_title(first)}: " + " vs ".join(comparison.losses),
+            **_plot_data(first),
         )
         save_figure(figure, folder, "comparison", fmt)
         if comparison.settings.animate:
@@ -253,6 +239,20 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
                 folder / "training.gif",
             )
     return Path(out)
+
+
+def _plot_data(result: TrainResult) -> dict:
+    """The data that every boundary figure of a run shows: points with their class indices."""
+    estimator = result.pipeline.estimator
+    return {
+        "X_train": result.X_train,
+        "y_train": estimator.class_index(result.y_train),
+        "X_test": result.X_test,
+        "y_test": estimator.class_index(result.y_test),
+        "class_names": [str(c) for c in estimator.classes_],
+        "feature_names": result.dataset.feature_names,
+        "plot_features": result.plot_features,
+    }
 
 
 def _model_json(result: TrainResult) -> dict:
@@ -281,7 +281,6 @@ def _write_animation(panels: dict[str, TrainResult], path: Path) -> None:
     log-spaced epochs, each panel at the recorded epoch nearest the frame's; a run that has
     stopped keeps its last epoch, and says so."""
     first = next(iter(panels.values()))
-    estimator = first.pipeline.estimator
     longest = max(run.pipeline.estimator.n_iter_ for run in panels.values())
 
     def panel(name: str, run: TrainResult, epoch: int) -> tuple[str, Callable]:
@@ -293,13 +292,7 @@ def _write_animation(panels: dict[str, TrainResult], path: Path) -> None:
     def build(epochs: list[int]) -> FuncAnimation:
         return plots.boundary_animation(
             [dict(panel(name, run, epoch) for name, run in panels.items()) for epoch in epochs],
-            first.X_train,
-            estimator.class_index(first.y_train),
-            first.X_test,
-            estimator.class_index(first.y_test),
-            class_names=[str(c) for c in estimator.classes_],
-            feature_names=first.dataset.feature_names,
-            plot_features=first.plot_features,
+            **_plot_data(first),
         )
 
     save_gif(build, longest, path)
