@@ -27,7 +27,16 @@ from cetrain.preprocess import PolynomialFeatures, Standardizer
 
 FORMAT = "cetrain-model"
 VERSION = 1
-HYPERPARAMETERS = ("loss", "learning_rate", "max_iter", "tol", "l2", "momentum", "standardize")
+HYPERPARAMETERS = (
+    "loss",
+    "learning_rate",
+    "max_iter",
+    "tol",
+    "l2",
+    "l1",
+    "momentum",
+    "standardize",
+)
 _CLASSES = {cls.kind: cls for cls in (LogisticRegression, SoftmaxRegression)}
 
 
@@ -111,7 +120,9 @@ def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline
         if kind not in _CLASSES:
             raise ModelFileError(f"{source}: unknown model {kind!r}; expected logistic or softmax")
         hyper = data["hyperparameters"]
-        estimator = _CLASSES[kind](**{name: hyper[name] for name in HYPERPARAMETERS})
+        # a hyperparameter a file does not record (e.g. l1 in files from before it existed)
+        # takes its default: they describe the training, not the predictions
+        estimator = _CLASSES[kind](**{n: hyper[n] for n in HYPERPARAMETERS if n in hyper})
         classes = data["classes"]
         is_int = all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
         estimator.classes_ = np.array(classes, dtype=np.int64 if is_int else str)

@@ -56,6 +56,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         max_iter: int = DEFAULT_MAX_ITER,
         tol: float = DEFAULT_TOL,
         l2: float = DEFAULT_L2,
+        l1: float = 0.0,
         momentum: float = DEFAULT_MOMENTUM,
         standardize: bool = True,
         random_state: int | None = None,
@@ -65,6 +66,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.l2 = l2
+        self.l1 = l1
         self.momentum = momentum
         self.standardize = standardize
         self.random_state = random_state
@@ -125,6 +127,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             n_outputs=1 if self._binary else len(self.classes_),
             sample_weight=weight,
             l2=self.l2,
+            l1=self.l1,
         )
         if self.learning_rate == "auto":
             lipschitz = objective.lipschitz_bound()
@@ -181,6 +184,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             tol=self.tol,
             momentum=self.momentum,
             callback=record,
+            prox=objective.prox if self.l1 else None,
+            penalty=objective.l1_penalty if self.l1 else None,
         )
         if not result.objective:
             raise DataError(_TOO_LARGE)
@@ -277,8 +282,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"max_iter must be an integer >= 0; got {self.max_iter!r}")
         if not (_positive_number(self.tol) or self.tol == 0):
             raise ConfigError(f"tol must be a finite number >= 0; got {self.tol!r}")
-        if not (_positive_number(self.l2) or self.l2 == 0):
-            raise ConfigError(f"l2 must be a finite number >= 0; got {self.l2!r}")
+        for name in ("l2", "l1"):
+            value = getattr(self, name)
+            if not (_positive_number(value) or value == 0):
+                raise ConfigError(f"{name} must be a finite number >= 0; got {value!r}")
         if not (isinstance(self.momentum, Real) and 0 <= self.momentum < 1):
             raise ConfigError(f"momentum must be a number in [0, 1); got {self.momentum!r}")
 

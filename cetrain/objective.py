@@ -9,6 +9,9 @@ and its gradient, with G_i = (w_i / sum_j w_j) dl/dS_i, is
 
     df/dW = X^T G + l2 W,        df/db = sum_i G_i.
 
+An L1 penalty l1 ||W||_1 (elastic net with l2) is not differentiable: it is the non-smooth part
+h of the objective, handled by the optimiser's proximal step (`penalty`, `prox`).
+
 The intercept is not penalised. An evaluation walks X in blocks of rows: each block's scores are
 formed class-major, S^T = W^T X_block^T, in a preallocated buffer, turned into G^T in place by
 the loss kernel, and multiplied back by the same block of X while it is still in cache.
@@ -47,6 +50,8 @@ class LinearObjective:
         Non-negative weights w_i; None means all ones.
     l2 : float
         The ridge penalty strength on W (not on b).
+    l1 : float
+        The lasso penalty strength on W (not on b): the non-smooth part, see `prox`.
 
     The parameters are one flat vector theta of length (d + 1) * n_outputs: viewed as a
     (d + 1, n_outputs) array, its first d rows are W and its last row is b.
@@ -61,12 +66,14 @@ class LinearObjective:
         n_outputs: int,
         sample_weight: np.ndarray | None = None,
         l2: float = 0.0,
+        l1: float = 0.0,
     ) -> None:
         self.X = X
         self.target = target
         self.loss = loss
         self.n_outputs = n_outputs
         self.l2 = float(l2)
+        self.l1 = float(l1)
         n, d = X.shape
         self.n_params = (d + 1) * n_outputs
         # Uniform weights are applied once to the (d, K) gradient instead of to every score.
@@ -84,7 +91,8 @@ class LinearObjective:
         return params[:-1], params[-1]
 
     def value_and_grad(self, theta: np.ndarray, grad_out: np.ndarray) -> float:
-        """Return f(theta) and write df/dtheta into `grad_out` (same shape as theta).
+        """Return f(theta) and write df/dtheta into `grad_out` (same shape as theta); f is the
+        smooth part, without l1 ||W||_1.
 
         Scores too large for float64 give an infinite value rather than a warning: the
         optimiser treats a non-finite objective as divergence.
@@ -119,14 +127,28 @@ class LinearObjective:
             grad_out *= self.scale
         if self.l2:
             grad_W += self.l2 * W
-        return total + self.penalty(theta)
+            total += 0.5 * self.l2 * float(np.vdot(W, W))
+        return total  # the smooth part: the L1 term is the optimiser's (penalty, prox)
 
     def penalty(self, theta: np.ndarray) -> float:
-        """The penalty part of f: (l2 / 2) ||W||_F^2 (the intercept is not penalised)."""
-        if not self.l2:
+        """The whole penalty, (l2 / 2) ||W||_F^2 + l1 ||W||_1 (the intercept is not penalised)."""
+        if not (self.l2 or self.l1):
             return 0.0
         W, _ = self.unpack(theta)
-        return 0.5 * self.l2 * float(np.vdot(W, W))
+        return 0.5 * self.l2 * float(np.vdot(W, W)) + self.l1_penalty(theta)
+
+    def l1_penalty(self, theta: np.ndarray) -> float:
+        """The non-smooth part h(theta) = l1 ||W||_1."""
+        W, _ = self.unpack(theta)
+        return self.l1 * float(np.abs(W).sum()) if self.l1 else 0.0
+
+    def prox(self, theta: np.ndarray, step: float) -> None:
+        """Replace theta in place by the proximal point of step * h: soft-thresholding of W,
+        W <- sign(W) max(|W| - step l1, 0); the intercept is left alone."""
+        W, _ = self.unpack(theta)
+        shrunk = np.abs(W) - step * self.l1
+        np.maximum(shrunk, 0.0, out=shrunk)
+        np.copysign(shrunk, W, out=W)
 
     def scores(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         """The scores of other data, e.g. a validation set, in the loss kernel's layout:

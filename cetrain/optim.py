@@ -11,10 +11,11 @@ grad f(y_k) . (x_{k+1} - x_k) > 0, i.e. when the last step went uphill (O'Donogh
 "Adaptive restart for accelerated gradient schemes", 2015); this keeps the method monotone enough
 to converge on badly conditioned problems without tuning beta.
 
-Training stops when ||grad f(y_k)||_2 <= tol ("converged"), after max_iter steps ("max_iter"), or
-when the objective becomes non-finite or grows past DIVERGENCE_FACTOR times its start
-("diverged"). The result is always the last point whose objective was recorded, so the history's
-last entry describes the returned parameters.
+A non-smooth part h (an L1 penalty) is handled by a proximal step (ISTA/FISTA), see
+gradient_descent. Training stops when ||grad f(y_k)||_2 <= tol ("converged"), after max_iter
+steps ("max_iter"), or when the objective becomes non-finite or grows past DIVERGENCE_FACTOR
+times its start ("diverged"). The result is always the last point whose objective was recorded,
+so the history's last entry describes the returned parameters.
 """
 
 from collections.abc import Callable
@@ -57,8 +58,10 @@ def gradient_descent(
     tol: float | None,
     momentum: float = 0.0,
     callback: Callback | None = None,
+    prox: Callable[[np.ndarray, float], None] | None = None,
+    penalty: Callable[[np.ndarray], float] | None = None,
 ) -> OptimizeResult:
-    """Minimise `fun` from `theta0` by full-batch gradient descent.
+    """Minimise `fun` (plus a non-smooth `penalty`) from `theta0` by full-batch gradient descent.
 
     Parameters
     ----------
@@ -71,14 +74,21 @@ def gradient_descent(
     max_iter : int
         Maximum number of steps (epochs after the starting evaluation).
     tol : float or None
-        Stop when the Euclidean norm of the gradient is at most tol. None never stops early:
-        all max_iter steps are taken (unless training diverges), as a demonstration needs even
-        where the gradient vanishes on a plateau.
+        Stop when the Euclidean norm of the gradient (of the gradient mapping, with `prox`) is at
+        most tol. None never stops early: all max_iter steps are taken (unless training
+        diverges), as a demonstration needs even where the gradient vanishes on a plateau.
     momentum : float
         Nesterov momentum beta in [0, 1); 0 is plain gradient descent.
     callback : callable, optional
         callback(epoch, theta, f, grad_norm) after each evaluation, epoch 0 first. `theta` is a
         view that the next step overwrites: copy it to keep it.
+    prox, penalty : callables, optional
+        A non-smooth part h of the objective (e.g. an L1 penalty): prox(theta, eta) replaces
+        theta in place by argmin_u h(u) + ||u - theta||^2 / (2 eta), and penalty(theta) = h.
+        Each step is then the proximal gradient step x_{k+1} = prox(y_k - eta grad f(y_k), eta)
+        (ISTA; FISTA with momentum), the objective recorded is f + h, and the norm tested
+        against tol is that of the gradient mapping G = (y_k - x_{k+1}) / eta, which is
+        grad f(y_k) when there is no h.
 
     Returns
     -------
@@ -88,11 +98,21 @@ def gradient_descent(
     y = x.copy()  # y_k, where the gradient is evaluated
     step = np.empty_like(x)
     grad = np.empty_like(x)
+    x_next = np.empty_like(x)
+    mapping = grad if prox is None else np.empty_like(x)
     recorded = x.copy()  # the last point whose objective is in the history
     result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
     for epoch in range(max_iter + 1):
         value = fun(y, grad)
-        norm = float(np.linalg.norm(grad))
+        # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map
+        np.multiply(grad, -learning_rate, out=x_next)
+        x_next += y
+        if prox is not None:
+            prox(x_next, learning_rate)
+            np.subtract(y, x_next, out=mapping)
+            mapping /= learning_rate
+            value += penalty(y)
+        norm = float(np.linalg.norm(mapping))
         if not (np.isfinite(value) and np.isfinite(norm)):
             result.status = "diverged"
             return result
@@ -110,11 +130,10 @@ def gradient_descent(
             return result
         if epoch == max_iter:
             return result
-        # step = x_{k+1} - x_k with x_{k+1} = y_k - eta * grad
-        np.subtract(y, x, out=step)
-        step -= learning_rate * grad
-        x += step
-        if momentum and float(np.dot(grad, step)) <= 0.0:
+        np.subtract(x_next, x, out=step)  # x_{k+1} - x_k
+        x[:] = x_next
+        # restart when the step went uphill: G . (x_{k+1} - x_k) > 0
+        if momentum and float(np.dot(mapping, step)) <= 0.0:
             np.multiply(step, momentum, out=y)
             y += x
         else:

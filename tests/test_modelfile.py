@@ -70,6 +70,7 @@ def test_to_dict_layout(logistic_dict):
         "max_iter": 300,
         "tol": 1e-6,
         "l2": 0.01,
+        "l1": 0.0,
         "momentum": 0.99,
         "standardize": True,
     }

@@ -489,6 +489,7 @@ def test_get_params_and_clone():
         "max_iter": 9,
         "tol": 1e-6,
         "l2": 0.1,
+        "l1": 0.0,
         "momentum": 0.5,
         "standardize": True,
         "random_state": None,
@@ -646,7 +647,61 @@ def test_defaults_are_the_documented_ones(estimator):
         "max_iter": DEFAULT_SETTINGS_TOML["epochs"],
         "tol": DEFAULT_SETTINGS_TOML["tol"],
         "l2": DEFAULT_SETTINGS_TOML["l2"],
+        "l1": 0.0,
         "momentum": DEFAULT_SETTINGS_TOML["momentum"],
         "standardize": True,
         "random_state": None,
     }
+
+
+# --- L1 and elastic net --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("C", "l1_ratio"), [(0.1, 1.0), (1.0, 0.5)])
+def test_l1_and_elastic_net_reach_sklearns_saga_optimum(breast_cancer, C, l1_ratio):
+    # scikit-learn's objective C sum_i loss_i + l1_ratio ||w||_1 + (1 - l1_ratio)/2 ||w||^2,
+    # divided by C n, is the mean loss + l1 ||w||_1 + (l2/2) ||w||^2 with these strengths
+    X, y = breast_cancer
+    X = StandardScaler().fit_transform(X)  # both penalise the same (standardised) weights
+    n = len(y)
+    sk = SklearnLogisticRegression(
+        C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=100_000
+    ).fit(X, y)
+    ours = fit_quietly(
+        LogisticRegression(l1=l1_ratio / (C * n), l2=(1 - l1_ratio) / (C * n), tol=1e-8), X, y
+    )
+
+    def objective(model):
+        w = model.coef_.ravel()
+        penalty = l1_ratio * np.abs(w).sum() + (1 - l1_ratio) / 2 * np.sum(w**2)
+        return log_loss(y, model.predict_proba(X)) + penalty / (C * n)
+
+    assert objective(ours) == pytest.approx(objective(sk), rel=1e-8)
+    np.testing.assert_allclose(ours.coef_, sk.coef_, atol=1e-3)
+    # the same coefficients are exactly zero
+    np.testing.assert_array_equal(ours.coef_ == 0, sk.coef_ == 0)
+    assert (ours.coef_ == 0).sum() > 0
+
+
+def test_l1_zeroes_the_irrelevant_features():
+    # 3 informative features among 15: y depends on x0, x1, x2 only
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((400, 15))
+    logits = 2.0 * X[:, 0] - 1.5 * X[:, 1] + 1.0 * X[:, 2]
+    y = (rng.random(400) < 1 / (1 + np.exp(-logits))).astype(int)
+    model = fit_quietly(LogisticRegression(l1=0.05, l2=0.0), X, y)
+    nonzero = np.flatnonzero(model.coef_[0])
+    assert set(nonzero) == {0, 1, 2}
+    dense = fit_quietly(LogisticRegression(l1=0.0, l2=0.0), X, y)
+    assert np.count_nonzero(dense.coef_) == 15
+
+
+def test_l1_history_ends_at_the_model_and_counts_the_penalty(small_binary):
+    X, y = small_binary
+    model = fit_quietly(LogisticRegression(l1=0.01, l2=0.0), X, y)
+    targets = (np.asarray(y) == model.classes_[1]).astype(float)
+    scores = model.decision_function(X)
+    # train_loss is the data loss alone: the penalty is not in it
+    assert model.history_["train_loss"][-1] == pytest.approx(
+        np.mean(np.logaddexp(0, scores) - targets * scores), rel=1e-9
+    )

@@ -346,3 +346,17 @@ def test_scores_on_other_data_give_the_unweighted_mean_loss(case, monkeypatch, l
     np.testing.assert_allclose(scores, np.squeeze((X_val @ W + b).T), rtol=1e-13, atol=1e-13)
     value = case.loss.accumulate(scores, target_val, None) / len(X_val)
     assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_prox_soft_thresholds_the_weights_but_not_the_intercept():
+    X = np.ones((3, 2))
+    objective = LinearObjective(
+        X, np.array([0, 1, 2]), loss_for("cross-entropy", binary=False), n_outputs=3, l1=0.5
+    )
+    theta = np.array([[1.0, -0.2, 0.4], [-3.0, 0.5, 0.0], [0.3, -0.3, 9.0]]).ravel()
+    objective.prox(theta, step=0.8)  # threshold 0.4 on W, the first two rows
+    np.testing.assert_allclose(
+        theta.reshape(3, 3), [[0.6, 0.0, 0.0], [-2.6, 0.1, 0.0], [0.3, -0.3, 9.0]], atol=1e-15
+    )
+    assert objective.l1_penalty(theta) == pytest.approx(0.5 * (0.6 + 2.6 + 0.1), rel=1e-15)
+    assert objective.penalty(theta) == objective.l1_penalty(theta)  # l2 = 0

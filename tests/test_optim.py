@@ -224,3 +224,46 @@ def test_integer_theta0_is_promoted_to_float():
     )
     np.testing.assert_array_equal(result.theta, [1.5, -0.5])
     assert result.theta.dtype == np.float64
+
+
+# --- proximal steps (L1) ---------------------------------------------------------------------
+
+
+def soft_threshold(v, t):
+    return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_proximal_descent_solves_a_lasso_with_a_known_answer(momentum):
+    # f = ||theta - a||^2 / 2 and h = lam ||theta||_1: the minimiser is soft_threshold(a, lam)
+    a, lam = np.array([3.0, -0.2, 0.5, -2.0]), 0.4
+
+    def fun(theta, grad_out):
+        grad_out[:] = theta - a
+        return 0.5 * float(np.sum((theta - a) ** 2))
+
+    def prox(theta, step):
+        theta[:] = soft_threshold(theta, step * lam)
+
+    result = gradient_descent(
+        fun,
+        np.zeros(4),
+        learning_rate=0.5,
+        max_iter=500,
+        tol=1e-12,
+        momentum=momentum,
+        prox=prox,
+        penalty=lambda theta: lam * float(np.abs(theta).sum()),
+    )
+    assert result.status == "converged"
+    np.testing.assert_allclose(result.theta, [2.6, 0.0, 0.1, -1.6], atol=1e-12)
+    assert result.theta[1] == 0.0  # exactly zero, not merely small
+    expected = 0.5 * (0.4**2 + 0.2**2 + 0.4**2 + 0.4**2) + lam * (2.6 + 0.1 + 1.6)
+    assert result.objective[-1] == pytest.approx(expected, rel=1e-12)
+
+
+def test_without_a_prox_the_stopping_norm_is_the_gradient():
+    result = gradient_descent(
+        half_squared_norm, np.array([3.0, 4.0]), learning_rate=0.5, max_iter=0, tol=0.0
+    )
+    assert result.grad_norm == [5.0]
