@@ -257,7 +257,6 @@ def test_wrong_version_type_gets_a_clear_message(tmp_path, logistic_dict):
         ("hyperparameters",),
         ("preprocessing",),
         ("training",),
-        ("hyperparameters", "l2"),
         ("preprocessing", "standardize"),
         ("training", "epochs"),
     ],
@@ -271,6 +270,17 @@ def test_missing_key(tmp_path, logistic_dict, keys):
     path = save(tmp_path, data)
     with raises_exactly(f"'{path}' is missing the key '{keys[-1]}'"):
         load_model(path)
+
+
+def test_a_hyperparameter_an_older_file_lacks_takes_its_default(tmp_path, logistic_dict):
+    data = copy.deepcopy(logistic_dict)
+    del data["hyperparameters"]["l1"]  # files written before l1 existed
+    original = from_dict(logistic_dict)
+    model = load_model(save(tmp_path, data))
+    assert model.estimator.l1 == LogisticRegression().l1 == 0.0
+    assert model.estimator.l2 == logistic_dict["hyperparameters"]["l2"]
+    X = np.random.default_rng(0).standard_normal((5, len(data["feature_names"])))
+    np.testing.assert_array_equal(model.predict_proba(X), original.predict_proba(X))
 
 
 def test_unknown_model_kind(tmp_path, logistic_dict):
