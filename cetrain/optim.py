@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 DIVERGENCE_FACTOR = 1e3
+# Epochs over which a subgradient run must improve its best objective (smooth=False).
+SUBGRADIENT_WINDOW = 100
 
 Objective = Callable[[np.ndarray, np.ndarray], float]
 Callback = Callable[[int, np.ndarray, float, float], None]
@@ -60,6 +62,7 @@ def gradient_descent(
     callback: Callback | None = None,
     prox: Callable[[np.ndarray, float], None] | None = None,
     penalty: Callable[[np.ndarray], float] | None = None,
+    smooth: bool = True,
 ) -> OptimizeResult:
     """Minimise `fun` (plus a non-smooth `penalty`) from `theta0` by full-batch gradient descent.
 
@@ -89,6 +92,11 @@ def gradient_descent(
         (ISTA; FISTA with momentum), the objective recorded is f + h, and the norm tested
         against tol is that of the gradient mapping G = (y_k - x_{k+1}) / eta, which is
         grad f(y_k) when there is no h.
+    smooth : bool
+        False when fun's gradient is only a subgradient (the hinge loss): its norm need not
+        vanish at the minimum, so the subgradient method is used instead: steps
+        eta / sqrt(k + 1), no momentum, and "converged" once the lowest objective has not
+        fallen by more than tol (relative) over the last SUBGRADIENT_WINDOW epochs.
 
     Returns
     -------
@@ -102,15 +110,20 @@ def gradient_descent(
     mapping = grad if prox is None else np.empty_like(x)
     recorded = x.copy()  # the last point whose objective is in the history
     result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
+    if not smooth:
+        momentum = 0.0
+    eta = learning_rate
     for epoch in range(max_iter + 1):
         value = fun(y, grad)
+        if not smooth:
+            eta = learning_rate / np.sqrt(epoch + 1.0)
         # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map
-        np.multiply(grad, -learning_rate, out=x_next)
+        np.multiply(grad, -eta, out=x_next)
         x_next += y
         if prox is not None:
-            prox(x_next, learning_rate)
+            prox(x_next, eta)
             np.subtract(y, x_next, out=mapping)
-            mapping /= learning_rate
+            mapping /= eta
             value += penalty(y)
         norm = float(np.linalg.norm(mapping))
         if not (np.isfinite(value) and np.isfinite(norm)):
@@ -122,7 +135,7 @@ def gradient_descent(
         result.n_iter = epoch
         if callback is not None:
             callback(epoch, y, value, norm)
-        if tol is not None and norm <= tol:
+        if tol is not None and (norm <= tol if smooth else _stalled(result.objective, tol)):
             result.status = "converged"
             return result
         if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):
@@ -139,6 +152,16 @@ def gradient_descent(
         else:
             y[:] = x
     return result
+
+
+def _stalled(objective: list[float], tol: float) -> bool:
+    """The best objective of the last SUBGRADIENT_WINDOW epochs is within tol (relative) of
+    the best before them: the subgradient method has stopped making progress."""
+    if len(objective) <= SUBGRADIENT_WINDOW:
+        return False
+    before = min(objective[:-SUBGRADIENT_WINDOW])
+    recent = min(objective[-SUBGRADIENT_WINDOW:])
+    return before - recent <= tol * max(abs(before), 1.0)
 
 
 @dataclass

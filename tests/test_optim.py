@@ -267,3 +267,22 @@ def test_without_a_prox_the_stopping_norm_is_the_gradient():
         half_squared_norm, np.array([3.0, 4.0]), learning_rate=0.5, max_iter=0, tol=0.0
     )
     assert result.grad_norm == [5.0]
+
+
+def test_the_subgradient_method_handles_a_kink_at_the_minimum():
+    # f = |x - 3|: its subgradient is +-1 everywhere, so it never falls below tol; diminishing
+    # steps 1/sqrt(k + 1) close in on 3 and the run stops once the best value stops improving
+    def fun(theta, grad_out):
+        grad_out[:] = np.sign(theta - 3.0)
+        return float(abs(theta[0] - 3.0))
+
+    start = np.array([0.3])  # fixed steps of 1 from here hop over 3 for ever: 2.3, 3.3, 2.3
+    smooth_run = gradient_descent(fun, start, learning_rate=1.0, max_iter=3000, tol=1e-3)
+    assert smooth_run.status == "max_iter"  # the gradient norm stays 1: never "converged"
+
+    result = gradient_descent(fun, start, learning_rate=1.0, max_iter=3000, tol=1e-3, smooth=False)
+    assert result.status == "converged"
+    assert result.n_iter < 3000
+    # the step at epoch k is 1/sqrt(k+1): within one step of the kink at the end
+    assert abs(result.theta[0] - 3.0) <= 1 / np.sqrt(result.n_iter)
+    assert min(result.objective) < 0.05
