@@ -1,9 +1,18 @@
 """Datasets: the registry of named sets, CSV loading with one-hot encoding, and a stratified split.
 
-Every dataset arrives as a `Dataset`: a float64 feature matrix, a label vector (int64 when the
-labels are whole numbers, strings otherwise), the feature names and a record of the input columns
-that is enough to encode new rows the same way. User mistakes raise `DataError` with a one-line
-message.
+Every dataset arrives as a `Dataset`: a float64 feature matrix, the targets, the feature names and
+a record of the input columns that is enough to encode new rows the same way. The targets are a
+label vector (int64 when the labels are whole numbers, strings otherwise) or, when a CSV names
+several target columns, a float64 matrix with one column per target: 0/1 labels of a multi-label
+problem or rows of class probabilities (see `target_kind`). A CSV may also give per-row sample
+weights (`weight_col`). User mistakes raise `DataError` with a one-line message.
+
+Splitting: `train_test_split` stratifies a label vector by class and refuses a split that cannot
+hold every class on both sides. A target matrix is stratified by the argmax class (probabilities)
+or by the combination of labels (multi-label) when every such stratum has at least 2 rows and both
+sets can hold one row of each; otherwise, and only for a target matrix, the split falls back to an
+unstratified split with the same seed (rare label combinations are common in multi-label data).
+`split_strata` says which of the two a split will be.
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ DATASETS_DIR: Path = Path(__file__).resolve().parent / "datasets"
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 MAX_LEVELS = 50
 DELIMITERS = (",", ";", "\t")
+# Rows of probabilities sum to 1 within this.
+ROW_SUM_TOL = 1e-6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,20 +54,28 @@ class Dataset:
         The registered name ("iris", "moons") or, for a CSV, its file stem.
     X : ndarray of shape (n_samples, n_features)
         Features, float64 and C-contiguous.
-    y : ndarray of shape (n_samples,)
-        Labels: int64 when every label is a whole number, otherwise strings.
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        Labels: int64 when every label is a whole number, otherwise strings. With several target
+        columns, a float64 matrix of values in [0, 1], one column per target (`target_kind`).
     feature_names : list of str
         One name per column of X; one-hot columns are named ``column=level``.
     target_name : str
-        What y is (the CSV column, or the label's name for built-in sets).
+        What y is (the CSV column, or the label's name for built-in sets). With several target
+        columns, their names joined by commas, which `load_dataset` accepts back as ``target``.
     rows_dropped : int
-        Rows removed because a used column had a missing value.
+        Rows removed because a used column (feature, target or weight) had a missing value.
     columns : list of dict
         The input columns used, in order: ``{"name", "kind": "numeric"}`` or
         ``{"name", "kind": "categorical", "levels": [...]}`` with every level sorted; the first
         level has no column in X.
     source : str
         "sklearn", "generator", or the CSV's absolute path.
+    target_names : list of str
+        One name per target: ``[target_name]`` for a label vector (filled in when not given), the
+        target columns in order for a target matrix.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Per-row weights from the CSV's weight column, float64, >= 0 and not all 0; None when the
+        data has no weight column.
     """
 
     name: str
@@ -67,11 +86,22 @@ class Dataset:
     rows_dropped: int = 0
     columns: list[dict] = dataclasses.field(default_factory=list)
     source: str = ""
+    target_names: list[str] = dataclasses.field(default_factory=list)
+    sample_weight: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if not self.target_names:
+            # Frozen: set the default through object, as dataclasses itself does.
+            object.__setattr__(self, "target_names", [self.target_name])
 
 
 @dataclasses.dataclass(frozen=True)
 class DatasetInfo:
-    """One line of `list_datasets`: what a registered name loads, with its default size."""
+    """One line of `list_datasets`: what a registered name loads, with its default size.
+
+    ``classes`` is the number of distinct labels, or for a dataset whose default target is several
+    columns (``genres``) the number of target columns.
+    """
 
     name: str
     kind: str
@@ -193,7 +223,13 @@ _CSV_DESCRIPTIONS = {
     "exam": "Wikipedia's hours of study vs passing an exam",
     "default": "synthetic credit default, in the style of ISLR's Default",
     "species": "synthetic bird species from measurements and site",
+    "genres": "synthetic songs tagged electronic, rock and pop: multi-label",
+    "noisy_labels": "three blobs with 30% of the labels flipped",
+    "sparse": "binary labels from 4 of 20 features",
 }
+
+# Registered CSVs whose default target is not the last column alone.
+_CSV_TARGETS = {"genres": ("electronic", "rock", "pop")}
 
 
 def _normalize(name: str) -> str:
@@ -215,11 +251,12 @@ def _csv_registry() -> dict[str, Path]:
 def load_dataset(
     spec: str,
     *,
-    target: str | None = None,
+    target: str | Sequence[str] | None = None,
     features: Sequence[str] | None = None,
     n_samples: int | None = None,
     noise: float | None = None,
     seed: int = 0,
+    weight_col: str | None = None,
 ) -> Dataset:
     """Load a registered dataset by name, or a CSV file by path.
 
@@ -228,17 +265,21 @@ def load_dataset(
     spec : str
         A registered name (case-insensitive, ``-`` same as ``_``; see `list_datasets`) or the
         path of a CSV file.
-    target : str, optional
-        CSV only: the label column. Default: the last column.
+    target : str or sequence of str, optional
+        CSV only: the label column, or several target columns as a sequence or a comma-separated
+        string (see `read_csv`). Default: the last column; for ``genres`` (by name or path) its
+        three label columns.
     features : sequence of str, optional
         The input columns to use, in this order (CSV columns before one-hot encoding, or
-        feature names of a built-in set). Default: all but the target.
+        feature names of a built-in set). Default: all but the target and weight columns.
     n_samples : int, optional
         Generated sets only: number of rows (default 200); at least 2 per class.
     noise : float, optional
         Generated sets only: noise level, >= 0 (each generator has its own default).
     seed : int
         Seed of the generated sets; ignored by the others.
+    weight_col : str, optional
+        CSV only: a numeric column of per-row sample weights (see `read_csv`).
 
     Returns
     -------
@@ -255,6 +296,8 @@ def load_dataset(
     if key in _SKLEARN or key in _GENERATORS:
         if target is not None:
             raise DataError(f"target applies only to CSV data; '{key}' comes with its own labels")
+        if weight_col is not None:
+            raise DataError(f"weight_col applies only to CSV data; '{key}' has no weight column")
         if key in _GENERATORS:
             ds = _generate(key, n_samples, noise, seed)
         else:
@@ -269,7 +312,18 @@ def load_dataset(
         names = ", ".join([*_SKLEARN, *_GENERATORS, *csvs])
         raise DataError(f"unknown dataset '{spec}'; use a CSV path or one of: {names}")
     _reject_generator_options(spec, n_samples, noise)
-    return read_csv(path, target=target, features=features)
+    if target is None:
+        target = _registered_target(path, csvs)
+    return read_csv(path, target=target, features=features, weight_col=weight_col)
+
+
+def _registered_target(path: Path, csvs: dict[str, Path]) -> tuple[str, ...] | None:
+    """The default target of a registered CSV, found by name or by path; None: the last column."""
+    resolved = path.resolve()
+    for key, registered in csvs.items():
+        if registered.resolve() == resolved:
+            return _CSV_TARGETS.get(key)
+    return None
 
 
 def looks_like_path(spec: str) -> bool:
@@ -349,7 +403,10 @@ def _select_features(ds: Dataset, features: Sequence[str]) -> Dataset:
 
 
 def _check_features(
-    features: Sequence[str], accepted: list[str], target: str | None = None
+    features: Sequence[str],
+    accepted: list[str],
+    targets: Sequence[str] = (),
+    weight_col: str | None = None,
 ) -> list[str]:
     """Validate a user's feature list against the accepted column names; keep their order."""
     # A lone string is one column name, not a sequence of one-letter names.
@@ -359,9 +416,14 @@ def _check_features(
         raise DataError(f"features is empty; name at least one of: {listing}")
     seen: set[str] = set()
     for f in chosen:
-        if f == target:
+        if f in targets or f == weight_col:
+            role = (
+                "the weight column"
+                if f == weight_col
+                else ("the target" if len(targets) == 1 else "a target column")
+            )
             raise DataError(
-                f"column '{f}' is the target, so it cannot also be a feature; "
+                f"column '{f}' is {role}, so it cannot also be a feature; "
                 f"the feature columns are: {listing}"
             )
         if f not in accepted:
@@ -378,60 +440,82 @@ def _check_features(
 def read_csv(
     path: str | os.PathLike,
     *,
-    target: str | None = None,
+    target: str | Sequence[str] | None = None,
     features: Sequence[str] | None = None,
     name: str | None = None,
+    weight_col: str | None = None,
 ) -> Dataset:
     """Read a CSV file with a header into a Dataset.
 
     The delimiter is the one of ``,`` ``;`` and tab that splits the header into the most fields.
     Fields are stripped; an empty field or one of ``na``, ``n/a``, ``nan``, ``null``, ``none``,
-    ``?`` (any case) is missing, and a row missing a used column is dropped. A column whose values
-    are all numbers is numeric; any other feature column is one-hot encoded with its sorted levels,
-    the first level dropped, columns named ``column=level``.
+    ``?`` (any case) is missing, and a row missing a used column (feature, target or weight) is
+    dropped. A column whose values are all numbers is numeric; any other feature column is one-hot
+    encoded with its sorted levels, the first level dropped, columns named ``column=level``.
 
     Parameters
     ----------
     path : str or PathLike
         The CSV file, UTF-8 (a byte-order mark is allowed).
-    target : str, optional
-        The label column. Default: the last column.
+    target : str or sequence of str, optional
+        The label column; or several target columns, as a sequence or as one string with the names
+        separated by commas (a string that is itself a column name is that one column). One column
+        gives a label vector; several give a float64 matrix (n, k), each column numeric with values
+        in [0, 1]: 0/1 labels (multi-label) or probabilities (soft targets). Default: the last
+        column that is not the weight column.
     features : sequence of str, optional
-        The columns to use as features, in this order. Default: all columns but the target.
+        The columns to use as features, in this order. Default: all columns but the targets and
+        the weight column.
     name : str, optional
         The dataset's name. Default: the file stem.
+    weight_col : str, optional
+        A numeric column of per-row sample weights, >= 0 and not all 0; never a feature. A row
+        whose weight is missing is dropped.
 
     Returns
     -------
     Dataset
-        With ``source`` the file's absolute path and ``rows_dropped`` the rows with missing values.
+        With ``source`` the file's absolute path, ``rows_dropped`` the rows with missing values and
+        ``sample_weight`` the weights (None without a weight column).
 
     Raises
     ------
     DataError
         If the file is missing or unreadable, is not UTF-8, has no header or no rows, has duplicate
-        column names or a row of the wrong length, names an unknown column, holds a non-finite
-        number, a text column with more than 50 levels, or no row without missing values.
+        column names or a row of the wrong length, names an unknown column or one column in two
+        roles, holds a non-finite number, a text column with more than 50 levels, a target value
+        outside [0, 1] (several targets), a bad weight, or no row without missing values.
     """
     path = Path(path)
     where = f"'{path}'"
     header, rows = _read_table(path, where)
-    if target is None:
-        target = header[-1]
-    elif target not in header:
+    if weight_col is not None and weight_col not in header:
         raise DataError(
-            f"unknown target column '{target}' in {where}; the columns are: {', '.join(header)}"
+            f"unknown weight column '{weight_col}' in {where}; the columns are: {', '.join(header)}"
         )
-    others = [c for c in header if c != target]
-    chosen = others if features is None else _check_features(features, others, target)
+    targets = _target_columns(target, header, weight_col, where)
+    if weight_col in targets:
+        raise DataError(
+            f"column '{weight_col}' is the weight column, so it cannot also be a target; "
+            "name another target column"
+        )
+    others = [c for c in header if c not in targets and c != weight_col]
+    if not others:
+        raise DataError(
+            f"{where}: every column is a target or the weight column, which leaves no column for "
+            "the features"
+        )
+    chosen = others if features is None else _check_features(features, others, targets, weight_col)
 
     index = {col: i for i, col in enumerate(header)}
-    used = [index[c] for c in [*chosen, target]]
+    weights = [] if weight_col is None else [weight_col]
+    used_names = [*chosen, *targets, *weights]
+    used = [index[c] for c in used_names]
     kept = [(line, row) for line, row in rows if not any(_is_missing(row[i]) for i in used)]
     if not kept:
         raise DataError(
             f"{where}: every row has a missing value in the columns used "
-            f"({', '.join([*chosen, target])}); no rows are left"
+            f"({', '.join(used_names)}); no rows are left"
         )
 
     blocks, feature_names, columns = [], [], []
@@ -447,17 +531,107 @@ def read_csv(
             "which leaves nothing to learn from; choose other features"
         )
     X = np.ascontiguousarray(np.column_stack(blocks), dtype=np.float64)
-    y = _labels([row[index[target]] for _, row in kept])
+    if len(targets) == 1:
+        y = _labels([row[index[targets[0]]] for _, row in kept])
+    else:
+        y = np.column_stack(
+            [_unit_column(t, [(line, row[index[t]]) for line, row in kept], where) for t in targets]
+        )
+    sample_weight = None
+    if weight_col is not None:
+        sample_weight = _weights(
+            weight_col, [(line, row[index[weight_col]]) for line, row in kept], where
+        )
+        if not sample_weight.any():
+            raise DataError(
+                f"{where}: every weight in column '{weight_col}' is 0 in the {len(kept)} rows "
+                "used; at least one row needs a positive weight"
+            )
     return Dataset(
         name=path.stem if name is None else name,
         X=X,
         y=y,
         feature_names=feature_names,
-        target_name=target,
+        target_name=",".join(targets),
         rows_dropped=len(rows) - len(kept),
         columns=columns,
         source=str(path.resolve()),
+        target_names=targets,
+        sample_weight=sample_weight,
     )
+
+
+def _target_columns(
+    target: str | Sequence[str] | None, header: list[str], weight_col: str | None, where: str
+) -> list[str]:
+    """The target column names: checked, in the user's order, a comma-separated string split."""
+    if target is None:
+        return [next(c for c in reversed(header) if c != weight_col)]
+    if isinstance(target, str):
+        # A column whose own name holds a comma is still one column.
+        names = [target] if target in header else [t.strip() for t in target.split(",")]
+    else:
+        names = list(target)
+    if not names:
+        raise DataError(f"target is empty; name at least one of: {', '.join(header)}")
+    for i, t in enumerate(names):
+        if t == "":
+            raise DataError(
+                f"target '{target}' has an empty column name; separate the target columns "
+                "with single commas"
+            )
+        if t not in header:
+            raise DataError(
+                f"unknown target column '{t}' in {where}; the columns are: {', '.join(header)}"
+            )
+        if t in names[:i]:
+            raise DataError(f"column '{t}' is named twice in target; name each column once")
+    return names
+
+
+def _unit_column(col: str, values: list[tuple[int, str]], where: str) -> np.ndarray:
+    """One of several target columns as float64, every value a number in [0, 1]."""
+    return _checked_numbers(
+        values,
+        where,
+        lambda v: (v >= 0) & (v <= 1),
+        lambda value: (
+            f"target column '{col}' holds '{value}', not a number in [0, 1]; "
+            "several target columns take 0/1 labels or probabilities"
+        ),
+    )
+
+
+def _weights(col: str, values: list[tuple[int, str]], where: str) -> np.ndarray:
+    """The weight column as float64, every value a finite number >= 0."""
+    return _checked_numbers(
+        values,
+        where,
+        lambda v: (v >= 0) & (v < math.inf),
+        lambda value: (
+            f"weight column '{col}' holds '{value}'; sample weights must be finite numbers >= 0"
+        ),
+    )
+
+
+def _checked_numbers(
+    values: list[tuple[int, str]],
+    where: str,
+    accept: Callable[[np.ndarray], np.ndarray],
+    complaint: Callable[[str], str],
+) -> np.ndarray:
+    """The (line, text) values as float64; the first one that is not an accepted number raises."""
+    out = np.full(len(values), math.nan)
+    for i, (_, value) in enumerate(values):
+        try:
+            out[i] = float(value)
+        except ValueError:
+            pass  # stays NaN, which no check accepts
+    bad = np.flatnonzero(~accept(out))
+    if bad.size:
+        line, value = values[bad[0]]
+        raise DataError(f"{where}, line {line}: {complaint(value)}")
+    return out
 
 
 def _read_table(path: Path, where: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -614,57 +788,185 @@ def list_datasets() -> list[DatasetInfo]:
     for key, gen in _GENERATORS.items():
         infos.append(_info(_generate(key, None, None, 0), "generator", gen.description))
     for key, path in _csv_registry().items():
-        ds = read_csv(path, name=path.stem)
+        ds = read_csv(path, name=path.stem, target=_CSV_TARGETS.get(key))
         infos.append(_info(ds, "csv", _CSV_DESCRIPTIONS.get(key, f"datasets/{path.name}")))
     return sorted(infos, key=lambda info: (info.kind, info.name))
 
 
 def _info(ds: Dataset, kind: str, description: str) -> DatasetInfo:
-    """The DatasetInfo of a loaded dataset."""
+    """The DatasetInfo of a loaded dataset; a target matrix counts its columns as classes."""
     return DatasetInfo(
         name=ds.name,
         kind=kind,
         rows=ds.X.shape[0],
         features=ds.X.shape[1],
-        classes=np.unique(ds.y).size,
+        classes=ds.y.shape[1] if ds.y.ndim == 2 else np.unique(ds.y).size,
         description=description,
     )
 
 
+def target_kind(y: np.ndarray) -> str:
+    """What kind of targets y holds: a label vector, multi-label 0/1 rows, or probability rows.
+
+    Rows that are all one-hot are both 0/1 labels and probabilities; they are reported as
+    "probabilities", which a softmax model trains on exactly as on their class labels.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Labels, or a matrix with at least 2 columns of values in [0, 1].
+
+    Returns
+    -------
+    str
+        "labels" for a vector; for a matrix, "probabilities" when every row sums to 1 (within
+        1e-6), otherwise "multilabel" when every value is 0 or 1 (a row may hold any number of 1s).
+
+    Raises
+    ------
+    DataError
+        For a matrix with fewer than 2 columns, a value that is not a number in [0, 1], or values
+        that are neither all 0/1 nor rows summing to 1.
+    """
+    y = np.asarray(y)
+    if y.ndim == 1:
+        return "labels"
+    if y.ndim != 2 or y.shape[1] < 2:
+        raise DataError(
+            f"targets must be a vector of labels (n,) or a matrix (n, k) with k >= 2 columns; "
+            f"got shape {y.shape}"
+        )
+    try:
+        values = y.astype(np.float64)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"a target matrix must hold numbers in [0, 1]; got values of type {y.dtype}"
+        ) from None
+    outside = ~((values >= 0) & (values <= 1))
+    if outside.any():
+        row, col = np.argwhere(outside)[0]
+        raise DataError(
+            f"a target matrix must hold numbers in [0, 1]; row {row}, column {col} holds "
+            f"{values[row, col]:g}"
+        )
+    sums = values.sum(axis=1)
+    if np.all(np.abs(sums - 1) <= ROW_SUM_TOL):
+        return "probabilities"
+    if np.all((values == 0) | (values == 1)):
+        return "multilabel"
+    row = int(np.flatnonzero(np.abs(sums - 1) > ROW_SUM_TOL)[0])
+    raise DataError(
+        f"the targets are neither 0/1 labels nor probabilities: row {row} sums to {sums[row]:g}, "
+        "and rows of probabilities must sum to 1 (within 1e-6)"
+    )
+
+
 def train_test_split(
-    X: np.ndarray, y: np.ndarray, *, test_size: float, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    test_size: float,
+    seed: int,
+    sample_weight: np.ndarray | None = None,
+) -> tuple[np.ndarray, ...]:
     """Split rows into a training and a test set, stratified by label.
+
+    A label vector is stratified by class. A target matrix (see `target_kind`) is stratified by
+    the argmax class of probability rows, or by the combination of 0/1 labels of multi-label rows,
+    when every stratum has at least 2 rows and both sets can hold one row of each; otherwise it is
+    split without stratification, with the same seed (`split_strata` tells which).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
     test_size : float
         Fraction of rows in the test set, in [0, 1). With 0 every row is for training and the test
         arrays are empty.
     seed : int
         Seed of the shuffle; the same seed gives the same split.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Per-row weights, split with the rows; they do not change which rows go where.
 
     Returns
     -------
     X_train : ndarray of shape (n_train, n_features)
     X_test : ndarray of shape (n_test, n_features)
-    y_train : ndarray of shape (n_train,)
-    y_test : ndarray of shape (n_test,)
+    y_train : ndarray of shape (n_train,) or (n_train, n_targets)
+    y_test : ndarray of shape (n_test,) or (n_test, n_targets)
+    w_train, w_test : ndarray of shape (n_train,) and (n_test,)
+        Only when sample_weight is given.
 
     Raises
     ------
     DataError
-        If test_size is outside [0, 1), or a stratified split is impossible: a class with one
-        row, or a test or training set smaller than the number of classes.
+        If test_size is outside [0, 1), a label vector cannot be stratified (a class with one
+        row, or a test or training set smaller than the number of classes), a target matrix is
+        invalid, or no row is left for training.
     """
     X, y = np.asarray(X), np.asarray(y)
     if not _is_real(test_size) or not 0 <= test_size < 1:
         raise DataError(f"test_size must be a number in [0, 1); got {test_size!r}")
+    arrays = [X, y]
+    if sample_weight is not None:
+        arrays.append(np.asarray(sample_weight))
+        if arrays[-1].shape != (y.shape[0],):
+            raise DataError(
+                f"sample_weight has shape {arrays[-1].shape}, but y has {y.shape[0]} rows; "
+                "give one weight per row"
+            )
     if test_size == 0:
-        return X.copy(), X[:0].copy(), y.copy(), y[:0].copy()
+        return tuple(part for a in arrays for part in (a.copy(), a[:0].copy()))
+    if y.ndim == 2:
+        n, n_test = y.shape[0], math.ceil(test_size * y.shape[0])
+        if n_test >= n:
+            raise DataError(
+                f"test_size {test_size:g} of {n} rows leaves no row for training; "
+                "use a smaller test_size"
+            )
+        strata = split_strata(y, test_size)
+    else:
+        strata = _check_stratified(y, test_size)
+    return tuple(
+        model_selection.train_test_split(
+            *arrays, test_size=test_size, stratify=strata, random_state=seed
+        )
+    )
 
+
+def split_strata(y: np.ndarray, test_size: float) -> np.ndarray | None:
+    """What `train_test_split` stratifies by: one stratum per row, or None for no stratification.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+    test_size : float
+        Fraction of rows in the test set, in (0, 1).
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) or None
+        y itself for a label vector; for a target matrix the argmax class of probability rows or
+        an index of each multi-label row's combination of labels, or None when some stratum has a
+        single row or the test or training set cannot hold one row of each stratum.
+    """
+    y = np.asarray(y)
+    kind = target_kind(y)
+    if kind == "labels":
+        return y
+    if kind == "probabilities":
+        strata = y.argmax(axis=1)
+    else:
+        strata = np.unique(y, axis=0, return_inverse=True)[1].reshape(-1)
+    _, counts = np.unique(strata, return_counts=True)
+    n, n_test = strata.size, math.ceil(test_size * strata.size)
+    if n == 0 or counts.min() < 2 or n_test < counts.size or n - n_test < counts.size:
+        return None
+    return strata
+
+
+def _check_stratified(y: np.ndarray, test_size: float) -> np.ndarray:
+    """y, after checking that a split stratified by its labels is possible."""
     classes, counts = np.unique(y, return_counts=True)
     n, k = y.shape[0], classes.size
     if counts.min() < 2:
@@ -688,7 +990,4 @@ def train_test_split(
             f"test_size {test_size:g} of {n} rows leaves {n - n_test} for training, too few to "
             f"hold one row of each of the {k} classes; {advice}"
         )
-    X_train, X_test, y_train, y_test = model_selection.train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=seed
-    )
-    return X_train, X_test, y_train, y_test
+    return y

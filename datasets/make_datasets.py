@@ -1,4 +1,4 @@
-"""Write every CSV in datasets/: two small published examples and two seeded synthetic tables.
+"""Write every CSV in datasets/: two small published examples and five seeded synthetic tables.
 
 Run ``python datasets/make_datasets.py [OUTDIR]`` (default: the folder this script is in).
 The output is deterministic: re-running it reproduces the committed files byte for byte, and a test
@@ -25,7 +25,31 @@ EXAM_PASSED = [0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1]
 # One seed per synthetic file, so changing one table never changes the other.
 DEFAULT_SEED = 20240101
 SPECIES_SEED = 20240102
+GENRES_SEED = 20240103
+NOISY_LABELS_SEED = 20240104
+SPARSE_SEED = 20240105
 MISSING_TOKENS = ["NA", "", "?"]
+
+# genres.csv: each label is drawn from logit P(label) = intercept + coef . z, z the features
+# standardised by their sample mean and standard deviation (rows: electronic, rock, pop).
+GENRES_FEATURES = ["tempo_bpm", "energy", "danceability", "acousticness", "valence"]
+GENRES_LABELS = ["electronic", "rock", "pop"]
+GENRES_INTERCEPT = np.array([-1.0, -1.2, -0.3])
+GENRES_COEF = np.array(
+    [
+        [1.5, 0.5, 2.0, -1.5, 0.0],  # electronic: fast, danceable, not acoustic
+        [0.0, 3.0, -1.5, -1.0, 0.0],  # rock: energetic, less danceable, not acoustic
+        [0.0, 0.0, 2.0, 0.0, 3.0],  # pop: danceable and cheerful
+    ]
+)
+
+# noisy_labels.csv: three blobs; exactly this fraction of the labels is moved to another class.
+NOISY_LABELS_FLIP_RATE = 0.3
+
+# sparse.csv: y is drawn from logit P(y = 1) = SPARSE_COEF . x; only four coefficients are nonzero.
+SPARSE_N_FEATURES = 20
+SPARSE_COEF = np.zeros(SPARSE_N_FEATURES)
+SPARSE_COEF[[2, 7, 12, 16]] = [2.0, -1.5, 1.0, -2.0]  # x3, x8, x13, x17
 
 
 def line_rows() -> list[list[str]]:
@@ -89,11 +113,78 @@ def species_rows(n_per_class: int = 70, n_missing: int = 6) -> list[list[str]]:
     return rows
 
 
+def genres_data(n: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """Song features (n, 5), rounded as written, and three overlapping 0/1 genre labels (n, 3)."""
+    rng = np.random.default_rng(GENRES_SEED)
+    tempo = np.clip(rng.normal(120.0, 25.0, n), 60.0, 200.0)
+    energy = rng.beta(2.0, 2.0, n)
+    danceability = rng.beta(2.0, 2.0, n)
+    # Acoustic songs are quiet ones: acousticness falls as energy rises (correlation about -0.8).
+    acousticness = np.clip(1.0 - energy + rng.normal(0.0, 0.2, n), 0.0, 1.0)
+    valence = rng.beta(2.0, 2.0, n)
+    fractions = np.column_stack([energy, danceability, acousticness, valence])
+    features = np.column_stack([np.round(tempo, 1), np.round(fractions, 3)])
+    # The labels depend on the features as written, so a linear model of the CSV is well specified.
+    z = (features - features.mean(axis=0)) / features.std(axis=0)
+    logits = GENRES_INTERCEPT + z @ GENRES_COEF.T
+    labels = (rng.random((n, len(GENRES_LABELS))) < 1 / (1 + np.exp(-logits))).astype(np.int64)
+    return features, labels
+
+
+def genres_rows() -> list[list[str]]:
+    """Songs with five audio features and three genre labels, any number of which may be 1."""
+    features, labels = genres_data()
+    return [
+        [f"{f[0]:.1f}", *(f"{v:.3f}" for v in f[1:]), *(str(v) for v in y)]
+        for f, y in zip(features, labels, strict=True)
+    ]
+
+
+def noisy_labels_data(n_per_class: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three Gaussian blobs: features (n, 2), the clean classes (n,) and the noisy labels (n,)."""
+    rng = np.random.default_rng(NOISY_LABELS_SEED)
+    angles = np.deg2rad([90.0, 210.0, 330.0])
+    centres = 2.0 * np.column_stack([np.cos(angles), np.sin(angles)])
+    clean = np.repeat(np.arange(3), n_per_class)
+    clean = clean[rng.permutation(clean.size)]
+    X = np.round(rng.normal(centres[clean], 1.0), 3)
+    # Symmetric noise: a fixed number of rows, chosen at random, each moved to one of the two
+    # other classes with equal probability.
+    n_flip = round(NOISY_LABELS_FLIP_RATE * clean.size)
+    flipped = rng.choice(clean.size, size=n_flip, replace=False)
+    noisy = clean.copy()
+    noisy[flipped] = (clean[flipped] + rng.integers(1, 3, size=n_flip)) % 3
+    return X, clean, noisy
+
+
+def noisy_labels_rows() -> list[list[str]]:
+    """Three blobs whose labels were flipped to another class in 30% of the rows."""
+    X, _, noisy = noisy_labels_data()
+    return [[f"{a:.3f}", f"{b:.3f}", str(k)] for (a, b), k in zip(X, noisy, strict=True)]
+
+
+def sparse_data(n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """Twenty standard normal features (n, 20), rounded as written, and 0/1 labels (n,)."""
+    rng = np.random.default_rng(SPARSE_SEED)
+    X = np.round(rng.normal(0.0, 1.0, (n, SPARSE_N_FEATURES)), 3)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ SPARSE_COEF)))).astype(np.int64)
+    return X, y
+
+
+def sparse_rows() -> list[list[str]]:
+    """A binary problem on twenty features of which only four matter."""
+    X, y = sparse_data()
+    return [[*(f"{v:.3f}" for v in x), str(label)] for x, label in zip(X, y, strict=True)]
+
+
 FILES = {
     "line.csv": (["x", "color"], line_rows),
     "exam.csv": (["hours", "passed"], exam_rows),
     "default.csv": (["student", "balance", "income", "default"], default_rows),
     "species.csv": (["wing_mm", "bill_mm", "tail_mm", "mass_g", "site", "species"], species_rows),
+    "genres.csv": ([*GENRES_FEATURES, *GENRES_LABELS], genres_rows),
+    "noisy_labels.csv": (["x1", "x2", "label"], noisy_labels_rows),
+    "sparse.csv": ([*(f"x{j + 1}" for j in range(SPARSE_N_FEATURES)), "y"], sparse_rows),
 }
 
 

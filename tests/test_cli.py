@@ -31,7 +31,7 @@ VALID_KEYS = (
 )
 ALL_DATASETS = (
     "iris, wine, breast_cancer, digits, moons, circles, blobs, xor, spiral, linear, "
-    "default, exam, line, species"
+    "default, exam, genres, line, noisy_labels, sparse, species"
 )
 GENERATED = "moons, circles, blobs, xor, spiral, linear"
 IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]

@@ -1,5 +1,6 @@
 """Tests for cetrain.data: registry, generators, CSV loading, the split and the committed CSVs."""
 
+import importlib.util
 import math
 import re
 import subprocess
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from sklearn import __version__ as sklearn_version
+from sklearn import model_selection
 from sklearn.linear_model import LogisticRegression
 
 from cetrain import data
@@ -19,12 +22,22 @@ from cetrain.data import (
     list_datasets,
     load_dataset,
     read_csv,
+    split_strata,
+    target_kind,
     train_test_split,
 )
 from cetrain.errors import DataError
 
 GENERATORS = {"moons": 2, "circles": 2, "blobs": 3, "xor": 2, "spiral": 3, "linear": 2}
-COMMITTED_CSVS = ["default.csv", "exam.csv", "line.csv", "species.csv"]
+COMMITTED_CSVS = [
+    "default.csv",
+    "exam.csv",
+    "genres.csv",
+    "line.csv",
+    "noisy_labels.csv",
+    "sparse.csv",
+    "species.csv",
+]
 
 
 def write(tmp_path: Path, text: str, name: str = "data.csv", encoding: str = "utf-8") -> Path:
@@ -43,8 +56,27 @@ def assert_well_formed(ds: Dataset) -> None:
     """The invariants every Dataset keeps, whatever its source."""
     assert ds.X.dtype == np.float64
     assert ds.X.flags.c_contiguous
-    assert ds.X.ndim == 2 and ds.y.shape == (ds.X.shape[0],)
+    assert ds.X.ndim == 2 and ds.y.shape[0] == ds.X.shape[0]
     assert len(ds.feature_names) == ds.X.shape[1]
+    if ds.y.ndim == 1:
+        assert ds.target_names == [ds.target_name]
+    else:
+        assert ds.y.dtype == np.float64
+        assert ds.target_names == ds.target_name.split(",")
+        assert len(ds.target_names) == ds.y.shape[1]
+    if ds.sample_weight is not None:
+        assert ds.sample_weight.dtype == np.float64
+        assert ds.sample_weight.shape == (ds.X.shape[0],)
+
+
+def make_datasets_module():
+    """datasets/make_datasets.py, imported, for the seeds and generating coefficients it holds."""
+    spec = importlib.util.spec_from_file_location(
+        "make_datasets", DATASETS_DIR / "make_datasets.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # --------------------------------------------------------------------------- scikit-learn sets
@@ -225,6 +257,21 @@ def test_generator_smallest_n_samples_is_accepted():
             {"target": "x1"},
             "target applies only to CSV data; 'moons' comes with its own labels",
         ),
+        (
+            "iris",
+            {"target": ["a", "b"]},
+            "target applies only to CSV data; 'iris' comes with its own labels",
+        ),
+        (
+            "iris",
+            {"weight_col": "w"},
+            "weight_col applies only to CSV data; 'iris' has no weight column",
+        ),
+        (
+            "blobs",
+            {"weight_col": "x1"},
+            "weight_col applies only to CSV data; 'blobs' has no weight column",
+        ),
         ("nope.csv", {}, "no such file: 'nope.csv'"),
         ("some/where", {}, "no such file: 'some/where'"),
         (
@@ -249,7 +296,8 @@ def test_load_dataset_errors(spec, kwargs, message):
 def test_unknown_dataset_lists_every_name():
     with raises_exactly(
         "unknown dataset 'foo'; use a CSV path or one of: iris, wine, breast_cancer, digits, "
-        "moons, circles, blobs, xor, spiral, linear, default, exam, line, species"
+        "moons, circles, blobs, xor, spiral, linear, default, exam, genres, line, noisy_labels, "
+        "sparse, species"
     ):
         load_dataset("foo")
 
@@ -502,6 +550,11 @@ NON_FINITE = "use a finite number, or leave the field empty to mark it missing"
     ],
 )
 def test_csv_errors(tmp_path, text, kwargs, message):
+    assert_csv_error(tmp_path, text, kwargs, message)
+
+
+def assert_csv_error(tmp_path: Path, text: str, kwargs: dict, message: str) -> None:
+    """read_csv of a file holding text raises exactly message, '{p}' standing for the path."""
     path = write(tmp_path, text)
     with raises_exactly(message.replace("{p}", str(path))):
         read_csv(path, **kwargs)
@@ -562,6 +615,307 @@ def test_missing_file_via_read_csv(tmp_path):
     path = tmp_path / "absent.csv"
     with raises_exactly(f"no such file: '{path}'"):
         read_csv(path)
+
+
+# --------------------------------------------------------------------------- weight column
+
+
+def test_weight_column_gives_sample_weights_not_a_feature(tmp_path):
+    path = write(tmp_path, "a,w,b,label\n1,0.5,2,x\n3,2,4,y\n5,0,6,x\n")
+    ds = read_csv(path, weight_col="w")
+    assert_well_formed(ds)
+    assert ds.feature_names == ["a", "b"]
+    assert [c["name"] for c in ds.columns] == ["a", "b"]
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(ds.sample_weight, [0.5, 2.0, 0.0])
+    assert ds.target_name == "label"
+    assert read_csv(path).sample_weight is None
+    assert read_csv(path).feature_names == ["a", "w", "b"]
+
+
+def test_weight_column_may_be_last(tmp_path):
+    # The default target is then the last column that is not the weight column.
+    ds = read_csv(write(tmp_path, "a,label,w\n1,x,3\n2,y,4\n"), weight_col="w")
+    assert (ds.target_name, ds.feature_names) == ("label", ["a"])
+    np.testing.assert_array_equal(ds.sample_weight, [3, 4])
+
+
+def test_missing_weight_drops_the_row_and_weights_stay_aligned(tmp_path):
+    path = write(tmp_path, "a,w,label\n1,,x\n2,1,y\nNA,5,x\n4,2.5,x\n5,?,y\n6,3,y\n")
+    ds = read_csv(path, weight_col="w")
+    assert ds.rows_dropped == 3
+    np.testing.assert_array_equal(ds.X[:, 0], [2, 4, 6])
+    assert ds.y.tolist() == ["y", "x", "y"]
+    np.testing.assert_array_equal(ds.sample_weight, [1, 2.5, 3])
+
+
+def test_weight_column_through_load_dataset():
+    # default.csv's income is a positive number in every row it has: usable as a weight.
+    ds = load_dataset("default", weight_col="income")
+    assert ds.feature_names == ["student=Yes", "balance"]
+    assert ds.rows_dropped == 10
+    np.testing.assert_array_equal(ds.sample_weight, load_dataset("default").X[:, 2])
+
+
+WEIGHTS = "sample weights must be finite numbers >= 0"
+
+
+@pytest.mark.parametrize(
+    ("text", "kwargs", "message"),
+    [
+        (
+            "a,w,label\n1,2,x\n",
+            {"weight_col": "z"},
+            "unknown weight column 'z' in '{p}'; the columns are: a, w, label",
+        ),
+        (
+            "a,w,label\n1,2,x\n",
+            {"weight_col": "w", "features": ["a", "w"]},
+            "column 'w' is the weight column, so it cannot also be a feature; "
+            "the feature columns are: a",
+        ),
+        (
+            "a,w,label\n1,2,x\n",
+            {"weight_col": "w", "target": "w"},
+            "column 'w' is the weight column, so it cannot also be a target; "
+            "name another target column",
+        ),
+        (
+            "a,w\n1,2\n",
+            {"weight_col": "w"},
+            "'{p}': every column is a target or the weight column, which leaves no column for "
+            "the features",
+        ),
+        (
+            "a,w,label\n1,2,x\n2,-1,y\n3,-2,y\n",
+            {"weight_col": "w"},
+            f"'{{p}}', line 3: weight column 'w' holds '-1'; {WEIGHTS}",
+        ),
+        (
+            "a,w,label\n1,inf,x\n",
+            {"weight_col": "w"},
+            f"'{{p}}', line 2: weight column 'w' holds 'inf'; {WEIGHTS}",
+        ),
+        (
+            "a,w,label\n1,1,x\n2,heavy,y\n",
+            {"weight_col": "w"},
+            f"'{{p}}', line 3: weight column 'w' holds 'heavy'; {WEIGHTS}",
+        ),
+        (
+            "a,w,label\n1,0,x\n2,,y\n3,0.0,y\n",
+            {"weight_col": "w"},
+            "'{p}': every weight in column 'w' is 0 in the 2 rows used; "
+            "at least one row needs a positive weight",
+        ),
+        (
+            "a,w,label\n1,,x\nNA,2,y\n",
+            {"weight_col": "w"},
+            "'{p}': every row has a missing value in the columns used (a, label, w); "
+            "no rows are left",
+        ),
+    ],
+)
+def test_weight_column_errors(tmp_path, text, kwargs, message):
+    assert_csv_error(tmp_path, text, kwargs, message)
+
+
+def test_a_bad_weight_in_a_dropped_row_is_not_an_error(tmp_path):
+    # Like a feature, a weight is only read in the rows that are used.
+    path = write(tmp_path, "a,w,label\nNA,-1,x\n2,1,y\n")
+    np.testing.assert_array_equal(read_csv(path, weight_col="w").sample_weight, [1])
+
+
+# --------------------------------------------------------------------------- several targets
+
+
+MULTI = "x1,x2,a,b,c\n0.5,1,1,0,1\n1.5,2,0,0,0\n2.5,3,1,1,1\n3.5,4,0,1,0\n"
+
+
+@pytest.mark.parametrize("target", ["a,b,c", " a , b,c ", ["a", "b", "c"], ("a", "b", "c")])
+def test_several_target_columns(tmp_path, target):
+    ds = read_csv(write(tmp_path, MULTI), target=target)
+    assert_well_formed(ds)
+    assert ds.y.shape == (4, 3)
+    np.testing.assert_array_equal(ds.y, [[1, 0, 1], [0, 0, 0], [1, 1, 1], [0, 1, 0]])
+    assert ds.target_names == ["a", "b", "c"]
+    assert ds.target_name == "a,b,c"
+    assert ds.feature_names == ["x1", "x2"]
+    assert target_kind(ds.y) == "multilabel"
+
+
+def test_target_columns_keep_the_users_order_and_the_rest_are_features(tmp_path):
+    ds = read_csv(write(tmp_path, MULTI), target=["c", "a"])
+    assert ds.target_names == ["c", "a"]
+    assert ds.feature_names == ["x1", "x2", "b"]
+    np.testing.assert_array_equal(ds.y, [[1, 1], [0, 0], [1, 1], [0, 0]])
+    # target_name names the same columns again.
+    again = load_dataset(str(tmp_path / "data.csv"), target=ds.target_name)
+    np.testing.assert_array_equal(again.y, ds.y)
+
+
+def test_one_target_in_a_list_is_a_label_vector(tmp_path):
+    ds = read_csv(write(tmp_path, MULTI), target=["b"])
+    assert ds.y.dtype == np.int64 and ds.y.tolist() == [0, 0, 1, 1]
+    assert (ds.target_name, ds.target_names) == ("b", ["b"])
+    assert ds.feature_names == ["x1", "x2", "a", "c"]
+
+
+def test_a_column_name_with_a_comma_is_one_target(tmp_path):
+    ds = read_csv(write(tmp_path, 'x,"a,b",c\n1,p,0\n2,q,1\n'), target="a,b")
+    assert ds.target_names == ["a,b"] and ds.y.tolist() == ["p", "q"]
+
+
+def test_probability_targets(tmp_path):
+    path = write(tmp_path, "x,p0,p1,p2\n1,0.2,0.5,0.3\n2,1,0,0\n3,0,0.25,0.75\n")
+    ds = read_csv(path, target="p0,p1,p2")
+    np.testing.assert_array_equal(ds.y, [[0.2, 0.5, 0.3], [1, 0, 0], [0, 0.25, 0.75]])
+    assert target_kind(ds.y) == "probabilities"
+
+
+def test_missing_value_in_any_target_drops_the_row(tmp_path):
+    path = write(tmp_path, "x,a,b\n1,1,0\n2,,1\n3,0,NA\n4,0,1\n")
+    ds = read_csv(path, target="a,b")
+    assert ds.rows_dropped == 2
+    np.testing.assert_array_equal(ds.X[:, 0], [1, 4])
+    np.testing.assert_array_equal(ds.y, [[1, 0], [0, 1]])
+
+
+def test_several_targets_with_a_weight_column(tmp_path):
+    path = write(tmp_path, "x,w,a,b\n1,2,1,0\n2,,1,1\n3,0.5,0,1\n")
+    ds = read_csv(path, target=["a", "b"], weight_col="w")
+    assert (ds.feature_names, ds.rows_dropped) == (["x"], 1)
+    np.testing.assert_array_equal(ds.y, [[1, 0], [0, 1]])
+    np.testing.assert_array_equal(ds.sample_weight, [2, 0.5])
+
+
+UNIT = "several target columns take 0/1 labels or probabilities"
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "message"),
+    [
+        (
+            "x,a,b\n1,0,1\n2,1,2\n3,1,3\n",
+            "a,b",
+            f"'{{p}}', line 3: target column 'b' holds '2', not a number in [0, 1]; {UNIT}",
+        ),
+        (
+            "x,a,b\n1,-0.5,1\n",
+            "a,b",
+            f"'{{p}}', line 2: target column 'a' holds '-0.5', not a number in [0, 1]; {UNIT}",
+        ),
+        (
+            "x,a,b\n1,yes,1\n",
+            "a,b",
+            f"'{{p}}', line 2: target column 'a' holds 'yes', not a number in [0, 1]; {UNIT}",
+        ),
+        (
+            "x,a,b\n1,0,inf\n",
+            ["a", "b"],
+            f"'{{p}}', line 2: target column 'b' holds 'inf', not a number in [0, 1]; {UNIT}",
+        ),
+        ("x,a,b\n1,0,1\n", "a,z", "unknown target column 'z' in '{p}'; the columns are: x, a, b"),
+        (
+            "x,a,b\n1,0,1\n",
+            "a,,b",
+            "target 'a,,b' has an empty column name; separate the target columns with single "
+            "commas",
+        ),
+        (
+            "x,a,b\n1,0,1\n",
+            ["a", "a"],
+            "column 'a' is named twice in target; name each column once",
+        ),
+        ("x,a,b\n1,0,1\n", [], "target is empty; name at least one of: x, a, b"),
+        (
+            "x,a,b\n1,0,1\n",
+            "x,a,b",
+            "'{p}': every column is a target or the weight column, which leaves no column for "
+            "the features",
+        ),
+        (
+            "x,a,b\n1,,1\n2,0,NA\n",
+            "a,b",
+            "'{p}': every row has a missing value in the columns used (x, a, b); no rows are left",
+        ),
+    ],
+)
+def test_several_targets_errors(tmp_path, text, target, message):
+    assert_csv_error(tmp_path, text, {"target": target}, message)
+
+
+def test_a_target_column_named_as_a_feature(tmp_path):
+    path = write(tmp_path, MULTI)
+    with raises_exactly(
+        "column 'b' is a target column, so it cannot also be a feature; "
+        "the feature columns are: x1, x2, c"
+    ):
+        read_csv(path, target="a,b", features=["x1", "b"])
+
+
+# --------------------------------------------------------------------------- target_kind
+
+
+@pytest.mark.parametrize(
+    ("y", "kind"),
+    [
+        ([0, 1, 1], "labels"),
+        (["cat", "dog"], "labels"),
+        ([0.5, 0.25], "labels"),
+        ([[1, 0, 1], [0, 0, 0], [1, 1, 1]], "multilabel"),
+        ([[1, 0], [0, 0]], "multilabel"),
+        ([[True, False], [True, True]], "multilabel"),
+        ([[0.2, 0.8], [0.5, 0.5]], "probabilities"),
+        ([[0.2, 0.8], [1, 0]], "probabilities"),
+        # All rows one-hot: 0/1 labels that are also probabilities; reported as probabilities.
+        ([[1, 0, 0], [0, 0, 1]], "probabilities"),
+        ([[0.3, 0.7 + 5e-7], [0.1, 0.9 - 5e-7]], "probabilities"),
+    ],
+)
+def test_target_kind(y, kind):
+    assert target_kind(np.array(y)) == kind
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (
+            np.ones((3, 1)),
+            "targets must be a vector of labels (n,) or a matrix (n, k) with k >= 2 columns; "
+            "got shape (3, 1)",
+        ),
+        (
+            np.ones((2, 2, 2)),
+            "targets must be a vector of labels (n,) or a matrix (n, k) with k >= 2 columns; "
+            "got shape (2, 2, 2)",
+        ),
+        (
+            np.array([[0.5, 0.5], [1.5, 0.0]]),
+            "a target matrix must hold numbers in [0, 1]; row 1, column 0 holds 1.5",
+        ),
+        (
+            np.array([[0.5, 0.5], [0.0, np.nan]]),
+            "a target matrix must hold numbers in [0, 1]; row 1, column 1 holds nan",
+        ),
+        (
+            np.array([["a", "b"]]),
+            "a target matrix must hold numbers in [0, 1]; got values of type <U1",
+        ),
+        (
+            np.array([[0.2, 0.8], [0.5, 0.4], [1, 1]]),
+            "the targets are neither 0/1 labels nor probabilities: row 1 sums to 0.9, and rows "
+            "of probabilities must sum to 1 (within 1e-6)",
+        ),
+        (
+            np.array([[1, 1], [0.3, 0.7 + 2e-6]]),
+            "the targets are neither 0/1 labels nor probabilities: row 0 sums to 2, and rows "
+            "of probabilities must sum to 1 (within 1e-6)",
+        ),
+    ],
+)
+def test_target_kind_errors(y, message):
+    with raises_exactly(message):
+        target_kind(y)
 
 
 # --------------------------------------------------------------------------- train_test_split
@@ -661,6 +1015,132 @@ def test_split_accepts_the_suggested_bounds():
         assert y_test.size == n_test
 
 
+# --------------------------------------------------------------------------- split, target matrix
+
+
+def combinations(Y: np.ndarray) -> dict[tuple, int]:
+    """How many rows hold each combination of labels."""
+    combos, counts = np.unique(Y, axis=0, return_counts=True)
+    return {tuple(c.tolist()): int(k) for c, k in zip(combos, counts, strict=True)}
+
+
+def test_multilabel_split_is_stratified_by_label_combination():
+    Y = np.array([[0, 0]] * 40 + [[1, 0]] * 20 + [[0, 1]] * 20 + [[1, 1]] * 20, dtype=float)
+    X = np.arange(100, dtype=float)[:, None]
+    assert split_strata(Y, 0.25) is not None
+    X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.25, seed=0)
+    assert Y_train.shape == (75, 2) and Y_test.shape == (25, 2)
+    assert combinations(Y_test) == {(0, 0): 10, (0, 1): 5, (1, 0): 5, (1, 1): 5}
+    assert combinations(Y_train) == {(0, 0): 30, (0, 1): 15, (1, 0): 15, (1, 1): 15}
+    # Rows stay whole.
+    np.testing.assert_array_equal(Y[X_test[:, 0].astype(int)], Y_test)
+    np.testing.assert_array_equal(Y[X_train[:, 0].astype(int)], Y_train)
+
+
+def test_probability_split_is_stratified_by_the_argmax_class():
+    rng = np.random.default_rng(0)
+    top = rng.uniform(0.6, 1.0, 100)
+    first = np.r_[np.ones(60), np.zeros(40)].astype(bool)
+    Y = np.column_stack([np.where(first, top, 1 - top), np.where(first, 1 - top, top)])
+    X = np.arange(100, dtype=float)[:, None]
+    np.testing.assert_array_equal(split_strata(Y, 0.25), np.where(first, 0, 1))
+    _, X_test, _, Y_test = train_test_split(X, Y, test_size=0.25, seed=3)
+    assert np.bincount(Y_test.argmax(axis=1)).tolist() == [15, 10]
+    np.testing.assert_array_equal(Y[X_test[:, 0].astype(int)], Y_test)
+
+
+@pytest.mark.parametrize(
+    ("Y", "test_size"),
+    [
+        # The combination (1, 1) has a single row.
+        (np.array([[0, 0]] * 10 + [[1, 0]] * 5 + [[0, 1]] * 4 + [[1, 1]]), 0.25),
+        # Eight combinations of two rows each: a test set of 4 cannot hold one of each.
+        (np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)] * 2), 0.25),
+        # ...nor can a training set of 4.
+        (np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)] * 2), 0.75),
+        # Probability rows whose argmax class 1 occurs once.
+        (np.array([[0.9, 0.1]] * 9 + [[0.4, 0.6]]), 0.3),
+    ],
+)
+def test_target_matrix_split_falls_back_to_an_unstratified_split(Y, test_size):
+    Y = Y.astype(float)
+    n = Y.shape[0]
+    X = np.arange(n, dtype=float)[:, None]
+    assert split_strata(Y, test_size) is None
+    split = train_test_split(X, Y, test_size=test_size, seed=5)
+    # The same seed gives the same split, and it is scikit-learn's unstratified split.
+    for ours, again, sklearns in zip(
+        split,
+        train_test_split(X, Y, test_size=test_size, seed=5),
+        model_selection.train_test_split(X, Y, test_size=test_size, random_state=5),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(ours, again)
+        np.testing.assert_array_equal(ours, sklearns)
+    X_train, X_test, Y_train, Y_test = split
+    assert Y_test.shape == (math.ceil(test_size * n), Y.shape[1])
+    rows = np.concatenate([X_train, X_test])[:, 0].astype(int)
+    assert sorted(rows) == list(range(n))
+    np.testing.assert_array_equal(Y[rows], np.concatenate([Y_train, Y_test]))
+
+
+def test_target_matrix_split_with_no_test_set():
+    Y = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    X_train, X_test, Y_train, Y_test = train_test_split(np.ones((3, 2)), Y, test_size=0, seed=0)
+    np.testing.assert_array_equal(X_train, np.ones((3, 2)))
+    np.testing.assert_array_equal(Y_train, Y)
+    assert X_test.shape == (0, 2) and Y_test.shape == (0, 2)
+
+
+def test_target_matrix_split_needs_a_training_row():
+    with raises_exactly(
+        "test_size 0.5 of 1 rows leaves no row for training; use a smaller test_size"
+    ):
+        train_test_split(np.ones((1, 2)), np.array([[1.0, 0.0]]), test_size=0.5, seed=0)
+
+
+def test_split_rejects_an_invalid_target_matrix():
+    with raises_exactly(
+        "the targets are neither 0/1 labels nor probabilities: row 0 sums to 0.5, and rows "
+        "of probabilities must sum to 1 (within 1e-6)"
+    ):
+        train_test_split(np.ones((4, 1)), np.full((4, 2), 0.25), test_size=0.5, seed=0)
+
+
+def test_split_strata_of_a_label_vector_is_the_labels():
+    y = np.array(["a", "b", "a", "b"])
+    assert split_strata(y, 0.5) is y
+
+
+@pytest.mark.parametrize("two_d", [False, True])
+def test_split_carries_the_sample_weights_with_their_rows(two_d):
+    y = np.repeat([0, 1], 10)
+    if two_d:
+        y = np.column_stack([y, 1 - y]).astype(float)
+    X = np.arange(20, dtype=float)[:, None]
+    w = 10 * X[:, 0] + 1
+    X_train, X_test, y_train, y_test, w_train, w_test = train_test_split(
+        X, y, test_size=0.3, seed=1, sample_weight=w
+    )
+    np.testing.assert_array_equal(w_train, 10 * X_train[:, 0] + 1)
+    np.testing.assert_array_equal(w_test, 10 * X_test[:, 0] + 1)
+    # The weights do not change which rows go where.
+    plain = train_test_split(X, y, test_size=0.3, seed=1)
+    for a, b in zip((X_train, X_test, y_train, y_test), plain, strict=True):
+        np.testing.assert_array_equal(a, b)
+    parts = train_test_split(X, y, test_size=0, seed=1, sample_weight=w)
+    assert len(parts) == 6
+    np.testing.assert_array_equal(parts[4], w)
+    assert parts[5].shape == (0,)
+
+
+def test_split_rejects_weights_of_the_wrong_length():
+    with raises_exactly("sample_weight has shape (3,), but y has 4 rows; give one weight per row"):
+        train_test_split(
+            np.ones((4, 1)), np.array([0, 1, 0, 1]), test_size=0.5, seed=0, sample_weight=[1, 2, 3]
+        )
+
+
 # --------------------------------------------------------------------------- committed CSVs
 
 
@@ -741,6 +1221,95 @@ def test_species_csv():
     assert 0.75 < accuracy < 0.98
 
 
+def test_genres_csv():
+    ds = load_dataset("genres")
+    assert_well_formed(ds)
+    assert ds.feature_names == ["tempo_bpm", "energy", "danceability", "acousticness", "valence"]
+    assert ds.target_names == ["electronic", "rock", "pop"]
+    assert ds.y.shape == (300, 3) and ds.rows_dropped == 0
+    assert target_kind(ds.y) == "multilabel"
+    # The labels overlap: 0, 1, 2 and 3 labels per song.
+    assert np.bincount(ds.y.sum(axis=1).astype(int)).tolist() == [69, 122, 70, 39]
+    assert ds.y.sum(axis=0).tolist() == [110, 131, 138]
+    # By path the default target is the same three columns; one tag alone is a binary target.
+    assert load_dataset(str(DATASETS_DIR / "genres.csv")).target_names == ds.target_names
+    pop = load_dataset("genres", target="pop")
+    assert pop.y.dtype == np.int64 and pop.feature_names[-2:] == ["electronic", "rock"]
+    # Every combination of tags has enough songs for a split stratified by combination.
+    assert split_strata(ds.y, 0.25) is not None
+    # One sigmoid per label, on the standardised features: good per label, fair on whole rows
+    # (the accuracies datasets/README.md quotes).
+    X = (ds.X - ds.X.mean(axis=0)) / ds.X.std(axis=0)
+    predicted = np.column_stack(
+        [LogisticRegression().fit(X, y).predict(X) for y in ds.y.astype(int).T]
+    )
+    per_label = (predicted == ds.y).mean(axis=0)
+    np.testing.assert_allclose(per_label, [0.88, 0.90, 0.86], atol=0.005)
+    assert (predicted == ds.y).all(axis=1).mean() == pytest.approx(0.68, abs=0.005)
+
+
+def test_genres_csv_is_the_documented_model():
+    make = make_datasets_module()
+    features, labels = make.genres_data()
+    ds = load_dataset("genres")
+    np.testing.assert_array_equal(ds.X, features)
+    np.testing.assert_array_equal(ds.y, labels)
+    assert make.GENRES_COEF.shape == (3, 5) and make.GENRES_SEED == 20240103
+
+
+def test_noisy_labels_csv():
+    ds = load_dataset("noisy_labels")
+    assert_well_formed(ds)
+    assert (ds.feature_names, ds.target_name) == (["x1", "x2"], "label")
+    assert np.bincount(ds.y).tolist() == [105, 96, 99]
+    # Regenerate the clean labels from the script's seed: exactly 30% of the labels were flipped.
+    make = make_datasets_module()
+    X, clean, noisy = make.noisy_labels_data()
+    np.testing.assert_array_equal(ds.X, X)
+    np.testing.assert_array_equal(ds.y, noisy)
+    assert make.NOISY_LABELS_FLIP_RATE == 0.3 and make.NOISY_LABELS_SEED == 20240104
+    assert (noisy != clean).sum() == 90 and (noisy != clean).mean() == 0.3
+    assert np.bincount(clean).tolist() == [100, 100, 100]
+    # The noise is symmetric: from each class, some labels went to each of the two others.
+    moves = {(a, b) for a, b in zip(clean, noisy, strict=True) if a != b}
+    assert moves == {(a, b) for a in range(3) for b in range(3) if a != b}
+    # datasets/README.md's numbers: the noise hardly moves the boundaries but lowers confidence.
+    on_clean = LogisticRegression().fit(ds.X, clean)
+    on_noisy = LogisticRegression().fit(ds.X, ds.y)
+    assert on_clean.score(ds.X, clean) == pytest.approx(0.92, abs=0.005)
+    assert on_noisy.score(ds.X, ds.y) == pytest.approx(0.65, abs=0.005)
+    assert on_noisy.score(ds.X, clean) == pytest.approx(0.92, abs=0.005)
+    assert on_clean.predict_proba(ds.X).max(axis=1).mean() == pytest.approx(0.91, abs=0.005)
+    assert on_noisy.predict_proba(ds.X).max(axis=1).mean() == pytest.approx(0.61, abs=0.005)
+
+
+def _l1_logistic(C: float) -> LogisticRegression:
+    """An L1-penalised scikit-learn LogisticRegression, spelled for the installed version."""
+    major, minor = (int(part) for part in sklearn_version.split(".")[:2])
+    l1 = {"l1_ratio": 1.0} if (major, minor) >= (1, 8) else {"penalty": "l1"}
+    return LogisticRegression(C=C, solver="liblinear", random_state=0, **l1)
+
+
+def test_sparse_csv():
+    ds = load_dataset("sparse")
+    assert_well_formed(ds)
+    assert ds.feature_names == [f"x{j}" for j in range(1, 21)] and ds.target_name == "y"
+    assert ds.X.shape == (400, 20) and (ds.y == 1).sum() == 179
+    make = make_datasets_module()
+    informative = np.flatnonzero(make.SPARSE_COEF)
+    assert [ds.feature_names[j] for j in informative] == ["x3", "x8", "x13", "x17"]
+    X, y = make.sparse_data()
+    np.testing.assert_array_equal(ds.X, X)
+    np.testing.assert_array_equal(ds.y, y)
+    # An L1 penalty keeps exactly the four features the labels were drawn from...
+    kept = np.flatnonzero(_l1_logistic(C=0.05).fit(ds.X, ds.y).coef_[0])
+    np.testing.assert_array_equal(kept, informative)
+    # ...while an unpenalised fit gives every feature a nonzero weight, largest on those four.
+    coef = LogisticRegression(C=np.inf, max_iter=1000).fit(ds.X, ds.y).coef_[0]
+    assert np.all(coef != 0)
+    np.testing.assert_array_equal(np.sort(np.argsort(-np.abs(coef))[:4]), informative)
+
+
 # --------------------------------------------------------------------------- list_datasets
 
 
@@ -751,16 +1320,20 @@ def test_list_datasets():
     assert set(by_name) == {
         "iris", "wine", "breast_cancer", "digits",
         "moons", "circles", "blobs", "xor", "spiral", "linear",
-        "default", "exam", "line", "species",
+        "default", "exam", "line", "species", "genres", "noisy_labels", "sparse",
     }  # fmt: skip
     shapes = {
         i.name: (i.kind, i.rows, i.features, i.classes)
         for i in infos
-        if i.name in ("iris", "spiral", "species")
+        if i.name in ("iris", "spiral", "species", "genres", "noisy_labels", "sparse")
     }
+    # genres' classes are its three target columns.
     assert shapes == {
         "iris": ("sklearn", 150, 4, 3),
         "spiral": ("generator", 200, 2, 3),
         "species": ("csv", 204, 6, 3),
+        "genres": ("csv", 300, 5, 3),
+        "noisy_labels": ("csv", 300, 2, 3),
+        "sparse": ("csv", 400, 20, 2),
     }
     assert all(i.description for i in infos)
