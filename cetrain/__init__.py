@@ -1,7 +1,7 @@
 """cetrain: logistic and softmax regression from scratch, trained on cross-entropy."""
 
-from cetrain.models import LogisticRegression, SoftmaxRegression
+from cetrain.models import LogisticRegression, MultiLabelRegression, SoftmaxRegression
 
 __version__ = "0.1.0"
 
-__all__ = ["LogisticRegression", "SoftmaxRegression", "__version__"]
+__all__ = ["LogisticRegression", "MultiLabelRegression", "SoftmaxRegression", "__version__"]

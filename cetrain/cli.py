@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cetrain import __version__, landscape, plots, saturation
-from cetrain.compare import ACCURACY_SHARE, Comparison, compare
+from cetrain.compare import ACCURACY_SHARE, DEFAULT_LOSSES, Comparison, compare
 from cetrain.config import (
     DEFAULTS,
     MAX_SAMPLES,
@@ -277,7 +277,8 @@ def train_command(config: Path | None, **options):
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--losses",
-    help=f"Comma-separated losses to train on.  [default: {','.join(LOSS_NAMES)}]",
+    help=f"Comma-separated losses to train on, from: {', '.join(LOSS_NAMES)}.  "
+    f"[default: {','.join(DEFAULT_LOSSES)}]",
 )
 @_train_options(exclude=("loss",))
 @_user_errors
@@ -303,7 +304,7 @@ def compare_command(config: Path | None, losses: str | None, **options):
         extra_keys=("losses",),
         refused={"loss": "compare trains on each of `losses`; list them there"},
     )
-    names = _loss_names(losses if losses is not None else extra.get("losses", list(LOSS_NAMES)))
+    names = _loss_names(losses if losses is not None else extra.get("losses", list(DEFAULT_LOSSES)))
     bars: list[_ProgressBar] = []
 
     def callback_for(loss: str):

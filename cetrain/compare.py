@@ -18,6 +18,8 @@ from cetrain.train import TrainResult, train
 
 # The share of the best accuracy whose first epoch the comparison reports.
 ACCURACY_SHARE = 0.9
+# What compare trains on unless told: the comparison the teaching material is about.
+DEFAULT_LOSSES = ("cross-entropy", "mse")
 
 
 @dataclasses.dataclass

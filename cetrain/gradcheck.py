@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cetrain.errors import ConfigError
 from cetrain.losses import LOSS_NAMES, loss_for
 from cetrain.objective import LinearObjective
 
@@ -27,7 +28,7 @@ STEP = 1e-5
 GOOD_BELOW = 1e-7  # a correct gradient, up to the finite differences' own error
 WRONG_ABOVE = 1e-2  # no rounding error gets this large: the gradient is wrong
 L2 = 0.1
-MODELS = ("logistic", "softmax")
+MODELS = ("logistic", "softmax", "multilabel")
 WEIGHTINGS = ("uniform", "weighted")
 
 
@@ -90,6 +91,15 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     return float(np.linalg.norm(analytic - numeric) / max(scale, np.finfo(np.float64).tiny))
 
 
+def available(loss_name: str, model: str) -> bool:
+    """Does `model` ("logistic", "softmax" or "multilabel") have a form of the loss?"""
+    try:
+        loss_for(loss_name, binary=model == "logistic", multilabel=model == "multilabel")
+    except ConfigError:
+        return False
+    return True
+
+
 def check_gradients(
     seed: int = 0,
     rows: int = 7,
@@ -122,13 +132,19 @@ def check_gradients(
     weights = rng.uniform(0.5, 2.0, size=rows)
     checks = []
     for model in MODELS:
-        binary = model == "logistic"
+        binary, multilabel = model == "logistic", model == "multilabel"
         n_outputs = 1 if binary else classes
-        labels = rng.integers(0, 2 if binary else classes, size=rows)
+        shape = (rows,) if binary else (rows, classes)
+        if multilabel:  # any number of labels per row
+            labels = rng.integers(0, 2, size=shape).astype(np.float64)
+        else:
+            labels = rng.integers(0, 2 if binary else classes, size=rows)
         theta = rng.normal(scale=0.5, size=(features + 1) * n_outputs)
         for loss_name in LOSS_NAMES:
-            loss = loss_for(loss_name, binary=binary)
-            target = loss.prepare_target(labels, (rows,) if binary else (rows, classes))
+            if not available(loss_name, model):
+                continue
+            loss = loss_for(loss_name, binary=binary, multilabel=multilabel)
+            target = loss.prepare_target(labels, shape)
             for weighting in WEIGHTINGS:
                 objective = LinearObjective(
                     X,

@@ -14,7 +14,7 @@ unpenalised fit on raw data gives the maximum-likelihood coefficients a statisti
 """
 
 import warnings
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,8 +24,8 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
-from cetrain.links import sigmoid, softmax
-from cetrain.losses import check_sample_weight, loss_for
+from cetrain.links import log_sigmoid, sigmoid, softmax
+from cetrain.losses import Loss, check_sample_weight, loss_for
 from cetrain.objective import LinearObjective
 from cetrain.optim import gradient_descent
 from cetrain.preprocess import Standardizer
@@ -45,9 +45,14 @@ _TOO_LARGE = (
 
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
-    """Shared fitting and prediction for LogisticRegression and SoftmaxRegression."""
+    """Shared fitting and prediction for the three linear classifiers.
 
-    kind: str  # "logistic" or "softmax"
+    A target is one of: class labels (n,); probability rows (n, C) for a softmax model (soft
+    targets); 0/1 (or probability) columns (n, C) for a multi-label model. `target_kind_`
+    records which: "labels", "probabilities" or "indicator".
+    """
+
+    kind: str  # "logistic", "softmax" or "multilabel"
 
     def __init__(
         self,
@@ -60,6 +65,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         momentum: float = DEFAULT_MOMENTUM,
         standardize: bool = True,
         random_state: int | None = None,
+        class_weight: str | Mapping | None = None,
+        label_smoothing: float = 0.0,
+        loss_options: Mapping[str, object] | None = None,
     ) -> None:
         self.loss = loss
         self.learning_rate = learning_rate
@@ -70,10 +78,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.momentum = momentum
         self.standardize = standardize
         self.random_state = random_state
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+        self.loss_options = loss_options
 
     @property
     def _binary(self) -> bool:
         return self.kind == "logistic"
+
+    @property
+    def _multilabel(self) -> bool:
+        return self.kind == "multilabel"
 
     def fit(
         self,
@@ -81,6 +96,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         y: ArrayLike,
         sample_weight: ArrayLike | None = None,
         *,
+        classes: Sequence | None = None,
         validation_data: tuple[ArrayLike, ArrayLike] | None = None,
         callback: EpochCallback | None = None,
         record_params: bool | Collection[int] = False,
@@ -91,10 +107,14 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n, d)
             Numeric features.
-        y : array-like of shape (n,)
-            Class labels (numbers or strings).
+        y : array-like of shape (n,) or (n, C)
+            Class labels (numbers or strings); or, for SoftmaxRegression, rows of class
+            probabilities (soft targets); or, for MultiLabelRegression, 0/1 columns, one per
+            label (labels of shape (n,) train it one-vs-rest).
         sample_weight : array-like of shape (n,), optional
             Non-negative weights; the loss is their weighted mean.
+        classes : sequence, optional
+            Names of the columns of a 2-D y (default 0..C-1).
         validation_data : (X_val, y_val), optional
             Data measured each epoch: history_["val_loss"] (the training loss),
             history_["val_log_loss"] (cross-entropy, whatever the training loss) and
@@ -111,20 +131,20 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         self._check_params()
-        loss = loss_for(self.loss, binary=self._binary)
         X = _check_X(X)
-        labels = _check_y(y, X.shape[0])
-        self.classes_ = np.unique(labels)
-        self._check_n_classes()
+        y = self._check_target(y, X.shape[0])
+        self._learn_classes(y, classes)
         self.n_features_in_ = X.shape[1]
         weight = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
+        loss = self._training_loss(y)
+        target, weight = self._loss_inputs(loss, y, weight)
 
         self.standardizer_ = Standardizer(enabled=self.standardize).fit(X, sample_weight=weight)
         objective = LinearObjective(
             self.standardizer_.transform(X),
-            self._targets(self.class_index(labels)),
+            target,
             loss,
-            n_outputs=1 if self._binary else len(self.classes_),
+            n_outputs=self._n_outputs,
             sample_weight=weight,
             l2=self.l2,
             l1=self.l1,
@@ -137,16 +157,20 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         else:
             self.learning_rate_ = float(self.learning_rate)
 
-        history: dict[str, list[float]] = {"train_loss": [], "grad_norm": []}
+        history: dict[str, list] = {"train_loss": [], "grad_norm": []}
         if validation_data is not None:
             X_val, y_val = validation_data
             X_val = _check_X(X_val, self.n_features_in_, "X_val", type(self).__name__)
             Z_val = self.standardizer_.transform(X_val)
-            y_val = _check_y(y_val, Z_val.shape[0], "y_val")
-            index_val = self.class_index(y_val, what="y_val")
-            target_val = self._targets(index_val)
+            y_val = self._check_target(y_val, Z_val.shape[0], "y_val")
+            target_val, weight_val = self._loss_inputs(loss, y_val, None, what="y_val")
+            weight_val = weight_val / weight_val.sum() if weight_val is not None else None
+            truth_val = self._truth(y_val, what="y_val")
+            log_loss = self._log_loss()
+            log_target_val, _ = self._loss_inputs(
+                log_loss, y_val, None, what="y_val", with_class_weight=False
+            )
             history.update(val_loss=[], val_log_loss=[], val_accuracy=[])
-            log_loss = loss_for("cross-entropy", binary=self._binary)
         if record_params is not False:
             history.update(param_epochs=[], coef=[], intercept=[])
             keep = None if record_params is True else frozenset(record_params)
@@ -156,17 +180,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             history["train_loss"].append(train_loss)
             history["grad_norm"].append(grad_norm)
             if validation_data is not None:
-                scores = objective.scores(theta, Z_val)
-                predicted = scores > 0 if self._binary else np.argmax(scores, axis=0)
-                history["val_accuracy"].append(float(np.mean(predicted == index_val)))
+                scores = objective.scores(theta, Z_val)  # the kernel's layout: (m,) or (K, m)
+                correct = self._correct(scores.T, truth_val)
+                history["val_accuracy"].append(float(np.mean(correct)))
                 # accumulate overwrites its scores: the last loss may use them, not the first
-                val_log_loss = log_loss.accumulate(scores.copy(), target_val, None) / len(y_val)
-                history["val_log_loss"].append(val_log_loss)
-                history["val_loss"].append(
-                    val_log_loss
-                    if loss is log_loss
-                    else loss.accumulate(scores, target_val, None) / len(y_val)
+                m = len(truth_val)
+                scores_for_log = self._log_loss_scores(scores.T).T.copy()
+                history["val_log_loss"].append(
+                    log_loss.accumulate(scores_for_log, log_target_val, None) / m
                 )
+                total = loss.accumulate(scores, target_val, weight_val)
+                history["val_loss"].append(total if weight_val is not None else total / m)
             if record_params is not False and (keep is None or epoch in keep):
                 W, b = objective.unpack(theta)
                 coef, intercept = self.standardizer_.to_original_units(W.T, b)
@@ -186,6 +210,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             callback=record,
             prox=objective.prox if self.l1 else None,
             penalty=objective.l1_penalty if self.l1 else None,
+            smooth=loss.smooth,
         )
         if not result.objective:
             raise DataError(_TOO_LARGE)
@@ -203,35 +228,56 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """Scores X @ coef_.T + intercept_: shape (n,) for binary models, (n, C) for softmax."""
+        """Scores X @ coef_.T + intercept_: shape (n,) for binary models, (n, C) otherwise."""
         check_is_fitted(self, "coef_")
         X = _check_X(X, self.n_features_in_, model=type(self).__name__)
         scores = X @ self.coef_.T + self.intercept_
         return scores[:, 0] if self._binary else scores
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
-        """Class probabilities, shape (n, C), columns in the order of classes_."""
+        """Class probabilities, shape (n, C), columns in the order of classes_ (for a multi-label
+        model: each label's own probability; the rows need not sum to 1)."""
         return self.proba_from_scores(self.decision_function(X))
 
     def proba_from_scores(self, scores: np.ndarray) -> np.ndarray:
-        """Scores as decision_function returns them -> class probabilities (n, C):
-        [sigmoid(-s), sigmoid(s)] for a binary model, softmax(s) otherwise."""
+        """Scores as decision_function returns them -> probabilities (n, C).
+
+        [sigmoid(-s), sigmoid(s)] for a binary model; softmax(s) for a softmax model; for a
+        multi-label model sigmoid(s) per label, or, one-vs-rest, the sigmoids normalised to
+        sum to 1: softmax(log sigmoid(s)).
+        """
         if self._binary:
             # sigmoid(-s) rather than 1 - sigmoid(s): exact when sigmoid(s) is close to 1
             return np.column_stack([sigmoid(-scores), sigmoid(scores)])
-        return softmax(scores)
+        if self._multilabel and self.target_kind_ == "indicator":
+            return sigmoid(scores)
+        return softmax(self._log_loss_scores(scores))
 
     def predict(self, X: ArrayLike) -> np.ndarray:
-        """The most probable class of each row, shape (n,)."""
+        """The most probable class of each row, shape (n,); for a multi-label model trained on
+        0/1 columns, the 0/1 prediction of every label, shape (n, C)."""
         scores = self.decision_function(X)
         if self._binary:
             return self.classes_[(scores > 0).astype(np.intp)]
+        if self._multilabel and self.target_kind_ == "indicator":
+            return (scores > 0).astype(np.int64)
         return self.classes_[np.argmax(scores, axis=1)]
 
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Accuracy: the (weighted) share of rows predicted right; for 0/1 label columns every
+        label of the row must be right (subset accuracy), for probability rows the most
+        probable class."""
+        scores = self.decision_function(X)
+        truth = self._truth(self._check_target(y, scores.shape[0]))
+        return float(np.average(self._correct(scores, truth), weights=sample_weight))
+
     def class_index(self, y: ArrayLike, what: str = "y") -> np.ndarray:
-        """The position of each label in classes_, shape (n,); unknown labels are a DataError."""
+        """The position in classes_ of each label, shape (n,) (of each row's most probable
+        class, for probability rows); unknown labels are a DataError."""
         check_is_fitted(self, "classes_")
         labels = np.asarray(y)
+        if labels.ndim == 2:
+            return np.argmax(labels, axis=1)
         index = np.minimum(np.searchsorted(self.classes_, labels), len(self.classes_) - 1)
         unknown = self.classes_[index] != labels
         if np.any(unknown):
@@ -243,30 +289,197 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         return index
 
     def mean_loss(self, X: ArrayLike, y: ArrayLike, loss: str | None = None) -> float:
-        """The unweighted mean loss of the model's scores on (X, y).
+        """The mean loss of the model's scores on (X, y).
 
         Parameters
         ----------
         X : array-like of shape (n, d)
-        y : array-like of shape (n,)
-            Labels, all among classes_.
-        loss : {"cross-entropy", "mse"}, optional
-            Default: the training loss. "cross-entropy" is the log loss of predict_proba,
-            computed exactly from the scores.
+        y : array-like of shape (n,) or (n, C)
+            Targets as fit takes them, all among the classes seen in training.
+        loss : str, optional
+            None: the training loss, with its options (class weights, smoothing, ...).
+            "cross-entropy": the log loss of predict_proba, computed exactly from the scores
+            (for 0/1 label columns, the mean binary cross-entropy over all labels).
 
         Returns
         -------
         float
         """
         scores = self.decision_function(X)
-        target = self._targets(self.class_index(y))
-        return float(loss_for(loss or self.loss, binary=self._binary)(scores, target))
+        y = self._check_target(y, scores.shape[0])
+        if loss == "cross-entropy":
+            chosen, scores, classes = self._log_loss(), self._log_loss_scores(scores), False
+        elif loss is None:
+            chosen, classes = self._training_loss(y), True
+        else:
+            chosen = loss_for(loss, binary=self._binary, multilabel=self._multilabel)
+            classes = False
+        # the training objective's own path: prepared targets, class weights, the kernel
+        target, weight = self._loss_inputs(chosen, y, None, with_class_weight=classes)
+        kernel_scores = chosen.to_kernel_layout(chosen.check_scores(scores))
+        if weight is None:
+            return float(chosen.accumulate(kernel_scores, target, None) / len(y))
+        return float(chosen.accumulate(kernel_scores, target, weight / weight.sum()))
+
+    # --- targets --------------------------------------------------------------------------
+
+    @property
+    def _n_outputs(self) -> int:
+        return 1 if self._binary else len(self.classes_)
+
+    def _check_target(self, y: ArrayLike, n: int, name: str = "y") -> np.ndarray:
+        """Labels (n,), or for softmax and multi-label models numeric columns (n, C) in [0, 1]."""
+        target = _check_y(y, n, name, two_d=not self._binary)
+        if target.ndim == 2:
+            if target.shape[1] < 2:
+                raise DataError(f"{name} needs at least 2 columns; got shape {target.shape}")
+            if not (np.issubdtype(target.dtype, np.number) or target.dtype == bool):
+                raise DataError(f"{name} columns must be numbers in [0, 1]; got {target.dtype}")
+            target = target.astype(np.float64)
+            if not np.all((target >= 0) & (target <= 1)):
+                raise DataError(f"{name} columns must hold numbers in [0, 1]")
+        return target
+
+    def _learn_classes(self, y: np.ndarray, classes: Sequence | None) -> None:
+        """classes_ and target_kind_ from the training target."""
+        if y.ndim == 1:
+            if classes is not None:
+                raise DataError("classes names the columns of a 2-D y; labels name themselves")
+            self.classes_ = np.unique(y)
+            self.target_kind_ = "labels"
+            self._check_n_classes()
+            return
+        names = np.arange(y.shape[1]) if classes is None else np.asarray(list(classes))
+        if names.shape != (y.shape[1],) or len(set(names.tolist())) != y.shape[1]:
+            raise DataError(f"classes must name each of the {y.shape[1]} columns of y once")
+        self.classes_ = names
+        self.target_kind_ = "indicator" if self._multilabel else "probabilities"
+
+    def _raw_targets(self, y: np.ndarray, what: str = "y") -> np.ndarray:
+        """y as the loss's prepare_target takes it: 0/1 floats for a binary model; class
+        indices or probability rows for softmax; label columns for a multi-label model (one-hot
+        rows when it is trained one-vs-rest on labels)."""
+        if y.ndim == 2:
+            if y.shape[1] != len(self.classes_):
+                raise DataError(
+                    f"{what} has {y.shape[1]} columns, but the model was fit on "
+                    f"{len(self.classes_)}"
+                )
+            return y
+        index = self.class_index(y, what)
+        if self._binary:
+            return index.astype(np.float64)
+        if self._multilabel:
+            return np.eye(len(self.classes_))[index]
+        return index
+
+    def _loss_inputs(
+        self,
+        loss: Loss,
+        y: np.ndarray,
+        weight: np.ndarray | None,
+        what: str = "y",
+        with_class_weight: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The prepared targets and the sample weights times the loss's multipliers (class
+        weights) for training on (., y); weights None mean uniform."""
+        raw = self._raw_targets(y, what)
+        shape = (len(y),) if self._binary else (len(y), len(self.classes_))
+        target = loss.prepare_target(raw, shape)
+        multiplier = loss.sample_multiplier(raw, shape)
+        class_factor = self._class_weight_factor(loss, y) if with_class_weight else None
+        for factor in (multiplier, class_factor):
+            if factor is not None:
+                weight = factor if weight is None else weight * factor
+        if weight is not None and not weight.sum() > 0:
+            raise DataError("sample_weight times class_weight must not be all zero")
+        return target, weight
+
+    def _truth(self, y: np.ndarray, what: str = "y") -> np.ndarray:
+        """What a prediction is compared with: class indices, or 0/1 label columns."""
+        if self._multilabel and self.target_kind_ == "indicator":
+            return self._raw_targets(y, what) >= 0.5
+        return self.class_index(y, what)
+
+    def _correct(self, scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
+        """Per row: is the prediction from `scores` ((n,) or (n, C)) right?"""
+        if self._binary:
+            return (scores > 0) == truth
+        if truth.ndim == 2:
+            return np.all((scores > 0) == truth, axis=1)
+        return np.argmax(scores, axis=1) == truth
+
+    # --- losses -----------------------------------------------------------------------------
+
+    def _training_loss(self, y: np.ndarray) -> Loss:
+        """The configured loss: loss_options, label_smoothing, and the class weights when the
+        loss takes them itself (cross-entropy; the others get them as sample weights)."""
+        options = dict(self.loss_options or {})
+        if self.label_smoothing:
+            options["label_smoothing"] = self.label_smoothing
+        loss = loss_for(self.loss, binary=self._binary, multilabel=self._multilabel, **options)
+        weights = self._class_weight_vector(y)
+        if weights is not None and "class_weight" in loss.option_names:
+            loss = loss.configured(class_weight=tuple(weights.tolist()))
+        return loss
+
+    def _log_loss(self) -> Loss:
+        """Cross-entropy of the model's probabilities, without any option."""
+        multilabel = self._multilabel and self.target_kind_ == "indicator"
+        return loss_for("cross-entropy", binary=self._binary, multilabel=multilabel)
+
+    def _log_loss_scores(self, scores: np.ndarray) -> np.ndarray:
+        """The scores whose softmax (or sigmoid) is predict_proba: log sigmoid(s) for a
+        one-vs-rest model, whose probabilities are its normalised sigmoids."""
+        if self._multilabel and self.target_kind_ == "labels":
+            return log_sigmoid(scores)
+        return scores
+
+    def _class_weight_vector(self, y: np.ndarray) -> np.ndarray | None:
+        """class_weight as one weight per class in classes_ order (None without)."""
+        if self.class_weight is None:
+            return None
+        if self._multilabel:
+            raise ConfigError(
+                "class_weight applies to logistic and softmax models, not multi-label ones"
+            )
+        if self.class_weight == "balanced":
+            # scikit-learn's rule: n / (C * n_k), with n_k the rows (or probability mass) of k
+            counts = (
+                np.bincount(self.class_index(y), minlength=len(self.classes_))
+                if y.ndim == 1
+                else y.sum(axis=0)
+            )
+            return len(y) / (len(self.classes_) * np.maximum(counts, np.finfo(float).tiny))
+        if not isinstance(self.class_weight, Mapping):
+            raise ConfigError(
+                f"class_weight must be 'balanced' or a mapping of class to weight; "
+                f"got {self.class_weight!r}"
+            )
+        names = [str(c) for c in self.classes_]
+        weights = np.ones(len(names))
+        for label, value in self.class_weight.items():
+            if str(label) not in names:
+                raise ConfigError(
+                    f"class_weight names the unknown class {label!r}; the classes are "
+                    f"{', '.join(names)}"
+                )
+            if not (_positive_number(value) or value == 0):
+                raise ConfigError(f"class_weight of {label!r} must be a number >= 0; got {value!r}")
+            weights[names.index(str(label))] = float(value)
+        return weights
+
+    def _class_weight_factor(self, loss: Loss, y: np.ndarray) -> np.ndarray | None:
+        """Class weights as per-sample weights, for losses that do not take them: the weight of
+        each row's class (the rows' expected class weight, for probability rows)."""
+        if "class_weight" in loss.option_names:
+            return None
+        weights = self._class_weight_vector(y)
+        if weights is None:
+            return None
+        return y @ weights if y.ndim == 2 else weights[self.class_index(y)]
 
     # --- helpers ----------------------------------------------------------------------------
-
-    def _targets(self, index: np.ndarray) -> np.ndarray:
-        """Class indices as the loss's targets: 0/1 floats (binary) or the indices (softmax)."""
-        return index.astype(np.float64) if self._binary else index
 
     def _check_params(self) -> None:
         """Reject hyperparameters outside their range, naming the accepted values."""
@@ -288,9 +501,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 raise ConfigError(f"{name} must be a finite number >= 0; got {value!r}")
         if not (isinstance(self.momentum, Real) and 0 <= self.momentum < 1):
             raise ConfigError(f"momentum must be a number in [0, 1); got {self.momentum!r}")
+        if self.loss_options is not None and not isinstance(self.loss_options, Mapping):
+            raise ConfigError(f"loss_options must be a mapping; got {self.loss_options!r}")
 
     def _check_n_classes(self) -> None:
-        """LogisticRegression needs exactly two classes; SoftmaxRegression at least two."""
+        """LogisticRegression needs exactly two classes; the others at least two."""
         n = len(self.classes_)
         if n < 2:
             raise DataError(
@@ -312,7 +527,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         if self.random_state is not None:
             W, _ = objective.unpack(theta)
             W[:] = np.random.default_rng(self.random_state).normal(0.0, 0.01, size=W.shape)
-            if not self._binary:
+            if self.kind == "softmax":
                 W -= W.mean(axis=1, keepdims=True)
         return theta
 
@@ -393,6 +608,26 @@ class SoftmaxRegression(_LinearClassifier):
     kind = "softmax"
 
 
+class MultiLabelRegression(_LinearClassifier):
+    """C independent logistic regressions sharing the features: P(label k | x) = sigmoid(s_k),
+    s = x W + b, each label trained on its own sigmoid cross-entropy (or another loss that has a
+    multi-label form).
+
+    Fit on an (n, C) array of 0/1 columns, a row may have any number of labels: predict gives
+    the (n, C) 0/1 predictions, predict_proba each label's probability, score the subset
+    accuracy (every label of a row right). Fit on labels of shape (n,), it trains the
+    one-vs-rest sigmoids of a single-label problem (target: the one-hot rows): predict gives the
+    class with the highest score and predict_proba the sigmoids normalised to sum to 1, so it
+    can be compared with SoftmaxRegression on one scale.
+
+    Parameters and attributes are those of LogisticRegression, with coef_ of shape (C, d),
+    intercept_ of shape (C,) and classes_ the label columns' names (fit's `classes`, default
+    0..C-1) or, one-vs-rest, the labels.
+    """
+
+    kind = "multilabel"
+
+
 def _positive_number(value: object) -> bool:
     return (
         isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value) and value > 0
@@ -433,11 +668,14 @@ def _check_X(
     return np.ascontiguousarray(arr)
 
 
-def _check_y(y: ArrayLike, n: int, name: str = "y") -> np.ndarray:
-    """Class labels as a 1-D array with one entry per row of the features."""
+def _check_y(y: ArrayLike, n: int, name: str = "y", two_d: bool = False) -> np.ndarray:
+    """Class labels as a 1-D array with one entry per row of the features; with two_d, an
+    (n, C) array of columns passes as it is."""
     if y is None:
         raise DataError(f"a classifier requires {name} to be passed, but the target {name} is None")
     labels = np.asarray(y)
+    if two_d and labels.ndim == 2 and labels.shape[0] == n and labels.shape[1] > 1:
+        return labels
     if labels.ndim == 2 and labels.shape[1] == 1:
         warnings.warn(
             f"{name} of shape (n, 1) was passed where (n,) is expected; it was flattened",

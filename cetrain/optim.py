@@ -24,8 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 DIVERGENCE_FACTOR = 1e3
-# Epochs over which a subgradient run must improve its best objective (smooth=False).
+# A subgradient run (smooth=False) converges when its best objective improves by less than
+# max(tol, SUBGRADIENT_RTOL), relative, over SUBGRADIENT_WINDOW epochs: its O(1/sqrt(k)) progress
+# would take millions of epochs to meet a gradient tolerance such as 1e-6.
 SUBGRADIENT_WINDOW = 100
+SUBGRADIENT_RTOL = 1e-4
 
 Objective = Callable[[np.ndarray, np.ndarray], float]
 Callback = Callable[[int, np.ndarray, float, float], None]
@@ -96,7 +99,8 @@ def gradient_descent(
         False when fun's gradient is only a subgradient (the hinge loss): its norm need not
         vanish at the minimum, so the subgradient method is used instead: steps
         eta / sqrt(k + 1), no momentum, and "converged" once the lowest objective has not
-        fallen by more than tol (relative) over the last SUBGRADIENT_WINDOW epochs.
+        fallen by more than max(tol, SUBGRADIENT_RTOL) (relative) over the last
+        SUBGRADIENT_WINDOW epochs.
 
     Returns
     -------
@@ -135,7 +139,9 @@ def gradient_descent(
         result.n_iter = epoch
         if callback is not None:
             callback(epoch, y, value, norm)
-        if tol is not None and (norm <= tol if smooth else _stalled(result.objective, tol)):
+        if tol is not None and (
+            norm <= tol if smooth else _stalled(result.objective, max(tol, SUBGRADIENT_RTOL))
+        ):
             result.status = "converged"
             return result
         if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):

@@ -75,6 +75,84 @@ def multiclass_mse_formula(S, T):
     return np.sum((P - T) ** 2, axis=1)
 
 
+def softmax_formula(S):
+    """exp(s_k) / sum_j exp(s_j), per row."""
+    return np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+
+
+def smoothed_bce_formula(s, t, label_smoothing):
+    """Keras BinaryCrossentropy(label_smoothing=eps): bce with the target t (1 - eps) + eps/2."""
+    return bce_formula(s, t * (1 - label_smoothing) + 0.5 * label_smoothing)
+
+
+def focal_formula(s, t, alpha=0.25, gamma=2.0):
+    """torchvision.ops.sigmoid_focal_loss(s, t, alpha, gamma, reduction="none"), line by line
+    (alpha=None stands for torchvision's alpha < 0: no weighting)."""
+    p = 1.0 / (1.0 + np.exp(-s))
+    ce_loss = bce_formula(s, t)
+    p_t = p * t + (1 - p) * (1 - t)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha is not None:
+        alpha_t = alpha * t + (1 - alpha) * (1 - t)
+        loss = alpha_t * loss
+    return loss
+
+
+def softmax_focal_formula(S, T, alpha=None, gamma=2.0):
+    """-alpha_y (1 - p_y)^gamma log p_y per row, T one-hot; alpha per class or None."""
+    p_y = np.sum(T * softmax_formula(S), axis=1)
+    alpha_y = 1.0 if alpha is None else np.asarray(alpha)[np.argmax(T, axis=1)]
+    return -alpha_y * (1 - p_y) ** gamma * np.log(p_y)
+
+
+def binary_hinge_formula(s, t):
+    """max(0, 1 - (2t - 1) s), per sample, t in {0, 1}."""
+    return np.maximum(0.0, 1 - (2 * t - 1) * s)
+
+
+def crammer_singer_formula(S, T):
+    """max(0, 1 + max_{k != y} s_k - s_y) per row, T one-hot."""
+    s_y = np.sum(T * S, axis=1)
+    rival = np.max(np.where(T == 1, -np.inf, S), axis=1)
+    return np.maximum(0.0, 1 + rival - s_y)
+
+
+def sce_formula(S, T, alpha=0.1, beta=1.0, log_zero=-4.0):
+    """alpha CE + beta RCE per row, RCE = -sum_k p_k log(clip(t_k, e^A, 1)): the clip is the
+    authors' code's (which has 1e-4 = e^A); for one-hot rows it is the paper's log 0 = A."""
+    P = softmax_formula(S)
+    rce = -np.sum(P * np.log(np.clip(T, np.exp(log_zero), 1.0)), axis=1)
+    return alpha * cross_entropy_formula(S, T) + beta * rce
+
+
+def binary_sce_formula(s, t, alpha=0.1, beta=1.0, log_zero=-4.0):
+    """sce_formula for the two-class scores (0, s) and rows (1 - t, t)."""
+    S = np.column_stack([np.zeros_like(s), s])
+    T = np.column_stack([1 - t, t])
+    return sce_formula(S, T, alpha, beta, log_zero)
+
+
+def pytorch_cross_entropy(S, target, weight=None, label_smoothing=0.0, reduction="mean"):
+    """torch.nn.functional.cross_entropy(S, target, weight, reduction, label_smoothing) as
+    ATen's LossNLL.cpp computes it, for class indices (n,) or probability rows (n, C)."""
+    n, n_classes = S.shape
+    log_p = np.log(softmax_formula(S))
+    w = np.ones(n_classes) if weight is None else np.asarray(weight, dtype=float)
+    eps = label_smoothing
+    if np.ndim(target) == 2:  # probabilities: smooth the rows; "mean" divides by n
+        T = np.asarray(target) * (1 - eps) + eps / n_classes
+        per_row = -np.sum(log_p * T * w, axis=1)
+        return {"none": per_row, "sum": per_row.sum(), "mean": per_row.sum() / n}[reduction]
+    y = np.asarray(target)
+    nll = -w[y] * log_p[np.arange(n), y]  # nll_loss with weight
+    smooth = -np.sum(log_p * w, axis=1)
+    if reduction == "none":
+        return (1 - eps) * nll + eps / n_classes * smooth
+    if reduction == "sum":
+        return (1 - eps) * nll.sum() + eps / n_classes * smooth.sum()
+    return (1 - eps) * nll.sum() / w[y].sum() + eps / n_classes * smooth.sum() / w[y].sum()
+
+
 @pytest.fixture
 def numerical_jacobian():
     """central_jacobian(fun, x, h=1e-6)."""

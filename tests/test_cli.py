@@ -616,7 +616,8 @@ USER_ERRORS = {
     "--loss foo": (
         {},
         ["train", "--data", "iris", "--loss", "foo"],
-        "Invalid value for '--loss': 'foo' is not one of 'cross-entropy', 'mse'.",
+        "Invalid value for '--loss': 'foo' is not one of 'cross-entropy', 'mse', 'focal', "
+        "'hinge', 'symmetric-cross-entropy'.",
         2,
     ),
     "unknown option": (

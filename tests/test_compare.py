@@ -109,8 +109,9 @@ def test_compare_config_records_the_losses_and_reruns(compared, tmp_path):
     ("args", "message"),
     [
         (
-            ["--losses", "cross-entropy,hinge"],
-            "unknown loss 'hinge' in losses; use a comma-separated list of: cross-entropy, mse",
+            ["--losses", "cross-entropy,huber"],
+            "unknown loss 'huber' in losses; use a comma-separated list of: cross-entropy, mse, "
+            "focal, hinge, symmetric-cross-entropy",
         ),
         (["--losses", "mse,mse"], "losses names a loss twice: mse, mse"),
         (

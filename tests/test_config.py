@@ -150,7 +150,11 @@ def test_valid_values_are_cleaned(key, value, expected):
         ("noise", float("inf"), "must be a finite number >= 0"),
         ("model", "foo", "must be one of: auto, logistic, softmax"),
         ("model", "Logistic", "must be one of: auto, logistic, softmax"),
-        ("loss", "foo", "must be one of: cross-entropy, mse"),
+        (
+            "loss",
+            "foo",
+            "must be one of: cross-entropy, mse, focal, hinge, symmetric-cross-entropy",
+        ),
         ("lr", -1, 'must be a finite number > 0 or "auto"'),
         ("lr", 0, 'must be a finite number > 0 or "auto"'),
         ("lr", "abc", 'must be a finite number > 0 or "auto"'),

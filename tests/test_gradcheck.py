@@ -23,8 +23,17 @@ ALL_CASES = {
         [
             ("logistic", "binary_cross_entropy"),
             ("logistic", "mse"),
+            ("logistic", "focal_loss"),
+            ("logistic", "binary_hinge"),
+            ("logistic", "binary_symmetric_cross_entropy"),
             ("softmax", "cross_entropy"),
             ("softmax", "mse"),
+            ("softmax", "softmax_focal_loss"),
+            ("softmax", "multiclass_hinge"),
+            ("softmax", "symmetric_cross_entropy"),
+            # a multi-label model has only the losses with an elementwise form
+            ("multilabel", "multilabel_cross_entropy"),
+            ("multilabel", "multilabel_focal_loss"),
         ],
         ["uniform", "weighted"],
         ["W", "b"],
@@ -75,7 +84,7 @@ def test_verdict_thresholds(error, verdict):
 
 def test_every_loss_and_model_passes_on_the_default_problem():
     checks = check_gradients()
-    assert len(checks) == len(ALL_CASES) == 16
+    assert len(checks) == len(ALL_CASES) == 48
     assert {key(c) for c in checks} == ALL_CASES
     worst = max(c.relative_error for c in checks)
     assert worst < GOOD_BELOW, checks
@@ -98,11 +107,22 @@ def test_the_problem_depends_on_the_seed_and_repeats():
     assert errors != [c.relative_error for c in check_gradients(seed=6)]
 
 
+# a broken kernel -> the (model, loss) pairs that use it (multi-label losses run the binary
+# kernel on every label)
 BROKEN = {
-    losses.BinaryCrossEntropy: ("logistic", "binary_cross_entropy"),
-    losses.BinaryMSE: ("logistic", "mse"),
-    losses.CrossEntropy: ("softmax", "cross_entropy"),
-    losses.MulticlassMSE: ("softmax", "mse"),
+    losses.BinaryCrossEntropy: {
+        ("logistic", "binary_cross_entropy"),
+        ("multilabel", "multilabel_cross_entropy"),
+    },
+    losses.BinaryMSE: {("logistic", "mse")},
+    losses.CrossEntropy: {("softmax", "cross_entropy")},
+    losses.MulticlassMSE: {("softmax", "mse")},
+    losses.BinaryFocalLoss: {("logistic", "focal_loss"), ("multilabel", "multilabel_focal_loss")},
+    losses.SoftmaxFocalLoss: {("softmax", "softmax_focal_loss")},
+    losses.BinaryHinge: {("logistic", "binary_hinge")},
+    losses.CrammerSingerHinge: {("softmax", "multiclass_hinge")},
+    losses.BinarySymmetricCrossEntropy: {("logistic", "binary_symmetric_cross_entropy")},
+    losses.SymmetricCrossEntropy: {("softmax", "symmetric_cross_entropy")},
 }
 
 
@@ -122,7 +142,7 @@ def break_gradient(monkeypatch, loss_class, factor=1.1):
 def test_a_wrong_gradient_is_caught(monkeypatch, loss_class):
     break_gradient(monkeypatch, loss_class)
     checks = check_gradients()
-    broken = {case for case in ALL_CASES if case[:2] == BROKEN[loss_class]}
-    assert len(broken) == 4  # both weightings, both blocks
+    broken = {case for case in ALL_CASES if case[:2] in BROKEN[loss_class]}
+    assert len(broken) == 4 * len(BROKEN[loss_class])  # both weightings, both blocks
     assert {key(c) for c in checks if c.verdict == "WRONG"} == broken
     assert all(c.verdict == "good" for c in checks if key(c) not in broken)

@@ -489,9 +489,11 @@ def test_loss_for_names():
     scores = np.array([0.3, -1.2])
     assert loss_for("mse", binary=True)(scores, [1, 0]) == mse(scores, [1, 0])
     with pytest.raises(
-        ConfigError, match=r"^unknown loss 'hinge'; use one of: cross-entropy, mse$"
+        ConfigError,
+        match=r"^unknown loss 'huber'; use one of: cross-entropy, mse, focal, hinge, "
+        r"symmetric-cross-entropy$",
     ):
-        loss_for("hinge", binary=True)
+        loss_for("huber", binary=True)
 
 
 # --- curvature bounds the second derivative ----------------------------------------------------

@@ -493,6 +493,9 @@ def test_get_params_and_clone():
         "momentum": 0.5,
         "standardize": True,
         "random_state": None,
+        "class_weight": None,
+        "label_smoothing": 0.0,
+        "loss_options": None,
     }
     assert model.get_params() == expected
     copy = clone(model)
@@ -523,7 +526,11 @@ Y4 = np.array(["a", "b", "a", "b"])
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"loss": "hinge"}, "unknown loss 'hinge'; use one of: cross-entropy, mse"),
+        (
+            {"loss": "huber"},
+            "unknown loss 'huber'; use one of: cross-entropy, mse, focal, hinge, "
+            "symmetric-cross-entropy",
+        ),
         ({"l2": -1}, "l2 must be a finite number >= 0; got -1"),
         ({"l2": np.inf}, "l2 must be a finite number >= 0; got inf"),
         ({"momentum": 1}, "momentum must be a number in [0, 1); got 1"),
@@ -651,6 +658,9 @@ def test_defaults_are_the_documented_ones(estimator):
         "momentum": DEFAULT_SETTINGS_TOML["momentum"],
         "standardize": True,
         "random_state": None,
+        "class_weight": None,
+        "label_smoothing": 0.0,
+        "loss_options": None,
     }
 
 
