@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from cetrain import __version__, landscape, plots, saturation
-from cetrain.compare import ACCURACY_SHARE, DEFAULT_LOSSES, Comparison, compare
+from cetrain.compare import (
+    ACCURACY_SHARE,
+    DEFAULT_LOSSES,
+    MODEL_CHOICES,
+    PLURAL,
+    Comparison,
+    compare,
+)
 from cetrain.config import (
     DEFAULTS,
     MAX_SAMPLES,
@@ -99,7 +106,14 @@ TRAIN_OPTIONS = {
     "data": click.option(
         "--data", help="Dataset name (see `cetrain datasets`) or path to a CSV file with a header."
     ),
-    "target": click.option("--target", help="CSV label column.  [default: the last column]"),
+    "target": click.option(
+        "--target",
+        help="CSV label column, or several comma-separated 0/1 (multi-label) or probability "
+        "columns.  [default: the last column]",
+    ),
+    "weight_col": click.option(
+        "--weight-col", help="CSV column of per-row sample weights (not a feature)."
+    ),
     "features": click.option(
         "--features", help="Comma-separated input columns to use.  [default: all but the target]"
     ),
@@ -114,10 +128,41 @@ TRAIN_OPTIONS = {
     "model": click.option(
         "--model",
         type=click.Choice(MODEL_NAMES),
-        help=f"auto: logistic for 2 classes, else softmax.  {_default('model')}",
+        help="auto: logistic for 2 classes, softmax for more or for probability columns, "
+        f"multilabel for 0/1 columns.  {_default('model')}",
     ),
     "loss": click.option(
         "--loss", type=click.Choice(LOSS_NAMES), help=f"Training loss.  {_default('loss')}"
+    ),
+    "class_weight": click.option(
+        "--class-weight",
+        help='Per-class weights: "balanced" (n / (C n_k)) or class=weight pairs, like '
+        '"Yes=5,No=1".  [default: none]',
+    ),
+    "label_smoothing": click.option(
+        "--label-smoothing",
+        type=click.FloatRange(0, 1, max_open=True),
+        help="Smooth the targets: (1-e) onehot + e/C (binary: y(1-e) + e/2).  [default: 0]",
+    ),
+    "focal_gamma": click.option(
+        "--focal-gamma",
+        type=click.FloatRange(min=0),
+        help="Focal loss: the exponent gamma of (1 - p_t).  [default: 2]",
+    ),
+    "focal_alpha": click.option(
+        "--focal-alpha",
+        help="Focal loss: the weight alpha of the positive class (binary), or none.  "
+        "[default: 0.25 binary, none softmax]",
+    ),
+    "sce_alpha": click.option(
+        "--sce-alpha",
+        type=click.FloatRange(min=0),
+        help="Symmetric cross-entropy: the weight of cross-entropy.  [default: 0.1]",
+    ),
+    "sce_beta": click.option(
+        "--sce-beta",
+        type=click.FloatRange(min=0),
+        help="Symmetric cross-entropy: the weight of reverse cross-entropy.  [default: 1]",
     ),
     "lr": click.option(
         "--lr",
@@ -138,6 +183,12 @@ TRAIN_OPTIONS = {
         "--l2",
         type=click.FloatRange(min=0),
         help=f"Penalty l2/2 * ||W||^2 on standardised weights.  {_default('l2')}",
+    ),
+    "l1": click.option(
+        "--l1",
+        type=click.FloatRange(min=0),
+        help="Penalty l1 * ||W||_1 on standardised weights (sparse: zero coefficients; with "
+        f"--l2, elastic net).  {_default('l1')}",
     ),
     "momentum": click.option(
         "--momentum",
@@ -280,41 +331,57 @@ def train_command(config: Path | None, **options):
     help=f"Comma-separated losses to train on, from: {', '.join(LOSS_NAMES)}.  "
     f"[default: {','.join(DEFAULT_LOSSES)}]",
 )
+@click.option(
+    "--models",
+    help="Comma-separated models to train instead, from: "
+    f"{', '.join(MODEL_CHOICES)} (multilabel on one label per row: one-vs-rest sigmoids).",
+)
 @_train_options(exclude=("loss",))
 @_user_errors
-def compare_command(config: Path | None, losses: str | None, **options):
-    """Train the same model once per loss and compare them on one scale.
+def compare_command(config: Path | None, losses: str | None, models: str | None, **options):
+    """Train the same model once per loss (or per model) and compare them on one scale.
 
     Every model gets the same data, split, initial weights (zero) and
     step-size rule. comparison.png shows each loss's own training curve,
     the test log loss and accuracy of every model (one scale for all,
     whatever it was trained on), the gradient norms and the decision
     boundaries side by side; comparison.json and the printed table hold
-    the numbers. CONFIG takes the train options' keys and `losses`.
+    the numbers. With --models it is the model that varies, on one loss.
+    CONFIG takes the train options' keys and `losses` (or `models`).
 
     \b
     Examples:
       cetrain compare --data moons --losses cross-entropy,mse
       cetrain compare --data iris --epochs 3000 --animate
+      cetrain compare --data iris --models softmax,multilabel
       cetrain compare configs/quickstart.toml --out runs/moons-compare
     """
-    settings, extra = _settings(
+    in_file = read_config(config, ("losses", "models")) if config is not None else {}
+    losses = losses if losses is not None else in_file.get("losses")
+    models = models if models is not None else in_file.get("models")
+    if losses is not None and models is not None:
+        raise ConfigError("compare varies one setting: give losses or models, not both")
+    vary = "model" if models is not None else "loss"
+    if vary == "model" and options.get("model") is not None:
+        raise ConfigError("--model and --models both given: compare trains each of --models")
+    settings, _ = _settings(
         config,
         options,
-        extra_keys=("losses",),
-        refused={"loss": "compare trains on each of `losses`; list them there"},
+        extra_keys=("losses", "models"),
+        refused={vary: f"compare trains on each of `{PLURAL[vary]}`; list them there"},
     )
-    names = _loss_names(losses if losses is not None else extra.get("losses", list(DEFAULT_LOSSES)))
+    chosen = models if vary == "model" else losses if losses is not None else DEFAULT_LOSSES
+    names = _names_of(PLURAL[vary], chosen)
     bars: list[_ProgressBar] = []
 
-    def callback_for(loss: str):
+    def callback_for(name: str):
         if bars:
-            bars[-1].close()  # the previous loss has finished
-        bars.append(_ProgressBar(settings.epochs, enabled=not settings.quiet, label=loss))
+            bars[-1].close()  # the previous run has finished
+        bars.append(_ProgressBar(settings.epochs, enabled=not settings.quiet, label=name))
         return bars[-1].__enter__()
 
     try:
-        comparison = compare(settings, names, callback_for=callback_for)
+        comparison = compare(settings, names, vary=vary, callback_for=callback_for)
     except BaseException:
         if bars:
             bars[-1].close(finished=False)
@@ -325,24 +392,22 @@ def compare_command(config: Path | None, losses: str | None, **options):
     out = Path(settings.out or default_run_dir(first.dataset.name, "compare"))
     folder = _write_folder(lambda path: write_comparison(comparison, path, settings.format), out)
     _echo_notes(first, warnings=False)
-    for loss, run in comparison.runs.items():
+    for name, run in comparison.runs.items():
         for message in run.warnings:
-            click.echo(f"Warning: {loss}: {message}", err=True)
+            click.echo(f"Warning: {name}: {message}", err=True)
     if settings.quiet:
         click.echo(str(folder))
     else:
         _echo_comparison(comparison, folder)
 
 
-def _loss_names(value) -> list[str]:
-    """--losses "a,b" or a config's list -> names (checked by compare)."""
+def _names_of(key: str, value) -> list[str]:
+    """--losses "a,b" (or --models) or a config's list -> names (checked by compare)."""
     if isinstance(value, str):
         return [name.strip() for name in value.split(",")]
-    if isinstance(value, list) and all(isinstance(name, str) for name in value):
-        return value
-    raise ConfigError(
-        f"losses must be a comma-separated string or a list of strings; got {value!r}"
-    )
+    if isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
+        return list(value)
+    raise ConfigError(f"{key} must be a comma-separated string or a list of strings; got {value!r}")
 
 
 @cli.command()
@@ -869,20 +934,23 @@ class _ProgressBar:
 
 def _echo_comparison(comparison: Comparison, folder: Path) -> None:
     first = comparison.runs[comparison.losses[0]]
+    if comparison.vary == "loss":
+        heading = f"{first.settings.model.capitalize()} regression on {first.dataset.name}"
+    else:
+        heading = f"Models trained on {first.settings.loss} on {first.dataset.name}"
     click.echo(
-        f"{first.settings.model.capitalize()} regression on {first.dataset.name}: "
-        f"{first.metrics['n_train']} train / {first.metrics['n_test']} test rows; "
+        f"{heading}: {first.metrics['n_train']} train / {first.metrics['n_test']} test rows; "
         f"best test accuracy {comparison.best_accuracy:.4f}"
     )
     header = (
-        f"{'loss':<15}{'epochs':>7}{'to 90%':>8}{'test acc':>10}{'test log loss':>15}"
+        f"{comparison.vary:<15}{'epochs':>7}{'to 90%':>8}{'test acc':>10}{'test log loss':>15}"
         f"{'grad norm':>11}  status"
     )
     click.echo(header)
-    for loss, row in comparison.summary.items():
+    for name, row in comparison.summary.items():
         reached = "-" if row["epochs_to_90pct"] is None else str(row["epochs_to_90pct"])
         click.echo(
-            f"{loss:<15}{row['epochs']:>7}{reached:>8}{row['test_accuracy']:>10.4f}"
+            f"{name:<15}{row['epochs']:>7}{reached:>8}{row['test_accuracy']:>10.4f}"
             f"{row['test_log_loss']:>15.4f}{row['final_grad_norm']:>11.1e}  {row['status']}"
         )
     click.echo(
@@ -895,12 +963,13 @@ def _echo_comparison(comparison: Comparison, folder: Path) -> None:
 def _echo_summary(result: TrainResult, folder: Path) -> None:
     settings, metrics = result.settings, result.metrics
     dataset = result.dataset
-    n_classes = len(result.pipeline.classes_)
+    estimator = result.pipeline.estimator
+    labels = estimator.kind == "multilabel" and estimator.target_kind_ == "indicator"
+    outputs = _count(len(estimator.classes_), "label" if labels else "class")
     click.echo(
         f"{settings.model.capitalize()} regression on {dataset.name}: "
         f"{metrics['n_train']} train / {metrics['n_test']} test rows, "
-        f"{_count(len(dataset.feature_names), 'feature')}, {n_classes} classes, "
-        f"loss {settings.loss}"
+        f"{_count(len(dataset.feature_names), 'feature')}, {outputs}, loss {settings.loss}"
     )
     status = {"converged": "converged", "max_iter": "stopped at --epochs", "diverged": "DIVERGED"}
     epochs, seconds = metrics["epochs"], metrics["seconds"]
@@ -909,16 +978,23 @@ def _echo_summary(result: TrainResult, folder: Path) -> None:
         f"{status[metrics['status']]} after {epochs} epochs in {seconds:.2f} s "
         f"(step {step:.3g}, final gradient norm {grad_norm:.1e})"
     )
-    click.echo(f"{'':8}{'accuracy':>10}{'log loss':>10}")
+    if metrics["zero_coefficients"]:
+        click.echo(
+            f"{metrics['zero_coefficients']} of {metrics['coefficients']} coefficients are "
+            "exactly zero"
+        )
+    extra = " label acc" if labels else ""
+    click.echo(f"{'':8}{'accuracy':>10}{'log loss':>10}{extra}")
     for split in ("train", "test"):
         if metrics[split] is not None:
             row = metrics[split]
-            click.echo(f"{split:8}{row['accuracy']:>10.4f}{row['log_loss']:>10.4f}")
+            line = f"{split:8}{row['accuracy']:>10.4f}{row['log_loss']:>10.4f}"
+            click.echo(line + (f"{row['label_accuracy']:>10.4f}" if labels else ""))
     click.echo(f"Run folder: {folder}")
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"
 
 
 def main() -> None:

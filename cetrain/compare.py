@@ -1,10 +1,12 @@
-"""The same model trained once per loss, on the same data and split, measured on one scale.
+"""The same run trained once per loss (or per model), on the same data and split, measured on
+one scale.
 
 `compare(settings, losses)` runs `cetrain.train.train` once per loss with only the loss changed,
 so every model sees the same data, the same seeded split, the same initial weights (zero) and
-the same step-size rule (1/L of its own objective, or the same fixed step). Each model is then
-measured on the test set by the quantities that do not depend on what it was trained on:
-accuracy and log loss.
+the same step-size rule (1/L of its own objective, or the same fixed step). With vary="model" it
+is the model that changes instead, e.g. softmax against one-vs-rest sigmoids ("multilabel") on a
+single-label problem. Each model is then measured on the test set by the quantities that do not
+depend on what it was trained on: accuracy and log loss.
 """
 
 import dataclasses
@@ -20,19 +22,26 @@ from cetrain.train import TrainResult, train
 ACCURACY_SHARE = 0.9
 # What compare trains on unless told: the comparison the teaching material is about.
 DEFAULT_LOSSES = ("cross-entropy", "mse")
+# The models compare can set against each other (vary="model").
+MODEL_CHOICES = ("logistic", "softmax", "multilabel")
+# The config key and option listing the values of the setting that varies.
+PLURAL = {"loss": "losses", "model": "models"}
 
 
 @dataclasses.dataclass
 class Comparison:
-    """The runs of a comparison, by loss name, and a summary row for each."""
+    """The runs of a comparison, by the value of the setting that varies (`vary`: "loss" or
+    "model"), and a summary row for each."""
 
     settings: TrainSettings
     runs: dict[str, TrainResult]
     best_accuracy: float
     summary: dict[str, dict]
+    vary: str = "loss"
 
     @property
     def losses(self) -> list[str]:
+        """The values compared: loss names, or model names when vary is "model"."""
         return list(self.runs)
 
 
@@ -40,18 +49,22 @@ def compare(
     settings: TrainSettings,
     losses: Sequence[str],
     *,
+    vary: str = "loss",
     callback_for: Callable[[str], EpochCallback | None] | None = None,
 ) -> Comparison:
-    """Train the settings' model once per loss and summarise the runs.
+    """Train the settings' model once per loss (or per model) and summarise the runs.
 
     Parameters
     ----------
     settings : TrainSettings
-        The run; its `loss` is replaced by each of `losses` in turn. It needs a test set.
+        The run; its `loss` (or `model`) is replaced by each value in turn. It needs a test set.
     losses : sequence of str
-        Loss names from cetrain.losses.LOSS_NAMES, at least one, no repeats.
+        The values: loss names from cetrain.losses.LOSS_NAMES (or model names from
+        MODEL_CHOICES), at least one, no repeats.
+    vary : {"loss", "model"}
+        The setting that changes from run to run.
     callback_for : callable, optional
-        callback_for(loss) returns the per-epoch callback for that loss's run (or None).
+        callback_for(value) returns the per-epoch callback for that value's run (or None).
 
     Returns
     -------
@@ -61,19 +74,25 @@ def compare(
         model's test accuracy reached ACCURACY_SHARE of the best test accuracy any model had
         at any epoch (None if it never did).
     """
-    losses = check_losses(losses)
+    if vary not in ("loss", "model"):
+        raise ConfigError(f"compare varies the loss or the model, not {vary!r}")
+    values = check_losses(losses) if vary == "loss" else check_models(losses)
     if settings.test_size == 0:
         raise ConfigError(
             "compare measures every model on a test set; use a test_size above 0 (e.g. 0.25)"
         )
     runs = {}
-    for loss in losses:
-        callback = callback_for(loss) if callback_for is not None else None
-        runs[loss] = train(dataclasses.replace(settings, loss=loss), callback=callback)
+    for value in values:
+        callback = callback_for(value) if callback_for is not None else None
+        runs[value] = train(dataclasses.replace(settings, **{vary: value}), callback=callback)
     best = max(max(run.history["val_accuracy"]) for run in runs.values())
-    summary = {loss: _summarise(run, ACCURACY_SHARE * best) for loss, run in runs.items()}
+    summary = {value: _summarise(run, ACCURACY_SHARE * best) for value, run in runs.items()}
     return Comparison(
-        settings=runs[losses[0]].settings, runs=runs, best_accuracy=best, summary=summary
+        settings=runs[values[0]].settings,
+        runs=runs,
+        best_accuracy=best,
+        summary=summary,
+        vary=vary,
     )
 
 
@@ -90,6 +109,22 @@ def check_losses(losses: Sequence[str]) -> list[str]:
         )
     if len(set(names)) != len(names):
         raise ConfigError(f"losses names a loss twice: {', '.join(names)}")
+    return names
+
+
+def check_models(models: Sequence[str]) -> list[str]:
+    """Known model names, each once; a ConfigError naming what is accepted otherwise."""
+    names = [name.strip() for name in models]
+    unknown = [name for name in names if name not in MODEL_CHOICES]
+    if not names or unknown:
+        raise ConfigError(
+            f"unknown model {unknown[0]!r} in models; use a comma-separated list of: "
+            f"{', '.join(MODEL_CHOICES)}"
+            if unknown
+            else f"models must name at least one of: {', '.join(MODEL_CHOICES)}"
+        )
+    if len(set(names)) != len(names):
+        raise ConfigError(f"models names a model twice: {', '.join(names)}")
     return names
 
 

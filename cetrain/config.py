@@ -17,7 +17,7 @@ from cetrain.errors import ConfigError
 from cetrain.losses import LOSS_NAMES
 from cetrain.models import DEFAULT_L2, DEFAULT_MAX_ITER, DEFAULT_MOMENTUM, DEFAULT_TOL
 
-MODEL_NAMES = ("auto", "logistic", "softmax")
+MODEL_NAMES = ("auto", "logistic", "softmax", "multilabel")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 MAX_SEED = 2**32 - 1  # NumPy's and scikit-learn's seeds are 32-bit
 MAX_SAMPLES = 1_000_000  # generated datasets are for demonstrations
@@ -29,15 +29,23 @@ class TrainSettings:
 
     data: str | None = None
     target: str | None = None
+    weight_col: str | None = None
     features: tuple[str, ...] | None = None
     n_samples: int | None = None
     noise: float | None = None
     model: str = "auto"
     loss: str = "cross-entropy"
+    class_weight: str | None = None
+    label_smoothing: float = 0.0
+    focal_gamma: float | None = None
+    focal_alpha: float | str | None = None
+    sce_alpha: float | None = None
+    sce_beta: float | None = None
     lr: float | str = "auto"
     epochs: int = DEFAULT_MAX_ITER
     tol: float = DEFAULT_TOL
     l2: float = DEFAULT_L2
+    l1: float = 0.0
     momentum: float = DEFAULT_MOMENTUM
     standardize: bool = True
     poly: int = 1
@@ -136,6 +144,57 @@ def learning_rate(value: Any) -> float | str:
     return rate
 
 
+def _target(value: Any) -> str:
+    """One column, or several as a comma-separated string or a list: kept as "a,b,c"."""
+    if isinstance(value, list | tuple) or (isinstance(value, str) and "," in value):
+        return ",".join(_names(value))
+    return _text(value)
+
+
+def parse_class_weight(text: str) -> str | dict[str, float]:
+    """ "balanced", or "a=2,b=1" as {"a": 2.0, "b": 1.0}; ValueError("must be ...") otherwise."""
+    text = text.strip()
+    if text == "balanced":
+        return "balanced"
+    weights = {}
+    for item in text.split(","):
+        name, _, number = item.partition("=")
+        try:
+            weight = float(number)
+        except ValueError:
+            weight = math.nan
+        if not name.strip() or not (math.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                'must be "balanced" or class=weight pairs with weights >= 0, like "a=2,b=1"'
+            )
+        if name.strip() in weights:
+            raise ValueError(f"names the class {name.strip()!r} twice")
+        weights[name.strip()] = weight
+    return weights
+
+
+def _class_weight(value: Any) -> str:
+    """ "balanced" or class=weight pairs (a string, or a TOML table), kept as "a=2.0,b=1.0"."""
+    if isinstance(value, dict):
+        value = ",".join(f"{name}={weight}" for name, weight in value.items())
+    if not isinstance(value, str):
+        raise ValueError('must be "balanced" or class=weight pairs, like "a=2,b=1"')
+    parsed = parse_class_weight(value)
+    if parsed == "balanced":
+        return "balanced"
+    return ",".join(f"{name}={weight!r}" for name, weight in parsed.items())
+
+
+def _fraction_or_none(value: Any) -> float | str:
+    """A number in [0, 1], or "none" (no weighting)."""
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return "none"
+    try:
+        return _number(0.0, 1.0)(value)
+    except ValueError:
+        raise ValueError('must be a number in [0, 1] or "none"') from None
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
@@ -144,16 +203,24 @@ def _boolean(value: Any) -> bool:
 
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "data": _text,
-    "target": _text,
+    "target": _target,
+    "weight_col": _text,
     "features": _names,
     "n_samples": _integer(2, MAX_SAMPLES),
     "noise": _number(0.0),
     "model": _choice(*MODEL_NAMES),
     "loss": _choice(*LOSS_NAMES),
+    "class_weight": _class_weight,
+    "label_smoothing": _number(0.0, 1.0, high_open=True),
+    "focal_gamma": _number(0.0),
+    "focal_alpha": _fraction_or_none,
+    "sce_alpha": _number(0.0),
+    "sce_beta": _number(0.0),
     "lr": learning_rate,
     "epochs": _integer(1),
     "tol": _number(0.0),
     "l2": _number(0.0),
+    "l1": _number(0.0),
     "momentum": _number(0.0, 1.0, high_open=True),
     "standardize": _boolean,
     "poly": _integer(1),

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from cetrain.errors import ModelFileError
-from cetrain.models import LogisticRegression, SoftmaxRegression
+from cetrain.models import LogisticRegression, MultiLabelRegression, SoftmaxRegression
 from cetrain.pipeline import ClassifierPipeline
 from cetrain.preprocess import PolynomialFeatures, Standardizer
 
@@ -36,8 +36,13 @@ HYPERPARAMETERS = (
     "l1",
     "momentum",
     "standardize",
+    "class_weight",
+    "label_smoothing",
+    "loss_options",
 )
-_CLASSES = {cls.kind: cls for cls in (LogisticRegression, SoftmaxRegression)}
+_CLASSES = {cls.kind: cls for cls in (LogisticRegression, SoftmaxRegression, MultiLabelRegression)}
+# what a model was fit on: class labels, probability rows, or 0/1 label columns
+TARGET_KINDS = ("labels", "probabilities", "indicator")
 
 
 def to_dict(
@@ -70,6 +75,7 @@ def to_dict(
         "model": est.kind,
         "loss": est.loss,
         "classes": est.classes_.tolist(),
+        "target_kind": est.target_kind_,
         "target": target,
         "feature_names": pipeline.feature_names,
         "input_columns": input_columns or [],
@@ -118,7 +124,9 @@ def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline
             )
         kind = data["model"]
         if kind not in _CLASSES:
-            raise ModelFileError(f"{source}: unknown model {kind!r}; expected logistic or softmax")
+            raise ModelFileError(
+                f"{source}: unknown model {kind!r}; expected {', '.join(_CLASSES)}"
+            )
         hyper = data["hyperparameters"]
         # a hyperparameter a file does not record (e.g. l1 in files from before it existed)
         # takes its default: they describe the training, not the predictions
@@ -126,6 +134,13 @@ def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline
         classes = data["classes"]
         is_int = all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
         estimator.classes_ = np.array(classes, dtype=np.int64 if is_int else str)
+        # files from before multi-label and soft targets were fit on labels
+        estimator.target_kind_ = data.get("target_kind", "labels")
+        if estimator.target_kind_ not in TARGET_KINDS:
+            raise ModelFileError(
+                f"{source}: unknown target_kind {estimator.target_kind_!r}; expected "
+                f"{', '.join(TARGET_KINDS)}"
+            )
         estimator.coef_ = np.asarray(data["coef"], dtype=np.float64)
         estimator.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
         prep = data["preprocessing"]

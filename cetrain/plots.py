@@ -327,6 +327,72 @@ def decision_boundary(
     return fig
 
 
+def label_boundaries(
+    predict_proba: Callable[[np.ndarray], np.ndarray],
+    X_train: np.ndarray,
+    Y_train: np.ndarray,
+    X_test: np.ndarray,
+    Y_test: np.ndarray,
+    *,
+    label_names: Sequence[str],
+    feature_names: Sequence[str],
+    plot_features: tuple[int, int] = (0, 1),
+    title: str | None = None,
+    resolution: int = 120,
+) -> Figure:
+    """A multi-label model's decision boundaries: one panel per label, where P(label) > 1/2.
+
+    Parameters
+    ----------
+    predict_proba : callable
+        Maps (m, d) original features to (m, C) label probabilities (rows need not sum to 1).
+    X_train, X_test : ndarray of shape (n, d)
+    Y_train, Y_test : ndarray of shape (n, C)
+        0/1 label columns (Y_test may have 0 rows).
+    label_names, feature_names, plot_features
+        As for decision_boundary, with one name per label.
+    title : str, optional
+        A title over all the panels.
+    resolution : int
+        Grid points per axis of each panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One sub-figure per label, two per row, each a binary decision_boundary of "not label"
+        vs "label".
+    """
+    n_labels = len(label_names)
+    columns = min(n_labels, 2)  # two per row: each panel as wide as a decision_boundary figure
+    rows = -(-n_labels // columns)
+    fig = Figure(figsize=(9 * columns, 6 * rows), layout="constrained")
+    panels = np.atleast_1d(fig.subfigures(rows, columns)).ravel()
+    for panel in panels[n_labels:]:
+        panel.set_visible(False)
+    for k, (panel, name) in enumerate(zip(panels[:n_labels], label_names, strict=True)):
+
+        def label_proba(X, k=k):
+            p = predict_proba(X)[:, k]
+            return np.column_stack([1.0 - p, p])
+
+        decision_boundary(
+            label_proba,
+            X_train,
+            (np.asarray(Y_train)[:, k] >= 0.5).astype(int),
+            X_test,
+            (np.asarray(Y_test)[:, k] >= 0.5).astype(int),
+            class_names=[f"not {name}", str(name)],
+            feature_names=feature_names,
+            plot_features=plot_features,
+            title=f"label {name}",
+            resolution=resolution,
+            fig=panel,
+        )
+    if title:
+        fig.suptitle(title, fontsize=_TITLE_SIZE + 2)
+    return fig
+
+
 # --- teaching figures: landscape, saturation ---------------------------------------------------
 
 # Cross-entropy is blue and MSE vermillion in every teaching figure: the palette's clearest pair.
@@ -609,8 +675,9 @@ def comparison_figure(
     feature_names: Sequence[str],
     plot_features: tuple[int, int] = (0, 1),
     title: str = "Cross-entropy vs MSE",
+    compared: str = "loss",
 ) -> Figure:
-    """The same model trained on several losses, side by side.
+    """The same model trained on several losses (or several models), side by side.
 
     Top row, one curve per loss: its own training loss; the test log loss and the test
     accuracy, which measure every model on one shared scale whatever it was trained on; and
@@ -618,14 +685,17 @@ def comparison_figure(
 
     Parameters
     ----------
-    histories : mapping loss name -> history
+    histories : mapping name -> history
         Each with per-epoch "train_loss", "grad_norm", "val_log_loss" and "val_accuracy"
-        (a model's history_ when it was fitted with validation data).
-    predictors : mapping loss name -> predict_proba
+        (a model's history_ when it was fitted with validation data); the names are loss names
+        (each drawn in its LOSS_COLORS colour) or, with compared="model", model names.
+    predictors : mapping name -> predict_proba
         Same keys as `histories`; see decision_boundary.
     X_train, y_train, X_test, y_test, class_names, feature_names, plot_features
         As for decision_boundary; y holds class indices.
     title : str
+    compared : {"loss", "model"}
+        What the names are: legends say "trained on" a loss, or name the model.
 
     Returns
     -------
@@ -652,7 +722,7 @@ def comparison_figure(
         ax.set_yscale(scale)
         _decorate(ax, title=panel_title, xlabel="epoch", ylabel=ylabel)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=_LEGEND_SIZE - 1, title="trained on")
+        ax.legend(fontsize=_LEGEND_SIZE - 1, title="trained on" if compared == "loss" else "model")
     curves.suptitle(title, fontsize=_TITLE_SIZE + 2)
     for sub, name in zip(np.atleast_1d(boundaries.subfigures(1, len(names))), names, strict=True):
         history = histories[name]
@@ -665,8 +735,8 @@ def comparison_figure(
             class_names=class_names,
             feature_names=feature_names,
             plot_features=plot_features,
-            title=f"Trained on {name}: test accuracy {history['val_accuracy'][-1]:.3f}, "
-            f"log loss {history['val_log_loss'][-1]:.3f}",
+            title=f"{'Trained on ' if compared == 'loss' else ''}{name}: test accuracy "
+            f"{history['val_accuracy'][-1]:.3f}, log loss {history['val_log_loss'][-1]:.3f}",
             resolution=150,
             fig=sub,
         )

@@ -30,7 +30,7 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 
 from cetrain import plots
-from cetrain.compare import ACCURACY_SHARE, Comparison
+from cetrain.compare import ACCURACY_SHARE, PLURAL, Comparison
 from cetrain.config import FIGURE_FORMATS, to_toml
 from cetrain.errors import ConfigError, RunFolderError
 from cetrain.modelfile import to_dict
@@ -182,11 +182,25 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
         title=f"{_model_title(result)}: {loss_name} by epoch",
     )
     save_figure(curve, folder, "loss_curve", fmt)
-    boundary = plots.decision_boundary(
-        result.pipeline.predict_proba,
-        title=f"{_model_title(result)}: decision boundary",
-        **_plot_data(result),
-    )
+    if estimator.kind == "multilabel" and estimator.target_kind_ == "indicator":
+        data = _plot_data(result)
+        boundary = plots.label_boundaries(
+            result.pipeline.predict_proba,
+            data["X_train"],
+            result.y_train,
+            data["X_test"],
+            result.y_test,
+            label_names=data["class_names"],
+            feature_names=data["feature_names"],
+            plot_features=data["plot_features"],
+            title=f"{_model_title(result)}: decision boundary of each label",
+        )
+    else:
+        boundary = plots.decision_boundary(
+            result.pipeline.predict_proba,
+            title=f"{_model_title(result)}: decision boundary",
+            **_plot_data(result),
+        )
     save_figure(boundary, folder, "decision_boundary", fmt)
     if result.settings.animate:
         _write_animation({_model_title(result): result}, folder / "training.gif")
@@ -216,33 +230,46 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
             f"cetrain compare settings of the run in {out}\n"
             f"re-run with: cetrain compare {Path(out) / 'config.toml'} --out NEW_FOLDER"
         )
+        vary = comparison.vary  # "loss" or "model": its plural lists the values compared
         text = to_toml(
             comparison.settings,
             header,
-            exclude=("loss",),
-            extra={"losses": tuple(comparison.losses)},
+            exclude=(vary,),
+            extra={PLURAL[vary]: tuple(comparison.losses)},
         )
         (folder / "config.toml").write_text(text, encoding="utf-8")
         write_json(folder / "comparison.json", _comparison_json(comparison))
         for loss, run in comparison.runs.items():
             write_json(folder / f"model-{loss}.json", _model_json(run))
+        # loss names stay as they are (each has its colour); models get a descriptive name
+        names = {
+            name: name if comparison.vary == "loss" else _variant_title(comparison, name)
+            for name in comparison.losses
+        }
         figure = plots.comparison_figure(
-            {loss: run.history for loss, run in comparison.runs.items()},
-            {loss: run.pipeline.predict_proba for loss, run in comparison.runs.items()},
-            title=f"{_model_title(first)}: " + " vs ".join(comparison.losses),
+            {names[name]: run.history for name, run in comparison.runs.items()},
+            {names[name]: run.pipeline.predict_proba for name, run in comparison.runs.items()},
+            title=(
+                f"{_model_title(first)}: " + " vs ".join(names.values())
+                if comparison.vary == "loss"
+                else f"{first.dataset.name}, loss {first.settings.loss}: "
+                + " vs ".join(names.values())
+            ),
+            compared=comparison.vary,
             **_plot_data(first),
         )
         save_figure(figure, folder, "comparison", fmt)
         if comparison.settings.animate:
             _write_animation(
-                {f"trained on {loss}": run for loss, run in comparison.runs.items()},
+                {_variant_title(comparison, name): run for name, run in comparison.runs.items()},
                 folder / "training.gif",
             )
     return Path(out)
 
 
 def _plot_data(result: TrainResult) -> dict:
-    """The data that every boundary figure of a run shows: points with their class indices."""
+    """The data that every boundary figure of a run shows: points with their class indices
+    (the most probable class, for probability rows)."""
     estimator = result.pipeline.estimator
     return {
         "X_train": result.X_train,
@@ -255,6 +282,16 @@ def _plot_data(result: TrainResult) -> dict:
     }
 
 
+def _variant_title(comparison: Comparison, name: str) -> str:
+    """ "trained on mse", or for a comparison of models "softmax" / "one-vs-rest sigmoids"."""
+    if comparison.vary == "loss":
+        return f"trained on {name}"
+    estimator = comparison.runs[name].pipeline.estimator
+    if estimator.kind == "multilabel" and estimator.target_kind_ == "labels":
+        return "one-vs-rest sigmoids"
+    return f"{name} model"
+
+
 def _model_json(result: TrainResult) -> dict:
     """model.json's content: the pipeline and how its inputs were made (cetrain.modelfile)."""
     dataset = result.dataset
@@ -263,10 +300,12 @@ def _model_json(result: TrainResult) -> dict:
 
 def _comparison_json(comparison: Comparison) -> dict:
     keys = ("train_loss", "val_log_loss", "val_accuracy", "grad_norm")
+    fixed = "model" if comparison.vary == "loss" else "loss"  # the setting all runs share
     return {
         "data": comparison.settings.data,
-        "model": comparison.settings.model,
-        "losses": comparison.losses,
+        "compared": comparison.vary,
+        fixed: getattr(comparison.settings, fixed),
+        PLURAL[comparison.vary]: comparison.losses,
         "best_test_accuracy": comparison.best_accuracy,
         "accuracy_share": ACCURACY_SHARE,
         "summary": comparison.summary,

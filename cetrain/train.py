@@ -10,11 +10,23 @@ import warnings
 
 import numpy as np
 
-from cetrain.config import TrainSettings
-from cetrain.data import Dataset, load_dataset, train_test_split
+from cetrain.config import TrainSettings, parse_class_weight
+from cetrain.data import Dataset, load_dataset, target_kind, train_test_split
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
-from cetrain.models import EpochCallback, LogisticRegression, SoftmaxRegression, describe
+from cetrain.models import (
+    EpochCallback,
+    LogisticRegression,
+    MultiLabelRegression,
+    SoftmaxRegression,
+    describe,
+)
 from cetrain.pipeline import ClassifierPipeline
+
+ESTIMATORS = {
+    "logistic": LogisticRegression,
+    "softmax": SoftmaxRegression,
+    "multilabel": MultiLabelRegression,
+}
 
 # A label column with more distinct values than this is a number to predict, not classes.
 MAX_CLASSES = 100
@@ -70,29 +82,48 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         n_samples=settings.n_samples,
         noise=settings.noise,
         seed=settings.seed,
+        weight_col=settings.weight_col,
     )
-    classes = np.unique(dataset.y)
-    _check_labels_are_classes(classes, dataset)
-    kind = choose_model(settings.model, classes, dataset.name)
+    kind_of_target = target_kind(dataset.y)
+    if kind_of_target == "labels":
+        classes = np.unique(dataset.y)
+        _check_labels_are_classes(classes, dataset)
+    else:
+        classes = np.asarray(dataset.target_names)
+    kind = choose_model(settings.model, classes, dataset.name, kind_of_target)
+    if settings.animate and kind == "multilabel" and kind_of_target != "labels":
+        raise ConfigError(
+            "animate draws one decision boundary; a multi-label model has one per label: "
+            "leave animate off"
+        )
     plot_features = _plot_feature_indices(settings.plot_features, dataset.feature_names)
-    X_train, X_test, y_train, y_test = train_test_split(
-        dataset.X, dataset.y, test_size=settings.test_size, seed=settings.seed
+    split = train_test_split(
+        dataset.X,
+        dataset.y,
+        test_size=settings.test_size,
+        seed=settings.seed,
+        **({"sample_weight": dataset.sample_weight} if dataset.sample_weight is not None else {}),
     )
-    if len(np.unique(y_train)) < len(classes):
+    X_train, X_test, y_train, y_test = split[:4]
+    w_train = split[4] if dataset.sample_weight is not None else None
+    if kind_of_target == "labels" and len(np.unique(y_train)) < len(classes):
         missing = ", ".join(str(c) for c in np.setdiff1d(classes, y_train))
         raise DataError(
             f"the training split has no rows of class {missing}; use a smaller test_size"
         )
 
-    estimator_class = LogisticRegression if kind == "logistic" else SoftmaxRegression
-    estimator = estimator_class(
+    estimator = ESTIMATORS[kind](
         loss=settings.loss,
         learning_rate=settings.lr,
         max_iter=settings.epochs,
         tol=settings.tol,
         l2=settings.l2,
+        l1=settings.l1,
         momentum=settings.momentum,
         standardize=settings.standardize,
+        class_weight=(parse_class_weight(settings.class_weight) if settings.class_weight else None),
+        label_smoothing=settings.label_smoothing,
+        loss_options=loss_options(settings),
     )
     pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
     has_test = len(y_test) > 0
@@ -102,6 +133,8 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         pipeline.fit(
             X_train,
             y_train,
+            sample_weight=w_train,
+            classes=None if kind_of_target == "labels" else dataset.target_names,
             validation_data=(X_test, y_test) if has_test else None,
             callback=callback,
             record_params=snapshot_epochs(settings.epochs) if settings.animate else False,
@@ -128,6 +161,8 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         "n_test": len(y_test),
         "learning_rate": estimator.learning_rate_,
         "final_grad_norm": estimator.history_["grad_norm"][-1],
+        "zero_coefficients": int(np.count_nonzero(estimator.coef_ == 0)),
+        "coefficients": int(estimator.coef_.size),
     }
     return TrainResult(
         settings=_resolved_settings(settings, dataset, kind, plot_features),
@@ -167,9 +202,28 @@ def snapshot_epochs(max_iter: int, count: int = ANIMATION_SNAPSHOTS) -> list[int
     return sorted({0, *spaced.tolist()})
 
 
-def choose_model(model: str, classes: np.ndarray, dataset_name: str) -> str:
-    """ "logistic" or "softmax": auto picks logistic for two classes and softmax otherwise."""
+def choose_model(
+    model: str, classes: np.ndarray, dataset_name: str, kind_of_target: str = "labels"
+) -> str:
+    """ "logistic", "softmax" or "multilabel" for `model` ("auto" or one of those) and the
+    target: auto picks logistic for two labels, softmax for more or for probability rows, and
+    multilabel for 0/1 columns that are not one class per row."""
     n = len(classes)
+    if kind_of_target == "multilabel":
+        if model in ("auto", "multilabel"):
+            return "multilabel"
+        raise DataError(
+            f"model '{model}' needs one class per row, but the target columns of "
+            f"'{dataset_name}' ({describe(classes)}) have rows with several labels or none; "
+            "use model 'multilabel' or 'auto'"
+        )
+    if kind_of_target == "probabilities":
+        if model == "logistic":
+            raise DataError(
+                f"model 'logistic' takes one label column; '{dataset_name}' has {n} target "
+                "columns of probabilities: use model 'softmax' or 'auto'"
+            )
+        return "softmax" if model == "auto" else model
     if n < 2:
         raise DataError(
             f"'{dataset_name}' has only one class ({classes[0]}); a classifier needs two"
@@ -182,6 +236,28 @@ def choose_model(model: str, classes: np.ndarray, dataset_name: str) -> str:
             f"({describe(classes)}); use model 'softmax' or 'auto'"
         )
     return model
+
+
+def loss_options(settings: TrainSettings) -> dict | None:
+    """The chosen loss's own options from the settings: focal_gamma/focal_alpha for the focal
+    loss, sce_alpha/sce_beta for symmetric cross-entropy; an error for another loss's."""
+    given = {
+        "focal": {"gamma": settings.focal_gamma, "alpha": settings.focal_alpha},
+        "symmetric-cross-entropy": {"alpha": settings.sce_alpha, "beta": settings.sce_beta},
+    }
+    prefix = {"focal": "focal", "symmetric-cross-entropy": "sce"}
+    for loss, options in given.items():
+        named = [f"{prefix[loss]}_{key}" for key, value in options.items() if value is not None]
+        if named and settings.loss != loss:
+            raise ConfigError(
+                f"{' and '.join(named)} apply to the loss '{loss}', not '{settings.loss}'"
+            )
+    options = {
+        key: (None if value == "none" else value)
+        for key, value in given.get(settings.loss, {}).items()
+        if value is not None
+    }
+    return options or None
 
 
 def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:
@@ -203,21 +279,26 @@ def evaluate(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> dict
         A fitted pipeline.
     X : ndarray of shape (n, d)
         Input features.
-    y : ndarray of shape (n,)
-        Labels, all among the classes seen in training.
+    y : ndarray of shape (n,) or (n, C)
+        Targets as the model was fit on (labels, probability rows or 0/1 label columns).
 
     Returns
     -------
     dict
-        "accuracy"; "log_loss", the mean cross-entropy of the predicted probabilities (exact,
-        from the scores); "loss", the mean training loss (cross-entropy or MSE, no penalty).
+        "accuracy" (estimator.score: for 0/1 label columns every label of a row must be right);
+        "log_loss", the mean cross-entropy of the predicted probabilities (exact, from the
+        scores); "loss", the mean training loss with its options, without the penalty; and for
+        0/1 label columns "label_accuracy", the share of single labels predicted right.
     """
     estimator, features = pipeline.estimator, pipeline.transform(X)
-    return {
-        "accuracy": float(np.mean(estimator.predict(features) == y)),
+    metrics = {
+        "accuracy": estimator.score(features, y),
         "log_loss": estimator.mean_loss(features, y, "cross-entropy"),
         "loss": estimator.mean_loss(features, y),
     }
+    if estimator.kind == "multilabel" and estimator.target_kind_ == "indicator":
+        metrics["label_accuracy"] = float(np.mean(estimator.predict(features) == (y >= 0.5)))
+    return metrics
 
 
 def _plot_feature_indices(

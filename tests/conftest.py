@@ -17,10 +17,12 @@ from cetrain.cli import cli
 # writes them; out and quiet describe one invocation and are not written.
 DEFAULT_SETTINGS_TOML = {
     "loss": "cross-entropy",
+    "label_smoothing": 0.0,
     "lr": "auto",
     "epochs": 5000,
     "tol": 1e-6,
     "l2": 0.001,
+    "l1": 0.0,
     "momentum": 0.99,
     "standardize": True,
     "poly": 1,

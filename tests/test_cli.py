@@ -26,8 +26,9 @@ from cetrain.data import DATASETS_DIR, load_dataset, train_test_split
 from cetrain.modelfile import load_model
 
 VALID_KEYS = (
-    "data, target, features, n_samples, noise, model, loss, lr, epochs, tol, l2, momentum, "
-    "standardize, poly, test_size, seed, plot_features, format, animate, out, quiet"
+    "data, target, weight_col, features, n_samples, noise, model, loss, class_weight, "
+    "label_smoothing, focal_gamma, focal_alpha, sce_alpha, sce_beta, lr, epochs, tol, l2, l1, "
+    "momentum, standardize, poly, test_size, seed, plot_features, format, animate, out, quiet"
 )
 ALL_DATASETS = (
     "iris, wine, breast_cancer, digits, moons, circles, blobs, xor, spiral, linear, "
@@ -610,7 +611,8 @@ USER_ERRORS = {
     "--model foo": (
         {},
         ["train", "--data", "iris", "--model", "foo"],
-        "Invalid value for '--model': 'foo' is not one of 'auto', 'logistic', 'softmax'.",
+        "Invalid value for '--model': 'foo' is not one of "
+        "'auto', 'logistic', 'softmax', 'multilabel'.",
         2,
     ),
     "--loss foo": (

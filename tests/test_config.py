@@ -14,8 +14,9 @@ from cetrain.config import DEFAULTS, KEYS, TrainSettings, read_config, resolve_s
 from cetrain.errors import CetrainError, ConfigError
 
 VALID_KEYS = (
-    "data, target, features, n_samples, noise, model, loss, lr, epochs, tol, l2, momentum, "
-    "standardize, poly, test_size, seed, plot_features, format, animate, out, quiet"
+    "data, target, weight_col, features, n_samples, noise, model, loss, class_weight, "
+    "label_smoothing, focal_gamma, focal_alpha, sce_alpha, sce_beta, lr, epochs, tol, l2, l1, "
+    "momentum, standardize, poly, test_size, seed, plot_features, format, animate, out, quiet"
 )
 
 
@@ -77,6 +78,8 @@ def test_config_error_is_a_cetrain_error_and_a_value_error():
         ("data", "iris", "iris"),
         ("data", "  iris  ", "iris"),
         ("target", "label", "label"),
+        ("target", ["a", "b"], "a,b"),
+        ("target", " a , b ", "a,b"),
         ("features", "a,b", ("a", "b")),
         ("features", " a , b ", ("a", "b")),
         ("features", ["a", "b c"], ("a", "b c")),
@@ -133,7 +136,8 @@ def test_valid_values_are_cleaned(key, value, expected):
         ("data", "", "must be a non-empty string"),
         ("data", "   ", "must be a non-empty string"),
         ("data", 5, "must be a non-empty string"),
-        ("target", ["a"], "must be a non-empty string"),
+        ("target", [], 'must name columns separated by commas, like "a,b"'),
+        ("target", ["a", ""], 'must name columns separated by commas, like "a,b"'),
         ("features", "", 'must name columns separated by commas, like "a,b"'),
         ("features", "a,,b", 'must name columns separated by commas, like "a,b"'),
         ("features", [], 'must name columns separated by commas, like "a,b"'),
@@ -148,8 +152,8 @@ def test_valid_values_are_cleaned(key, value, expected):
         ("noise", "loud", "must be a finite number >= 0"),
         ("noise", "0.3", "must be a finite number >= 0"),
         ("noise", float("inf"), "must be a finite number >= 0"),
-        ("model", "foo", "must be one of: auto, logistic, softmax"),
-        ("model", "Logistic", "must be one of: auto, logistic, softmax"),
+        ("model", "foo", "must be one of: auto, logistic, softmax, multilabel"),
+        ("model", "Logistic", "must be one of: auto, logistic, softmax, multilabel"),
         (
             "loss",
             "foo",

@@ -73,7 +73,11 @@ def test_to_dict_layout(logistic_dict):
         "l1": 0.0,
         "momentum": 0.99,
         "standardize": True,
+        "class_weight": None,
+        "label_smoothing": 0.0,
+        "loss_options": None,
     }
+    assert model["target_kind"] == "labels"
     assert set(model["training"]) == {"epochs", "status", "learning_rate"}
     assert model["training"]["status"] in ("converged", "max_iter")
 
@@ -285,7 +289,7 @@ def test_a_hyperparameter_an_older_file_lacks_takes_its_default(tmp_path, logist
 
 def test_unknown_model_kind(tmp_path, logistic_dict):
     path = save(tmp_path, dict(logistic_dict, model="tree"))
-    with raises_exactly(f"'{path}': unknown model 'tree'; expected logistic or softmax"):
+    with raises_exactly(f"'{path}': unknown model 'tree'; expected logistic, softmax, multilabel"):
         load_model(path)
 
 
