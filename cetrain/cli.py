@@ -22,6 +22,7 @@ from cetrain.config import (
     MAX_SAMPLES,
     MAX_SEED,
     MODEL_NAMES,
+    focal_alpha,
     learning_rate,
     read_config,
     resolve_settings,
@@ -53,22 +54,39 @@ PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
 MAX_DEMO_EPOCHS = 20_000  # landscape and saturation keep every epoch in their JSON
 
 
-class LearningRate(click.ParamType):
-    """A positive number or the word auto, checked as a config file's `lr` is."""
+class NumberOrWord(click.ParamType):
+    """A number or one word (like auto or none), checked as the config file's key is."""
 
-    name = "lr"
+    def __init__(self, word: str, check, expected: str):
+        self.word = word
+        self.check = check
+        self.expected = expected
+        self.name = f"NUMBER|{word}"
 
     def get_metavar(self, param, ctx=None):
-        return "NUMBER|auto"
+        return self.name
 
     def convert(self, value, param, ctx):
         typed = value
         try:
-            if isinstance(value, str) and value.strip().lower() != "auto":
-                value = float(value)
-            return learning_rate(value)
+            if isinstance(value, str) and value.strip().lower() != self.word:
+                value = _float_or_text(value)
+            return self.check(value)
         except ValueError:
-            self.fail(f"{typed!r} is not a finite number > 0 or 'auto'", param, ctx)
+            self.fail(f"{typed!r} is not {self.expected}", param, ctx)
+
+
+def _float_or_text(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+LEARNING_RATE = NumberOrWord("auto", learning_rate, "a finite number > 0 or 'auto'")
+FOCAL_ALPHA = NumberOrWord(
+    "none", focal_alpha, "a number in [0, 1], 'none', or class=weight pairs like 'a=0.5,b=0.25'"
+)
 
 
 def _user_errors(command):
@@ -151,8 +169,10 @@ TRAIN_OPTIONS = {
     ),
     "focal_alpha": click.option(
         "--focal-alpha",
-        help="Focal loss: the weight alpha of the positive class (binary), or none.  "
-        "[default: 0.25 binary, none softmax]",
+        type=FOCAL_ALPHA,
+        help="Focal loss: alpha, the weight of the positive class (sigmoid outputs), "
+        'class=weight pairs (softmax, like "a=0.5,b=0.25"), or none.  '
+        "[default: 0.25 sigmoid, none softmax]",
     ),
     "sce_alpha": click.option(
         "--sce-alpha",
@@ -166,7 +186,7 @@ TRAIN_OPTIONS = {
     ),
     "lr": click.option(
         "--lr",
-        type=LearningRate(),
+        type=LEARNING_RATE,
         help=f"Step size, or auto for 1/L (L: the Lipschitz constant).  {_default('lr')}",
     ),
     "epochs": click.option(
@@ -942,15 +962,16 @@ def _echo_comparison(comparison: Comparison, folder: Path) -> None:
         f"{heading}: {first.metrics['n_train']} train / {first.metrics['n_test']} test rows; "
         f"best test accuracy {comparison.best_accuracy:.4f}"
     )
+    width = max(15, 2 + max(len(name) for name in comparison.summary))
     header = (
-        f"{comparison.vary:<15}{'epochs':>7}{'to 90%':>8}{'test acc':>10}{'test log loss':>15}"
+        f"{comparison.vary:<{width}}{'epochs':>7}{'to 90%':>8}{'test acc':>10}{'test log loss':>15}"
         f"{'grad norm':>11}  status"
     )
     click.echo(header)
     for name, row in comparison.summary.items():
         reached = "-" if row["epochs_to_90pct"] is None else str(row["epochs_to_90pct"])
         click.echo(
-            f"{name:<15}{row['epochs']:>7}{reached:>8}{row['test_accuracy']:>10.4f}"
+            f"{name:<{width}}{row['epochs']:>7}{reached:>8}{row['test_accuracy']:>10.4f}"
             f"{row['test_log_loss']:>15.4f}{row['final_grad_norm']:>11.1e}  {row['status']}"
         )
     click.echo(

@@ -156,6 +156,18 @@ def parse_class_weight(text: str) -> str | dict[str, float]:
     text = text.strip()
     if text == "balanced":
         return "balanced"
+    try:
+        return parse_class_values(text)
+    except ValueError as error:
+        if "twice" in str(error):
+            raise
+        raise ValueError(
+            'must be "balanced" or class=weight pairs with weights >= 0, like "a=2,b=1"'
+        ) from None
+
+
+def parse_class_values(text: str) -> dict[str, float]:
+    """ "a=2,b=1" as {"a": 2.0, "b": 1.0}; ValueError("must be ...") otherwise."""
     weights = {}
     for item in text.split(","):
         name, _, number = item.partition("=")
@@ -164,9 +176,7 @@ def parse_class_weight(text: str) -> str | dict[str, float]:
         except ValueError:
             weight = math.nan
         if not name.strip() or not (math.isfinite(weight) and weight >= 0):
-            raise ValueError(
-                'must be "balanced" or class=weight pairs with weights >= 0, like "a=2,b=1"'
-            )
+            raise ValueError('must be class=weight pairs with weights >= 0, like "a=2,b=1"')
         if name.strip() in weights:
             raise ValueError(f"names the class {name.strip()!r} twice")
         weights[name.strip()] = weight
@@ -185,14 +195,24 @@ def _class_weight(value: Any) -> str:
     return ",".join(f"{name}={weight!r}" for name, weight in parsed.items())
 
 
-def _fraction_or_none(value: Any) -> float | str:
-    """A number in [0, 1], or "none" (no weighting)."""
+def focal_alpha(value: Any) -> float | str:
+    """A number in [0, 1] (the positive class's weight), "none" (no weighting), or class=weight
+    pairs for a softmax model (a string or a TOML table), kept as "a=0.5,b=0.25"."""
     if isinstance(value, str) and value.strip().lower() == "none":
         return "none"
+    expected = 'must be a number in [0, 1], "none", or class=weight pairs like "a=0.5,b=0.25"'
+    if isinstance(value, dict):
+        value = ",".join(f"{name}={weight}" for name, weight in value.items())
+    if isinstance(value, str) and "=" in value:
+        try:
+            pairs = parse_class_values(value.strip())
+        except ValueError:
+            raise ValueError(expected) from None
+        return ",".join(f"{name}={weight!r}" for name, weight in pairs.items())
     try:
         return _number(0.0, 1.0)(value)
     except ValueError:
-        raise ValueError('must be a number in [0, 1] or "none"') from None
+        raise ValueError(expected) from None
 
 
 def _boolean(value: Any) -> bool:
@@ -213,7 +233,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "class_weight": _class_weight,
     "label_smoothing": _number(0.0, 1.0, high_open=True),
     "focal_gamma": _number(0.0),
-    "focal_alpha": _fraction_or_none,
+    "focal_alpha": focal_alpha,
     "sce_alpha": _number(0.0),
     "sce_beta": _number(0.0),
     "lr": learning_rate,

@@ -1147,4 +1147,18 @@ def loss_for(name: str, *, binary: bool, multilabel: bool = False, **options: ob
             f"loss {name!r} is not available for {model} models; it supports "
             f"{' and '.join(supported)} models"
         )
+    for option in options:
+        if option not in loss.option_names:
+            takers = [
+                other
+                for other, candidates in _MODEL_LOSSES.items()
+                if candidates[_MODELS.index(model)] is not None
+                and option in candidates[_MODELS.index(model)].option_names
+            ]
+            losses = (
+                f"the loss {takers[0]}"
+                if len(takers) == 1
+                else f"the losses {' and '.join(takers)}"
+            )
+            raise ConfigError(f"{option} applies to {losses} of a {model} model, not to {name!r}")
     return loss.configured(**options) if options else loss

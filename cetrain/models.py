@@ -415,6 +415,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         """The configured loss: loss_options, label_smoothing, and the class weights when the
         loss takes them itself (cross-entropy; the others get them as sample weights)."""
         options = dict(self.loss_options or {})
+        if self.loss == "focal" and options.get("alpha") is not None:
+            options["alpha"] = self._focal_alpha(options["alpha"])
         if self.label_smoothing:
             options["label_smoothing"] = self.label_smoothing
         loss = loss_for(self.loss, binary=self._binary, multilabel=self._multilabel, **options)
@@ -422,6 +424,25 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         if weights is not None and "class_weight" in loss.option_names:
             loss = loss.configured(class_weight=tuple(weights.tolist()))
         return loss
+
+    def _focal_alpha(self, alpha: object) -> object:
+        """The focal loss's alpha as its kernel takes it: one number (the positive class's
+        weight) for sigmoid outputs, one weight per class for softmax ({class: weight} here)."""
+        per_class = not self._binary and not self._multilabel
+        if isinstance(alpha, Mapping):
+            if not per_class:
+                raise ConfigError(
+                    "focal alpha of a sigmoid output is the positive class's weight, a number in "
+                    f"[0, 1]; got {dict(alpha)!r}"
+                )
+            return tuple(self._per_class(alpha, "focal alpha").tolist())
+        if per_class and not isinstance(alpha, list | tuple | np.ndarray):
+            names = [str(c) for c in self.classes_]
+            raise ConfigError(
+                "focal alpha of a softmax model is one weight per class, like "
+                f'"{names[0]}=0.5,{names[1]}=0.25", or none; got {alpha!r}'
+            )
+        return alpha
 
     def _log_loss(self) -> Loss:
         """Cross-entropy of the model's probabilities, without any option."""
@@ -456,16 +477,20 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 f"class_weight must be 'balanced' or a mapping of class to weight; "
                 f"got {self.class_weight!r}"
             )
+        return self._per_class(self.class_weight, "class_weight")
+
+    def _per_class(self, mapping: Mapping, option: str) -> np.ndarray:
+        """{class: weight} as one weight per class in classes_ order; 1 for a class not named."""
         names = [str(c) for c in self.classes_]
         weights = np.ones(len(names))
-        for label, value in self.class_weight.items():
+        for label, value in mapping.items():
             if str(label) not in names:
                 raise ConfigError(
-                    f"class_weight names the unknown class {label!r}; the classes are "
+                    f"{option} names the unknown class {label!r}; the classes are "
                     f"{', '.join(names)}"
                 )
             if not (_positive_number(value) or value == 0):
-                raise ConfigError(f"class_weight of {label!r} must be a number >= 0; got {value!r}")
+                raise ConfigError(f"{option} of {label!r} must be a number >= 0; got {value!r}")
             weights[names.index(str(label))] = float(value)
         return weights
 

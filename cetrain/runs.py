@@ -49,7 +49,13 @@ MAX_GIF_BYTES = 5_000_000
 # (frames, dpi) to try in turn until the GIF fits in MAX_GIF_BYTES
 GIF_SETTINGS = ((40, 72), (25, 60), (12, 48))
 GIF_SECONDS = 6.0
-LOSS_LABELS = {"cross-entropy": "cross-entropy (nats)", "mse": "MSE (Brier score)"}
+LOSS_LABELS = {
+    "cross-entropy": "cross-entropy (nats)",
+    "mse": "MSE (Brier score)",
+    "focal": "focal loss (nats)",
+    "hinge": "hinge loss",
+    "symmetric-cross-entropy": "symmetric cross-entropy",
+}
 
 
 def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:

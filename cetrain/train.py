@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from cetrain.config import TrainSettings, parse_class_weight
+from cetrain.config import TrainSettings, parse_class_values, parse_class_weight
 from cetrain.data import Dataset, load_dataset, target_kind, train_test_split
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
 from cetrain.models import (
@@ -249,9 +249,16 @@ def loss_options(settings: TrainSettings) -> dict | None:
     for loss, options in given.items():
         named = [f"{prefix[loss]}_{key}" for key, value in options.items() if value is not None]
         if named and settings.loss != loss:
+            verb = "applies" if len(named) == 1 else "apply"
             raise ConfigError(
-                f"{' and '.join(named)} apply to the loss '{loss}', not '{settings.loss}'"
+                f"{' and '.join(named)} {verb} to the loss '{loss}', not '{settings.loss}'"
             )
+    if (
+        settings.loss == "focal"
+        and isinstance(settings.focal_alpha, str)
+        and "=" in settings.focal_alpha
+    ):
+        given["focal"]["alpha"] = parse_class_values(settings.focal_alpha)
     options = {
         key: (None if value == "none" else value)
         for key, value in given.get(settings.loss, {}).items()

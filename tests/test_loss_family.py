@@ -995,10 +995,17 @@ def test_loss_for_configures_the_loss():
     assert loss_for(
         "cross-entropy", binary=False, multilabel=True, label_smoothing=0.1
     ).options == {"label_smoothing": 0.1}
-    with pytest.raises(
-        ConfigError, match=r"^mse has no option 'label_smoothing'; it takes no options$"
-    ):
+    message = "label_smoothing applies to the loss cross-entropy of a binary model, not to 'mse'"
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
         loss_for("mse", binary=True, label_smoothing=0.1)
+    message = "beta applies to the loss symmetric-cross-entropy of a softmax model, not to 'focal'"
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        loss_for("focal", binary=False, beta=0.5)
+    message = (
+        "label_smoothing applies to the loss cross-entropy of a multilabel model, not to 'focal'"
+    )
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        loss_for("focal", binary=False, multilabel=True, label_smoothing=0.1)
 
 
 # --- relative accuracy of confident, correct predictions -------------------------------------
