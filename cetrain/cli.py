@@ -24,6 +24,7 @@ from cetrain.config import (
     MODEL_NAMES,
     focal_alpha,
     learning_rate,
+    parse_class_values,
     read_config,
     resolve_settings,
 )
@@ -40,6 +41,7 @@ from cetrain.infotheory import (
 )
 from cetrain.links import log_softmax
 from cetrain.losses import LOSS_NAMES
+from cetrain.losstable import LossValue, loss_values, smooth
 from cetrain.runs import (
     FIGURE_FORMATS,
     check_run_dir,
@@ -515,8 +517,50 @@ class Numbers(click.ParamType):
     help="Two classes, given by class 1 alone: --target 0|1 or --p P1, and --probs Q1 or "
     "--scores S (one logit, q1 = sigmoid(S)).",
 )
+@click.option(
+    "--smoothing",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.0,
+    help="Label smoothing of the truth: p' = (1-e) p + e/C (C = 2 with --binary).  [default: 0]",
+)
+@click.option(
+    "--focal-gamma",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    help="The focal loss's gamma.  [default: 2]",
+)
+@click.option(
+    "--focal-alpha",
+    type=FOCAL_ALPHA,
+    help="The focal loss's alpha: a number (--binary), class=weight pairs, or none.  "
+    "[default: 0.25 with --binary, else none]",
+)
+@click.option(
+    "--sce-alpha",
+    type=click.FloatRange(min=0),
+    default=0.1,
+    help="Symmetric cross-entropy: the weight of cross-entropy.  [default: 0.1]",
+)
+@click.option(
+    "--sce-beta",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    help="Symmetric cross-entropy: the weight of reverse cross-entropy.  [default: 1]",
+)
 @_user_errors
-def loss_command(target, p, probs, scores, classes, binary):
+def loss_command(
+    target,
+    p,
+    probs,
+    scores,
+    classes,
+    binary,
+    smoothing,
+    focal_gamma,
+    focal_alpha,
+    sce_alpha,
+    sce_beta,
+):
     """Print entropy, cross-entropy and KL divergence, in nats and in bits.
 
     The truth p is a class (--target, so p is one-hot) or a distribution
@@ -528,7 +572,8 @@ def loss_command(target, p, probs, scores, classes, binary):
       H(p, q)  = -sum_k p_k log q_k    cross-entropy: the log loss
       KL(p||q) = H(p, q) - H(p) >= 0   what q costs beyond H(p)
 
-    A class with p_k > 0 and q_k = 0 makes H(p, q) infinite (inf).
+    A class with p_k > 0 and q_k = 0 makes H(p, q) infinite (inf). Below,
+    the same prediction under each loss `cetrain train --loss` can train on.
 
     \b
     Examples:
@@ -544,6 +589,10 @@ def loss_command(target, p, probs, scores, classes, binary):
           q = softmax(scores) = (0.6590, 0.2424, 0.0986): H(p, q) = 0.4170 nats
       cetrain loss --binary --target 1 --scores 1.5
           log(1 + e^-1.5) = 0.2014 nats, q1 = sigmoid(1.5) = 0.8176
+      cetrain loss --target 0 --scores 2.0,1.0,0.1 --smoothing 0.1
+          p = (0.9333, 0.0333, 0.0333): H(p, q) = 0.5137 nats
+      cetrain loss --binary --target 1 --scores 1.5 --focal-gamma 0 --focal-alpha none
+          the focal loss with gamma 0 and no alpha is cross-entropy: 0.2014
     """
     _exactly_one("--target", target, "--p", p)
     _exactly_one("--probs", probs, "--scores", scores)
@@ -572,9 +621,60 @@ def loss_command(target, p, probs, scores, classes, binary):
     if target is not None:
         index = _class_index(target, names, n)
         p = [1.0 if k == index else 0.0 for k in range(n)]
-    truth = _checked(check_distribution, p, "--p")
+    truth = smooth(_checked(check_distribution, p, "--p"), smoothing)
     log_q = log_softmax(scores) if scores is not None else _checked(log_probabilities, probs, given)
-    _echo_information(information_report(truth, log_q), names or [str(k) for k in range(n)], scores)
+    names = names or [str(k) for k in range(n)]
+    focal = {"gamma": focal_gamma}
+    if focal_alpha is not None:  # else the focal loss's own default: 0.25 binary, none softmax
+        focal["alpha"] = _focal_alpha_for(focal_alpha, names, binary)
+    options = {"focal": focal, "symmetric-cross-entropy": {"alpha": sce_alpha, "beta": sce_beta}}
+    _echo_information(information_report(truth, log_q), names, scores)
+    click.echo()
+    _echo_loss_values(loss_values(truth, log_q, scores=scores, binary=binary, options=options))
+
+
+def _focal_alpha_for(alpha, names: list[str], binary: bool):
+    """--focal-alpha as the focal loss takes it: a number (binary), per-class weights, None."""
+    if alpha == "none":
+        return None
+    if isinstance(alpha, str):  # class=weight pairs
+        if binary:
+            raise _bad_value("--focal-alpha", "with --binary give one number in [0, 1], or none")
+        pairs = parse_class_values(alpha)
+        unknown = [name for name in pairs if name not in names]
+        if unknown:
+            raise _bad_value(
+                "--focal-alpha", f"unknown class {unknown[0]!r}; the classes are {', '.join(names)}"
+            )
+        return tuple(pairs.get(name, 1.0) for name in names)
+    if not binary:
+        raise _bad_value(
+            "--focal-alpha",
+            f'give one weight per class, like "{names[0]}=0.5,{names[1]}=0.25", or none '
+            "(a single number is the positive class's weight, for --binary)",
+        )
+    return alpha
+
+
+def _echo_loss_values(values: list[LossValue]) -> None:
+    """Each training loss's value on the prediction, with the options set here (focal, symmetric
+    cross-entropy), or why it has none."""
+    rows = []
+    for item in values:
+        shown = ", ".join(
+            f"{key} {_option_text(value)}"
+            for key, value in item.options.items()
+            if key in ("alpha", "beta", "gamma")
+        )
+        value = _fixed(item.value) if item.value is not None else "-"
+        rows.append([item.name, value, shown if item.value is not None else item.reason])
+    _echo_table(["loss (train --loss)", "value", "options"], rows, "<><")
+
+
+def _option_text(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(f"{v:g}" for v in value)
+    return "none" if value is None else f"{value:g}"
 
 
 @cli.command(name="gradcheck")

@@ -1155,6 +1155,8 @@ def loss_for(name: str, *, binary: bool, multilabel: bool = False, **options: ob
                 if candidates[_MODELS.index(model)] is not None
                 and option in candidates[_MODELS.index(model)].option_names
             ]
+            if not takers:
+                continue  # no loss has it: configured() names the options this one has
             losses = (
                 f"the loss {takers[0]}"
                 if len(takers) == 1
