@@ -54,6 +54,8 @@ from cetrain.train import TrainResult, train
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
 MAX_DEMO_EPOCHS = 20_000  # landscape and saturation keep every epoch in their JSON
+THIRD_COLUMNS = {"label_accuracy": "label acc", "balanced_accuracy": "bal. acc"}
+MAX_RECALL_CLASSES = 10  # more classes than this and the recall line would not fit
 
 
 class NumberOrWord(click.ParamType):
@@ -1104,13 +1106,23 @@ def _echo_summary(result: TrainResult, folder: Path) -> None:
             f"{metrics['zero_coefficients']} of {metrics['coefficients']} coefficients are "
             "exactly zero"
         )
-    extra = " label acc" if labels else ""
+    # the third column: per-label accuracy for 0/1 label columns, balanced accuracy (the mean
+    # recall of the classes) for class labels; probability rows have neither
+    third = next((key for key in THIRD_COLUMNS if key in metrics["train"]), None)
+    extra = f"{THIRD_COLUMNS[third]:>10}" if third else ""
     click.echo(f"{'':8}{'accuracy':>10}{'log loss':>10}{extra}")
     for split in ("train", "test"):
         if metrics[split] is not None:
             row = metrics[split]
             line = f"{split:8}{row['accuracy']:>10.4f}{row['log_loss']:>10.4f}"
-            click.echo(line + (f"{row['label_accuracy']:>10.4f}" if labels else ""))
+            click.echo(line + (f"{row[third]:>10.4f}" if third else ""))
+    test_recall = (metrics["test"] or {}).get("recall")
+    if test_recall and len(test_recall) <= MAX_RECALL_CLASSES:
+        shown = ", ".join(
+            f"{name} {'-' if value is None else f'{value:.4f}'}"
+            for name, value in test_recall.items()
+        )
+        click.echo(f"test recall by class: {shown}")
     click.echo(f"Run folder: {folder}")
 
 

@@ -294,8 +294,11 @@ def evaluate(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> dict
     dict
         "accuracy" (estimator.score: for 0/1 label columns every label of a row must be right);
         "log_loss", the mean cross-entropy of the predicted probabilities (exact, from the
-        scores); "loss", the mean training loss with its options, without the penalty; and for
-        0/1 label columns "label_accuracy", the share of single labels predicted right.
+        scores); "loss", the mean training loss with its options, without the penalty. For
+        0/1 label columns "label_accuracy", the share of single labels predicted right; for
+        class labels "recall", {class: the share of its rows predicted as it} (None for a class
+        with no rows), and "balanced_accuracy", the mean recall of the classes present
+        (scikit-learn's balanced_accuracy_score).
     """
     estimator, features = pipeline.estimator, pipeline.transform(X)
     metrics = {
@@ -305,6 +308,17 @@ def evaluate(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> dict
     }
     if estimator.kind == "multilabel" and estimator.target_kind_ == "indicator":
         metrics["label_accuracy"] = float(np.mean(estimator.predict(features) == (y >= 0.5)))
+    elif y.ndim == 1:
+        predicted = estimator.predict(features)
+        recall = {
+            str(label): (
+                float(np.mean(predicted[y == label] == label)) if np.any(y == label) else None
+            )
+            for label in estimator.classes_
+        }
+        present = [value for value in recall.values() if value is not None]
+        metrics["balanced_accuracy"] = float(np.mean(present))
+        metrics["recall"] = recall
     return metrics
 
 

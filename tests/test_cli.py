@@ -17,7 +17,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 from conftest import DEFAULT_SETTINGS_TOML, RUN_FILES, assert_error, invoke
-from sklearn.metrics import log_loss
+from sklearn.metrics import balanced_accuracy_score, log_loss, recall_score
 from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
 import cetrain.cli
@@ -242,9 +242,10 @@ def test_metrics_json_layout(run):
     metrics = run.metrics
     required = {"train", "test", "epochs", "converged", "status", "seconds", "rows_dropped"}
     assert required <= set(metrics)
-    assert set(metrics["train"]) == {"accuracy", "log_loss", "loss"}
+    split_keys = {"accuracy", "log_loss", "loss", "balanced_accuracy", "recall"}
+    assert set(metrics["train"]) == split_keys
     if run.expect["test"]:
-        assert set(metrics["test"]) == {"accuracy", "log_loss", "loss"}
+        assert set(metrics["test"]) == split_keys
     else:
         assert metrics["test"] is None
         assert metrics["n_test"] == 0
@@ -269,8 +270,19 @@ def test_metrics_agree_with_scikit_learn_on_the_rebuilt_split(run):
         proba = model.predict_proba(X)
         expected_log_loss = log_loss(y, proba, labels=model.classes_)
         assert metrics[split]["log_loss"] == pytest.approx(expected_log_loss, abs=1e-9, rel=0)
-        fraction_correct = np.mean(model.classes_[np.argmax(proba, axis=1)] == y)
+        predicted = model.classes_[np.argmax(proba, axis=1)]
+        fraction_correct = np.mean(predicted == y)
         assert metrics[split]["accuracy"] == pytest.approx(fraction_correct, abs=1e-15)
+        assert metrics[split]["balanced_accuracy"] == pytest.approx(
+            balanced_accuracy_score(y, predicted), abs=1e-15
+        )
+        recall = recall_score(y, predicted, labels=model.classes_, average=None, zero_division=0)
+        present = [label in set(y) for label in model.classes_]
+        assert list(metrics[split]["recall"]) == [str(c) for c in model.classes_]
+        for value, expected, seen in zip(
+            metrics[split]["recall"].values(), recall, present, strict=True
+        ):
+            assert value == (pytest.approx(expected, abs=1e-15) if seen else None)
 
 
 def test_history_csv(run):
@@ -352,14 +364,19 @@ def test_summary_of_the_iris_run(run_cache):
         "loss cross-entropy"
     )
     assert lines[1].startswith(f"converged after {metrics['epochs']} epochs in ")
-    assert lines[2].split() == ["accuracy", "log", "loss"]
+    assert lines[2].split() == ["accuracy", "log", "loss", "bal.", "acc"]
     for line, split in zip(lines[3:5], ("train", "test"), strict=True):
         assert line.split() == [
             split,
             f"{metrics[split]['accuracy']:.4f}",
             f"{metrics[split]['log_loss']:.4f}",
+            f"{metrics[split]['balanced_accuracy']:.4f}",
         ]
-    assert lines[5:] == [f"Run folder: {run.out}"]
+    recall = metrics["test"]["recall"]
+    assert lines[5] == "test recall by class: " + ", ".join(
+        f"{name} {value:.4f}" for name, value in recall.items()
+    )
+    assert lines[6:] == [f"Run folder: {run.out}"]
 
 
 def test_summary_without_a_test_set_has_no_test_row(run_cache):

@@ -265,7 +265,7 @@ def test_help_examples_print_what_the_help_says():
 def test_readme_examples_print_what_the_readme_says():
     readme = README.read_text(encoding="utf-8")
     examples = documented_examples(readme, r"^(?P<command>cetrain loss [^#\n]*)#(?P<comment>.*)$")
-    assert len(examples) == 6
+    assert len(examples) == 8
     for command, claimed in examples:
         assert_example_prints_its_numbers(command, claimed)
 
