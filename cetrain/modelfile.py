@@ -3,8 +3,10 @@
 Layout (format "cetrain-model", version 1)::
 
     {"format": "cetrain-model", "version": 1,
-     "model": "logistic" | "softmax", "loss": "cross-entropy" | "mse",
+     "model": "logistic" | "softmax" | "multilabel", "loss": one of losses.LOSS_NAMES,
      "classes": [...], "target": "species",
+     "target_kind": "labels" | "probabilities" | "indicator",   what fit was given (see
+                                        data.target_kind; "labels" when absent)
      "feature_names": [...],            input features, after one-hot encoding
      "input_columns": [...],            how CSV columns became those features (may be empty)
      "preprocessing": {"poly": {"degree", "input_names"},

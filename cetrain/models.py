@@ -278,8 +278,12 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         labels = np.asarray(y)
         if labels.ndim == 2:
             return np.argmax(labels, axis=1)
-        index = np.minimum(np.searchsorted(self.classes_, labels), len(self.classes_) - 1)
-        unknown = self.classes_[index] != labels
+        # classes_ is sorted for labels, but in column order for a 2-D target's named classes
+        order = np.argsort(self.classes_, kind="stable")
+        ordered = self.classes_[order]
+        position = np.minimum(np.searchsorted(ordered, labels), len(ordered) - 1)
+        index = order[position]
+        unknown = ordered[position] != labels
         if np.any(unknown):
             raise DataError(
                 f"{what} has classes not seen in training: "

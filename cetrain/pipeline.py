@@ -42,7 +42,7 @@ class ClassifierPipeline:
 
     @property
     def classes_(self) -> np.ndarray:
-        """The estimator's classes, sorted."""
+        """The estimator's classes: sorted labels, or a 2-D target's columns in their order."""
         return self.estimator.classes_
 
     def transform(self, X: ArrayLike) -> np.ndarray:

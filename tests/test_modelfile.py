@@ -11,7 +11,7 @@ from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
 from cetrain.errors import CetrainError, ModelFileError
 from cetrain.modelfile import FORMAT, VERSION, from_dict, load_model, to_dict
-from cetrain.models import LogisticRegression, SoftmaxRegression
+from cetrain.models import LogisticRegression, MultiLabelRegression, SoftmaxRegression
 from cetrain.pipeline import ClassifierPipeline
 
 # Small overlapping two-feature data: three clusters, labels given per test.
@@ -341,3 +341,153 @@ def test_bad_polynomial_settings(tmp_path, logistic_dict):
         ModelFileError, match=r"model.json': bad polynomial settings in the model file: "
     ):
         load_model(path)
+
+
+# --------------------------------------------------------------------------- multi-label, options
+
+
+def round_trip(tmp_path: Path, pipeline: ClassifierPipeline) -> tuple[dict, ClassifierPipeline]:
+    """Save as strict JSON (no NaN or Infinity) and load: (the saved dict, the loaded pipeline)."""
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(to_dict(pipeline), allow_nan=False), encoding="utf-8")
+    return json.loads(path.read_text(encoding="utf-8")), load_model(path)
+
+
+# Three overlapping 0/1 label columns on X3: a row may have none, one or several labels.
+INDICATOR3 = np.column_stack(
+    [
+        (X3[:, 0] + _RNG.normal(0, 0.7, size=36) > 1.0),
+        (X3[:, 1] + _RNG.normal(0, 0.7, size=36) > 1.2),
+        (X3[:, 0] - X3[:, 1] + _RNG.normal(0, 0.7, size=36) > 0.0),
+    ]
+).astype(int)
+X_FAR = np.concatenate([X3, X3 * 3 - 1])  # also points away from the training data
+
+
+@pytest.mark.parametrize(
+    ("classes", "dtype"), [(["rock", "pop", "jazz"], "U"), (None, "i"), ([30, 10, 20], "i")]
+)
+def test_multilabel_model_round_trips_with_its_label_columns(tmp_path, classes, dtype):
+    estimator = MultiLabelRegression(l2=0.01, max_iter=300)
+    fit_params = {} if classes is None else {"classes": classes}
+    pipeline = ClassifierPipeline(estimator, ["a", "b"]).fit(X3, INDICATOR3, **fit_params)
+    names = [0, 1, 2] if classes is None else classes
+    data, loaded = round_trip(tmp_path, pipeline)
+    assert data["model"] == "multilabel"
+    assert data["target_kind"] == "indicator"
+    assert data["classes"] == names  # column order, not sorted
+    assert np.shape(data["coef"]) == (3, 2)
+    assert type(loaded.estimator) is MultiLabelRegression
+    assert loaded.estimator.target_kind_ == "indicator"
+    assert loaded.classes_.tolist() == names
+    assert loaded.classes_.dtype.kind == dtype
+    proba = loaded.predict_proba(X_FAR)
+    np.testing.assert_allclose(proba, pipeline.predict_proba(X_FAR), rtol=0, atol=1e-12)
+    # each label's own sigmoid: the rows do not sum to 1
+    assert not np.allclose(proba.sum(axis=1), 1.0)
+    predicted = loaded.predict(X_FAR)
+    assert predicted.shape == (len(X_FAR), 3)
+    np.testing.assert_array_equal(predicted, pipeline.predict(X_FAR))
+    np.testing.assert_array_equal(predicted, (proba > 0.5).astype(int))
+    assert loaded.estimator.score(X3, INDICATOR3) == pipeline.estimator.score(X3, INDICATOR3)
+    assert loaded.estimator.get_params() == pipeline.estimator.get_params()
+
+
+def test_one_vs_rest_multilabel_model_keeps_its_labels_target_kind(tmp_path):
+    labels = np.array(["finch", "sparrow", "warbler"])[LABELS3]
+    estimator = MultiLabelRegression(l2=0.01, max_iter=300)
+    pipeline = ClassifierPipeline(estimator, ["a", "b"]).fit(X3, labels)
+    data, loaded = round_trip(tmp_path, pipeline)
+    assert data["target_kind"] == "labels"
+    assert loaded.estimator.target_kind_ == "labels"
+    proba = loaded.predict_proba(X_FAR)
+    np.testing.assert_allclose(proba, pipeline.predict_proba(X_FAR), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)  # normalised sigmoids
+    np.testing.assert_array_equal(loaded.predict(X_FAR), pipeline.predict(X_FAR))
+    assert set(loaded.predict(X_FAR).tolist()) <= {"finch", "sparrow", "warbler"}
+
+
+def test_softmax_fitted_on_probability_rows_keeps_its_target_kind(tmp_path):
+    soft = np.eye(3)[LABELS3] * 0.8 + 0.2 / 3
+    estimator = SoftmaxRegression(l2=0.01, max_iter=300)
+    pipeline = ClassifierPipeline(estimator, ["a", "b"]).fit(X3, soft, classes=["x", "y", "z"])
+    data, loaded = round_trip(tmp_path, pipeline)
+    assert data["target_kind"] == "probabilities"
+    assert loaded.estimator.target_kind_ == "probabilities"
+    assert loaded.classes_.tolist() == ["x", "y", "z"]
+    np.testing.assert_array_equal(loaded.predict_proba(X_FAR), pipeline.predict_proba(X_FAR))
+    np.testing.assert_array_equal(loaded.predict(X_FAR), pipeline.predict(X_FAR))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"class_weight": {"a": 2.0}},
+        {"class_weight": "balanced"},
+        {"label_smoothing": 0.1},
+        {"loss": "focal", "loss_options": {"gamma": 1.0, "alpha": [0.5, 1.0, 2.0]}},
+        {"class_weight": {"c": 0.5}, "label_smoothing": 0.05, "l1": 0.01},
+    ],
+)
+def test_loss_options_round_trip_exactly(tmp_path, options):
+    labels = np.array(["a", "b", "c"])[LABELS3]
+    estimator = SoftmaxRegression(l2=0.01, max_iter=300, **options)
+    pipeline = ClassifierPipeline(estimator, ["a", "b"]).fit(X3, labels)
+    data, loaded = round_trip(tmp_path, pipeline)
+    for name, value in options.items():
+        assert data["hyperparameters"][name] == value
+        assert getattr(loaded.estimator, name) == value
+    assert loaded.estimator.get_params() == pipeline.estimator.get_params()
+    assert data["loss"] == options.get("loss", "cross-entropy") == loaded.estimator.loss
+    np.testing.assert_array_equal(loaded.predict_proba(X_FAR), pipeline.predict_proba(X_FAR))
+    np.testing.assert_array_equal(loaded.predict(X_FAR), pipeline.predict(X_FAR))
+    # the options still mean the same training: the loaded model measures the same loss
+    assert loaded.estimator.mean_loss(X3, labels) == pipeline.estimator.mean_loss(X3, labels)
+
+
+def test_the_options_change_the_model_they_are_saved_with(tmp_path):
+    """The round-trip test above would pass vacuously if the options were ignored in training."""
+    labels = np.array(["a", "b", "c"])[LABELS3]
+    plain = SoftmaxRegression(l2=0.01, max_iter=300).fit(X3, labels)
+    weighted = SoftmaxRegression(l2=0.01, max_iter=300, class_weight={"a": 2.0}).fit(X3, labels)
+    assert not np.allclose(plain.coef_, weighted.coef_)
+    _, loaded = round_trip(tmp_path, ClassifierPipeline(weighted, ["a", "b"]))
+    np.testing.assert_array_equal(loaded.estimator.coef_, weighted.coef_)
+
+
+def test_l1_zeros_stay_exact_zeros(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 6))
+    y = (X[:, 0] - X[:, 1] + rng.normal(size=80) > 0).astype(int)
+    names = [f"f{i}" for i in range(6)]
+    pipeline = ClassifierPipeline(LogisticRegression(l1=0.05, l2=0.0), names).fit(X, y)
+    coef = pipeline.estimator.coef_
+    zeros = coef == 0.0
+    assert zeros.any() and not zeros.all()  # some, but not all, weights are exactly zero
+    data, loaded = round_trip(tmp_path, pipeline)
+    assert data["hyperparameters"]["l1"] == 0.05
+    assert data["hyperparameters"]["l2"] == 0.0
+    assert [value == 0.0 for value in data["coef"][0]] == zeros[0].tolist()
+    np.testing.assert_array_equal(loaded.estimator.coef_ == 0.0, zeros)
+    np.testing.assert_array_equal(loaded.estimator.coef_, coef)
+    np.testing.assert_array_equal(loaded.estimator.intercept_, pipeline.estimator.intercept_)
+    assert (loaded.estimator.l1, loaded.estimator.l2) == (0.05, 0.0)
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "Labels", "", None, 3])
+def test_unknown_target_kind(tmp_path, logistic_dict, kind):
+    path = save(tmp_path, dict(logistic_dict, target_kind=kind))
+    with raises_exactly(
+        f"'{path}': unknown target_kind {kind!r}; expected labels, probabilities, indicator"
+    ):
+        load_model(path)
+
+
+def test_a_file_without_target_kind_was_fit_on_labels(tmp_path, logistic_dict):
+    data = {key: value for key, value in logistic_dict.items() if key != "target_kind"}
+    model = load_model(save(tmp_path, data))
+    assert model.estimator.target_kind_ == "labels"
+    np.testing.assert_array_equal(
+        model.predict_proba(X2), from_dict(logistic_dict).predict_proba(X2)
+    )

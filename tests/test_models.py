@@ -715,3 +715,20 @@ def test_l1_history_ends_at_the_model_and_counts_the_penalty(small_binary):
     assert model.history_["train_loss"][-1] == pytest.approx(
         np.mean(np.logaddexp(0, scores) - targets * scores), rel=1e-9
     )
+
+
+def test_labels_are_found_among_classes_named_in_column_order():
+    # a 2-D target's classes keep their columns' order, which need not be sorted
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    scores = np.column_stack([X[:, 0], X[:, 1], -X[:, 0]])
+    P = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    model = SoftmaxRegression().fit(X, P, classes=["c", "a", "b"])
+    labels = np.array(["c", "a", "b"])[np.argmax(P, axis=1)]
+    assert list(model.classes_) == ["c", "a", "b"]
+    np.testing.assert_array_equal(model.class_index(labels), np.argmax(P, axis=1))
+    assert model.score(X, labels) == np.mean(model.predict(X) == labels)
+    with pytest.raises(
+        DataError, match=r"^y has classes not seen in training: d; the classes are c, a, b$"
+    ):
+        model.class_index(np.array(["a", "d"]))
