@@ -363,6 +363,14 @@ def label_boundaries(
         vs "label".
     """
     n_labels = len(label_names)
+    if n_labels == 0:
+        raise ValueError("label_boundaries needs at least one label name")
+    Y_train = np.asarray(Y_train)
+    Y_test = np.asarray(Y_test).reshape(-1, n_labels)  # an empty test set may come as shape (0,)
+    if Y_train.ndim != 2 or Y_train.shape[1] != n_labels:
+        raise ValueError(
+            f"Y_train must be 0/1 label columns of shape (n, {n_labels}); got {Y_train.shape}"
+        )
     columns = min(n_labels, 2)  # two per row: each panel as wide as a decision_boundary figure
     rows = -(-n_labels // columns)
     fig = Figure(figsize=(9 * columns, 6 * rows), layout="constrained")
@@ -378,9 +386,9 @@ def label_boundaries(
         decision_boundary(
             label_proba,
             X_train,
-            (np.asarray(Y_train)[:, k] >= 0.5).astype(int),
+            (Y_train[:, k] >= 0.5).astype(int),
             X_test,
-            (np.asarray(Y_test)[:, k] >= 0.5).astype(int),
+            (Y_test[:, k] >= 0.5).astype(int),
             class_names=[f"not {name}", str(name)],
             feature_names=feature_names,
             plot_features=plot_features,

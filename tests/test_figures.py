@@ -234,6 +234,22 @@ def test_label_boundaries_without_a_title_has_no_suptitle():
         assert "misclassified (0)" in texts
 
 
+def test_label_boundaries_takes_an_empty_test_set_of_any_shape_and_refuses_bad_labels():
+    proba = independent_sigmoids(LB_W[:, :2], LB_B[:2])
+    Y = (proba(LB_X) > 0.5).astype(int)
+    common = {"feature_names": ["x", "y"], "resolution": 8}
+    fig = plots.label_boundaries(
+        proba, LB_X, Y, np.empty((0, 2)), np.empty(0), label_names=["a", "b"], **common
+    )
+    assert len([panel for panel in fig.subfigs if panel.get_visible()]) == 2
+    with pytest.raises(ValueError, match=r"^Y_train must be 0/1 label columns of shape \(n, 2\); "):
+        plots.label_boundaries(
+            proba, LB_X, Y[:, 0], LB_X[:0], Y[:0], label_names=["a", "b"], **common
+        )
+    with pytest.raises(ValueError, match=r"^label_boundaries needs at least one label name$"):
+        plots.label_boundaries(proba, LB_X, Y, LB_X[:0], Y[:0], label_names=[], **common)
+
+
 @pytest.fixture(scope="module")
 def genres_model():
     data = load_dataset("genres")
