@@ -109,7 +109,7 @@ def _user_errors(command):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cetrain")
 def cli():
-    """cetrain: train logistic and softmax regression on cross-entropy, and see why.
+    """cetrain: train logistic, softmax and multi-label regression on cross-entropy, and see why.
 
     \b
     Examples:
@@ -335,6 +335,10 @@ def train_command(config: Path | None, **options):
       cetrain train --data datasets/default.csv --target default --features student,balance
       cetrain train configs/quickstart.toml --loss mse --epochs 2000
       cetrain train --data moons --poly 3 --animate --format svg
+      cetrain train --data default --class-weight balanced
+      cetrain train --data genres --target electronic,rock,pop
+      cetrain train --data sparse --l1 0.05 --l2 0
+      cetrain train --data iris --loss focal --focal-alpha setosa=0.5,virginica=2
     """
     settings, _ = _settings(config, options)
     with _ProgressBar(settings.epochs, enabled=not settings.quiet) as on_epoch:
@@ -632,7 +636,11 @@ def loss_command(
     options = {"focal": focal, "symmetric-cross-entropy": {"alpha": sce_alpha, "beta": sce_beta}}
     _echo_information(information_report(truth, log_q), names, scores)
     click.echo()
-    _echo_loss_values(loss_values(truth, log_q, scores=scores, binary=binary, options=options))
+    _echo_loss_values(
+        loss_values(
+            truth, log_q, scores=scores, binary=binary, options=options, smoothed=smoothing > 0
+        )
+    )
 
 
 def _focal_alpha_for(alpha, names: list[str], binary: bool):
@@ -701,7 +709,8 @@ def _option_text(value) -> str:
 def gradcheck_command(seed, rows, features, classes):
     """Check the gradient of every training objective by finite differences.
 
-    For the logistic and the softmax model, each loss (cross-entropy, mse),
+    For the logistic, softmax and multi-label models, each loss they can
+    train on (cross-entropy, mse, focal, hinge, symmetric cross-entropy),
     without and with sample weights and with an l2 penalty, a small random
     problem is built and the analytic gradient of the objective is compared
     with central differences, separately for the weights W and the intercept

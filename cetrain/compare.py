@@ -13,10 +13,11 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from cetrain.config import TrainSettings
+from cetrain.data import load_dataset, target_kind
 from cetrain.errors import ConfigError
 from cetrain.losses import LOSS_NAMES
 from cetrain.models import EpochCallback
-from cetrain.train import TrainResult, train
+from cetrain.train import LOSS_SETTINGS, TrainResult, train
 
 # The share of the best accuracy whose first epoch the comparison reports.
 ACCURACY_SHARE = 0.9
@@ -81,19 +82,75 @@ def compare(
         raise ConfigError(
             "compare measures every model on a test set; use a test_size above 0 (e.g. 0.25)"
         )
+    if vary == "loss":
+        _check_loss_settings(settings, values)
+    _check_one_label_per_row(settings)
     runs = {}
     for value in values:
         callback = callback_for(value) if callback_for is not None else None
-        runs[value] = train(dataclasses.replace(settings, **{vary: value}), callback=callback)
+        run_settings = dataclasses.replace(settings, **{vary: value})
+        if vary == "loss":
+            run_settings = _own_loss_settings(run_settings)
+        runs[value] = train(run_settings, callback=callback)
     best = max(max(run.history["val_accuracy"]) for run in runs.values())
     summary = {value: _summarise(run, ACCURACY_SHARE * best) for value, run in runs.items()}
+    # every loss's own settings are kept with the comparison, so its config.toml re-runs it
+    shared = {key: getattr(settings, key) for keys in LOSS_SETTINGS.values() for key in keys}
     return Comparison(
-        settings=runs[values[0]].settings,
+        settings=dataclasses.replace(runs[values[0]].settings, **shared),
         runs=runs,
         best_accuracy=best,
         summary=summary,
         vary=vary,
     )
+
+
+def _check_one_label_per_row(settings: TrainSettings) -> None:
+    """Refuse a multi-label target before any training: its figure would need a boundary per
+    label for every model compared."""
+    if settings.data is None:
+        return  # train() says what is missing
+    dataset = load_dataset(
+        settings.data,
+        target=settings.target,
+        features=settings.features,
+        n_samples=settings.n_samples,
+        noise=settings.noise,
+        seed=settings.seed,
+        weight_col=settings.weight_col,
+    )
+    if target_kind(dataset.y) == "multilabel":
+        raise ConfigError(
+            "compare draws one decision boundary per model, and a multi-label target has "
+            "one per label: train each loss with `cetrain train` instead"
+        )
+
+
+def _unset(key: str) -> object:
+    return next(f.default for f in dataclasses.fields(TrainSettings) if f.name == key)
+
+
+def _check_loss_settings(settings: TrainSettings, losses: Sequence[str]) -> None:
+    """A loss's own setting (focal_gamma, ...) needs that loss among those compared."""
+    for loss, keys in LOSS_SETTINGS.items():
+        given = [key for key in keys if getattr(settings, key) != _unset(key)]
+        if given and loss not in losses:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ConfigError(
+                f"{' and '.join(given)} {verb} to the loss '{loss}', which losses does not "
+                f"include ({', '.join(losses)})"
+            )
+
+
+def _own_loss_settings(settings: TrainSettings) -> TrainSettings:
+    """The settings with every other loss's own settings back at their defaults."""
+    others = {
+        key: _unset(key)
+        for loss, keys in LOSS_SETTINGS.items()
+        if loss != settings.loss
+        for key in keys
+    }
+    return dataclasses.replace(settings, **others)
 
 
 def check_losses(losses: Sequence[str]) -> list[str]:

@@ -206,7 +206,9 @@ def focal_alpha(value: Any) -> float | str:
     if isinstance(value, str) and "=" in value:
         try:
             pairs = parse_class_values(value.strip())
-        except ValueError:
+        except ValueError as error:
+            if "twice" in str(error):
+                raise
             raise ValueError(expected) from None
         return ",".join(f"{name}={weight!r}" for name, weight in pairs.items())
     try:

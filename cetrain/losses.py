@@ -1140,8 +1140,10 @@ def loss_for(name: str, *, binary: bool, multilabel: bool = False, **options: ob
     losses = _MODEL_LOSSES[name]
     loss = losses[_MODELS.index(model)]
     if loss is None:
-        supported = [
-            m for m, candidate in zip(_MODELS, losses, strict=True) if candidate is not None
+        supported = [  # as the CLI names them: a binary model is logistic regression
+            "logistic" if m == "binary" else m
+            for m, candidate in zip(_MODELS, losses, strict=True)
+            if candidate is not None
         ]
         raise ConfigError(
             f"loss {name!r} is not available for {model} models; it supports "

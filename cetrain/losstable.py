@@ -12,6 +12,7 @@ scale of the scores, not only on q, so it needs scores; it and the focal loss al
 not a distribution.
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from cetrain.losses import LOSS_NAMES, loss_for
 # The losses that take only class labels, not probability rows
 CLASS_TARGET_LOSSES = ("focal", "hinge")
 SCALE_DEPENDENT_LOSSES = ("hinge",)
+SMOOTHED_LOSSES = ("cross-entropy",)  # the losses `train --label-smoothing` applies to
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def loss_values(
     scores: ArrayLike | None = None,
     binary: bool = False,
     options: Mapping[str, Mapping[str, object]] | None = None,
+    smoothed: bool = False,
 ) -> list[LossValue]:
     """The value of every training loss (LOSS_NAMES order) on one prediction.
 
@@ -66,6 +69,8 @@ def loss_values(
         Evaluate the binary (sigmoid) losses on the score s_1 - s_0 and the truth p_1.
     options : mapping of loss name to its options, optional
         E.g. {"focal": {"gamma": 2.0, "alpha": None}}; a loss not named gets its defaults.
+    smoothed : bool
+        p is a label-smoothed target: only the losses that train on smoothed targets get a value.
 
     Returns
     -------
@@ -89,12 +94,18 @@ def loss_values(
         chosen = dict(options.get(name, {}))
         if name in CLASS_TARGET_LOSSES and not is_class:
             reason = "needs a class (--target, no --smoothing), not a distribution"
+        elif smoothed and name not in SMOOTHED_LOSSES:
+            reason = "train smooths the targets of cross-entropy only"
         elif name in SCALE_DEPENDENT_LOSSES and scores is None:
             reason = "needs --scores: it depends on their scale, not only on q"
         else:
             loss = loss_for(name, binary=binary, **chosen)
-            value = float(loss(row_scores, truth))
-            values.append(LossValue(name, value, loss.options))
-            continue
+            # q of exactly 0 or 1 is an infinite score, where a loss may be inf - inf
+            with np.errstate(invalid="ignore", over="ignore"):
+                value = float(loss(row_scores, truth))
+            if not math.isnan(value):
+                values.append(LossValue(name, value, loss.options))
+                continue
+            reason = "undefined at a probability of exactly 0 or 1: give --scores"
         values.append(LossValue(name, None, chosen, reason))
     return values

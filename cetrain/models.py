@@ -435,9 +435,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         per_class = not self._binary and not self._multilabel
         if isinstance(alpha, Mapping):
             if not per_class:
+                pairs = ",".join(f"{name}={weight}" for name, weight in alpha.items())
                 raise ConfigError(
                     "focal alpha of a sigmoid output is the positive class's weight, a number in "
-                    f"[0, 1]; got {dict(alpha)!r}"
+                    f"[0, 1]; got class=weight pairs {pairs}"
                 )
             return tuple(self._per_class(alpha, "focal alpha").tolist())
         if per_class and not isinstance(alpha, list | tuple | np.ndarray):
@@ -481,7 +482,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 f"class_weight must be 'balanced' or a mapping of class to weight; "
                 f"got {self.class_weight!r}"
             )
-        return self._per_class(self.class_weight, "class_weight")
+        weights = self._per_class(self.class_weight, "class_weight")
+        if not np.any(weights > 0):
+            raise ConfigError("class_weight must give at least one class a weight above 0")
+        return weights
 
     def _per_class(self, mapping: Mapping, option: str) -> np.ndarray:
         """{class: weight} as one weight per class in classes_ order; 1 for a class not named."""

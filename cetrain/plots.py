@@ -743,7 +743,7 @@ def comparison_figure(
             class_names=class_names,
             feature_names=feature_names,
             plot_features=plot_features,
-            title=f"{'trained on ' if compared == 'loss' else 'model '}{name}\ntest accuracy "
+            title=f"{'trained on ' if compared == 'loss' else ''}{name}\ntest accuracy "
             f"{history['val_accuracy'][-1]:.3f}, log loss {history['val_log_loss'][-1]:.3f}",
             resolution=150,
             fig=sub,

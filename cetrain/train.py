@@ -91,6 +91,12 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
     else:
         classes = np.asarray(dataset.target_names)
     kind = choose_model(settings.model, classes, dataset.name, kind_of_target)
+    if kind_of_target == "probabilities" and settings.loss in LABEL_ONLY_LOSSES:
+        raise ConfigError(
+            f"the loss '{settings.loss}' takes class labels, but the target columns of "
+            f"'{dataset.name}' hold probabilities: use cross-entropy, mse or "
+            "symmetric-cross-entropy"
+        )
     if settings.animate and kind == "multilabel" and kind_of_target != "labels":
         raise ConfigError(
             "animate draws one decision boundary; a multi-label model has one per label: "
@@ -218,9 +224,10 @@ def choose_model(
             "use model 'multilabel' or 'auto'"
         )
     if kind_of_target == "probabilities":
-        if model == "logistic":
+        if model in ("logistic", "multilabel"):
+            takes = "one label column" if model == "logistic" else "0/1 label columns"
             raise DataError(
-                f"model 'logistic' takes one label column; '{dataset_name}' has {n} target "
+                f"model '{model}' takes {takes}; '{dataset_name}' has {n} target "
                 "columns of probabilities: use model 'softmax' or 'auto'"
             )
         return "softmax" if model == "auto" else model
@@ -236,6 +243,16 @@ def choose_model(
             f"({describe(classes)}); use model 'softmax' or 'auto'"
         )
     return model
+
+
+# The losses whose targets are classes, never probability rows
+LABEL_ONLY_LOSSES = ("focal", "hinge")
+# The settings that belong to one loss (label smoothing: cross-entropy's option)
+LOSS_SETTINGS = {
+    "cross-entropy": ("label_smoothing",),
+    "focal": ("focal_gamma", "focal_alpha"),
+    "symmetric-cross-entropy": ("sce_alpha", "sce_beta"),
+}
 
 
 def loss_options(settings: TrainSettings) -> dict | None:

@@ -284,6 +284,25 @@ def test_compare_models_trains_softmax_and_one_vs_rest(tmp_path):
             "class_weight names the unknown class 'Maybe'; the classes are No, Yes",
         ),
         (
+            ["compare", "--data", "iris", "--losses", "cross-entropy,mse", "--focal-gamma", "1"],
+            "focal_gamma applies to the loss 'focal', which losses does not include "
+            "(cross-entropy, mse)",
+        ),
+        (
+            ["compare", "--data", "genres", "--losses", "cross-entropy,focal"],
+            "compare draws one decision boundary per model, and a multi-label target has one "
+            "per label: train each loss with `cetrain train` instead",
+        ),
+        (
+            ["train", "--data", "iris", "--class-weight", "setosa=0,versicolor=0,virginica=0"],
+            "class_weight must give at least one class a weight above 0",
+        ),
+        (
+            ["train", "--data", "genres", "--loss", "hinge"],
+            "loss 'hinge' is not available for multilabel models; it supports logistic and "
+            "softmax models",
+        ),
+        (
             ["train", "--data", "default", "--weight-col", "wage"],
             None,  # the message is checked to name the column below
         ),
@@ -299,3 +318,68 @@ def test_family_user_errors(args, message, tmp_path, monkeypatch):
         return
     assert_error(result, message, 1)
     assert not (tmp_path / "out").exists()
+
+
+def soft_csv(path):
+    """Three probability columns over two features."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 2))
+    scores = np.column_stack([X[:, 0], X[:, 1], -X[:, 0] - X[:, 1]])
+    P = np.round(np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True), 4)
+    P[:, 2] = np.round(1.0 - P[:, 0] - P[:, 1], 4)
+    rows = [
+        f"{a:.4f},{b:.4f},{p[0]:.4f},{p[1]:.4f},{p[2]:.4f}" for (a, b), p in zip(X, P, strict=True)
+    ]
+    path.write_text("a,b,pa,pb,pc\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--model", "multilabel"],
+            "model 'multilabel' takes 0/1 label columns; 'soft' has 3 target columns of "
+            "probabilities: use model 'softmax' or 'auto'",
+        ),
+        (
+            ["--loss", "focal"],
+            "the loss 'focal' takes class labels, but the target columns of 'soft' hold "
+            "probabilities: use cross-entropy, mse or symmetric-cross-entropy",
+        ),
+        (
+            ["--loss", "hinge"],
+            "the loss 'hinge' takes class labels, but the target columns of 'soft' hold "
+            "probabilities: use cross-entropy, mse or symmetric-cross-entropy",
+        ),
+    ],
+)
+def test_probability_columns_refuse_what_needs_labels(options, message, tmp_path):
+    csv = soft_csv(tmp_path / "soft.csv")
+    result = invoke(
+        "train", "--data", csv, "--target", "pa,pb,pc", *options, "--out", tmp_path / "o"
+    )
+    assert_error(result, message, 1)
+
+
+def test_compare_gives_each_loss_its_own_options(tmp_path):
+    out = tmp_path / "cmp"
+    args = ["--data", "iris", "--focal-gamma", "1", "--label-smoothing", "0.1", "--quiet"]
+    result = invoke("compare", *args, "--losses", "cross-entropy,focal", "--out", out)
+    assert result.exit_code == 0, result.output
+    saved = {
+        name: load_model(out / f"model-{name}.json").estimator.get_params()
+        for name in ("cross-entropy", "focal")
+    }
+    assert saved["cross-entropy"]["label_smoothing"] == 0.1
+    assert saved["cross-entropy"]["loss_options"] is None
+    assert saved["focal"]["label_smoothing"] == 0.0
+    assert saved["focal"]["loss_options"] == {"gamma": 1.0}
+    # the comparison's config keeps both, so it re-runs the same comparison
+    config = tomllib.loads((out / "config.toml").read_text(encoding="utf-8"))
+    assert config["focal_gamma"] == 1.0 and config["label_smoothing"] == 0.1
+    again = invoke("compare", out / "config.toml", "--out", tmp_path / "again", "--quiet")
+    assert again.exit_code == 0, again.output
+    first = json.loads((out / "comparison.json").read_text(encoding="utf-8"))["summary"]
+    second = json.loads((tmp_path / "again" / "comparison.json").read_text(encoding="utf-8"))
+    assert second["summary"] == first

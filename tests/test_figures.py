@@ -306,7 +306,7 @@ def test_label_boundaries_of_a_multilabel_model_on_genres(genres_model):
 @pytest.mark.parametrize(
     ("compared", "names", "prefix"),
     [
-        ("model", ["softmax", "one-vs-rest sigmoids"], "model "),
+        ("model", ["softmax model", "one-vs-rest sigmoids"], ""),
         ("loss", ["cross-entropy", "mse"], "trained on "),
     ],
 )

@@ -980,7 +980,7 @@ def test_loss_names_and_models():
         else:
             message = (
                 f"loss {name!r} is not available for multilabel models; "
-                "it supports binary and softmax models"
+                "it supports logistic and softmax models"
             )
             with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
                 loss_for(name, binary=False, multilabel=True)

@@ -247,3 +247,19 @@ def test_cli_option_errors(args, message):
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == f"Error: {message}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--binary", "--target", "1", "--probs", "1"], ["--binary", "--target", "0", "--probs", "1"]],
+)
+def test_cli_probability_of_exactly_one_has_no_nan_and_no_warning(args):
+    result = invoke("loss", *args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert "nan" not in result.stdout
+    table = loss_table(result.stdout)
+    assert table["cross-entropy"][0] == "-"
+    assert " ".join(table["cross-entropy"][1:]) == (
+        "undefined at a probability of exactly 0 or 1: give --scores"
+    )
