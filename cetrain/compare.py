@@ -155,33 +155,27 @@ def _own_loss_settings(settings: TrainSettings) -> TrainSettings:
 
 def check_losses(losses: Sequence[str]) -> list[str]:
     """Known loss names, each once; a ConfigError naming what is accepted otherwise."""
-    names = [name.strip() for name in losses]
-    unknown = [name for name in names if name not in LOSS_NAMES]
-    if not names or unknown:
-        raise ConfigError(
-            f"unknown loss {unknown[0]!r} in losses; use a comma-separated list of: "
-            f"{', '.join(LOSS_NAMES)}"
-            if unknown
-            else f"losses must name at least one of: {', '.join(LOSS_NAMES)}"
-        )
-    if len(set(names)) != len(names):
-        raise ConfigError(f"losses names a loss twice: {', '.join(names)}")
-    return names
+    return _check_names(losses, LOSS_NAMES, "loss")
 
 
 def check_models(models: Sequence[str]) -> list[str]:
     """Known model names, each once; a ConfigError naming what is accepted otherwise."""
-    names = [name.strip() for name in models]
-    unknown = [name for name in names if name not in MODEL_CHOICES]
+    return _check_names(models, MODEL_CHOICES, "model")
+
+
+def _check_names(given: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
+    names = [name.strip() for name in given]
+    key = PLURAL[what]
+    unknown = [name for name in names if name not in allowed]
     if not names or unknown:
         raise ConfigError(
-            f"unknown model {unknown[0]!r} in models; use a comma-separated list of: "
-            f"{', '.join(MODEL_CHOICES)}"
+            f"unknown {what} {unknown[0]!r} in {key}; use a comma-separated list of: "
+            f"{', '.join(allowed)}"
             if unknown
-            else f"models must name at least one of: {', '.join(MODEL_CHOICES)}"
+            else f"{key} must name at least one of: {', '.join(allowed)}"
         )
     if len(set(names)) != len(names):
-        raise ConfigError(f"models names a model twice: {', '.join(names)}")
+        raise ConfigError(f"{key} names a {what} twice: {', '.join(names)}")
     return names
 
 
