@@ -529,30 +529,10 @@ class Numbers(click.ParamType):
     default=0.0,
     help="Label smoothing of the truth: p' = (1-e) p + e/C (C = 2 with --binary).  [default: 0]",
 )
-@click.option(
-    "--focal-gamma",
-    type=click.FloatRange(min=0),
-    default=2.0,
-    help="The focal loss's gamma.  [default: 2]",
-)
-@click.option(
-    "--focal-alpha",
-    type=FOCAL_ALPHA,
-    help="The focal loss's alpha: a number (--binary), class=weight pairs, or none.  "
-    "[default: 0.25 with --binary, else none]",
-)
-@click.option(
-    "--sce-alpha",
-    type=click.FloatRange(min=0),
-    default=0.1,
-    help="Symmetric cross-entropy: the weight of cross-entropy.  [default: 0.1]",
-)
-@click.option(
-    "--sce-beta",
-    type=click.FloatRange(min=0),
-    default=1.0,
-    help="Symmetric cross-entropy: the weight of reverse cross-entropy.  [default: 1]",
-)
+@TRAIN_OPTIONS["focal_gamma"]
+@TRAIN_OPTIONS["focal_alpha"]
+@TRAIN_OPTIONS["sce_alpha"]
+@TRAIN_OPTIONS["sce_beta"]
 @_user_errors
 def loss_command(
     target,
@@ -630,10 +610,15 @@ def loss_command(
     truth = smooth(_checked(check_distribution, p, "--p"), smoothing)
     log_q = log_softmax(scores) if scores is not None else _checked(log_probabilities, probs, given)
     names = names or [str(k) for k in range(n)]
+    # an option not given keeps the loss's own default, as in `train`
     focal = {"gamma": focal_gamma}
-    if focal_alpha is not None:  # else the focal loss's own default: 0.25 binary, none softmax
+    if focal_alpha is not None:
         focal["alpha"] = _focal_alpha_for(focal_alpha, names, binary)
-    options = {"focal": focal, "symmetric-cross-entropy": {"alpha": sce_alpha, "beta": sce_beta}}
+    sce = {"alpha": sce_alpha, "beta": sce_beta}
+    options = {
+        "focal": {key: value for key, value in focal.items() if value is not None},
+        "symmetric-cross-entropy": {key: value for key, value in sce.items() if value is not None},
+    }
     _echo_information(information_report(truth, log_q), names, scores)
     click.echo()
     _echo_loss_values(
