@@ -13,11 +13,11 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from cetrain.config import TrainSettings
-from cetrain.data import load_dataset, target_kind
+from cetrain.data import target_kind
 from cetrain.errors import ConfigError
 from cetrain.losses import LOSS_NAMES
 from cetrain.models import EpochCallback
-from cetrain.train import LOSS_SETTINGS, TrainResult, train
+from cetrain.train import LOSS_SETTINGS, TrainResult, load_settings_data, train
 
 # The share of the best accuracy whose first epoch the comparison reports.
 ACCURACY_SHARE = 0.9
@@ -110,16 +110,7 @@ def _check_one_label_per_row(settings: TrainSettings) -> None:
     label for every model compared."""
     if settings.data is None:
         return  # train() says what is missing
-    dataset = load_dataset(
-        settings.data,
-        target=settings.target,
-        features=settings.features,
-        n_samples=settings.n_samples,
-        noise=settings.noise,
-        seed=settings.seed,
-        weight_col=settings.weight_col,
-    )
-    if target_kind(dataset.y) == "multilabel":
+    if target_kind(load_settings_data(settings).y) == "multilabel":
         raise ConfigError(
             "compare draws one decision boundary per model, and a multi-label target has "
             "one per label: train each loss with `cetrain train` instead"

@@ -75,15 +75,7 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
             "no data given; name a dataset or a CSV file with --data (see `cetrain datasets`) "
             "or `data = ...` in the config file"
         )
-    dataset = load_dataset(
-        settings.data,
-        target=settings.target,
-        features=settings.features,
-        n_samples=settings.n_samples,
-        noise=settings.noise,
-        seed=settings.seed,
-        weight_col=settings.weight_col,
-    )
+    dataset = load_settings_data(settings)
     kind_of_target = target_kind(dataset.y)
     if kind_of_target == "labels":
         classes = np.unique(dataset.y)
@@ -181,6 +173,19 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         metrics=metrics,
         plot_features=plot_features,
         warnings=[str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)],
+    )
+
+
+def load_settings_data(settings: TrainSettings) -> Dataset:
+    """The dataset the settings name, with their target, features, generator and weights."""
+    return load_dataset(
+        settings.data,
+        target=settings.target,
+        features=settings.features,
+        n_samples=settings.n_samples,
+        noise=settings.noise,
+        seed=settings.seed,
+        weight_col=settings.weight_col,
     )
 
 
