@@ -84,14 +84,21 @@ def compare(
         )
     if vary == "loss":
         _check_loss_settings(settings, values)
-    _check_one_label_per_row(settings)
+    # every run trains on the same data: load it once, and refuse a multi-label target before
+    # any training (its figure would need a boundary per label for every model compared)
+    dataset = load_settings_data(settings) if settings.data is not None else None
+    if dataset is not None and target_kind(dataset.y) == "multilabel":
+        raise ConfigError(
+            "compare draws one decision boundary per model, and a multi-label target has "
+            "one per label: train each loss with `cetrain train` instead"
+        )
     runs = {}
     for value in values:
         callback = callback_for(value) if callback_for is not None else None
         run_settings = dataclasses.replace(settings, **{vary: value})
         if vary == "loss":
             run_settings = _own_loss_settings(run_settings)
-        runs[value] = train(run_settings, callback=callback)
+        runs[value] = train(run_settings, callback=callback, dataset=dataset)
     best = max(max(run.history["val_accuracy"]) for run in runs.values())
     summary = {value: _summarise(run, ACCURACY_SHARE * best) for value, run in runs.items()}
     # every loss's own settings are kept with the comparison, so its config.toml re-runs it
@@ -103,18 +110,6 @@ def compare(
         summary=summary,
         vary=vary,
     )
-
-
-def _check_one_label_per_row(settings: TrainSettings) -> None:
-    """Refuse a multi-label target before any training: its figure would need a boundary per
-    label for every model compared."""
-    if settings.data is None:
-        return  # train() says what is missing
-    if target_kind(load_settings_data(settings).y) == "multilabel":
-        raise ConfigError(
-            "compare draws one decision boundary per model, and a multi-label target has "
-            "one per label: train each loss with `cetrain train` instead"
-        )
 
 
 def _unset(key: str) -> object:

@@ -55,7 +55,12 @@ class TrainResult:
         return self.pipeline.estimator.history_
 
 
-def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> TrainResult:
+def train(
+    settings: TrainSettings,
+    *,
+    callback: EpochCallback | None = None,
+    dataset: Dataset | None = None,
+) -> TrainResult:
     """Load the data, split it, fit the model and measure it.
 
     Parameters
@@ -64,6 +69,9 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         Validated settings (see cetrain.config).
     callback : callable, optional
         callback(epoch, train_loss, grad_norm) after every epoch, e.g. for a progress bar.
+    dataset : Dataset, optional
+        The data the settings name, already loaded (load_settings_data): compare trains on the
+        same data several times and loads it once.
 
     Returns
     -------
@@ -75,7 +83,8 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
             "no data given; name a dataset or a CSV file with --data (see `cetrain datasets`) "
             "or `data = ...` in the config file"
         )
-    dataset = load_settings_data(settings)
+    if dataset is None:
+        dataset = load_settings_data(settings)
     kind_of_target = target_kind(dataset.y)
     if kind_of_target == "labels":
         classes = np.unique(dataset.y)
@@ -100,10 +109,10 @@ def train(settings: TrainSettings, *, callback: EpochCallback | None = None) -> 
         dataset.y,
         test_size=settings.test_size,
         seed=settings.seed,
-        **({"sample_weight": dataset.sample_weight} if dataset.sample_weight is not None else {}),
+        sample_weight=dataset.sample_weight,
     )
     X_train, X_test, y_train, y_test = split[:4]
-    w_train = split[4] if dataset.sample_weight is not None else None
+    w_train = split[4] if len(split) > 4 else None  # the weights split with the rows, if any
     if kind_of_target == "labels" and len(np.unique(y_train)) < len(classes):
         missing = ", ".join(str(c) for c in np.setdiff1d(classes, y_train))
         raise DataError(
@@ -252,40 +261,39 @@ def choose_model(
 
 # The losses whose targets are classes, never probability rows
 LABEL_ONLY_LOSSES = ("focal", "hinge")
-# The settings that belong to one loss (label smoothing: cross-entropy's option)
+# The settings that are one loss's options, as {loss: {setting: the loss's option name}}
+LOSS_OPTION_SETTINGS = {
+    "focal": {"focal_gamma": "gamma", "focal_alpha": "alpha"},
+    "symmetric-cross-entropy": {"sce_alpha": "alpha", "sce_beta": "beta"},
+}
+# The settings that belong to one loss: its options, and label smoothing for cross-entropy
+# (the estimator's own parameter)
 LOSS_SETTINGS = {
     "cross-entropy": ("label_smoothing",),
-    "focal": ("focal_gamma", "focal_alpha"),
-    "symmetric-cross-entropy": ("sce_alpha", "sce_beta"),
+    **{loss: tuple(keys) for loss, keys in LOSS_OPTION_SETTINGS.items()},
 }
 
 
 def loss_options(settings: TrainSettings) -> dict | None:
     """The chosen loss's own options from the settings: focal_gamma/focal_alpha for the focal
     loss, sce_alpha/sce_beta for symmetric cross-entropy; an error for another loss's."""
-    given = {
-        "focal": {"gamma": settings.focal_gamma, "alpha": settings.focal_alpha},
-        "symmetric-cross-entropy": {"alpha": settings.sce_alpha, "beta": settings.sce_beta},
-    }
-    prefix = {"focal": "focal", "symmetric-cross-entropy": "sce"}
-    for loss, options in given.items():
-        named = [f"{prefix[loss]}_{key}" for key, value in options.items() if value is not None]
+    for loss, keys in LOSS_OPTION_SETTINGS.items():
+        named = [key for key in keys if getattr(settings, key) is not None]
         if named and settings.loss != loss:
             verb = "applies" if len(named) == 1 else "apply"
             raise ConfigError(
                 f"{' and '.join(named)} {verb} to the loss '{loss}', not '{settings.loss}'"
             )
-    if (
-        settings.loss == "focal"
-        and isinstance(settings.focal_alpha, str)
-        and "=" in settings.focal_alpha
-    ):
-        given["focal"]["alpha"] = parse_class_values(settings.focal_alpha)
-    options = {
-        key: (None if value == "none" else value)
-        for key, value in given.get(settings.loss, {}).items()
-        if value is not None
-    }
+    options = {}
+    for key, option in LOSS_OPTION_SETTINGS.get(settings.loss, {}).items():
+        value = getattr(settings, key)
+        if value is None:
+            continue  # not given: the loss's own default
+        if value == "none":
+            value = None
+        elif isinstance(value, str):  # focal_alpha's class=weight pairs
+            value = parse_class_values(value)
+        options[option] = value
     return options or None
 
 
