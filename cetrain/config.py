@@ -151,6 +151,10 @@ def _target(value: Any) -> str:
     return _text(value)
 
 
+class RepeatedClassError(ValueError):
+    """class=weight pairs that name one class twice: the message says which, and is kept."""
+
+
 def parse_class_weight(text: str) -> str | dict[str, float]:
     """ "balanced", or "a=2,b=1" as {"a": 2.0, "b": 1.0}; ValueError("must be ...") otherwise."""
     text = text.strip()
@@ -158,9 +162,9 @@ def parse_class_weight(text: str) -> str | dict[str, float]:
         return "balanced"
     try:
         return parse_class_values(text)
-    except ValueError as error:
-        if "twice" in str(error):
-            raise
+    except RepeatedClassError:
+        raise
+    except ValueError:
         raise ValueError(
             'must be "balanced" or class=weight pairs with weights >= 0, like "a=2,b=1"'
         ) from None
@@ -178,21 +182,24 @@ def parse_class_values(text: str) -> dict[str, float]:
         if not name.strip() or not (math.isfinite(weight) and weight >= 0):
             raise ValueError('must be class=weight pairs with weights >= 0, like "a=2,b=1"')
         if name.strip() in weights:
-            raise ValueError(f"names the class {name.strip()!r} twice")
+            raise RepeatedClassError(f"names the class {name.strip()!r} twice")
         weights[name.strip()] = weight
     return weights
+
+
+def _pairs_text(pairs: dict) -> str:
+    """{class: weight} (parsed, or a TOML table) as the text "a=2.0,b=1.0"."""
+    return ",".join(f"{name}={weight}" for name, weight in pairs.items())
 
 
 def _class_weight(value: Any) -> str:
     """ "balanced" or class=weight pairs (a string, or a TOML table), kept as "a=2.0,b=1.0"."""
     if isinstance(value, dict):
-        value = ",".join(f"{name}={weight}" for name, weight in value.items())
+        value = _pairs_text(value)
     if not isinstance(value, str):
         raise ValueError('must be "balanced" or class=weight pairs, like "a=2,b=1"')
     parsed = parse_class_weight(value)
-    if parsed == "balanced":
-        return "balanced"
-    return ",".join(f"{name}={weight!r}" for name, weight in parsed.items())
+    return "balanced" if parsed == "balanced" else _pairs_text(parsed)
 
 
 def focal_alpha(value: Any) -> float | str:
@@ -202,15 +209,14 @@ def focal_alpha(value: Any) -> float | str:
         return "none"
     expected = 'must be a number in [0, 1], "none", or class=weight pairs like "a=0.5,b=0.25"'
     if isinstance(value, dict):
-        value = ",".join(f"{name}={weight}" for name, weight in value.items())
+        value = _pairs_text(value)
     if isinstance(value, str) and "=" in value:
         try:
-            pairs = parse_class_values(value.strip())
-        except ValueError as error:
-            if "twice" in str(error):
-                raise
+            return _pairs_text(parse_class_values(value.strip()))
+        except RepeatedClassError:
+            raise
+        except ValueError:
             raise ValueError(expected) from None
-        return ",".join(f"{name}={weight!r}" for name, weight in pairs.items())
     try:
         return _number(0.0, 1.0)(value)
     except ValueError:
