@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 
-from cetrain.losses import binary_cross_entropy, cross_entropy
-from cetrain.objective import LinearObjective
+from cetrain.core.losses import binary_cross_entropy, cross_entropy
+from cetrain.core.objective import LinearObjective
 
 # (rows, features, classes); classes = 1 means a binary (sigmoid) model
 SIZES = [

@@ -1,6 +1,6 @@
 """cetrain: logistic and softmax regression from scratch, trained on cross-entropy."""
 
-from cetrain.models import LogisticRegression, MultiLabelRegression, SoftmaxRegression
+from cetrain.estimators import LogisticRegression, MultiLabelRegression, SoftmaxRegression
 
 __version__ = "0.1.0"
 

@@ -8,8 +8,12 @@ from pathlib import Path
 
 import click
 
-from cetrain import __version__, landscape, plots, saturation
-from cetrain.compare import (
+from cetrain import __version__
+from cetrain.core.links import log_softmax
+from cetrain.core.losses import LOSS_NAMES
+from cetrain.data import list_datasets
+from cetrain.errors import CetrainError, ConfigError, DataError
+from cetrain.runs.compare import (
     ACCURACY_SHARE,
     DEFAULT_LOSSES,
     MODEL_CHOICES,
@@ -17,7 +21,8 @@ from cetrain.compare import (
     Comparison,
     compare,
 )
-from cetrain.config import (
+from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir, default_run_dir, write_demo
+from cetrain.runs.settings import (
     DEFAULTS,
     MAX_SAMPLES,
     MAX_SEED,
@@ -28,10 +33,11 @@ from cetrain.config import (
     read_config,
     resolve_settings,
 )
-from cetrain.data import list_datasets
-from cetrain.errors import CetrainError, ConfigError, DataError
-from cetrain.gradcheck import L2, STEP, check_gradients
-from cetrain.infotheory import (
+from cetrain.runs.train import TrainResult, train
+from cetrain.runs.write import write_comparison, write_run
+from cetrain.teach import landscape, saturation
+from cetrain.teach.gradcheck import L2, STEP, check_gradients
+from cetrain.teach.infotheory import (
     InfoReport,
     binary_distribution,
     check_distribution,
@@ -39,18 +45,9 @@ from cetrain.infotheory import (
     information_report,
     log_probabilities,
 )
-from cetrain.links import log_softmax
-from cetrain.losses import LOSS_NAMES
-from cetrain.losstable import LossValue, loss_values, smooth
-from cetrain.runs import (
-    FIGURE_FORMATS,
-    check_run_dir,
-    default_run_dir,
-    write_comparison,
-    write_demo,
-    write_run,
-)
-from cetrain.train import TrainResult, train
+from cetrain.teach.landscape_figure import landscape_figure
+from cetrain.teach.losstable import LossValue, loss_values, smooth
+from cetrain.teach.saturation_figure import saturation_figure
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
 MAX_DEMO_EPOCHS = 20_000  # landscape and saturation keep every epoch in their JSON
@@ -888,9 +885,7 @@ def landscape_command(data, feature, target, start, lr, epochs, out, fmt):
     problem = landscape.one_feature_data(data, feature, target)
     result = landscape.compute_landscape(problem, start=start, learning_rate=lr, epochs=epochs)
     folder = _write_folder(
-        lambda path: write_demo(
-            path, "landscape", plots.landscape_figure(result), result.to_dict(), fmt
-        ),
+        lambda path: write_demo(path, "landscape", landscape_figure(result), result.to_dict(), fmt),
         Path(out) if out else default_run_dir(problem.name, "landscape"),
     )
 
@@ -978,7 +973,7 @@ def saturation_command(lr, epochs, start, target, out, fmt):
     )
     folder = _write_folder(
         lambda path: write_demo(
-            path, "saturation", plots.saturation_figure(result), result.to_dict(), fmt
+            path, "saturation", saturation_figure(result), result.to_dict(), fmt
         ),
         Path(out) if out else default_run_dir("neuron", "saturation"),
     )

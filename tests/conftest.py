@@ -1,6 +1,6 @@
 """Shared test helpers: finite differences, the loss formulas, documented defaults and files.
 
-The formulas are the ones in cetrain.losses' docstrings, written out with plain NumPy for
+The formulas are the ones in cetrain.core.losses' docstrings, written out with plain NumPy for
 moderate scores, so that tests compare the library with an independent evaluation.
 """
 

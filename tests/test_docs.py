@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import invoke
 
-from cetrain import landscape, saturation
+from cetrain.teach import landscape, saturation
 
 ROOT = Path(__file__).resolve().parent.parent
 TEACHING = ROOT / "docs" / "teaching.md"

@@ -1,0 +1,1202 @@
+"""Losses written on scores (logits): each has a value and a gradient with respect to the scores.
+
+Every loss is an object with one signature::
+
+    loss(scores, y, *, sample_weight=None, reduction="mean", **options)            -> value
+    loss.grad(scores, y, *, sample_weight=None, reduction="mean", **options)       -> d value / d s
+    loss.value_and_grad(scores, y, *, sample_weight=None, reduction="mean", **options)
+
+Options (label smoothing, class weights, focal's gamma, ...) are declared by each loss in
+`option_names`; `loss(..., label_smoothing=0.1)` is `loss.configured(label_smoothing=0.1)(...)`.
+The module-level objects (`binary_cross_entropy`, `cross_entropy`, `mse`, ...) have the defaults.
+
+Reductions, with per-sample losses l_i and weights w_i = sample_weight_i * m_i, where m_i is the
+loss's `sample_multiplier` (class weights of the labels; 1 for most losses):
+
+    "mean":  sum_i w_i l_i / sum_i w_i
+    "sum":   sum_i w_i l_i
+    "none":  the vector (w_i l_i)_i; its "gradient" holds each sample's own d(w_i l_i)/d s_i
+
+No loss takes probabilities or computes log(p + eps): the log of a probability is always formed
+from the scores with log-sum-exp, so it is exact where the probability underflows to zero.
+The objective (cetrain.core.objective) calls `accumulate`, the in-place kernel behind all three
+methods, with the targets of `prepare_target` and the weights sample_weight * `sample_multiplier`.
+"""
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from numbers import Real
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from cetrain.errors import ConfigError, DataError
+
+__all__ = [
+    "LOSS_NAMES",
+    "MSE",
+    "REDUCTIONS",
+    "BinaryCrossEntropy",
+    "BinaryFocalLoss",
+    "BinaryHinge",
+    "BinaryMSE",
+    "BinarySymmetricCrossEntropy",
+    "CrammerSingerHinge",
+    "CrossEntropy",
+    "Loss",
+    "MulticlassMSE",
+    "MultilabelLoss",
+    "Reduction",
+    "SoftmaxFocalLoss",
+    "SymmetricCrossEntropy",
+    "binary_cross_entropy",
+    "binary_hinge",
+    "binary_mse",
+    "binary_symmetric_cross_entropy",
+    "check_sample_weight",
+    "cross_entropy",
+    "focal_loss",
+    "loss_for",
+    "mse",
+    "multiclass_hinge",
+    "multiclass_mse",
+    "multilabel_cross_entropy",
+    "multilabel_focal_loss",
+    "softmax_focal_loss",
+    "symmetric_cross_entropy",
+]
+
+Reduction = Literal["mean", "sum", "none"]
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class Loss:
+    """A loss on scores: value, gradient, and the in-place kernel the training loop uses.
+
+    `curvature` bounds the spectral norm of one sample's Hessian d^2 l / ds^2 over all scores and
+    targets; the objective turns it into a safe step size. `smooth` is False for a loss whose
+    gradient is only a subgradient (hinge): its curvature is then a nominal scale, not a bound.
+    """
+
+    name: str = ""
+    option_names: tuple[str, ...] = ()
+    curvature: float = np.inf
+    smooth: bool = True
+
+    @property
+    def options(self) -> dict[str, object]:
+        """The loss's options and their values."""
+        return {option: getattr(self, option) for option in self.option_names}
+
+    def configured(self, **options: object) -> "Loss":
+        """A new loss of the same kind with `options` changed (the others kept)."""
+        self._check_option_names(options)
+        return type(self)(**{**self.options, **options})
+
+    def _check_option_names(self, options: dict[str, object]) -> None:
+        for option in options:
+            if option not in self.option_names:
+                accepted = (
+                    f"use one of: {', '.join(self.option_names)}"
+                    if self.option_names
+                    else "it takes no options"
+                )
+                raise ConfigError(f"{self.name} has no option {option!r}; {accepted}")
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{key}={value!r}" for key, value in self.options.items())
+        return f"{type(self).__name__}({options})"
+
+    def __call__(
+        self,
+        scores: ArrayLike,
+        y: ArrayLike,
+        *,
+        sample_weight: ArrayLike | None = None,
+        reduction: Reduction = "mean",
+        **options: object,
+    ) -> float | np.ndarray:
+        return self.value_and_grad(
+            scores, y, sample_weight=sample_weight, reduction=reduction, **options
+        )[0]
+
+    def grad(
+        self,
+        scores: ArrayLike,
+        y: ArrayLike,
+        *,
+        sample_weight: ArrayLike | None = None,
+        reduction: Reduction = "mean",
+        **options: object,
+    ) -> np.ndarray:
+        """Gradient of the reduced loss with respect to `scores`; same shape as `scores`."""
+        return self.value_and_grad(
+            scores, y, sample_weight=sample_weight, reduction=reduction, **options
+        )[1]
+
+    def value_and_grad(
+        self,
+        scores: ArrayLike,
+        y: ArrayLike,
+        *,
+        sample_weight: ArrayLike | None = None,
+        reduction: Reduction = "mean",
+        **options: object,
+    ) -> tuple[float | np.ndarray, np.ndarray]:
+        """The reduced loss and its gradient with respect to `scores`, in one pass."""
+        if options:
+            return self.configured(**options).value_and_grad(
+                scores, y, sample_weight=sample_weight, reduction=reduction
+            )
+        _check_reduction(reduction)
+        s = self.check_scores(scores)
+        target = self.prepare_target(y, s.shape)
+        return self._reduce(s, target, self._weight(sample_weight, y, s.shape), reduction)
+
+    def _reduce(
+        self, s: np.ndarray, target: np.ndarray, weight: np.ndarray, reduction: Reduction
+    ) -> tuple[float | np.ndarray, np.ndarray]:
+        """value_and_grad on checked scores, prepared targets and the full weights."""
+        if reduction == "mean":
+            weight = weight / weight.sum()
+        per_sample = np.empty(s.shape[0]) if reduction == "none" else None
+        kernel_scores = self.to_kernel_layout(s)
+        total = self.accumulate(kernel_scores, target, weight, per_sample)
+        grad = self.from_kernel_layout(kernel_scores)
+        if reduction == "none":
+            return per_sample * weight, grad
+        return float(total), grad
+
+    def _weight(
+        self, sample_weight: ArrayLike | None, y: ArrayLike, shape: tuple[int, ...]
+    ) -> np.ndarray:
+        """sample_weight * sample_multiplier, checked."""
+        weight = check_sample_weight(sample_weight, shape[0])
+        multiplier = self.sample_multiplier(y, shape)
+        if multiplier is None:
+            return weight
+        weight = weight * multiplier
+        if not weight.sum() > 0:
+            raise DataError("sample_weight times class_weight of each label must not be all zero")
+        return weight
+
+    # --- what each loss defines -------------------------------------------------------------
+
+    def check_scores(self, scores: ArrayLike) -> np.ndarray:
+        """`scores` as float64, checked for shape (not copied)."""
+        raise NotImplementedError
+
+    def prepare_target(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+        """Targets in the form `accumulate` expects, checked against the scores' shape (n, ...)."""
+        raise NotImplementedError
+
+    def sample_multiplier(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray | None:
+        """Per-sample factors (n,) that multiply sample_weight, e.g. the class weight of each
+        label; None means all ones. The "mean" reduction divides by the sum of the products."""
+        return None
+
+    def to_kernel_layout(self, scores: np.ndarray) -> np.ndarray:
+        """A copy of the scores as `accumulate` takes them, which it may overwrite: (n,) here,
+        class-major (C, n) for multiclass losses."""
+        return scores.copy()
+
+    def from_kernel_layout(self, scores: np.ndarray) -> np.ndarray:
+        """The inverse of to_kernel_layout."""
+        return scores
+
+    def accumulate(
+        self,
+        scores: np.ndarray,
+        target: np.ndarray,
+        weight: np.ndarray | None,
+        per_sample: np.ndarray | None = None,
+    ) -> float:
+        """Return sum_i weight_i l_i and overwrite `scores` with weight_i * dl_i/ds_i.
+
+        Scores come in the kernel layout: (n,) for binary losses and C-contiguous class-major
+        (C, n) for multiclass ones, where the reductions over classes are fast elementwise
+        operations between rows. `weight` None means all ones. With `per_sample`, l_i is
+        written into it.
+        """
+        raise NotImplementedError
+
+
+# --- binary losses: scores of shape (n,), targets in [0, 1] ---------------------------------
+
+
+class _BinaryLoss(Loss):
+    def check_scores(self, scores: ArrayLike) -> np.ndarray:
+        s = np.asarray(scores, dtype=np.float64)
+        if s.ndim != 1 or s.shape[0] == 0:
+            raise DataError(
+                f"{self.name} takes scores of shape (n,) with n >= 1; got shape {s.shape}"
+            )
+        return s
+
+    def prepare_target(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+        return self.adjust_target(_binary_target(y, shape[0], self.name))
+
+    def adjust_target(self, t: np.ndarray) -> np.ndarray:
+        """Checked targets in [0, 1] (any shape) as the kernel takes them, e.g. smoothed."""
+        return t
+
+
+class BinaryCrossEntropy(_BinaryLoss):
+    """Binary cross-entropy (log loss) on scores s, for targets y in [0, 1] (usually 0/1).
+
+        l(s, y) = log(1 + exp(s)) - y*s  =  -[y log sigma(s) + (1 - y) log(1 - sigma(s))]
+        dl/ds   = sigma(s) - y
+
+    log(1 + exp(s)) - y*s is computed as (max(s, 0) - y*s) + log1p(exp(-|s|)), a sum of two
+    non-negative terms: it never overflows and keeps its relative accuracy as l -> 0.
+
+    Options
+    -------
+    label_smoothing : float in [0, 1), default 0
+        The target becomes y' = y (1 - eps) + eps/2 (Keras BinaryCrossentropy(label_smoothing)).
+    class_weight : (w0, w1), default None
+        For 0/1 targets: sample y_i's loss is weighted by w_{y_i} (sample_multiplier), so "mean"
+        is sum_i s_i w_{y_i} l_i / sum_i s_i w_{y_i}: PyTorch F.cross_entropy(weight=(w0, w1)) on
+        the two-class scores (0, s). Keras's class_weight gives the same per-sample factors (its
+        default mean divides by the batch size instead). With both options the smoothed loss is
+        weighted by w_{y_i} as a whole, as Keras does; the two-class softmax with both options
+        weights each class's part by its own weight (see CrossEntropy).
+    """
+
+    name = "binary_cross_entropy"
+    option_names = ("class_weight", "label_smoothing")
+    curvature = 0.25  # max of sigma'(s) = sigma(s)(1 - sigma(s)); no option changes it
+
+    def __init__(
+        self, *, class_weight: Sequence[float] | None = None, label_smoothing: float = 0.0
+    ) -> None:
+        self.class_weight = _check_class_weight(class_weight, n_classes=2)
+        self.label_smoothing = _check_label_smoothing(label_smoothing)
+
+    def adjust_target(self, t: np.ndarray) -> np.ndarray:
+        eps = self.label_smoothing
+        return t * (1.0 - eps) + 0.5 * eps if eps else t
+
+    def sample_multiplier(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        t = _binary_target(y, shape[0], self.name)
+        return np.asarray(self.class_weight)[_zero_one(t, f"{self.name} with class_weight")]
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        e = np.exp(-np.abs(scores))  # in (0, 1]; shared by the loss and the sigmoid
+        # max(s, 0) - y*s >= 0 is formed first: added to log1p(e), nothing cancels
+        loss = np.maximum(scores, 0.0, out=per_sample)
+        loss -= target * scores
+        loss += np.log1p(e)
+        # sigma(s) = 1/(1+e) for s >= 0 and e/(1+e) for s < 0: the same e, no second exp
+        np.copyto(scores, np.where(scores >= 0, 1.0, e) / (1.0 + e))
+        scores -= target
+        return _weighted_total(loss, scores, weight)
+
+
+# max |d^2/ds^2 (sigma(s) - y)^2| over s and y in [0, 1]: at y = 0 it is 2 q^2 (1 - q)(2 - 3q) with
+# q = sigma(s), largest at q = (15 - sqrt(33)) / 24.
+_WORST_SIGMOID = (15 - np.sqrt(33)) / 24
+_BINARY_MSE_CURVATURE = float(
+    2 * _WORST_SIGMOID**2 * (1 - _WORST_SIGMOID) * (2 - 3 * _WORST_SIGMOID)
+)
+
+
+class BinaryMSE(_BinaryLoss):
+    """Squared error between the predicted probability sigma(s) and the 0/1 target y.
+
+        l(s, y) = (sigma(s) - y)^2
+        dl/ds   = 2 (sigma(s) - y) sigma'(s),   sigma'(s) = sigma(s)(1 - sigma(s))
+
+    This equals sklearn.metrics.brier_score_loss(y, sigma(s)). The factor sigma'(s) <= 1/4
+    vanishes when the neuron saturates, which is why MSE learns slowly from confident mistakes.
+    """
+
+    name = "mse"
+    curvature = _BINARY_MSE_CURVATURE
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        e = np.exp(-np.abs(scores))
+        one_plus_e = 1.0 + e
+        prob = np.where(scores >= 0, 1.0, e) / one_plus_e
+        # sigma'(s) = e / (1 + e)^2 for either sign of s; no 1 - sigma cancellation
+        slope = e / (one_plus_e * one_plus_e)
+        residual = prob - target
+        loss = np.square(residual, out=per_sample)
+        np.multiply(residual, slope, out=scores)
+        scores *= 2.0
+        return _weighted_total(loss, scores, weight)
+
+
+class BinaryFocalLoss(_BinaryLoss):
+    """Focal loss (Lin et al. 2017, RetinaNet) on scores s for targets y in [0, 1], exactly
+    torchvision.ops.sigmoid_focal_loss:
+
+        ce = log(1 + exp(s)) - y*s,   q = 1 - p_t = y sigma(-s) + (1 - y) sigma(s)
+        l(s, y) = alpha_t q^gamma ce,   alpha_t = alpha y + (1 - alpha)(1 - y)  (1 if alpha None)
+        dl/ds   = alpha_t q^gamma [(sigma(s) - y) + gamma ce (1 - 2y) sigma'(s) / q]
+
+    Derivation: d ce/ds = sigma - y and dq/ds = (1 - 2y) sigma'(s), so d(q^gamma ce)/ds =
+    q^gamma (sigma - y) + gamma q^(gamma - 1) (1 - 2y) sigma' ce. q is a sum of two non-negative
+    terms (no 1 - p cancellation) and sigma'/q <= 1, so the gradient is finite for every gamma.
+    gamma = 0 with alpha None is binary_cross_entropy, value and gradient, bit for bit.
+    torchvision's default reduction is "none" and its "mean" is the mean over elements; here
+    the default is "mean". torchvision skips alpha when alpha < 0; here alpha=None does.
+
+    Options: alpha in [0, 1] or None (default 0.25), gamma >= 0 (default 2).
+
+    Curvature: max(alpha, 1 - alpha) * kappa(gamma), kappa = max_s |d^2 l/ds^2| at y = 0 with
+    alpha None (by symmetry the same at y = 1), found by a scan of its closed form (see
+    _focal_curvature). A dense scan over s and y in [0, 1] for gamma in 0..10 found no soft
+    target with a larger second derivative than the 0/1 ones.
+    """
+
+    name = "focal_loss"
+    option_names = ("alpha", "gamma")
+
+    def __init__(self, *, alpha: float | None = 0.25, gamma: float = 2.0) -> None:
+        self.alpha = _check_fraction_or_none("alpha", alpha)
+        self.gamma = _check_number("gamma", gamma, minimum=0.0)
+        alpha_max = 1.0 if self.alpha is None else max(self.alpha, 1.0 - self.alpha)
+        self.curvature = alpha_max * _focal_curvature(self.gamma)
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        gamma = self.gamma
+        ce, sig, sig_neg, slope = _sigmoid_parts(scores, target)
+        q = target * sig_neg
+        q += (1.0 - target) * sig
+        modulator = np.power(q, gamma) if gamma else np.ones_like(q)
+        loss = ce * modulator
+        grad = sig - target
+        if gamma:
+            # sigma'(s) / q, with the limit 0 where q underflows (there ce is 0 too)
+            ratio = np.divide(slope, q, out=np.zeros_like(q), where=q > 0)
+            grad += gamma * ce * (1.0 - 2.0 * target) * ratio
+        grad *= modulator
+        if self.alpha is not None:
+            alpha_t = self.alpha * target + (1.0 - self.alpha) * (1.0 - target)
+            loss *= alpha_t
+            grad *= alpha_t
+        return _finish(scores, loss, grad, weight, per_sample)
+
+
+class BinaryHinge(_BinaryLoss):
+    """Hinge loss of a linear SVM on scores s for 0/1 labels y, with y± = 2y - 1:
+
+        l(s, y) = max(0, 1 - y± s)
+        dl/ds   = -y± where y± s < 1, else 0   (a subgradient: at y± s = 1 it takes 0)
+
+    This is sklearn.metrics.hinge_loss(y, s) (which maps the two labels to -1 and +1).
+    smooth is False: the loss has a kink at margin 1, and `curvature` = 1/4 is only a nominal
+    scale for the automatic step size, not a bound.
+    """
+
+    name = "binary_hinge"
+    curvature = 0.25
+    smooth = False
+
+    def adjust_target(self, t: np.ndarray) -> np.ndarray:
+        return 2.0 * _zero_one(t, self.name) - 1.0
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        margin = target * scores
+        loss = np.maximum(1.0 - margin, 0.0, out=per_sample)
+        np.copyto(scores, np.where(margin < 1.0, -target, 0.0))
+        return _weighted_total(loss, scores, weight)
+
+
+class BinarySymmetricCrossEntropy(_BinaryLoss):
+    """Symmetric cross-entropy (Wang et al., ICCV 2019) for one sigmoid output, y in [0, 1]:
+
+        l(s, y) = alpha ce + beta rce,   ce = log(1 + exp(s)) - y*s
+        rce     = -[sigma(s) L(y) + sigma(-s) L(1 - y)],   L(t) = max(log t, A)  (log 0 = A)
+        dl/ds   = alpha (sigma(s) - y) - beta sigma'(s) (L(y) - L(1 - y))
+
+    For 0/1 labels rce = -A (1 - p_t), p_t as in focal_loss. L is the paper's "log 0 := A"
+    extended to soft targets as the authors' code does it: it clips the target at e^A before the
+    log (their code uses 1e-4, i.e. A = log 1e-4 = -9.21; the paper's A = -4 is the default).
+    This is the two-class case of SymmetricCrossEntropy on the scores (0, s).
+
+    Options: alpha >= 0 (default 0.1), beta >= 0 (default 1.0), log_zero = A < 0 (default -4):
+    the paper's CIFAR-10 setting.
+
+    Curvature: max_s |alpha sigma'(s) + beta |A| sigma''(s)|, the largest of the second
+    derivative alpha sigma' + beta sigma'' (L(1-y) - L(y)) since |L(1-y) - L(y)| <= |A|; in
+    u = sigma(s) it is a cubic, maximised in closed form (_sce_curvature).
+    """
+
+    name = "binary_symmetric_cross_entropy"
+    option_names = ("alpha", "beta", "log_zero")
+
+    def __init__(self, *, alpha: float = 0.1, beta: float = 1.0, log_zero: float = -4.0) -> None:
+        self.alpha, self.beta, self.log_zero = _check_sce_options(alpha, beta, log_zero)
+        self.curvature = _sce_curvature(self.alpha, self.beta * -self.log_zero)
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        ce, sig, sig_neg, slope = _sigmoid_parts(scores, target)
+        with np.errstate(divide="ignore"):  # log 0 = -inf, replaced by A
+            log_pos = np.maximum(np.log(target), self.log_zero)
+            log_neg = np.maximum(np.log1p(-target), self.log_zero)
+        loss = self.alpha * ce - self.beta * (sig * log_pos + sig_neg * log_neg)
+        grad = self.alpha * (sig - target)
+        grad -= self.beta * slope * (log_pos - log_neg)
+        return _finish(scores, loss, grad, weight, per_sample)
+
+
+# --- multiclass losses: scores of shape (n, C), integer labels or probability rows ----------
+
+
+class _MulticlassLoss(Loss):
+    def check_scores(self, scores: ArrayLike) -> np.ndarray:
+        s = np.asarray(scores, dtype=np.float64)
+        if s.ndim != 2 or s.shape[0] == 0 or s.shape[1] < 2:
+            raise DataError(
+                f"{self.name} takes scores of shape (n, C) with n >= 1 and C >= 2; "
+                f"got shape {s.shape}"
+            )
+        return s
+
+    def prepare_target(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+        return _multiclass_target(y, shape, self.name)
+
+    def to_kernel_layout(self, scores: np.ndarray) -> np.ndarray:
+        return np.array(scores.T, order="C")  # always a copy, even of Fortran-ordered scores
+
+    def from_kernel_layout(self, scores: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(scores.T)
+
+
+class _LabelsOnly(_MulticlassLoss):
+    """A multiclass loss defined for integer labels only."""
+
+    def prepare_target(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+        target = _multiclass_target(y, shape, self.name)
+        if target.ndim != 1:
+            raise DataError(
+                f"{self.name} takes integer labels 0..{shape[1] - 1}, not probability rows"
+            )
+        return target
+
+
+class CrossEntropy(_MulticlassLoss):
+    """Softmax cross-entropy on scores s (n, C) for labels y in 0..C-1 or probability rows t.
+
+        l(s, y) = logsumexp(s) - s_y                   = -log softmax(s)_y
+        l(s, t) = sum_k t_k (logsumexp(s) - s_k)       = -sum_k t_k log softmax(s)_k
+        dl/ds   = softmax(s) - onehot(y)    (labels),    softmax(s) * sum_k t_k - t   (rows)
+
+    No one-hot matrix is built for labels: 1 is subtracted at the label's position.
+
+    Options, as PyTorch's F.cross_entropy(weight=w, label_smoothing=eps), to rounding:
+
+    label_smoothing : float in [0, 1), default 0
+        Targets become (1 - eps) onehot(y) + eps/C, or (1 - eps) t + eps/C for rows.
+    class_weight : sequence of C numbers >= 0, default None
+        Labels: the target row becomes T_k = w_k t_k / w_y (t the smoothed one-hot; T = onehot
+        without smoothing) and w_y multiplies the sample weight (sample_multiplier). Then
+        sum_i s_i w_{y_i} l(s_i, T_i) = sum_i s_i [(1 - eps) w_y (-log p_y)
+        + (eps/C) sum_k w_k (-log p_k)] and "mean" divides it by sum_i s_i w_{y_i}: PyTorch's
+        loss for class indices (s = sample weights; PyTorch has none, i.e. s = 1).
+        Probability rows: T = w * t (after smoothing), no multiplier, so "mean" divides by
+        sum_i s_i (N when unweighted): PyTorch's loss for probability targets.
+        With label_smoothing > 0 every class weight must be > 0 (a label of weight 0 would
+        need a zero sample weight and a non-zero loss at once).
+
+    Curvature: the Hessian is (sum_k T_k)(diag(p) - p p^T), of norm <= (sum_k T_k)/2. The
+    largest target-row mass sum_k T_k is 1 without class weights; with them it is the larger of
+    (1 - eps) max(w) + eps mean(w) (rows) and 1 - eps + eps mean(w)/min(w) (labels).
+    """
+
+    name = "cross_entropy"
+    option_names = ("class_weight", "label_smoothing")
+
+    def __init__(
+        self, *, class_weight: Sequence[float] | None = None, label_smoothing: float = 0.0
+    ) -> None:
+        self.class_weight = _check_class_weight(class_weight)
+        self.label_smoothing = _check_label_smoothing(label_smoothing)
+        w, eps = self.class_weight, self.label_smoothing
+        if w is None:
+            self.curvature = 0.5  # ||diag(p) - p p^T|| <= 1/2
+            return
+        if eps and min(w) == 0:
+            raise ConfigError(
+                f"class_weight must be > 0 for every class when label_smoothing > 0; got {w}"
+            )
+        mean_w = sum(w) / len(w)
+        label_mass = 1.0 - eps + eps * mean_w / min(w) if eps else 1.0
+        row_mass = (1.0 - eps) * max(w) + eps * mean_w
+        self.curvature = 0.5 * max(label_mass, row_mass)
+
+    def prepare_target(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+        target = _multiclass_target(y, shape, self.name)
+        eps = self.label_smoothing
+        w = _class_weight_array(self.class_weight, shape[1], self.name)
+        if target.ndim == 1:
+            if not eps:
+                return target  # labels; class weights act through sample_multiplier
+            n_classes, n = shape[1], shape[0]
+            rows = np.full((n_classes, n), eps / n_classes)
+            rows.reshape(-1)[_label_positions(target, n)] += 1.0 - eps
+            if w is not None:
+                rows *= w[:, None]
+                rows /= w[target]
+            return rows
+        if eps:
+            target = target * (1.0 - eps) + eps / shape[1]
+        if w is not None:
+            target = target * w[:, None]
+        return target
+
+    def sample_multiplier(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        target = _multiclass_target(y, shape, self.name)
+        if target.ndim != 1:
+            return None  # probability rows: PyTorch's mean divides by the number of samples
+        return _class_weight_array(self.class_weight, shape[1], self.name)[target]
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        scores -= np.max(scores, axis=0)  # shift each sample's scores so that exp(.) <= 1
+        if target.ndim == 1:
+            label_at = _label_positions(target, scores.shape[1])
+            target_score = scores.reshape(-1).take(label_at)
+        else:
+            # 0 * (-inf) would be nan; a class with t_k = 0 contributes nothing
+            target_score = np.sum(target * np.where(target != 0, scores, 0.0), axis=0)
+        np.exp(scores, out=scores)
+        normaliser = np.sum(scores, axis=0)
+        scores *= 1.0 / normaliser  # scores now hold softmax(s)
+        loss = np.log(normaliser, out=per_sample)
+        if target.ndim == 1:
+            loss -= target_score
+            scores.reshape(-1)[label_at] -= 1.0
+        else:
+            target_mass = np.sum(target, axis=0)
+            loss *= target_mass
+            loss -= target_score
+            scores *= target_mass
+            scores -= target
+        return _weighted_total(loss, scores, weight)
+
+
+class MulticlassMSE(_MulticlassLoss):
+    """Squared error between softmax(s) and the one-hot (or probability) target t, summed over k.
+
+        l(s, t) = sum_k (p_k - t_k)^2,   p = softmax(s)
+        dl/ds_j = 2 p_j (e_j - sum_k e_k p_k),   e = p - t
+
+    This is the multiclass Brier score: sklearn.metrics.brier_score_loss(y, p, scale_by_half=False)
+    for any C (scikit-learn's default for C >= 3; for C = 2 it halves by default).
+    """
+
+    name = "mse"
+    # Two classes reduce to the binary case along s_1 - s_0, which doubles the squared error and
+    # the squared direction norm: 4x. A numerical search over C = 2..10 found no larger value.
+    curvature = 4 * _BINARY_MSE_CURVATURE
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        scores -= np.max(scores, axis=0)
+        np.exp(scores, out=scores)
+        scores *= 1.0 / np.sum(scores, axis=0)  # scores now hold p = softmax(s)
+        residual = scores.copy()
+        if target.ndim == 1:
+            residual.reshape(-1)[_label_positions(target, scores.shape[1])] -= 1.0
+        else:
+            residual -= target
+        loss = np.sum(np.square(residual), axis=0, out=per_sample)
+        residual -= np.sum(residual * scores, axis=0)
+        scores *= residual
+        scores *= 2.0
+        return _weighted_total(loss, scores, weight)
+
+
+class SoftmaxFocalLoss(_LabelsOnly):
+    """Focal loss (Lin et al. 2017) for a softmax over C classes, integer labels y:
+
+        l(s, y) = -alpha_y (1 - p_y)^gamma log p_y,   p = softmax(s),   alpha_y = 1 if alpha None
+        dl/ds   = alpha_y m^gamma (1 + gamma p_y (-log p_y) / m) (p - onehot(y)),   m = 1 - p_y
+
+    Derivation: with u = p_y, dl/du = -alpha_y [(1-u)^gamma / u - gamma (1-u)^(gamma-1) log u]
+    and du/ds = u (onehot(y) - p). m = sum_{k != y} p_k is summed, never 1 - p_y, and -log p_y
+    is -log1p(-m) when m < 1/2 and logsumexp(s) - s_y otherwise, both exact; (-log p_y)/m -> 1
+    as m -> 0. gamma = 0 with alpha None is cross_entropy (to rounding). Two classes with
+    alpha = (1 - a, a) are focal_loss with alpha = a on the scores s_1 - s_0.
+
+    Options: alpha None (default) or a sequence of C per-class weights >= 0; gamma >= 0
+    (default 2). Unlike class weights, alpha is part of l: "mean" divides by sum_i s_i.
+
+    Curvature: 2 max_k(alpha_k) kappa(gamma), kappa as in focal_loss. Two classes attain it
+    (the Hessian is phi''(z) (e_1 - e_0)(e_1 - e_0)^T along z = s_1 - s_0); a numerical search
+    (Nelder-Mead over scores, 30 starts for each C = 3..10, gamma in 0..10) found no larger norm.
+    """
+
+    name = "softmax_focal_loss"
+    option_names = ("alpha", "gamma")
+
+    def __init__(self, *, alpha: Sequence[float] | None = None, gamma: float = 2.0) -> None:
+        self.alpha = _check_class_weight(alpha, option="alpha")
+        self.gamma = _check_number("gamma", gamma, minimum=0.0)
+        alpha_max = 1.0 if self.alpha is None else max(self.alpha)
+        self.curvature = 2.0 * alpha_max * _focal_curvature(self.gamma)
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        gamma = self.gamma
+        flat = scores.reshape(-1)
+        label_at = _label_positions(target, scores.shape[1])
+        scores -= np.max(scores, axis=0)
+        target_score = flat.take(label_at)
+        np.exp(scores, out=scores)
+        normaliser = np.sum(scores, axis=0)
+        scores *= 1.0 / normaliser  # softmax(s)
+        p_y = flat.take(label_at)
+        flat[label_at] = 0.0
+        m = np.sum(scores, axis=0)  # 1 - p_y without cancellation
+        small = m < 0.5
+        ce = np.where(small, -np.log1p(-np.where(small, m, 0.0)), np.log(normaliser) - target_score)
+        ce_over_m = np.divide(ce, m, out=np.ones_like(m), where=m > 0)
+        modulator = np.power(m, gamma) if gamma else np.ones_like(m)
+        loss = modulator * ce
+        coef = modulator * (1.0 + gamma * p_y * ce_over_m) if gamma else modulator
+        if self.alpha is not None:
+            alpha_y = _class_weight_array(self.alpha, scores.shape[0], self.name, "alpha")[target]
+            loss *= alpha_y
+            coef = coef * alpha_y
+        scores *= coef
+        flat[label_at] = -coef * m  # coef (p_y - 1)
+        if per_sample is not None:
+            np.copyto(per_sample, loss)
+        return _weighted_total(loss, scores, weight)
+
+
+class CrammerSingerHinge(_LabelsOnly):
+    """Multiclass hinge loss of Crammer and Singer on scores s (n, C), integer labels y:
+
+        l(s, y) = max(0, 1 + max_{k != y} s_k - s_y)
+        dl/ds   = onehot(k*) - onehot(y) where l > 0, else 0,   k* = argmax_{k != y} s_k
+
+    (a subgradient: the first k* on ties, 0 at l = 0). This is sklearn.metrics.hinge_loss on
+    multiclass decision values. Two classes give binary_hinge on s_1 - s_0.
+    smooth is False and `curvature` = 1/4 is a nominal scale for the step size, not a bound.
+    """
+
+    name = "multiclass_hinge"
+    curvature = 0.25
+    smooth = False
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        n = scores.shape[1]
+        flat = scores.reshape(-1)
+        label_at = _label_positions(target, n)
+        target_score = flat.take(label_at)
+        flat[label_at] = -np.inf
+        rival_at = _label_positions(np.argmax(scores, axis=0), n)
+        loss = np.maximum(1.0 + flat.take(rival_at) - target_score, 0.0)
+        active = (loss > 0).astype(np.float64)
+        scores.fill(0.0)
+        flat[rival_at] = active
+        flat[label_at] = -active
+        if per_sample is not None:
+            np.copyto(per_sample, loss)
+        return _weighted_total(loss, scores, weight)
+
+
+class SymmetricCrossEntropy(_MulticlassLoss):
+    """Symmetric cross-entropy (Wang et al., ICCV 2019, "Symmetric Cross Entropy for Robust
+    Learning with Noisy Labels"): SCE = alpha CE + beta RCE on scores s (n, C), p = softmax(s).
+
+        RCE(s, t) = -sum_k p_k L(t_k),   L(t) = max(log t, A)   (the paper's log 0 := A)
+        labels:  l = alpha (logsumexp(s) - s_y) + beta (-A)(1 - p_y)
+                 dl/ds = (alpha + beta (-A) p_y)(p - onehot(y))
+        rows:    l = alpha sum_k t_k (logsumexp(s) - s_k) + beta RCE
+                 dl/ds = alpha (p sum_k t_k - t) - beta p * (L(t) - sum_k p_k L(t_k))
+
+    1 - p_y is summed as sum_{k != y} p_k. For a one-hot row L is 0 at y and A elsewhere, so
+    rows and labels agree. For soft rows L is what the authors' code computes: it clips the
+    target to [1e-4, 1] before the log, i.e. A = log 1e-4 = -9.21 there, while the paper's
+    experiments use A = -4 (the default here). Their code also clips p at 1e-7 inside CE; here
+    CE comes from the scores, unclipped.
+
+    Options: alpha >= 0 (default 0.1), beta >= 0 (default 1.0), log_zero = A < 0 (default -4):
+    the paper's CIFAR-10 setting.
+
+    Curvature: 2 max_s |alpha sigma'(s) + beta |A| sigma''(s)|, twice the binary one: two
+    classes attain it and a numerical search (Nelder-Mead, C = 3..8, targets at the vertices
+    of [0, |A|]^C where the norm, convex in L, is largest) found no larger norm.
+    """
+
+    name = "symmetric_cross_entropy"
+    option_names = ("alpha", "beta", "log_zero")
+
+    def __init__(self, *, alpha: float = 0.1, beta: float = 1.0, log_zero: float = -4.0) -> None:
+        self.alpha, self.beta, self.log_zero = _check_sce_options(alpha, beta, log_zero)
+        self.curvature = 2.0 * _sce_curvature(self.alpha, self.beta * -self.log_zero)
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        alpha, beta = self.alpha, self.beta
+        flat = scores.reshape(-1)
+        scores -= np.max(scores, axis=0)
+        if target.ndim == 1:
+            label_at = _label_positions(target, scores.shape[1])
+            target_score = flat.take(label_at)
+        else:
+            target_score = np.sum(target * np.where(target != 0, scores, 0.0), axis=0)
+        np.exp(scores, out=scores)
+        normaliser = np.sum(scores, axis=0)
+        scores *= 1.0 / normaliser  # softmax(s)
+        if target.ndim == 1:
+            ce = np.log(normaliser) - target_score
+            p_y = flat.take(label_at)
+            flat[label_at] = 0.0
+            m = np.sum(scores, axis=0)  # 1 - p_y
+            loss = alpha * ce - beta * self.log_zero * m
+            coef = alpha - beta * self.log_zero * p_y
+            scores *= coef
+            flat[label_at] = -coef * m
+        else:
+            target_mass = np.sum(target, axis=0)
+            with np.errstate(divide="ignore"):
+                clipped_log = np.maximum(np.log(target), self.log_zero)
+            rce = -np.sum(scores * clipped_log, axis=0)
+            loss = alpha * (np.log(normaliser) * target_mass - target_score) + beta * rce
+            grad = alpha * (scores * target_mass - target)
+            grad -= beta * scores * (clipped_log + rce)
+            np.copyto(scores, grad)
+        if per_sample is not None:
+            np.copyto(per_sample, loss)
+        return _weighted_total(loss, scores, weight)
+
+
+# --- multilabel losses: C independent sigmoid outputs, scores and targets of shape (n, C) ----
+
+
+class MultilabelLoss(Loss):
+    """A binary loss applied to each of C independent sigmoid outputs: scores (n, C), targets
+    (n, C) in [0, 1]. With the elementwise loss l_ik = l(s_ik, t_ik) and sample weights w_i:
+
+        "mean":  sum_i w_i sum_k l_ik / (C sum_i w_i)     (PyTorch BCEWithLogitsLoss "mean",
+                                                          Keras: mean over labels, then batch)
+        "sum":   sum_i w_i sum_k l_ik
+        "none":  the (n, C) array w_i l_ik, and its gradient d(w_i l_ik)/ds_ik
+        dl/ds_ik as the binary loss's gradient
+
+    To the objective (`accumulate`) a sample's loss is the mean over its labels,
+    l_i = (1/C) sum_k l_ik, so its weighted mean is the "mean" above. The kernel works on the
+    class-major (C, n) scores. Options are the binary loss's (class weights excepted: they
+    weight samples by a 0/1 label, which a row of C labels does not have).
+
+    Curvature: the Hessian of l_i is diag(l''(s_ik))/C; `curvature` is the binary loss's, a
+    bound for every C (exact for C = 1, C times too large otherwise, as C is not known here).
+    """
+
+    def __init__(self, element: _BinaryLoss, name: str) -> None:
+        self.element = element
+        self.name = name
+        self.option_names = tuple(o for o in element.option_names if o != "class_weight")
+        for option in self.option_names:
+            setattr(self, option, getattr(element, option))
+        self.curvature = element.curvature
+        self.smooth = element.smooth
+
+    def __repr__(self) -> str:
+        return f"MultilabelLoss({self.element!r})"
+
+    def configured(self, **options: object) -> "MultilabelLoss":
+        self._check_option_names(options)
+        return MultilabelLoss(self.element.configured(**options), self.name)
+
+    def check_scores(self, scores: ArrayLike) -> np.ndarray:
+        s = np.asarray(scores, dtype=np.float64)
+        if s.ndim != 2 or s.shape[0] == 0 or s.shape[1] == 0:
+            raise DataError(
+                f"{self.name} takes scores of shape (n, C) with n >= 1 and C >= 1; "
+                f"got shape {s.shape}"
+            )
+        return s
+
+    def prepare_target(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+        return self.element.adjust_target(_multilabel_target(y, shape, self.name))
+
+    to_kernel_layout = _MulticlassLoss.to_kernel_layout
+    from_kernel_layout = _MulticlassLoss.from_kernel_layout
+
+    def _elementwise(self, scores: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """The (C, n) losses l_ik; overwrites the C-contiguous `scores` with dl_ik/ds_ik."""
+        losses = np.empty(scores.shape)
+        self.element.accumulate(scores.reshape(-1), target.reshape(-1), None, losses.reshape(-1))
+        return losses
+
+    def accumulate(self, scores, target, weight, per_sample=None):
+        n_labels = scores.shape[0]
+        loss = np.sum(self._elementwise(scores, target), axis=0, out=per_sample)
+        loss *= 1.0 / n_labels
+        scores *= 1.0 / n_labels
+        return _weighted_total(loss, scores, weight)
+
+    def _reduce(self, s, target, weight, reduction):
+        kernel_scores = self.to_kernel_layout(s)
+        losses = self._elementwise(kernel_scores, target)
+        losses *= weight
+        kernel_scores *= weight
+        if reduction == "none":
+            return self.from_kernel_layout(losses), self.from_kernel_layout(kernel_scores)
+        total = float(np.sum(losses))
+        if reduction == "mean":
+            scale = 1.0 / (s.shape[1] * weight.sum())
+            total *= scale
+            kernel_scores *= scale
+        return total, self.from_kernel_layout(kernel_scores)
+
+
+# --- curvature bounds ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _focal_curvature(gamma: float) -> float:
+    """max over s of |l''(s)| for the focal loss at y = 0 with alpha None, by a scan.
+
+    l(s) = sigma(s)^gamma log(1 + e^s); with sigma = sigma(s) and sp = log(1 + e^s),
+    l''(s) = sigma^gamma (1 - sigma) [gamma^2 (1 - sigma) sp + (2 gamma + 1) sigma
+    - gamma sigma sp]. A grid of step 0.01 finds the peak, a grid of step 1e-5 around it
+    refines it (the error is then below 1e-9 relative), and a 1e-6 margin keeps it an upper
+    bound. gamma = 0 gives 1/4, binary cross-entropy's.
+    """
+
+    def second_derivative(s: np.ndarray) -> np.ndarray:
+        sp = np.logaddexp(0.0, s)
+        sig, sig_neg = np.exp(-np.logaddexp(0.0, -s)), np.exp(-sp)
+        bracket = gamma * gamma * sig_neg * sp + (2 * gamma + 1) * sig - gamma * sig * sp
+        return np.exp(-gamma * np.logaddexp(0.0, -s)) * sig_neg * bracket
+
+    grid = np.linspace(-40.0, 40.0 + 2 * math.log1p(gamma), 8001)
+    peak = int(np.argmax(np.abs(second_derivative(grid))))
+    step = grid[1] - grid[0]
+    fine = np.linspace(grid[peak] - step, grid[peak] + step, 2001)
+    return float(np.max(np.abs(second_derivative(fine)))) * (1 + 1e-6)
+
+
+def _sce_curvature(a: float, b: float) -> float:
+    """max over s of |a sigma'(s) + b sigma''(s)|, exactly: with u = sigma(s) it is
+    |f(u)|, f(u) = u (1 - u)(a + b (1 - 2u)), whose critical points solve
+    6b u^2 - 2(a + 3b) u + (a + b) = 0, i.e. u = (a + 3b +- sqrt(a^2 + 3b^2)) / (6b)."""
+    if b == 0:
+        return a / 4
+    root = math.sqrt(a * a + 3 * b * b)
+    candidates = [(a + 3 * b + sign * root) / (6 * b) for sign in (-1, 1)]
+    return max(abs(u * (1 - u) * (a + b * (1 - 2 * u))) for u in candidates if 0 <= u <= 1)
+
+
+# --- option checks ---------------------------------------------------------------------------
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_number(option: str, value: object, *, minimum: float) -> float:
+    """A finite number >= minimum, as float."""
+    if not _is_number(value) or value < minimum:
+        raise ConfigError(f"{option} must be a finite number >= {minimum:g}; got {value!r}")
+    return float(value)
+
+
+def _check_label_smoothing(value: object) -> float:
+    if not _is_number(value) or not 0 <= value < 1:
+        raise ConfigError(f"label_smoothing must be a number in [0, 1); got {value!r}")
+    return float(value)
+
+
+def _check_fraction_or_none(option: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if not _is_number(value) or not 0 <= value <= 1:
+        raise ConfigError(
+            f"{option} must be a number in [0, 1], or None for no weighting; got {value!r}"
+        )
+    return float(value)
+
+
+def _check_class_weight(
+    value: object, *, n_classes: int | None = None, option: str = "class_weight"
+) -> tuple[float, ...] | None:
+    """None, or a sequence of (n_classes, if given) finite numbers >= 0, not all zero."""
+    if value is None:
+        return None
+    items = list(value) if isinstance(value, Sequence | np.ndarray) else None
+    if (
+        items is None
+        or isinstance(value, str)
+        or (n_classes is not None and len(items) != n_classes)
+        or not items
+        or not all(_is_number(item) and item >= 0 for item in items)
+        or not any(item > 0 for item in items)
+    ):
+        what = (
+            "two finite numbers (w0, w1) >= 0, not both zero"
+            if n_classes == 2
+            else "a sequence of finite numbers >= 0, not all zero"
+        )
+        raise ConfigError(f"{option} must be None or {what}; got {value!r}")
+    return tuple(float(item) for item in items)
+
+
+def _class_weight_array(
+    weights: tuple[float, ...] | None, n_classes: int, loss_name: str, option: str = "class_weight"
+) -> np.ndarray | None:
+    """Per-class weights as an array, checked against the scores' number of classes."""
+    if weights is None:
+        return None
+    if len(weights) != n_classes:
+        raise DataError(
+            f"{loss_name} has {option} for {len(weights)} classes but the scores have {n_classes}"
+        )
+    return np.asarray(weights)
+
+
+def _check_sce_options(alpha: object, beta: object, log_zero: object) -> tuple[float, float, float]:
+    alpha = _check_number("alpha", alpha, minimum=0.0)
+    beta = _check_number("beta", beta, minimum=0.0)
+    if not _is_number(log_zero) or not log_zero < 0:
+        raise ConfigError(f"log_zero (the paper's A) must be a finite number < 0; got {log_zero!r}")
+    if alpha == 0 and beta == 0:
+        raise ConfigError("alpha and beta must not both be 0")
+    return alpha, beta, float(log_zero)
+
+
+# --- input checks ------------------------------------------------------------------------------
+
+
+def _check_reduction(reduction: object) -> None:
+    if reduction not in REDUCTIONS:
+        raise ConfigError(f"unknown reduction {reduction!r}; use one of: mean, sum, none")
+
+
+def _weighted_total(loss: np.ndarray, grad: np.ndarray, weight: np.ndarray | None) -> float:
+    """sum_i w_i l_i, scaling each sample's gradient (the last axis) by w_i in place."""
+    if weight is None:
+        return float(np.sum(loss))
+    grad *= weight
+    return float(loss @ weight)
+
+
+def _finish(
+    scores: np.ndarray,
+    loss: np.ndarray,
+    grad: np.ndarray,
+    weight: np.ndarray | None,
+    per_sample: np.ndarray | None,
+) -> float:
+    """Store the gradient in `scores` and the losses in `per_sample`; the weighted total."""
+    np.copyto(scores, grad)
+    if per_sample is not None:
+        np.copyto(per_sample, loss)
+    return _weighted_total(loss, scores, weight)
+
+
+def _sigmoid_parts(
+    scores: np.ndarray, target: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ce, sigma(s), sigma(-s), sigma'(s)) from one exp, ce = log(1 + e^s) - y*s as in
+    binary_cross_entropy: (max(s, 0) - y*s) + log1p(e^-|s|), two non-negative terms."""
+    e = np.exp(-np.abs(scores))
+    one_plus_e = 1.0 + e
+    ce = np.maximum(scores, 0.0)
+    ce -= target * scores
+    ce += np.log1p(e)
+    positive = scores >= 0
+    sig = np.where(positive, 1.0, e) / one_plus_e
+    sig_neg = np.where(positive, e, 1.0) / one_plus_e
+    return ce, sig, sig_neg, e / (one_plus_e * one_plus_e)
+
+
+def _label_positions(labels: np.ndarray, n: int) -> np.ndarray:
+    """Flat positions of (labels[i], i) in a C-contiguous class-major (C, n) array."""
+    return labels * n + np.arange(n)
+
+
+def _zero_one(t: np.ndarray, what: str) -> np.ndarray:
+    """Checked targets in [0, 1] that must be 0 or 1, as integers."""
+    if not np.all((t == 0) | (t == 1)):
+        raise DataError(f"{what} takes 0/1 targets, not probabilities")
+    return t.astype(np.intp)
+
+
+def check_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray:
+    """Sample weights as float64 (n,), finite, >= 0 and not all zero (None: all ones)."""
+    if sample_weight is None:
+        return np.ones(n)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise DataError(
+            f"sample_weight must have shape ({n},), one weight per sample; got {w.shape}"
+        )
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise DataError("sample_weight must be finite and >= 0")
+    if not w.sum() > 0:
+        raise DataError("sample_weight must not be all zero")
+    return w
+
+
+def _binary_target(y: ArrayLike, n: int, loss_name: str) -> np.ndarray:
+    """Binary targets as float64 (n,) in [0, 1]."""
+    t = np.asarray(y)
+    if t.shape != (n,):
+        raise DataError(
+            f"{loss_name} takes y of shape ({n},), one 0/1 target per score; got {t.shape}"
+        )
+    if not (np.issubdtype(t.dtype, np.number) or t.dtype == bool):
+        raise DataError(f"{loss_name} takes numeric 0/1 targets; got values of type {t.dtype}")
+    t = t.astype(np.float64)
+    if not np.all((t >= 0) & (t <= 1)):
+        raise DataError(f"{loss_name} takes targets in [0, 1] (0/1 labels or probabilities)")
+    return t
+
+
+def _multilabel_target(y: ArrayLike, shape: tuple[int, ...], loss_name: str) -> np.ndarray:
+    """Targets (n, C) in [0, 1], one per score, as class-major float64 (C, n)."""
+    t = np.asarray(y)
+    if t.shape != tuple(shape):
+        raise DataError(
+            f"{loss_name} takes y of shape {tuple(shape)}, one target in [0, 1] per score; "
+            f"got {t.shape}"
+        )
+    if not (np.issubdtype(t.dtype, np.number) or t.dtype == bool):
+        raise DataError(
+            f"{loss_name} takes numeric targets in [0, 1]; got values of type {t.dtype}"
+        )
+    t = t.astype(np.float64)
+    if not np.all((t >= 0) & (t <= 1)):
+        raise DataError(f"{loss_name} takes targets in [0, 1] (0/1 labels or probabilities)")
+    return np.ascontiguousarray(t.T)
+
+
+def _multiclass_target(y: ArrayLike, shape: tuple[int, ...], loss_name: str) -> np.ndarray:
+    """Integer labels (n,) in 0..C-1, or probability rows (n, C) summing to 1, as (C, n)."""
+    n, n_classes = shape
+    t = np.asarray(y)
+    if t.ndim == 1 and t.shape[0] == n:
+        if not (np.issubdtype(t.dtype, np.number) or t.dtype == bool):
+            raise DataError(f"{loss_name} takes integer labels 0..{n_classes - 1}; got {t.dtype}")
+        # Range first: casting NaN or 1e30 to an integer is undefined (and warns).
+        in_range = np.all((t >= 0) & (t < n_classes))
+        labels = t.astype(np.intp) if in_range else None
+        if labels is None or not np.array_equal(labels, t):
+            raise DataError(
+                f"{loss_name} takes integer labels 0..{n_classes - 1} for {n_classes} classes"
+            )
+        return labels
+    if t.shape == (n, n_classes):
+        probs = t.astype(np.float64)
+        if not np.all(np.isfinite(probs)) or np.any(probs < 0):
+            raise DataError(f"{loss_name} takes probability rows with entries >= 0")
+        if not np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-6):
+            raise DataError(f"{loss_name} takes probability rows that sum to 1")
+        return np.ascontiguousarray(probs.T)  # class-major, like the kernel's scores
+    raise DataError(
+        f"{loss_name} takes y as labels of shape ({n},) or probabilities of shape "
+        f"({n}, {n_classes}); got {t.shape}"
+    )
+
+
+# --- the losses -------------------------------------------------------------------------------
+
+binary_cross_entropy = BinaryCrossEntropy()
+cross_entropy = CrossEntropy()
+binary_mse = BinaryMSE()
+multiclass_mse = MulticlassMSE()
+focal_loss = BinaryFocalLoss()
+softmax_focal_loss = SoftmaxFocalLoss()
+binary_hinge = BinaryHinge()
+multiclass_hinge = CrammerSingerHinge()
+binary_symmetric_cross_entropy = BinarySymmetricCrossEntropy()
+symmetric_cross_entropy = SymmetricCrossEntropy()
+multilabel_cross_entropy = MultilabelLoss(binary_cross_entropy, "multilabel_cross_entropy")
+multilabel_focal_loss = MultilabelLoss(focal_loss, "multilabel_focal_loss")
+
+
+class MSE(Loss):
+    """Squared error between predicted probabilities and the target.
+
+    Scores of shape (n,) use the sigmoid (binary_mse); scores of shape (n, C) use the softmax
+    (multiclass_mse). Every call is handed whole to the one that fits the scores' shape; the
+    training loop uses those two directly (see loss_for).
+    """
+
+    name = "mse"
+
+    def value_and_grad(self, scores, y, *, sample_weight=None, reduction="mean", **options):
+        self._check_option_names(options)
+        loss = binary_mse if np.ndim(scores) == 1 else multiclass_mse
+        return loss.value_and_grad(scores, y, sample_weight=sample_weight, reduction=reduction)
+
+
+mse = MSE()
+
+# name -> the loss of a binary (sigmoid), softmax and multilabel model; None: not available
+_MODEL_LOSSES: dict[str, tuple[Loss, Loss, Loss | None]] = {
+    "cross-entropy": (binary_cross_entropy, cross_entropy, multilabel_cross_entropy),
+    "mse": (binary_mse, multiclass_mse, None),
+    "focal": (focal_loss, softmax_focal_loss, multilabel_focal_loss),
+    "hinge": (binary_hinge, multiclass_hinge, None),
+    "symmetric-cross-entropy": (binary_symmetric_cross_entropy, symmetric_cross_entropy, None),
+}
+LOSS_NAMES = tuple(_MODEL_LOSSES)
+_MODELS = ("binary", "softmax", "multilabel")
+
+
+def loss_for(name: str, *, binary: bool, multilabel: bool = False, **options: object) -> Loss:
+    """The configured loss a model trains on.
+
+    Parameters
+    ----------
+    name : str
+        One of LOSS_NAMES: "cross-entropy", "mse", "focal", "hinge", "symmetric-cross-entropy".
+    binary : bool
+        A binary model: one sigmoid output, scores of shape (n,).
+    multilabel : bool
+        C independent sigmoid outputs, scores and targets of shape (n, C). Otherwise (and not
+        binary) a softmax model, scores of shape (n, C).
+    **options
+        The loss's options (see its `option_names`); none gives the module-level loss itself.
+
+    Returns
+    -------
+    Loss
+    """
+    if name not in _MODEL_LOSSES:
+        raise ConfigError(f"unknown loss {name!r}; use one of: {', '.join(LOSS_NAMES)}")
+    if binary and multilabel:
+        raise ConfigError("a model is binary or multilabel, not both")
+    model = "multilabel" if multilabel else "binary" if binary else "softmax"
+    losses = _MODEL_LOSSES[name]
+    loss = losses[_MODELS.index(model)]
+    if loss is None:
+        supported = [  # as the CLI names them: a binary model is logistic regression
+            "logistic" if m == "binary" else m
+            for m, candidate in zip(_MODELS, losses, strict=True)
+            if candidate is not None
+        ]
+        raise ConfigError(
+            f"loss {name!r} is not available for {model} models; it supports "
+            f"{' and '.join(supported)} models"
+        )
+    for option in options:
+        if option not in loss.option_names:
+            takers = [
+                other
+                for other, candidates in _MODEL_LOSSES.items()
+                if candidates[_MODELS.index(model)] is not None
+                and option in candidates[_MODELS.index(model)].option_names
+            ]
+            if not takers:
+                continue  # no loss has it: configured() names the options this one has
+            losses = (
+                f"the loss {takers[0]}"
+                if len(takers) == 1
+                else f"the losses {' and '.join(takers)}"
+            )
+            raise ConfigError(f"{option} applies to {losses} of a {model} model, not to {name!r}")
+    return loss.configured(**options) if options else loss

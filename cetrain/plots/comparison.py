@@ -1,0 +1,89 @@
+"""The comparison figure: the same model trained on several losses (or several models)."""
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from cetrain.plots.boundary import decision_boundary
+from cetrain.plots.style import LEGEND_SIZE, TITLE_SIZE, decorate, loss_color
+
+
+def comparison_figure(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    predictors: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    class_names: Sequence[str],
+    feature_names: Sequence[str],
+    plot_features: tuple[int, int] = (0, 1),
+    title: str = "Cross-entropy vs MSE",
+    compared: str = "loss",
+) -> Figure:
+    """The same model trained on several losses (or several models), side by side.
+
+    Top row, one curve per loss: its own training loss; the test log loss and the test
+    accuracy, which measure every model on one shared scale whatever it was trained on; and
+    the gradient norm (log scale). Bottom row: each model's decision boundary.
+
+    Parameters
+    ----------
+    histories : mapping name -> history
+        Each with per-epoch "train_loss", "grad_norm", "val_log_loss" and "val_accuracy"
+        (a model's history_ when it was fitted with validation data); the names are loss names
+        (each drawn in its LOSS_COLORS colour) or, with compared="model", model names.
+    predictors : mapping name -> predict_proba
+        Same keys as `histories`; see decision_boundary.
+    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features
+        As for decision_boundary; y holds class indices.
+    title : str
+    compared : {"loss", "model"}
+        What the names are: legends say "trained on" a loss, or name the model.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    names = list(histories)
+    if list(predictors) != names:
+        raise ValueError(f"predictors {list(predictors)} and histories {names} must match")
+    fig = Figure(figsize=(max(16, 7 * len(names)), 11), layout="constrained")
+    curves, boundaries = fig.subfigures(2, 1, height_ratios=[1, 1.45])
+    panels = [
+        ("train_loss", "its own training loss", "Training loss (each its own)", "linear"),
+        ("val_log_loss", "test log loss (nats)", "Test log loss: one scale for all", "linear"),
+        ("val_accuracy", "test accuracy", "Test accuracy", "linear"),
+        ("grad_norm", "gradient norm", "Gradient norm", "log"),
+    ]
+    axes = curves.subplots(1, len(panels))
+    for ax, (key, ylabel, panel_title, scale) in zip(axes, panels, strict=True):
+        for index, name in enumerate(names):
+            values = np.asarray(histories[name][key], dtype=float)
+            ax.plot(
+                np.arange(values.size), values, color=loss_color(name, index), lw=2.2, label=name
+            )
+        ax.set_yscale(scale)
+        decorate(ax, title=panel_title, xlabel="epoch", ylabel=ylabel)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=LEGEND_SIZE - 1, title="trained on" if compared == "loss" else "model")
+    curves.suptitle(title, fontsize=TITLE_SIZE + 2)
+    for sub, name in zip(np.atleast_1d(boundaries.subfigures(1, len(names))), names, strict=True):
+        history = histories[name]
+        decision_boundary(
+            predictors[name],
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            class_names=class_names,
+            feature_names=feature_names,
+            plot_features=plot_features,
+            title=f"{'trained on ' if compared == 'loss' else ''}{name}\ntest accuracy "
+            f"{history['val_accuracy'][-1]:.3f}, log loss {history['val_log_loss'][-1]:.3f}",
+            resolution=150,
+            fig=sub,
+        )
+    return fig

@@ -1,0 +1,2 @@
+"""Runs: the settings table, `train` and `compare`, the pipeline, model files and the folders
+they write."""

@@ -1,0 +1,180 @@
+"""The same run trained once per loss (or per model), on the same data and split, measured on
+one scale.
+
+`compare(settings, losses)` runs `cetrain.runs.train.train` once per loss with only the loss
+changed, so every model sees the same data, the same seeded split, the same initial weights (zero)
+and the same step-size rule (1/L of its own objective, or the same fixed step). With vary="model" it
+is the model that changes instead, e.g. softmax against one-vs-rest sigmoids ("multilabel") on a
+single-label problem. Each model is then measured on the test set by the quantities that do not
+depend on what it was trained on: accuracy and log loss.
+"""
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from cetrain.core.losses import LOSS_NAMES
+from cetrain.data import target_kind
+from cetrain.errors import ConfigError
+from cetrain.estimators import EpochCallback
+from cetrain.runs.settings import TrainSettings
+from cetrain.runs.train import LOSS_SETTINGS, TrainResult, load_settings_data, train
+
+# The share of the best accuracy whose first epoch the comparison reports.
+ACCURACY_SHARE = 0.9
+# What compare trains on unless told: the comparison the teaching material is about.
+DEFAULT_LOSSES = ("cross-entropy", "mse")
+# The models compare can set against each other (vary="model").
+MODEL_CHOICES = ("logistic", "softmax", "multilabel")
+# The config key and option listing the values of the setting that varies.
+PLURAL = {"loss": "losses", "model": "models"}
+
+
+@dataclasses.dataclass
+class Comparison:
+    """The runs of a comparison, by the value of the setting that varies (`vary`: "loss" or
+    "model"), and a summary row for each."""
+
+    settings: TrainSettings
+    runs: dict[str, TrainResult]
+    best_accuracy: float
+    summary: dict[str, dict]
+    vary: str = "loss"
+
+    @property
+    def losses(self) -> list[str]:
+        """The values compared: loss names, or model names when vary is "model"."""
+        return list(self.runs)
+
+
+def compare(
+    settings: TrainSettings,
+    losses: Sequence[str],
+    *,
+    vary: str = "loss",
+    callback_for: Callable[[str], EpochCallback | None] | None = None,
+) -> Comparison:
+    """Train the settings' model once per loss (or per model) and summarise the runs.
+
+    Parameters
+    ----------
+    settings : TrainSettings
+        The run; its `loss` (or `model`) is replaced by each value in turn. It needs a test set.
+    losses : sequence of str
+        The values: loss names from cetrain.core.losses.LOSS_NAMES (or model names from
+        MODEL_CHOICES), at least one, no repeats.
+    vary : {"loss", "model"}
+        The setting that changes from run to run.
+    callback_for : callable, optional
+        callback_for(value) returns the per-epoch callback for that value's run (or None).
+
+    Returns
+    -------
+    Comparison
+        summary[loss] holds "epochs", "status", "learning_rate", "test_accuracy",
+        "test_log_loss", "final_grad_norm" and "epochs_to_90pct": the first epoch at which the
+        model's test accuracy reached ACCURACY_SHARE of the best test accuracy any model had
+        at any epoch (None if it never did).
+    """
+    if vary not in ("loss", "model"):
+        raise ConfigError(f"compare varies the loss or the model, not {vary!r}")
+    values = check_losses(losses) if vary == "loss" else check_models(losses)
+    if settings.test_size == 0:
+        raise ConfigError(
+            "compare measures every model on a test set; use a test_size above 0 (e.g. 0.25)"
+        )
+    if vary == "loss":
+        _check_loss_settings(settings, values)
+    # every run trains on the same data: load it once, and refuse a multi-label target before
+    # any training (its figure would need a boundary per label for every model compared)
+    dataset = load_settings_data(settings) if settings.data is not None else None
+    if dataset is not None and target_kind(dataset.y) == "multilabel":
+        raise ConfigError(
+            "compare draws one decision boundary per model, and a multi-label target has "
+            "one per label: train each loss with `cetrain train` instead"
+        )
+    runs = {}
+    for value in values:
+        callback = callback_for(value) if callback_for is not None else None
+        run_settings = dataclasses.replace(settings, **{vary: value})
+        if vary == "loss":
+            run_settings = _own_loss_settings(run_settings)
+        runs[value] = train(run_settings, callback=callback, dataset=dataset)
+    best = max(max(run.history["val_accuracy"]) for run in runs.values())
+    summary = {value: _summarise(run, ACCURACY_SHARE * best) for value, run in runs.items()}
+    # every loss's own settings are kept with the comparison, so its config.toml re-runs it
+    shared = {key: getattr(settings, key) for keys in LOSS_SETTINGS.values() for key in keys}
+    return Comparison(
+        settings=dataclasses.replace(runs[values[0]].settings, **shared),
+        runs=runs,
+        best_accuracy=best,
+        summary=summary,
+        vary=vary,
+    )
+
+
+def _unset(key: str) -> object:
+    return next(f.default for f in dataclasses.fields(TrainSettings) if f.name == key)
+
+
+def _check_loss_settings(settings: TrainSettings, losses: Sequence[str]) -> None:
+    """A loss's own setting (focal_gamma, ...) needs that loss among those compared."""
+    for loss, keys in LOSS_SETTINGS.items():
+        given = [key for key in keys if getattr(settings, key) != _unset(key)]
+        if given and loss not in losses:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ConfigError(
+                f"{' and '.join(given)} {verb} to the loss '{loss}', which losses does not "
+                f"include ({', '.join(losses)})"
+            )
+
+
+def _own_loss_settings(settings: TrainSettings) -> TrainSettings:
+    """The settings with every other loss's own settings back at their defaults."""
+    others = {
+        key: _unset(key)
+        for loss, keys in LOSS_SETTINGS.items()
+        if loss != settings.loss
+        for key in keys
+    }
+    return dataclasses.replace(settings, **others)
+
+
+def check_losses(losses: Sequence[str]) -> list[str]:
+    """Known loss names, each once; a ConfigError naming what is accepted otherwise."""
+    return _check_names(losses, LOSS_NAMES, "loss")
+
+
+def check_models(models: Sequence[str]) -> list[str]:
+    """Known model names, each once; a ConfigError naming what is accepted otherwise."""
+    return _check_names(models, MODEL_CHOICES, "model")
+
+
+def _check_names(given: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
+    names = [name.strip() for name in given]
+    key = PLURAL[what]
+    unknown = [name for name in names if name not in allowed]
+    if not names or unknown:
+        raise ConfigError(
+            f"unknown {what} {unknown[0]!r} in {key}; use a comma-separated list of: "
+            f"{', '.join(allowed)}"
+            if unknown
+            else f"{key} must name at least one of: {', '.join(allowed)}"
+        )
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{key} names a {what} twice: {', '.join(names)}")
+    return names
+
+
+def _summarise(run: TrainResult, target_accuracy: float) -> dict:
+    """One row of the comparison table."""
+    accuracy = run.history["val_accuracy"]
+    reached = next((epoch for epoch, a in enumerate(accuracy) if a >= target_accuracy), None)
+    return {
+        "epochs": run.metrics["epochs"],
+        "status": run.metrics["status"],
+        "learning_rate": run.metrics["learning_rate"],
+        "epochs_to_90pct": reached,
+        "test_accuracy": run.metrics["test"]["accuracy"],
+        "test_log_loss": run.metrics["test"]["log_loss"],
+        "final_grad_norm": run.metrics["final_grad_norm"],
+    }

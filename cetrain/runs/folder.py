@@ -1,0 +1,156 @@
+"""Output folders, written all at once or not at all: staging, JSON, figures and GIFs.
+
+Files are written into a hidden temporary folder beside the destination, which is then renamed
+into place: a folder is either complete or absent, and an existing one is never replaced.
+Figures are PNG unless another format (svg, pdf) is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cetrain.errors import ConfigError, RunFolderError
+
+if TYPE_CHECKING:  # matplotlib is imported by whoever draws the figure, not here
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.figure import Figure
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+FIGURE_DPI = 150
+MAX_GIF_BYTES = 5_000_000
+# (frames, dpi) to try in turn until the GIF fits in MAX_GIF_BYTES
+GIF_SETTINGS = ((40, 72), (25, 60), (12, 48))
+GIF_SECONDS = 6.0
+
+
+def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
+    """runs/<timestamp>-<dataset>-<model>, with -2, -3, ... appended if that already exists."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in dataset)
+    base = Path(root) / f"{stamp}-{safe_name}-{model}"
+    candidate, counter = base, 2
+    while candidate.exists():
+        candidate = base.with_name(f"{base.name}-{counter}")
+        counter += 1
+    return candidate
+
+
+def check_run_dir(path: str | Path) -> Path:
+    """Refuse a destination that holds anything (a run never overwrites what is there), or one
+    that cannot be created because a file stands where one of its parent folders would be."""
+    path = Path(path)
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RunFolderError(
+                    f"cannot create the run folder '{path}': '{parent}' is a file, not a folder"
+                )
+            break
+    if path.exists() and not path.is_dir():
+        raise RunFolderError(
+            f"the run folder '{path}' already exists as a file; choose a new --out or remove it"
+        )
+    if path.is_dir() and any(path.iterdir()):
+        raise RunFolderError(
+            f"the run folder '{path}' already exists and is not empty; "
+            "choose a new --out or remove it"
+        )
+    return path
+
+
+@contextmanager
+def staged_folder(out: str | Path) -> Iterator[Path]:
+    """Write a folder all at once: yield a hidden staging folder beside `out`, then rename it
+    to `out` when the block ends normally, or remove it when it raises.
+
+    `out` must not exist or be empty (check_run_dir), so nothing the user had is replaced.
+    """
+    out = check_run_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        yield staging
+        # POSIX rename replaces an empty folder atomically and refuses a non-empty one, so a
+        # folder filled meanwhile by someone else is not lost either.
+        os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def save_figure(fig: Figure, folder: Path, stem: str, fmt: str = "png") -> Path:
+    """Save `fig` as folder/stem.fmt (png at FIGURE_DPI, or svg or pdf) and return the path."""
+    if fmt not in FIGURE_FORMATS:
+        raise ConfigError(f"unknown figure format {fmt!r}; use one of: {', '.join(FIGURE_FORMATS)}")
+    path = folder / f"{stem}.{fmt}"
+    fig.savefig(path, format=fmt, dpi=FIGURE_DPI)
+    return path
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Strict JSON (non-finite floats become null), indented, with a final newline."""
+    path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def frame_epochs(n_iter: int, n_frames: int) -> list[int]:
+    """Epochs to draw in an animation: the first, the last, and log-spaced ones between them,
+    since the boundary moves most in the first epochs."""
+    if n_iter + 1 <= n_frames:
+        return list(range(n_iter + 1))
+    spaced = np.round(np.geomspace(1, n_iter + 1, n_frames)).astype(int) - 1
+    return sorted({0, n_iter, *spaced.tolist()})
+
+
+def nearest_recorded(recorded: list[int], epoch: int) -> int:
+    """The recorded epoch closest to `epoch` (the earlier one on a tie)."""
+    return min(recorded, key=lambda kept: (abs(kept - epoch), kept))
+
+
+def save_gif(build: Callable[[list[int]], FuncAnimation], n_iter: int, path: Path) -> Path:
+    """Write the animation that build(epochs) makes as a GIF of at most MAX_GIF_BYTES, with
+    fewer frames and pixels while it is too large."""
+    from matplotlib.animation import PillowWriter
+
+    for n_frames, dpi in GIF_SETTINGS:
+        epochs = frame_epochs(n_iter, n_frames)
+        fps = max(2.0, len(epochs) / GIF_SECONDS)
+        build(epochs).save(path, writer=PillowWriter(fps=fps), dpi=dpi)
+        if path.stat().st_size <= MAX_GIF_BYTES:
+            return path
+    path.unlink()
+    raise RunFolderError(
+        f"the animation does not fit in {MAX_GIF_BYTES / 1e6:g} MB even with "
+        f"{GIF_SETTINGS[-1][0]} frames; run without --animate"
+    )
+
+
+def write_demo(out: str | Path, stem: str, figure: Figure, data: dict, fmt: str = "png") -> Path:
+    """A demonstration's folder, written atomically: its figure, stem.<fmt>, and stem.json."""
+    with staged_folder(out) as folder:
+        save_figure(figure, folder, stem, fmt)
+        write_json(folder / f"{stem}.json", data)
+    return Path(out)
+
+
+def _finite(value):
+    """`value` with every non-finite float, however deeply nested in dicts, lists and tuples,
+    replaced by None, so the file stays strict JSON."""
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

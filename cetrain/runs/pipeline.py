@@ -1,0 +1,93 @@
+"""A trained classifier on input features: optional polynomial features, then the estimator.
+
+The estimator standardises internally and reports coef_ in the units of its own inputs (the
+polynomial features, when there are any), so the whole prediction is
+
+    scores = poly(x) @ coef_.T + intercept_.
+"""
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from cetrain.data.preprocess import PolynomialFeatures
+from cetrain.errors import DataError
+from cetrain.estimators import LogisticRegression, SoftmaxRegression
+
+Estimator = LogisticRegression | SoftmaxRegression
+
+
+class ClassifierPipeline:
+    """Polynomial features of degree `poly` (1: none) followed by `estimator`.
+
+    Parameters
+    ----------
+    estimator : LogisticRegression or SoftmaxRegression
+    feature_names : sequence of str
+        Names of the input features (the columns of X given to fit and predict).
+    poly : int
+        Degree of the polynomial features; 1 uses the inputs as they are.
+    """
+
+    def __init__(self, estimator: Estimator, feature_names: Sequence[str], poly: int = 1) -> None:
+        self.estimator = estimator
+        self.feature_names = list(feature_names)
+        self.poly = PolynomialFeatures(poly).fit(self.feature_names)
+
+    @property
+    def model_feature_names(self) -> list[str]:
+        """Names of the features the estimator sees (the polynomial terms)."""
+        return self.poly.feature_names_out
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The estimator's classes: sorted labels, or a 2-D target's columns in their order."""
+        return self.estimator.classes_
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """Input features (n, d) -> the estimator's features (n, d_poly)."""
+        X = np.asarray(X, dtype=np.float64)
+        features = self.poly.transform(X)
+        if self.poly.degree > 1 and np.all(np.isfinite(X)) and not np.all(np.isfinite(features)):
+            raise DataError(
+                f"degree-{self.poly.degree} polynomial features of these inputs overflow float64 "
+                f"(the largest input is {np.max(np.abs(X)):.3g}); use a lower --poly or rescale"
+            )
+        return features
+
+    def fit(self, X: ArrayLike, y: ArrayLike, **fit_params) -> "ClassifierPipeline":
+        """Fit the estimator on the polynomial features; fit_params go to estimator.fit."""
+        validation = fit_params.pop("validation_data", None)
+        if validation is not None:
+            fit_params["validation_data"] = (self.transform(validation[0]), validation[1])
+        self.estimator.fit(self.transform(X), y, **fit_params)
+        return self
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """Scores poly(X) @ coef_.T + intercept_: (n,) for logistic, (n, C) for softmax."""
+        return self.estimator.decision_function(self.transform(X))
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Class probabilities (n, C), columns in the order of classes_."""
+        return self.estimator.predict_proba(self.transform(X))
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """The most probable class of each row, (n,)."""
+        return self.estimator.predict(self.transform(X))
+
+    def proba_at_epoch(self, epoch: int) -> Callable[[ArrayLike], np.ndarray]:
+        """predict_proba with the weights the model had at `epoch`, one of the epochs whose
+        weights were recorded (fit with record_params; see history_["param_epochs"])."""
+        estimator = self.estimator
+        index = estimator.history_["param_epochs"].index(epoch)
+        coef = estimator.history_["coef"][index]
+        intercept = estimator.history_["intercept"][index]
+
+        def predict_proba(X: ArrayLike) -> np.ndarray:
+            scores = self.transform(X) @ coef.T + intercept
+            return estimator.proba_from_scores(
+                scores[:, 0] if estimator.kind == "logistic" else scores
+            )
+
+        return predict_proba

@@ -1,0 +1,252 @@
+"""What each command writes: the run folder of `train`, the folder of `compare`.
+
+config.toml             resolved settings (re-run with `cetrain train config.toml --out NEW`)
+metrics.json            train/test accuracy, log loss and loss, epochs, status, timing
+history.csv             epoch, train_loss, test_loss, grad_norm
+model.json              the trained pipeline (see cetrain.runs.modelfile)
+loss_curve.png          train and test loss by epoch
+decision_boundary.png   regions, boundary, train/test points, misclassified points
+training.gif            with --animate: the boundary moving over the epochs
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cetrain import plots
+from cetrain.runs.compare import ACCURACY_SHARE, PLURAL, Comparison
+from cetrain.runs.folder import (
+    nearest_recorded,
+    save_figure,
+    save_gif,
+    staged_folder,
+    write_json,
+)
+from cetrain.runs.modelfile import to_dict
+from cetrain.runs.settings import to_toml
+from cetrain.runs.train import TrainResult
+
+if TYPE_CHECKING:
+    from matplotlib.animation import FuncAnimation
+
+RUN_FILES = (
+    "config.toml",
+    "metrics.json",
+    "history.csv",
+    "model.json",
+    "loss_curve.png",
+    "decision_boundary.png",
+)
+LOSS_LABELS = {
+    "cross-entropy": "cross-entropy (nats)",
+    "mse": "MSE (Brier score)",
+    "focal": "focal loss (nats)",
+    "hinge": "hinge loss",
+    "symmetric-cross-entropy": "symmetric cross-entropy",
+}
+
+
+def run_files(fmt: str = "png") -> tuple[str, ...]:
+    """The files of a training run folder, with figures in format `fmt`."""
+    return tuple(name.replace(".png", f".{fmt}") for name in RUN_FILES)
+
+
+def write_run(result: TrainResult, out: str | Path, fmt: str = "png") -> Path:
+    """Write every run file into `out`, atomically, figures in format `fmt`. Returns the folder."""
+    with staged_folder(out) as staging:
+        _write_files(result, staging, Path(out), fmt)
+    return Path(out)
+
+
+def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> None:
+    estimator = result.pipeline.estimator
+    header = (
+        f"cetrain train settings of the run in {final}\n"
+        f"re-run with: cetrain train {final / 'config.toml'} --out NEW_FOLDER"
+    )
+    (folder / "config.toml").write_text(to_toml(result.settings, header), encoding="utf-8")
+    write_json(folder / "metrics.json", result.metrics)
+    _write_history(result.history, folder / "history.csv")
+    write_json(folder / "model.json", _model_json(result))
+
+    loss_name = LOSS_LABELS[estimator.loss]
+    curve = plots.loss_curve(
+        {"train_loss": result.history["train_loss"], "test_loss": result.history.get("val_loss")},
+        loss_name=loss_name,
+        title=f"{_model_title(result)}: {loss_name} by epoch",
+    )
+    save_figure(curve, folder, "loss_curve", fmt)
+    if estimator.kind == "multilabel" and estimator.target_kind_ == "indicator":
+        data = _plot_data(result)
+        boundary = plots.label_boundaries(
+            result.pipeline.predict_proba,
+            data["X_train"],
+            result.y_train,
+            data["X_test"],
+            result.y_test,
+            label_names=data["class_names"],
+            feature_names=data["feature_names"],
+            plot_features=data["plot_features"],
+            title=f"{_model_title(result)}: decision boundary of each label",
+        )
+    else:
+        boundary = plots.decision_boundary(
+            result.pipeline.predict_proba,
+            title=f"{_model_title(result)}: decision boundary",
+            **_plot_data(result),
+        )
+    save_figure(boundary, folder, "decision_boundary", fmt)
+    if result.settings.animate:
+        _write_animation({_model_title(result): result}, folder / "training.gif")
+
+
+def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") -> Path:
+    """Write a comparison's folder atomically; returns it.
+
+    config.toml           the shared settings, with `losses`
+    comparison.<fmt>      training curves, test log loss and accuracy, gradient norms,
+                          decision boundaries side by side
+    comparison.json       the summary table and every model's per-epoch history
+    model-<loss>.json     each trained model (see cetrain.runs.modelfile)
+    training.gif          with animate: the boundaries moving side by side
+    """
+    first = comparison.runs[comparison.losses[0]]
+    with staged_folder(out) as folder:
+        header = (
+            f"cetrain compare settings of the run in {out}\n"
+            f"re-run with: cetrain compare {Path(out) / 'config.toml'} --out NEW_FOLDER"
+        )
+        vary = comparison.vary  # "loss" or "model": its plural lists the values compared
+        text = to_toml(
+            comparison.settings,
+            header,
+            exclude=(vary,),
+            extra={PLURAL[vary]: tuple(comparison.losses)},
+        )
+        (folder / "config.toml").write_text(text, encoding="utf-8")
+        write_json(folder / "comparison.json", _comparison_json(comparison))
+        for loss, run in comparison.runs.items():
+            write_json(folder / f"model-{loss}.json", _model_json(run))
+        # loss names stay as they are (each has its colour); models get a descriptive name
+        names = {
+            name: name if comparison.vary == "loss" else _variant_title(comparison, name)
+            for name in comparison.losses
+        }
+        figure = plots.comparison_figure(
+            {names[name]: run.history for name, run in comparison.runs.items()},
+            {names[name]: run.pipeline.predict_proba for name, run in comparison.runs.items()},
+            title=(
+                f"{_model_title(first)}: " + " vs ".join(names.values())
+                if comparison.vary == "loss"
+                else f"{first.dataset.name}, loss {first.settings.loss}: "
+                + " vs ".join(names.values())
+            ),
+            compared=comparison.vary,
+            **_plot_data(first),
+        )
+        save_figure(figure, folder, "comparison", fmt)
+        if comparison.settings.animate:
+            _write_animation(
+                {_variant_title(comparison, name): run for name, run in comparison.runs.items()},
+                folder / "training.gif",
+            )
+    return Path(out)
+
+
+def _plot_data(result: TrainResult) -> dict:
+    """The data that every boundary figure of a run shows: points with their class indices
+    (the most probable class, for probability rows)."""
+    estimator = result.pipeline.estimator
+    return {
+        "X_train": result.X_train,
+        "y_train": estimator.class_index(result.y_train),
+        "X_test": result.X_test,
+        "y_test": estimator.class_index(result.y_test),
+        "class_names": [str(c) for c in estimator.classes_],
+        "feature_names": result.dataset.feature_names,
+        "plot_features": result.plot_features,
+    }
+
+
+def _variant_title(comparison: Comparison, name: str) -> str:
+    """ "trained on mse", or for a comparison of models "softmax" / "one-vs-rest sigmoids"."""
+    if comparison.vary == "loss":
+        return f"trained on {name}"
+    estimator = comparison.runs[name].pipeline.estimator
+    if estimator.kind == "multilabel" and estimator.target_kind_ == "labels":
+        return "one-vs-rest sigmoids"
+    return f"{name} model"
+
+
+def _model_json(result: TrainResult) -> dict:
+    """model.json's content: the pipeline and how its inputs were made (cetrain.runs.modelfile)."""
+    dataset = result.dataset
+    return to_dict(result.pipeline, target=dataset.target_name, input_columns=dataset.columns)
+
+
+def _comparison_json(comparison: Comparison) -> dict:
+    keys = ("train_loss", "val_log_loss", "val_accuracy", "grad_norm")
+    fixed = "model" if comparison.vary == "loss" else "loss"  # the setting all runs share
+    return {
+        "data": comparison.settings.data,
+        "compared": comparison.vary,
+        fixed: getattr(comparison.settings, fixed),
+        PLURAL[comparison.vary]: comparison.losses,
+        "best_test_accuracy": comparison.best_accuracy,
+        "accuracy_share": ACCURACY_SHARE,
+        "summary": comparison.summary,
+        "history": {
+            loss: {key: run.history[key] for key in keys} for loss, run in comparison.runs.items()
+        },
+    }
+
+
+def _write_animation(panels: dict[str, TrainResult], path: Path) -> None:
+    """training.gif: each run's decision boundary (side by side when there are several) at
+    log-spaced epochs, each panel at the recorded epoch nearest the frame's; a run that has
+    stopped keeps its last epoch, and says so."""
+    first = next(iter(panels.values()))
+    longest = max(run.pipeline.estimator.n_iter_ for run in panels.values())
+
+    def panel(name: str, run: TrainResult, epoch: int) -> tuple[str, Callable]:
+        model = run.pipeline.estimator
+        drawn = nearest_recorded(model.history_["param_epochs"], min(epoch, model.n_iter_))
+        stopped = " (stopped)" if epoch > model.n_iter_ else ""
+        return f"{name}: epoch {drawn}{stopped}", run.pipeline.proba_at_epoch(drawn)
+
+    def build(epochs: list[int]) -> FuncAnimation:
+        return plots.boundary_animation(
+            [dict(panel(name, run, epoch) for name, run in panels.items()) for epoch in epochs],
+            **_plot_data(first),
+        )
+
+    save_gif(build, longest, path)
+
+
+def _model_title(result: TrainResult) -> str:
+    """e.g. 'Softmax regression on iris' (with the polynomial degree when there is one)."""
+    kind = result.settings.model.capitalize()
+    poly = f" (degree-{result.settings.poly} features)" if result.settings.poly > 1 else ""
+    return f"{kind} regression on {result.dataset.name}{poly}"
+
+
+def _write_history(history: dict[str, list[float]], path: Path) -> None:
+    """One row per epoch; test_loss is empty when there is no test set."""
+    test = history.get("val_loss") or [None] * len(history["train_loss"])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["epoch", "train_loss", "test_loss", "grad_norm"])
+        for epoch, (train_loss, test_loss, grad_norm) in enumerate(
+            zip(history["train_loss"], test, history["grad_norm"], strict=True)
+        ):
+            writer.writerow(
+                [
+                    epoch,
+                    repr(train_loss),
+                    "" if test_loss is None else repr(test_loss),
+                    repr(grad_norm),
+                ]
+            )

@@ -1,0 +1,362 @@
+"""Tests for core.objective.LinearObjective: value, gradient, blocks, penalty, Lipschitz bound.
+
+The expected value is the docstring's formula evaluated with plain NumPy (X @ W + b, the loss
+formulas of conftest.py, the weighted mean and the penalty); the gradient is checked against
+central finite differences of the objective on the whole parameter vector, W and b.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import cetrain.core.objective
+from cetrain.core.losses import Loss, loss_for
+from cetrain.core.objective import LinearObjective
+
+N_FEATURES = 3
+N_CLASSES = 3
+
+
+@dataclass(frozen=True)
+class Case:
+    loss: Loss
+    n_outputs: int
+    target: str  # "labels" or "soft" (probabilities for binary, probability rows for softmax)
+    formula: str  # a key of the loss_formulas fixture
+
+
+CASES = [
+    pytest.param(
+        Case(loss_for("cross-entropy", binary=True), 1, "labels", "binary_cross_entropy"),
+        id="binary_cross_entropy-labels",
+    ),
+    pytest.param(
+        Case(loss_for("cross-entropy", binary=True), 1, "soft", "binary_cross_entropy"),
+        id="binary_cross_entropy-soft",
+    ),
+    pytest.param(
+        Case(loss_for("mse", binary=True), 1, "labels", "binary_mse"), id="binary_mse-labels"
+    ),
+    pytest.param(
+        Case(loss_for("cross-entropy", binary=False), N_CLASSES, "labels", "cross_entropy"),
+        id="cross_entropy-labels",
+    ),
+    pytest.param(
+        Case(loss_for("cross-entropy", binary=False), N_CLASSES, "soft", "cross_entropy"),
+        id="cross_entropy-rows",
+    ),
+    pytest.param(
+        Case(loss_for("mse", binary=False), N_CLASSES, "labels", "multiclass_mse"),
+        id="multiclass_mse-labels",
+    ),
+    pytest.param(
+        Case(loss_for("mse", binary=False), N_CLASSES, "soft", "multiclass_mse"),
+        id="multiclass_mse-rows",
+    ),
+]
+
+# How the rows are cut into blocks: one block; block_rows = 7 set after construction (the
+# score buffer was sized for more, so it is big enough), i.e. 4 blocks of 7 and a ragged one
+# of 2 rows for n = 30; and BLOCK_BYTES patched to 1 before construction, which gives the
+# minimum of 64 rows per block, i.e. 64 + 64 + 22 for n = 150 (this also blocks the Gram
+# matrix of lipschitz_bound).
+BLOCKS = {"one-block": 30, "block_rows=7": 30, "BLOCK_BYTES=1": 150}
+
+
+def make_data(case: Case, n: int, seed: int = 0):
+    """X (n, d), y as the user gives it, and the dense targets (n,) or (n, C)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, N_FEATURES)) * [1.0, 2.0, 0.5] + [0.0, 1.0, -1.0]
+    if case.n_outputs == 1:
+        y = rng.integers(0, 2, size=n).astype(float)
+        if case.target == "soft":
+            y = rng.uniform(size=n)
+        return X, y, y
+    labels = rng.integers(0, N_CLASSES, size=n)
+    if case.target == "labels":
+        return X, labels, np.eye(N_CLASSES)[labels]
+    rows = rng.dirichlet([0.5, 1.0, 2.0], size=n)
+    return X, rows, rows
+
+
+def make_objective(case, blocks, monkeypatch, *, weighted=False, l2=0.0, seed=0):
+    """(objective, X, dense targets, sample weights or None) for the given block layout."""
+    n = BLOCKS[blocks]
+    X, y, dense = make_data(case, n, seed)
+    shape = (n,) if case.n_outputs == 1 else (n, case.n_outputs)
+    target = case.loss.prepare_target(y, shape)
+    weight = np.random.default_rng(seed + 1).uniform(0.0, 3.0, size=n) if weighted else None
+    if blocks == "BLOCK_BYTES=1":
+        monkeypatch.setattr(cetrain.core.objective, "BLOCK_BYTES", 1)
+    objective = LinearObjective(
+        X, target, case.loss, n_outputs=case.n_outputs, sample_weight=weight, l2=l2
+    )
+    if blocks == "block_rows=7":
+        objective.block_rows = 7
+    rows_per_block = {"one-block": n, "block_rows=7": 7, "BLOCK_BYTES=1": 64}[blocks]
+    assert min(objective.block_rows, n) == rows_per_block
+    return objective, X, dense, weight
+
+
+def expected_objective(formula, X, dense, theta, n_outputs, weight, l2):
+    """(f, weighted mean loss) from S = X W + b, evaluated directly."""
+    params = theta.reshape(-1, n_outputs)
+    W, b = params[:-1], params[-1]
+    S = X @ W + b
+    per_sample = formula(S[:, 0], dense) if n_outputs == 1 else formula(S, dense)
+    w = np.ones(X.shape[0]) if weight is None else weight
+    mean_loss = np.sum(w * per_sample) / np.sum(w)
+    return mean_loss + l2 / 2 * np.sum(W**2), mean_loss
+
+
+def random_theta(objective, seed=0, scale=0.5):
+    return np.random.default_rng(seed).normal(scale=scale, size=objective.n_params)
+
+
+def evaluate(objective, theta):
+    """(f, grad) with a gradient buffer full of NaN, so stale entries would show."""
+    grad = np.full_like(theta, np.nan)
+    value = objective.value_and_grad(theta, grad)
+    return value, grad
+
+
+@pytest.mark.parametrize("blocks", list(BLOCKS))
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("case", CASES)
+def test_value_and_gradient(
+    case, weighted, l2, blocks, monkeypatch, loss_formulas, numerical_jacobian
+):
+    objective, X, dense, weight = make_objective(
+        case, blocks, monkeypatch, weighted=weighted, l2=l2
+    )
+    theta = random_theta(objective)
+    assert objective.n_params == (N_FEATURES + 1) * case.n_outputs
+    value, grad = evaluate(objective, theta)
+    expected, expected_loss = expected_objective(
+        loss_formulas[case.formula], X, dense, theta, case.n_outputs, weight, l2
+    )
+    assert value == pytest.approx(expected, rel=1e-12)
+    # the value minus penalty(theta) is the weighted mean loss
+    assert value - objective.penalty(theta) == pytest.approx(expected_loss, rel=1e-12)
+
+    def f(t):
+        return objective.value_and_grad(t, np.empty_like(t))
+
+    # the intercept is the last n_outputs entries of theta: all of theta is checked
+    np.testing.assert_allclose(grad, numerical_jacobian(f, theta), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("case", CASES)
+def test_small_blocks_give_the_one_block_result(case, weighted, monkeypatch):
+    whole, *_ = make_objective(case, "one-block", monkeypatch, weighted=weighted, l2=0.1)
+    blocked, *_ = make_objective(case, "block_rows=7", monkeypatch, weighted=weighted, l2=0.1)
+    theta = random_theta(whole, seed=3)
+    value, grad = evaluate(whole, theta)
+    blocked_value, blocked_grad = evaluate(blocked, theta)
+    assert blocked_value == pytest.approx(value, rel=1e-13)
+    np.testing.assert_allclose(blocked_grad, grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_intercept_is_not_penalised(case, monkeypatch):
+    l2 = 2.5
+    plain, *_ = make_objective(case, "block_rows=7", monkeypatch, l2=0.0)
+    penalised, *_ = make_objective(case, "block_rows=7", monkeypatch, l2=l2)
+    theta = random_theta(plain, seed=4)
+    W = theta.reshape(-1, case.n_outputs)[:-1]
+    value, grad = evaluate(plain, theta)
+    p_value, p_grad = evaluate(penalised, theta)
+    assert p_value - value == pytest.approx(l2 / 2 * np.sum(W**2), rel=1e-12)
+    assert penalised.penalty(theta) == pytest.approx(l2 / 2 * np.sum(W**2), rel=1e-15)
+    assert plain.penalty(theta) == 0.0
+    grad, p_grad = grad.reshape(-1, case.n_outputs), p_grad.reshape(-1, case.n_outputs)
+    np.testing.assert_allclose(p_grad[:-1] - grad[:-1], l2 * W, rtol=1e-12)
+    np.testing.assert_array_equal(p_grad[-1], grad[-1])
+    # a huge intercept costs no penalty
+    theta.reshape(-1, case.n_outputs)[-1] = 1e3
+    big_b_value, _ = evaluate(plain, theta)
+    big_b_p_value, _ = evaluate(penalised, theta)
+    assert big_b_p_value - big_b_value == pytest.approx(l2 / 2 * np.sum(W**2), rel=1e-9)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_zero_parameters_give_log_of_the_number_of_classes(case, monkeypatch):
+    # All scores 0: sigmoid(0) = 1/2 and softmax(0) = 1/C. Cross-entropy costs log 2 or log C
+    # per sample (a probability row t costs sum_k t_k log C = log C); binary MSE (1/2 - y)^2.
+    objective, _, dense, _ = make_objective(case, "block_rows=7", monkeypatch, l2=1.0)
+    value, _ = evaluate(objective, np.zeros(objective.n_params))
+    if case.formula == "binary_cross_entropy":
+        assert value == pytest.approx(np.log(2), rel=1e-15)
+    elif case.formula == "cross_entropy":
+        assert value == pytest.approx(np.log(N_CLASSES), rel=1e-15)
+    elif case.formula == "binary_mse":
+        assert value == pytest.approx(np.mean((0.5 - dense) ** 2), rel=1e-15)
+    else:
+        assert value == pytest.approx(np.mean(np.sum((1 / 3 - dense) ** 2, axis=1)), rel=1e-14)
+
+
+@pytest.mark.parametrize("blocks", ["one-block", "BLOCK_BYTES=1"])
+@pytest.mark.parametrize("l2", [0.0, 0.5])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("case", CASES)
+def test_lipschitz_bound_bounds_the_hessian(
+    case, weighted, l2, blocks, monkeypatch, numerical_jacobian
+):
+    objective, *_ = make_objective(case, blocks, monkeypatch, weighted=weighted, l2=l2)
+    bound = objective.lipschitz_bound()
+
+    def grad(t):
+        g = np.empty_like(t)
+        objective.value_and_grad(t, g)
+        return g
+
+    points = [np.zeros(objective.n_params)] + [
+        random_theta(objective, seed=seed, scale=scale)
+        for seed, scale in [(10, 0.1), (11, 0.5), (12, 2.0)]
+    ]
+    for theta in points:
+        hessian = numerical_jacobian(grad, theta, h=1e-5)
+        hessian = (hessian + hessian.T) / 2
+        largest = np.max(np.abs(np.linalg.eigvalsh(hessian)))
+        assert largest <= bound * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("blocks", ["one-block", "BLOCK_BYTES=1"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_lipschitz_bound_is_attained_by_binary_cross_entropy_at_zero(
+    weighted, blocks, monkeypatch, numerical_jacobian
+):
+    # At theta = 0 every sigma'(s) is 1/4, so the Hessian is exactly (1/4) A^T D A with
+    # A = [X, 1] and D = diag(w) / sum(w): the bound is its largest eigenvalue.
+    case = CASES[0].values[0]
+    objective, X, _, weight = make_objective(case, blocks, monkeypatch, weighted=weighted)
+    w = np.ones(X.shape[0]) if weight is None else weight
+    A = np.column_stack([X, np.ones(X.shape[0])])
+    gram = A.T @ (A * (w / w.sum())[:, None])
+    assert objective.lipschitz_bound() == pytest.approx(
+        0.25 * np.linalg.eigvalsh(gram)[-1], rel=1e-12
+    )
+
+    def grad(t):
+        g = np.empty_like(t)
+        objective.value_and_grad(t, g)
+        return g
+
+    hessian = numerical_jacobian(grad, np.zeros(objective.n_params), h=1e-5)
+    largest = np.linalg.eigvalsh((hessian + hessian.T) / 2)[-1]
+    assert largest == pytest.approx(objective.lipschitz_bound(), rel=1e-6)
+
+
+def exact_top_eigenvalue(X, weight):
+    """lambda_max(A^T D A), A = [X, 1], D = diag(w) / sum(w), from the full matrix."""
+    w = np.ones(X.shape[0]) if weight is None else weight
+    A = np.column_stack([X, np.ones(X.shape[0])])
+    return np.linalg.eigvalsh(A.T @ (A * (w / w.sum())[:, None]))[-1]
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("case", CASES)
+def test_power_iteration_bound_bounds_the_hessian(case, weighted, monkeypatch, numerical_jacobian):
+    # GRAM_MAX_FEATURES = 0 sends these 3 features down the wide-data path
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    objective, X, _, weight = make_objective(
+        case, "block_rows=7", monkeypatch, weighted=weighted, l2=0.2
+    )
+    bound = objective.lipschitz_bound()
+    # the estimate converges from below and carries a 5% margin
+    exact = case.loss.curvature * exact_top_eigenvalue(X, weight)
+    assert exact + 0.2 <= bound <= 1.05 * exact * (1 + 1e-5) + 0.2
+
+    def grad(t):
+        g = np.empty_like(t)
+        objective.value_and_grad(t, g)
+        return g
+
+    for seed in (20, 21):
+        hessian = numerical_jacobian(grad, random_theta(objective, seed=seed), h=1e-5)
+        largest = np.max(np.abs(np.linalg.eigvalsh((hessian + hessian.T) / 2)))
+        assert largest <= bound
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_wide_data_uses_a_safe_power_iteration_bound(weighted):
+    # just above GRAM_MAX_FEATURES = 1024 features, without patching anything
+    rng = np.random.default_rng(30)
+    n, d = 40, cetrain.core.objective.GRAM_MAX_FEATURES + 6
+    X = rng.normal(size=(n, d)) + rng.normal(size=d)
+    weight = rng.uniform(0.1, 2.0, size=n) if weighted else None
+    loss = loss_for("cross-entropy", binary=True)
+    target = loss.prepare_target(rng.integers(0, 2, size=n), (n,))
+    objective = LinearObjective(X, target, loss, n_outputs=1, sample_weight=weight)
+    exact = 0.25 * exact_top_eigenvalue(X, weight)
+    assert exact <= objective.lipschitz_bound() <= 1.05 * exact * (1 + 1e-5)
+
+
+def test_lipschitz_bound_adds_l2(monkeypatch):
+    case = CASES[3].values[0]
+    plain, *_ = make_objective(case, "one-block", monkeypatch)
+    penalised, *_ = make_objective(case, "one-block", monkeypatch, l2=0.7)
+    assert penalised.lipschitz_bound() == pytest.approx(plain.lipschitz_bound() + 0.7, rel=1e-14)
+
+
+@pytest.mark.parametrize("blocks", list(BLOCKS))
+@pytest.mark.parametrize("case", CASES)
+def test_inputs_are_not_modified(case, blocks, monkeypatch):
+    objective, X, _, _ = make_objective(case, blocks, monkeypatch, weighted=True, l2=0.2)
+    X_before, target_before = X.copy(), objective.target.copy()
+    theta = random_theta(objective, seed=5)
+    theta_before = theta.copy()
+    evaluate(objective, theta)
+    objective.lipschitz_bound()
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(objective.target, target_before)
+    np.testing.assert_array_equal(theta, theta_before)
+    assert objective.X is X  # used as given, not copied
+
+
+def test_unpack_views_theta():
+    X = np.zeros((4, 2))
+    objective = LinearObjective(
+        X, np.zeros(4, dtype=np.intp), loss_for("cross-entropy", binary=False), n_outputs=3
+    )
+    theta = np.arange(9.0)
+    W, b = objective.unpack(theta)
+    # theta viewed as (d + 1, K): the first d rows are W, the last one b
+    np.testing.assert_array_equal(W, [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
+    np.testing.assert_array_equal(b, [6.0, 7.0, 8.0])
+    W[0, 0] = 42.0
+    assert theta[0] == 42.0
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_scores_on_other_data_give_the_unweighted_mean_loss(case, monkeypatch, loss_formulas):
+    objective, *_ = make_objective(case, "one-block", monkeypatch, weighted=True, l2=0.4)
+    X_val, y_val, dense_val = make_data(case, 11, seed=7)
+    shape = (11,) if case.n_outputs == 1 else (11, case.n_outputs)
+    target_val = case.loss.prepare_target(y_val, shape)
+    theta = random_theta(objective, seed=8)
+    _, expected = expected_objective(
+        loss_formulas[case.formula], X_val, dense_val, theta, case.n_outputs, None, 0.0
+    )
+    scores = objective.scores(theta, X_val)  # the kernel's layout: (m,) or class-major (K, m)
+    W, b = theta.reshape(-1, case.n_outputs)[:-1], theta.reshape(-1, case.n_outputs)[-1]
+    np.testing.assert_allclose(scores, np.squeeze((X_val @ W + b).T), rtol=1e-13, atol=1e-13)
+    value = case.loss.accumulate(scores, target_val, None) / len(X_val)
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_prox_soft_thresholds_the_weights_but_not_the_intercept():
+    X = np.ones((3, 2))
+    objective = LinearObjective(
+        X, np.array([0, 1, 2]), loss_for("cross-entropy", binary=False), n_outputs=3, l1=0.5
+    )
+    theta = np.array([[1.0, -0.2, 0.4], [-3.0, 0.5, 0.0], [0.3, -0.3, 9.0]]).ravel()
+    objective.prox(theta, step=0.8)  # threshold 0.4 on W, the first two rows
+    np.testing.assert_allclose(
+        theta.reshape(3, 3), [[0.6, 0.0, 0.0], [-2.6, 0.1, 0.0], [0.3, -0.3, 9.0]], atol=1e-15
+    )
+    assert objective.l1_penalty(theta) == pytest.approx(0.5 * (0.6 + 2.6 + 0.1), rel=1e-15)
+    assert objective.penalty(theta) == objective.l1_penalty(theta)  # l2 = 0

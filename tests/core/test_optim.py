@@ -1,0 +1,288 @@
+"""Tests for core.optim.gradient_descent on quadratics whose minimiser and steps are known."""
+
+import numpy as np
+import pytest
+
+from cetrain.core.optim import DIVERGENCE_FACTOR, gradient_descent
+
+
+def quadratic(A, minimiser):
+    """f(x) = 1/2 (x - m)^T A (x - m), gradient A (x - m), written into grad_out."""
+    A, minimiser = np.asarray(A, dtype=float), np.asarray(minimiser, dtype=float)
+
+    def fun(x, grad_out):
+        r = x - minimiser
+        np.matmul(A, r, out=grad_out)
+        return 0.5 * float(r @ grad_out)
+
+    return fun
+
+
+def half_squared_norm(x, grad_out):
+    """f(x) = ||x||^2 / 2, gradient x."""
+    grad_out[:] = x
+    return 0.5 * float(x @ x)
+
+
+# An ill-conditioned quadratic: eigenvalues 1 and 100, minimiser (1, -2, 3).
+ILL = np.diag([1.0, 10.0, 100.0])
+MINIMISER = np.array([1.0, -2.0, 3.0])
+
+
+def test_plain_steps_by_hand():
+    # f = ||x||^2 / 2 with step 1/2 halves x each epoch: x = (2, -4), (1, -2), (1/2, -1), ...
+    # f = 10, 2.5, 0.625, 0.15625 and ||grad|| = ||x|| = sqrt(20), sqrt(5), sqrt(5)/2, sqrt(5)/4
+    result = gradient_descent(
+        half_squared_norm, np.array([2.0, -4.0]), learning_rate=0.5, max_iter=3, tol=0.0
+    )
+    assert result.status == "max_iter"
+    assert not result.converged
+    assert result.n_iter == 3
+    assert result.objective == [10.0, 2.5, 0.625, 0.15625]
+    np.testing.assert_allclose(result.grad_norm, np.sqrt(20) / 2.0 ** np.arange(4), rtol=1e-15)
+    np.testing.assert_array_equal(result.theta, [0.25, -0.5])
+
+
+def test_nesterov_steps_by_hand():
+    # f = ||x||^2 / 2, step 1/2, momentum 1/2, x_0 = y_0 = (2, -4):
+    #   epoch 0: grad (2, -4); x_1 = y_0 - grad/2 = (1, -2); step (-1, 2) goes downhill
+    #            (grad . step = -10), so y_1 = x_1 + step/2 = (0.5, -1): f = 0.625
+    #   epoch 1: grad (0.5, -1); x_2 = (0.25, -0.5); step x_2 - x_1 = (-0.75, 1.5);
+    #            grad . step = -1.875, so y_2 = x_2 + step/2 = (-0.125, 0.25): f = 0.0390625
+    result = gradient_descent(
+        half_squared_norm,
+        np.array([2.0, -4.0]),
+        learning_rate=0.5,
+        max_iter=2,
+        tol=0.0,
+        momentum=0.5,
+    )
+    assert result.objective == [10.0, 0.625, 0.0390625]
+    np.testing.assert_array_equal(result.theta, [-0.125, 0.25])
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_converges_to_the_minimiser(momentum):
+    result = gradient_descent(
+        quadratic(ILL, MINIMISER),
+        np.zeros(3),
+        learning_rate=1 / 100,
+        max_iter=10_000,
+        tol=1e-10,
+        momentum=momentum,
+    )
+    assert result.status == "converged"
+    assert result.converged
+    # ||A (x - m)|| <= 1e-10 and the smallest eigenvalue is 1: ||x - m|| <= 1e-10
+    np.testing.assert_allclose(result.theta, MINIMISER, rtol=0, atol=1e-10)
+    assert result.grad_norm[-1] <= 1e-10
+    assert result.grad_norm[-2] > 1e-10  # it stopped at the first point below tol
+
+
+def test_momentum_needs_fewer_epochs_on_an_ill_conditioned_problem():
+    # plain gradient descent contracts by 1 - 1/100 per epoch along the flat direction
+    # (about 2300 epochs to 1e-10); Nesterov momentum is much faster
+    runs = [
+        gradient_descent(
+            quadratic(ILL, MINIMISER),
+            np.zeros(3),
+            learning_rate=1 / 100,
+            max_iter=10_000,
+            tol=1e-10,
+            momentum=momentum,
+        )
+        for momentum in (0.0, 0.9)
+    ]
+    assert runs[0].n_iter > 2000
+    assert runs[1].n_iter < runs[0].n_iter / 4
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_history_has_one_entry_per_evaluation(momentum):
+    calls = []
+
+    def fun(x, grad_out):
+        calls.append(x.copy())
+        return quadratic(ILL, MINIMISER)(x, grad_out)
+
+    theta0 = np.array([5.0, 5.0, 5.0])
+    result = gradient_descent(
+        fun, theta0, learning_rate=1 / 100, max_iter=40, tol=0.0, momentum=momentum
+    )
+    assert result.n_iter == 40
+    assert len(result.objective) == len(result.grad_norm) == result.n_iter + 1 == len(calls)
+    # epoch 0 is the starting point
+    np.testing.assert_array_equal(calls[0], theta0)
+    r = theta0 - MINIMISER
+    assert result.objective[0] == 0.5 * r @ ILL @ r
+    assert result.grad_norm[0] == pytest.approx(np.linalg.norm(ILL @ r), rel=1e-15)
+    # and every entry is f and ||grad f|| at the point that was evaluated
+    for x, value, norm in zip(calls, result.objective, result.grad_norm, strict=True):
+        assert value == pytest.approx(0.5 * (x - MINIMISER) @ ILL @ (x - MINIMISER), rel=1e-14)
+        assert norm == pytest.approx(np.linalg.norm(ILL @ (x - MINIMISER)), rel=1e-14)
+
+
+def test_max_iter_status_and_zero_iterations():
+    fun = quadratic(ILL, MINIMISER)
+    result = gradient_descent(fun, np.zeros(3), learning_rate=1 / 100, max_iter=5, tol=1e-10)
+    assert (result.status, result.n_iter, len(result.objective)) == ("max_iter", 5, 6)
+    result = gradient_descent(fun, np.zeros(3), learning_rate=1 / 100, max_iter=0, tol=1e-10)
+    # f(0) = (1 * 1^2 + 10 * 2^2 + 100 * 3^2) / 2
+    assert (result.status, result.n_iter, result.objective) == ("max_iter", 0, [941 / 2])
+    np.testing.assert_array_equal(result.theta, np.zeros(3))
+
+
+def test_starting_at_the_minimiser_converges_at_epoch_zero():
+    fun = quadratic(ILL, MINIMISER)
+    result = gradient_descent(fun, MINIMISER, learning_rate=1.0, max_iter=10, tol=0.0)
+    assert (result.status, result.n_iter, result.objective, result.grad_norm) == (
+        "converged",
+        0,
+        [0.0],
+        [0.0],
+    )
+
+
+def test_divergence_returns_the_last_recorded_point():
+    # f = (x^2 + 2.2 y^2) / 2 with step 1: x goes to 0 at once (factor 1 - 1 = 0), y grows by a
+    # factor 1 - 2.2 = -1.2 each epoch, so f grows by 1.44 per epoch until it passes
+    # DIVERGENCE_FACTOR * f(epoch 0). That last evaluation is recorded and returned, so the
+    # history ends at the returned parameters.
+    fun = quadratic(np.diag([1.0, 2.2]), [0.0, 0.0])
+    result = gradient_descent(fun, np.array([10.0, 0.01]), learning_rate=1.0, max_iter=500, tol=0)
+    assert result.status == "diverged"
+    assert not result.converged
+    np.testing.assert_allclose(
+        result.theta, [0.0, 0.01 * (-1.2) ** result.n_iter], rtol=1e-12, atol=0
+    )
+    assert result.objective[0] == pytest.approx(50 + 1.1e-4, rel=1e-14)
+    assert result.objective[-1] == pytest.approx(1.1 * result.theta[1] ** 2, rel=1e-12)
+    assert result.objective[-1] > DIVERGENCE_FACTOR * result.objective[0]
+    assert max(result.objective[:-1]) <= DIVERGENCE_FACTOR * result.objective[0]
+    assert len(result.objective) == len(result.grad_norm) == result.n_iter + 1
+
+
+def test_a_too_large_step_diverges():
+    # on ||x||^2 / 2 a step of 3 maps x to -2x: f grows 4x per epoch
+    result = gradient_descent(
+        half_squared_norm, np.array([1.0, 1.0]), learning_rate=3.0, max_iter=100, tol=1e-8
+    )
+    assert result.status == "diverged"
+    # f = 4^k; 4^5 = 1024 > 1000 = DIVERGENCE_FACTOR * f(0): epoch 5 is the last one
+    assert result.objective == [1.0, 4.0, 16.0, 64.0, 256.0, 1024.0]
+    np.testing.assert_array_equal(result.theta, [-32.0, -32.0])
+
+
+def test_non_finite_objective_is_divergence():
+    def fun(x, grad_out):
+        grad_out[:] = x
+        return float(np.inf) if x[0] < 0.5 else 0.5 * float(x @ x)
+
+    result = gradient_descent(fun, np.array([1.0]), learning_rate=0.75, max_iter=10, tol=0.0)
+    # x = 1 (f = 0.5), then 0.25 where f is inf (not recorded): diverged, back at x = 1
+    assert (result.status, result.n_iter, result.objective) == ("diverged", 0, [0.5])
+    np.testing.assert_array_equal(result.theta, [1.0])
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_callback_once_per_evaluation(momentum):
+    seen = []
+
+    def callback(epoch, theta, value, grad_norm):
+        seen.append((epoch, theta.copy(), value, grad_norm))
+
+    result = gradient_descent(
+        quadratic(ILL, MINIMISER),
+        np.zeros(3),
+        learning_rate=1 / 100,
+        max_iter=10_000,
+        tol=1e-6,
+        momentum=momentum,
+        callback=callback,
+    )
+    assert result.status == "converged"
+    assert [entry[0] for entry in seen] == list(range(result.n_iter + 1))
+    assert [entry[2] for entry in seen] == result.objective
+    assert [entry[3] for entry in seen] == result.grad_norm
+    np.testing.assert_array_equal(seen[0][1], np.zeros(3))
+    np.testing.assert_array_equal(seen[-1][1], result.theta)
+
+
+def test_theta0_is_not_modified():
+    theta0 = np.array([4.0, -4.0, 4.0])
+    before = theta0.copy()
+    result = gradient_descent(
+        quadratic(ILL, MINIMISER), theta0, learning_rate=1 / 100, max_iter=50, tol=0, momentum=0.9
+    )
+    np.testing.assert_array_equal(theta0, before)
+    assert result.theta is not theta0
+
+
+def test_integer_theta0_is_promoted_to_float():
+    result = gradient_descent(
+        half_squared_norm, np.array([3, -1]), learning_rate=0.5, max_iter=1, tol=0.0
+    )
+    np.testing.assert_array_equal(result.theta, [1.5, -0.5])
+    assert result.theta.dtype == np.float64
+
+
+# --- proximal steps (L1) ---------------------------------------------------------------------
+
+
+def soft_threshold(v, t):
+    return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_proximal_descent_solves_a_lasso_with_a_known_answer(momentum):
+    # f = ||theta - a||^2 / 2 and h = lam ||theta||_1: the minimiser is soft_threshold(a, lam)
+    a, lam = np.array([3.0, -0.2, 0.5, -2.0]), 0.4
+
+    def fun(theta, grad_out):
+        grad_out[:] = theta - a
+        return 0.5 * float(np.sum((theta - a) ** 2))
+
+    def prox(theta, step):
+        theta[:] = soft_threshold(theta, step * lam)
+
+    result = gradient_descent(
+        fun,
+        np.zeros(4),
+        learning_rate=0.5,
+        max_iter=500,
+        tol=1e-12,
+        momentum=momentum,
+        prox=prox,
+        penalty=lambda theta: lam * float(np.abs(theta).sum()),
+    )
+    assert result.status == "converged"
+    np.testing.assert_allclose(result.theta, [2.6, 0.0, 0.1, -1.6], atol=1e-12)
+    assert result.theta[1] == 0.0  # exactly zero, not merely small
+    expected = 0.5 * (0.4**2 + 0.2**2 + 0.4**2 + 0.4**2) + lam * (2.6 + 0.1 + 1.6)
+    assert result.objective[-1] == pytest.approx(expected, rel=1e-12)
+
+
+def test_without_a_prox_the_stopping_norm_is_the_gradient():
+    result = gradient_descent(
+        half_squared_norm, np.array([3.0, 4.0]), learning_rate=0.5, max_iter=0, tol=0.0
+    )
+    assert result.grad_norm == [5.0]
+
+
+def test_the_subgradient_method_handles_a_kink_at_the_minimum():
+    # f = |x - 3|: its subgradient is +-1 everywhere, so it never falls below tol; diminishing
+    # steps 1/sqrt(k + 1) close in on 3 and the run stops once the best value stops improving
+    def fun(theta, grad_out):
+        grad_out[:] = np.sign(theta - 3.0)
+        return float(abs(theta[0] - 3.0))
+
+    start = np.array([0.3])  # fixed steps of 1 from here hop over 3 for ever: 2.3, 3.3, 2.3
+    smooth_run = gradient_descent(fun, start, learning_rate=1.0, max_iter=3000, tol=1e-3)
+    assert smooth_run.status == "max_iter"  # the gradient norm stays 1: never "converged"
+
+    result = gradient_descent(fun, start, learning_rate=1.0, max_iter=3000, tol=1e-3, smooth=False)
+    assert result.status == "converged"
+    assert result.n_iter < 3000
+    # the step at epoch k is 1/sqrt(k+1): within one step of the kink at the end
+    assert abs(result.theta[0] - 3.0) <= 1 / np.sqrt(result.n_iter)
+    assert min(result.objective) < 0.05

@@ -1,0 +1,237 @@
+"""Tests for data.preprocess: weighted standardisation and its inverse, polynomial features.
+
+References: hand arithmetic, sklearn.preprocessing.StandardScaler and PolynomialFeatures.
+"""
+
+import json
+import math
+import re
+from math import comb
+
+import numpy as np
+import pytest
+import sklearn.preprocessing
+
+from cetrain.data.preprocess import MAX_POLY_FEATURES, PolynomialFeatures, Standardizer
+from cetrain.errors import DataError, ModelFileError
+
+RNG = np.random.default_rng(0)
+X_RAW = RNG.normal(size=(40, 3)) * [1.0, 1e3, 1e-3] + [5.0, -2e4, 0.0]
+
+
+# --- Standardizer ------------------------------------------------------------------------------
+
+
+def test_weighted_mean_and_std_by_hand():
+    # column 0: values 1, 2, 4 with weights 1, 1, 2
+    #   mean = (1 + 2 + 2*4) / 4 = 2.75
+    #   var  = (1.75^2 + 0.75^2 + 2 * 1.25^2) / 4 = (3.0625 + 0.5625 + 3.125) / 4 = 1.6875
+    # column 1: values 0, 10, 10: mean = 30 / 4 = 7.5, var = (7.5^2 + 2.5^2 + 2 * 2.5^2) / 4
+    X = np.array([[1.0, 0.0], [2.0, 10.0], [4.0, 10.0]])
+    std = Standardizer().fit(X, sample_weight=np.array([1.0, 1.0, 2.0]))
+    np.testing.assert_allclose(std.mean_, [2.75, 7.5], rtol=1e-15)
+    np.testing.assert_allclose(
+        std.scale_, [math.sqrt(1.6875), math.sqrt((56.25 + 6.25 + 12.5) / 4)], rtol=1e-15
+    )
+
+
+def test_integer_weights_equal_repeated_rows():
+    weight = RNG.integers(1, 4, size=X_RAW.shape[0])
+    weighted = Standardizer().fit(X_RAW, sample_weight=weight.astype(float))
+    repeated = np.repeat(X_RAW, weight, axis=0)
+    np.testing.assert_allclose(weighted.mean_, repeated.mean(axis=0), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(weighted.scale_, repeated.std(axis=0), rtol=1e-12)
+
+
+def test_unweighted_equals_sklearn_standard_scaler():
+    X = np.column_stack([X_RAW, np.full(40, 7.0)])  # with a constant column
+    ours = Standardizer().fit(X)
+    theirs = sklearn.preprocessing.StandardScaler().fit(X)
+    np.testing.assert_allclose(ours.mean_, theirs.mean_, rtol=1e-14)
+    np.testing.assert_allclose(ours.scale_, theirs.scale_, rtol=1e-14)
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X), rtol=1e-12, atol=1e-12)
+    # and standardised columns have mean 0 and std 1
+    Z = ours.transform(X)
+    np.testing.assert_allclose(Z[:, :3].mean(axis=0), 0.0, atol=1e-14)
+    np.testing.assert_allclose(Z[:, :3].std(axis=0), 1.0, rtol=1e-14)
+
+
+@pytest.mark.parametrize("value", [0.0, 0.1, -3.7, 1e6 + 0.1])
+def test_constant_column_gets_scale_one(value):
+    # 0.1 repeated has a computed std of about 1e-17, rounding noise in the mean: not a spread
+    X = np.column_stack([np.full(7, value), np.arange(7.0)])
+    std = Standardizer().fit(X)
+    assert std.scale_[0] == 1.0
+    assert std.scale_[1] == pytest.approx(2.0, rel=1e-15)  # std of 0..6 = sqrt(28 / 7)
+    Z = std.transform(X)
+    assert np.all(np.isfinite(Z))
+    np.testing.assert_allclose(Z[:, 0], 0.0, atol=1e-9 * max(abs(value), 1.0))
+
+
+def test_constant_column_with_weights():
+    X = np.column_stack([np.full(5, 0.1), [1.0, 2.0, 3.0, 4.0, 5.0]])
+    std = Standardizer().fit(X, sample_weight=np.array([0.3, 1.0, 0.0, 2.0, 5.0]))
+    assert std.scale_[0] == 1.0
+
+
+def test_disabled_standardizer_is_the_identity():
+    std = Standardizer(enabled=False).fit(X_RAW, sample_weight=np.ones(40))
+    np.testing.assert_array_equal(std.mean_, np.zeros(3))
+    np.testing.assert_array_equal(std.scale_, np.ones(3))
+    assert std.transform(X_RAW) is X_RAW
+    W_T, b = np.array([[1.0, 2.0, 3.0]]), np.array([0.5])
+    coef, intercept = std.to_original_units(W_T, b)
+    np.testing.assert_array_equal(coef, W_T)
+    np.testing.assert_array_equal(intercept, b)
+
+
+def test_transform_makes_a_new_c_contiguous_array():
+    X = np.asfortranarray(X_RAW.copy())
+    before = X.copy()
+    std = Standardizer().fit(X)
+    Z = std.transform(X)
+    assert Z.flags.c_contiguous
+    np.testing.assert_array_equal(X, before)
+    np.testing.assert_allclose(Z, (X_RAW - X_RAW.mean(axis=0)) / X_RAW.std(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_to_original_units_gives_the_same_scores(n_outputs, weighted):
+    weight = RNG.uniform(0.1, 2.0, size=40) if weighted else None
+    X = np.column_stack([X_RAW, np.full(40, 3.0)])  # a constant column too
+    std = Standardizer().fit(X, sample_weight=weight)
+    W_T = RNG.normal(size=(n_outputs, 4))
+    b = RNG.normal(size=n_outputs)
+    coef, intercept = std.to_original_units(W_T, b)
+    assert coef.shape == (n_outputs, 4)
+    assert intercept.shape == (n_outputs,)
+    np.testing.assert_allclose(
+        X @ coef.T + intercept, std.transform(X) @ W_T.T + b, rtol=1e-9, atol=1e-9
+    )
+
+
+def test_to_original_units_by_hand():
+    # mean 2, scale 4: z = (x - 2) / 4, so 3 z + 1 = (3/4) x + (1 - 3/2)
+    std = Standardizer().fit(np.array([[-2.0], [6.0]]))
+    assert (std.mean_[0], std.scale_[0]) == (2.0, 4.0)
+    coef, intercept = std.to_original_units(np.array([[3.0]]), np.array([1.0]))
+    assert coef.tolist() == [[0.75]]
+    assert intercept.tolist() == [-0.5]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_standardizer_dict_round_trip(enabled):
+    std = Standardizer(enabled=enabled).fit(X_RAW)
+    data = json.loads(json.dumps(std.to_dict()))
+    assert data == {"enabled": enabled, "mean": list(std.mean_), "scale": list(std.scale_)}
+    copy = Standardizer.from_dict(data)
+    assert copy.enabled is enabled
+    np.testing.assert_array_equal(copy.mean_, std.mean_)
+    np.testing.assert_array_equal(copy.scale_, std.scale_)
+    np.testing.assert_array_equal(copy.transform(X_RAW), std.transform(X_RAW))
+
+
+def test_standardizer_from_a_bad_dict_is_a_model_file_error():
+    with pytest.raises(ModelFileError):
+        Standardizer.from_dict({"enabled": True, "mean": [0.0]})
+
+
+# --- PolynomialFeatures ------------------------------------------------------------------------
+
+
+def test_polynomial_by_hand():
+    # (a, b) = (2, 3): a, b, a^2, a b, b^2 = 2, 3, 4, 6, 9
+    poly = PolynomialFeatures(2).fit(["a", "b"])
+    assert poly.feature_names_out == ["a", "b", "a^2", "a b", "b^2"]
+    np.testing.assert_array_equal(poly.transform(np.array([[2.0, 3.0]])), [[2, 3, 4, 6, 9]])
+
+
+@pytest.mark.parametrize("degree", [1, 2, 3, 4])
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_polynomial_equals_sklearn(degree, n_features):
+    names = ["a", "b", "c"][:n_features]
+    X = RNG.normal(size=(6, n_features)) * 3
+    ours = PolynomialFeatures(degree).fit(names)
+    theirs = sklearn.preprocessing.PolynomialFeatures(degree, include_bias=False).fit(X)
+    assert ours.feature_names_out == list(theirs.get_feature_names_out(names))
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X), rtol=1e-14)
+    assert len(ours.terms_) == comb(n_features + degree, degree) - 1
+
+
+def test_polynomial_names_with_powers_and_products():
+    poly = PolynomialFeatures(3).fit(["x1", "x2"])
+    assert poly.feature_names_out == [
+        "x1",
+        "x2",
+        "x1^2",
+        "x1 x2",
+        "x2^2",
+        "x1^3",
+        "x1^2 x2",
+        "x1 x2^2",
+        "x2^3",
+    ]
+
+
+def test_degree_one_is_the_identity():
+    poly = PolynomialFeatures(1).fit(["a", "b", "c"])
+    assert poly.feature_names_out == ["a", "b", "c"]
+    np.testing.assert_array_equal(poly.transform(X_RAW), X_RAW)
+    assert PolynomialFeatures().degree == 1
+
+
+def test_polynomial_does_not_modify_its_input():
+    X = X_RAW.copy()
+    PolynomialFeatures(3).fit(["a", "b", "c"]).transform(X)
+    np.testing.assert_array_equal(X, X_RAW)
+
+
+@pytest.mark.parametrize("degree", [0, -1, 1.5, True, "2", None])
+def test_bad_degree(degree):
+    with pytest.raises(
+        DataError, match=f"^{re.escape(f'poly degree must be an integer >= 1; got {degree!r}')}$"
+    ):
+        PolynomialFeatures(degree)
+
+
+def test_numpy_integer_degree_is_accepted():
+    assert PolynomialFeatures(np.int64(2)).fit(["a"]).feature_names_out == ["a", "a^2"]
+
+
+def test_too_many_polynomial_features():
+    # degree 2 on d features makes comb(d + 2, 2) - 1: 19899 for d = 198, 20099 for d = 199
+    assert MAX_POLY_FEATURES == 20_000
+    names = [f"x{i}" for i in range(199)]
+    assert len(PolynomialFeatures(2).fit(names[:198]).terms_) == 19_899
+    message = (
+        "poly degree 2 on 199 features makes 20099 features, more than 20000; "
+        "use a lower --poly or fewer --features"
+    )
+    with pytest.raises(DataError, match=f"^{re.escape(message)}$"):
+        PolynomialFeatures(2).fit(names)
+
+
+def test_polynomial_wrong_number_of_features():
+    poly = PolynomialFeatures(2).fit(["a", "b"])
+    with pytest.raises(DataError, match=r"^expected 2 features for the polynomial, got 3$"):
+        poly.transform(np.zeros((4, 3)))
+
+
+def test_polynomial_dict_round_trip():
+    poly = PolynomialFeatures(3).fit(["a", "b"])
+    data = json.loads(json.dumps(poly.to_dict()))
+    assert data == {"degree": 3, "input_names": ["a", "b"]}
+    copy = PolynomialFeatures.from_dict(data)
+    assert copy.feature_names_out == poly.feature_names_out
+    X = RNG.normal(size=(5, 2))
+    np.testing.assert_array_equal(copy.transform(X), poly.transform(X))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"degree": 2}, {"degree": "two", "input_names": ["a"]}, {"degree": 0, "input_names": []}],
+)
+def test_polynomial_from_a_bad_dict(data):
+    with pytest.raises(ModelFileError, match=r"^bad polynomial settings in the model file: "):
+        PolynomialFeatures.from_dict(data)

@@ -1,0 +1,280 @@
+"""Tests for runs: the run folder's name, its files, and that it is written atomically."""
+
+import csv
+import dataclasses
+import json
+import math
+import re
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import RUN_FILES
+
+from cetrain import plots
+from cetrain.errors import CetrainError, RunFolderError
+from cetrain.runs import folder
+from cetrain.runs.folder import check_run_dir, default_run_dir
+from cetrain.runs.modelfile import load_model
+from cetrain.runs.settings import resolve_settings
+from cetrain.runs.train import train
+from cetrain.runs.write import write_run
+
+
+@pytest.fixture(scope="module")
+def result():
+    """A small finished run without a test set."""
+    return train(resolve_settings({"data": "line", "test_size": 0}))
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    """Make folder.datetime.now() return 2024-05-06 07:08:09."""
+
+    class FixedDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2024, 5, 6, 7, 8, 9)
+
+    monkeypatch.setattr(folder, "datetime", FixedDatetime)
+
+
+def entries(folder: Path) -> list[str]:
+    """Every name in folder, hidden ones included, sorted."""
+    return sorted(path.name for path in folder.iterdir())
+
+
+def raises_exactly(message: str):
+    return pytest.raises(RunFolderError, match=f"^{re.escape(message)}$")
+
+
+# --------------------------------------------------------------------------- default_run_dir
+
+
+def test_default_run_dir_is_timestamp_dataset_model(fixed_clock):
+    assert default_run_dir("iris", "softmax") == Path("runs/20240506-070809-iris-softmax")
+
+
+def test_default_run_dir_under_another_root(tmp_path, fixed_clock):
+    assert default_run_dir("moons", "logistic", root=tmp_path) == (
+        tmp_path / "20240506-070809-moons-logistic"
+    )
+
+
+def test_default_run_dir_does_not_reuse_an_existing_folder(tmp_path, fixed_clock):
+    first = default_run_dir("iris", "softmax", root=tmp_path)
+    first.mkdir()
+    second = default_run_dir("iris", "softmax", root=tmp_path)
+    assert second == tmp_path / "20240506-070809-iris-softmax-2"
+    second.mkdir()
+    assert default_run_dir("iris", "softmax", root=tmp_path) == (
+        tmp_path / "20240506-070809-iris-softmax-3"
+    )
+    assert entries(tmp_path) == [
+        "20240506-070809-iris-softmax",
+        "20240506-070809-iris-softmax-2",
+    ]
+
+
+def test_default_run_dir_skips_an_existing_file_too(tmp_path, fixed_clock):
+    (tmp_path / "20240506-070809-exam-logistic").write_text("", encoding="utf-8")
+    assert default_run_dir("exam", "logistic", root=tmp_path).name == (
+        "20240506-070809-exam-logistic-2"
+    )
+
+
+def test_default_run_dir_makes_the_dataset_name_safe(fixed_clock):
+    assert default_run_dir("my data/set:1", "softmax") == Path(
+        "runs/20240506-070809-my_data_set_1-softmax"
+    )
+    assert default_run_dir("a-b_c.d", "logistic").name == "20240506-070809-a-b_c.d-logistic"
+
+
+def test_default_run_dir_creates_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = default_run_dir("iris", "softmax")
+    assert re.fullmatch(r"runs/\d{8}-\d{6}-iris-softmax", path.as_posix())
+    assert entries(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- check_run_dir
+
+
+def test_check_run_dir_accepts_a_new_or_empty_folder(tmp_path):
+    assert check_run_dir(tmp_path / "new") == tmp_path / "new"
+    assert check_run_dir(str(tmp_path)) == tmp_path
+    assert not (tmp_path / "new").exists()
+
+
+def test_check_run_dir_refuses_a_folder_with_something_in_it(tmp_path):
+    (tmp_path / ".hidden").write_text("", encoding="utf-8")
+    with raises_exactly(
+        f"the run folder '{tmp_path}' already exists and is not empty; "
+        "choose a new --out or remove it"
+    ):
+        check_run_dir(tmp_path)
+
+
+def test_check_run_dir_refuses_a_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("mine", encoding="utf-8")
+    with raises_exactly(
+        f"the run folder '{path}' already exists as a file; choose a new --out or remove it"
+    ):
+        check_run_dir(path)
+
+
+def test_run_folder_error_is_a_cetrain_error():
+    assert issubclass(RunFolderError, CetrainError)
+
+
+# --------------------------------------------------------------------------- write_run
+
+
+def test_write_run_writes_the_six_files(tmp_path, result):
+    out = write_run(result, tmp_path / "run")
+    assert out == tmp_path / "run"
+    assert entries(out) == RUN_FILES
+    assert entries(tmp_path) == ["run"]  # no staging folder is left
+
+
+def test_write_run_into_an_existing_empty_folder(tmp_path, result):
+    out = tmp_path / "run"
+    out.mkdir()
+    assert write_run(result, str(out)) == out
+    assert entries(out) == RUN_FILES
+
+
+def test_write_run_creates_missing_parents(tmp_path, result):
+    out = write_run(result, tmp_path / "a" / "b" / "run")
+    assert entries(out) == RUN_FILES
+
+
+def test_write_run_refuses_a_non_empty_folder_and_leaves_it_alone(tmp_path, result):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(RunFolderError):
+        write_run(result, out)
+    assert entries(out) == ["mine.txt"]
+    assert (out / "mine.txt").read_text(encoding="utf-8") == "keep me"
+    assert entries(tmp_path) == ["run"]
+
+
+def test_files_describe_the_result(tmp_path, result):
+    out = write_run(result, tmp_path / "run")
+    config = tomllib.loads((out / "config.toml").read_text(encoding="utf-8"))
+    assert resolve_settings(config) == result.settings
+    header = (out / "config.toml").read_text(encoding="utf-8").splitlines()[:2]
+    assert header == [
+        f"# cetrain train settings of the run in {out}",
+        f"# re-run with: cetrain train {out / 'config.toml'} --out NEW_FOLDER",
+    ]
+    assert json.loads((out / "metrics.json").read_text(encoding="utf-8")) == result.metrics
+    with (out / "history.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["epoch", "train_loss", "test_loss", "grad_norm"]
+    assert [int(row[0]) for row in rows[1:]] == list(range(result.metrics["epochs"] + 1))
+    assert [float(row[1]) for row in rows[1:]] == result.history["train_loss"]
+    assert {row[2] for row in rows[1:]} == {""}  # no test set
+    assert [float(row[3]) for row in rows[1:]] == result.history["grad_norm"]
+    loaded = load_model(out / "model.json")
+    np.testing.assert_array_equal(
+        loaded.predict_proba(result.dataset.X), result.pipeline.predict_proba(result.dataset.X)
+    )
+
+
+def test_non_finite_metrics_are_written_as_null(tmp_path, result):
+    metrics = dict(result.metrics, final_grad_norm=float("nan"), learning_rate=float("inf"))
+    out = write_run(dataclasses.replace(result, metrics=metrics), tmp_path / "run")
+
+    def refuse(constant):
+        raise AssertionError(f"metrics.json holds {constant}, which is not JSON")
+
+    written = json.loads((out / "metrics.json").read_text(encoding="utf-8"), parse_constant=refuse)
+    assert written["final_grad_norm"] is None
+    assert written["learning_rate"] is None
+    assert written["train"] == result.metrics["train"]
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _fail(*args, **kwargs):
+    raise Boom("the plot failed")
+
+
+def test_a_failure_midway_leaves_no_folder_behind(tmp_path, result, monkeypatch):
+    monkeypatch.setattr(plots, "decision_boundary", _fail)
+    with pytest.raises(Boom, match=r"^the plot failed$"):
+        write_run(result, tmp_path / "run")
+    assert entries(tmp_path) == []  # neither the run folder nor a hidden staging folder
+
+
+def test_a_failure_midway_keeps_an_existing_empty_folder(tmp_path, result, monkeypatch):
+    out = tmp_path / "run"
+    out.mkdir()
+    monkeypatch.setattr(plots, "decision_boundary", _fail)
+    with pytest.raises(Boom):
+        write_run(result, out)
+    assert entries(tmp_path) == ["run"]
+    assert entries(out) == []
+
+
+def test_a_failing_savefig_leaves_no_folder_behind(tmp_path, result, monkeypatch):
+    from matplotlib.figure import Figure
+
+    monkeypatch.setattr(Figure, "savefig", _fail)
+    with pytest.raises(Boom):
+        write_run(result, tmp_path / "run")
+    assert entries(tmp_path) == []
+
+
+def test_a_failing_rename_leaves_no_staging_folder(tmp_path, result, monkeypatch):
+    def refuse(src, dst):
+        raise OSError("rename refused")
+
+    monkeypatch.setattr(folder.os, "rename", refuse)
+    with pytest.raises(OSError, match=r"^rename refused$"):
+        write_run(result, tmp_path / "run")
+    assert entries(tmp_path) == []
+
+
+def test_a_failing_rename_keeps_an_existing_empty_folder(tmp_path, result, monkeypatch):
+    out = tmp_path / "run"
+    out.mkdir()
+
+    def refuse(src, dst):
+        raise OSError("rename refused")
+
+    monkeypatch.setattr(folder.os, "rename", refuse)
+    with pytest.raises(OSError):
+        write_run(result, out)
+    assert entries(tmp_path) == ["run"]
+
+
+def test_a_keyboard_interrupt_midway_also_cleans_up(tmp_path, result, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "loss_curve", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_run(result, tmp_path / "run")
+    assert entries(tmp_path) == []
+
+
+def test_write_json_turns_every_non_finite_number_into_null(tmp_path):
+    path = tmp_path / "data.json"
+    folder.write_json(
+        path, {"curve": [1.0, float("inf"), float("nan")], "nested": {"pair": (2.0, -math.inf)}}
+    )
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "curve": [1.0, None, None],
+        "nested": {"pair": [2.0, None]},
+    }
