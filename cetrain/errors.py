@@ -4,8 +4,6 @@ Library code raises these with a message that names the bad value and what would
 the CLI prints the message as one line `Error: ...` and exits with code 1.
 """
 
-from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
-
 
 class CetrainError(Exception):
     """A mistake in what the user asked for (bad data, option, config or file)."""
@@ -27,5 +25,16 @@ class ModelFileError(CetrainError, ValueError):
     """A model file is missing, is not JSON, or does not describe a cetrain model."""
 
 
-class ConvergenceWarning(_SklearnConvergenceWarning):
-    """Training stopped at max_iter before the gradient norm fell below tol (or diverged)."""
+def __getattr__(name: str) -> type:
+    # ConvergenceWarning subclasses scikit-learn's, so that scikit-learn's tools catch it; it is
+    # made on first use, so that importing this module does not import scikit-learn.
+    if name != "ConvergenceWarning":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+
+    class ConvergenceWarning(SklearnConvergenceWarning):
+        """Training stopped at max_iter before the gradient norm fell below tol (or diverged)."""
+
+    ConvergenceWarning.__module__ = __name__
+    globals()[name] = ConvergenceWarning
+    return ConvergenceWarning

@@ -23,21 +23,30 @@ The objective (cetrain.core.objective) calls `accumulate`, the in-place kernel b
 methods, with the targets of `prepare_target` and the weights sample_weight * `sample_multiplier`.
 """
 
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from numbers import Real
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cetrain.core.heads import MODEL_KINDS
+from cetrain.core.params import ClassValues, Number, OneOf, Param, is_number, per_class
 from cetrain.errors import ConfigError, DataError
 
 __all__ = [
+    "FOCAL_ALPHA",
+    "FOCAL_GAMMA",
+    "LABEL_SMOOTHING",
+    "LOSSES",
     "LOSS_NAMES",
     "MSE",
     "REDUCTIONS",
+    "SCE_ALPHA",
+    "SCE_BETA",
+    "SCE_LOG_ZERO",
     "BinaryCrossEntropy",
     "BinaryFocalLoss",
     "BinaryHinge",
@@ -46,6 +55,8 @@ __all__ = [
     "CrammerSingerHinge",
     "CrossEntropy",
     "Loss",
+    "LossOption",
+    "LossSpec",
     "MulticlassMSE",
     "MultilabelLoss",
     "Reduction",
@@ -59,6 +70,7 @@ __all__ = [
     "cross_entropy",
     "focal_loss",
     "loss_for",
+    "loss_spec",
     "mse",
     "multiclass_hinge",
     "multiclass_mse",
@@ -70,6 +82,41 @@ __all__ = [
 
 Reduction = Literal["mean", "sum", "none"]
 REDUCTIONS = ("mean", "sum", "none")
+
+# The options a run can set, declared once: the losses check their values with these, and the
+# registry below makes them settings (cetrain.runs.settings) and options (cetrain.cli).
+LABEL_SMOOTHING = Param(
+    "label_smoothing",
+    Number(0.0, 1.0, high_open=True),
+    0.0,
+    "Smooth the targets: (1-e) onehot + e/C (binary: y(1-e) + e/2).",
+)
+FOCAL_GAMMA = Param("gamma", Number(0.0), 2.0, "Focal loss: the exponent gamma of (1 - p_t).")
+FOCAL_ALPHA = Param(
+    "alpha",
+    OneOf(
+        words=("none",),
+        domains=(Number(0.0, 1.0), ClassValues()),
+        expected='a number in [0, 1], "none", or class=weight pairs like "a=0.5,b=0.25"',
+        metavar="NUMBER|none",
+    ),
+    None,
+    "Focal loss: alpha, the weight of the positive class (sigmoid outputs), class=weight pairs "
+    '(softmax, like "a=0.5,b=0.25"), or none.',
+    default_text="0.25 sigmoid, none softmax",
+)
+SCE_ALPHA = Param(
+    "alpha", Number(0.0), 0.1, "Symmetric cross-entropy: the weight of cross-entropy."
+)
+SCE_BETA = Param(
+    "beta", Number(0.0), 1.0, "Symmetric cross-entropy: the weight of reverse cross-entropy."
+)
+SCE_LOG_ZERO = Param(
+    "log_zero",
+    Number(high=0.0, high_open=True),
+    -4.0,
+    "Symmetric cross-entropy: A, the value that stands for log 0 (the paper's A).",
+)
 
 
 class Loss:
@@ -273,7 +320,7 @@ class BinaryCrossEntropy(_BinaryLoss):
         self, *, class_weight: Sequence[float] | None = None, label_smoothing: float = 0.0
     ) -> None:
         self.class_weight = _check_class_weight(class_weight, n_classes=2)
-        self.label_smoothing = _check_label_smoothing(label_smoothing)
+        self.label_smoothing = LABEL_SMOOTHING.check(label_smoothing)
 
     def adjust_target(self, t: np.ndarray) -> np.ndarray:
         eps = self.label_smoothing
@@ -359,7 +406,7 @@ class BinaryFocalLoss(_BinaryLoss):
 
     def __init__(self, *, alpha: float | None = 0.25, gamma: float = 2.0) -> None:
         self.alpha = _check_fraction_or_none("alpha", alpha)
-        self.gamma = _check_number("gamma", gamma, minimum=0.0)
+        self.gamma = FOCAL_GAMMA.check(gamma)
         alpha_max = 1.0 if self.alpha is None else max(self.alpha, 1.0 - self.alpha)
         self.curvature = alpha_max * _focal_curvature(self.gamma)
 
@@ -517,7 +564,7 @@ class CrossEntropy(_MulticlassLoss):
         self, *, class_weight: Sequence[float] | None = None, label_smoothing: float = 0.0
     ) -> None:
         self.class_weight = _check_class_weight(class_weight)
-        self.label_smoothing = _check_label_smoothing(label_smoothing)
+        self.label_smoothing = LABEL_SMOOTHING.check(label_smoothing)
         w, eps = self.class_weight, self.label_smoothing
         if w is None:
             self.curvature = 0.5  # ||diag(p) - p p^T|| <= 1/2
@@ -639,7 +686,7 @@ class SoftmaxFocalLoss(_LabelsOnly):
 
     def __init__(self, *, alpha: Sequence[float] | None = None, gamma: float = 2.0) -> None:
         self.alpha = _check_class_weight(alpha, option="alpha")
-        self.gamma = _check_number("gamma", gamma, minimum=0.0)
+        self.gamma = FOCAL_GAMMA.check(gamma)
         alpha_max = 1.0 if self.alpha is None else max(self.alpha)
         self.curvature = 2.0 * alpha_max * _focal_curvature(self.gamma)
 
@@ -892,27 +939,10 @@ def _sce_curvature(a: float, b: float) -> float:
 # --- option checks ---------------------------------------------------------------------------
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_number(option: str, value: object, *, minimum: float) -> float:
-    """A finite number >= minimum, as float."""
-    if not _is_number(value) or value < minimum:
-        raise ConfigError(f"{option} must be a finite number >= {minimum:g}; got {value!r}")
-    return float(value)
-
-
-def _check_label_smoothing(value: object) -> float:
-    if not _is_number(value) or not 0 <= value < 1:
-        raise ConfigError(f"label_smoothing must be a number in [0, 1); got {value!r}")
-    return float(value)
-
-
 def _check_fraction_or_none(option: str, value: object) -> float | None:
     if value is None:
         return None
-    if not _is_number(value) or not 0 <= value <= 1:
+    if not is_number(value) or not 0 <= value <= 1:
         raise ConfigError(
             f"{option} must be a number in [0, 1], or None for no weighting; got {value!r}"
         )
@@ -931,7 +961,7 @@ def _check_class_weight(
         or isinstance(value, str)
         or (n_classes is not None and len(items) != n_classes)
         or not items
-        or not all(_is_number(item) and item >= 0 for item in items)
+        or not all(is_number(item) and item >= 0 for item in items)
         or not any(item > 0 for item in items)
     ):
         what = (
@@ -957,10 +987,8 @@ def _class_weight_array(
 
 
 def _check_sce_options(alpha: object, beta: object, log_zero: object) -> tuple[float, float, float]:
-    alpha = _check_number("alpha", alpha, minimum=0.0)
-    beta = _check_number("beta", beta, minimum=0.0)
-    if not _is_number(log_zero) or not log_zero < 0:
-        raise ConfigError(f"log_zero (the paper's A) must be a finite number < 0; got {log_zero!r}")
+    alpha, beta = SCE_ALPHA.check(alpha), SCE_BETA.check(beta)
+    log_zero = SCE_LOG_ZERO.check(log_zero)
     if alpha == 0 and beta == 0:
         raise ConfigError("alpha and beta must not both be 0")
     return alpha, beta, float(log_zero)
@@ -1135,30 +1163,171 @@ class MSE(Loss):
 
 mse = MSE()
 
-# name -> the loss of a binary (sigmoid), softmax and multilabel model; None: not available
-_MODEL_LOSSES: dict[str, tuple[Loss, Loss, Loss | None]] = {
-    "cross-entropy": (binary_cross_entropy, cross_entropy, multilabel_cross_entropy),
-    "mse": (binary_mse, multiclass_mse, None),
-    "focal": (focal_loss, softmax_focal_loss, multilabel_focal_loss),
-    "hinge": (binary_hinge, multiclass_hinge, None),
-    "symmetric-cross-entropy": (binary_symmetric_cross_entropy, symmetric_cross_entropy, None),
+# --- the registry: every loss, declared once ----------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class LossOption:
+    """An option of a loss that a run can set.
+
+    `param` is named as the loss takes it ("gamma") and `setting` is the run setting and
+    command-line option it becomes ("focal_gamma"; None: from Python only). In the model kinds
+    of `per_class_in`, the option is one value per class: a mapping {class: value} becomes a
+    tuple in class order (a class not named takes 1), and a single number is refused.
+    """
+
+    param: Param
+    setting: str | None
+    per_class_in: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class LossSpec:
+    """A training loss as every other module needs to know it.
+
+    name : the `--loss` value
+    label : how a loss axis is labelled ("cross-entropy (nats)")
+    forms : the loss each model kind trains on ("logistic", "softmax", "multilabel"); a kind
+        without one cannot train on it
+    options : what a run can set (LossOption)
+    needs_labels : trains on class labels only, not on probability rows
+    scale_dependent : its value depends on the scale of the scores, not only on the
+        probabilities they give (so it cannot be computed from probabilities)
+    """
+
+    name: str
+    label: str
+    forms: Mapping[str, Loss]
+    options: tuple[LossOption, ...] = ()
+    needs_labels: bool = False
+    scale_dependent: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = set(self.forms) - set(MODEL_KINDS)
+        if unknown:
+            raise ValueError(f"loss {self.name!r} has forms for unknown model kinds {unknown}")
+
+    @property
+    def settings(self) -> dict[str, LossOption]:
+        """The run settings this loss owns, by setting name."""
+        return {option.setting: option for option in self.options if option.setting}
+
+    def form(self, model: str) -> Loss:
+        """The unconfigured loss a model kind trains on; a ConfigError if it has none."""
+        if model not in self.forms:
+            supported = " and ".join(self.forms)
+            raise ConfigError(
+                f"loss {self.name!r} is not available for {model} models; it supports "
+                f"{supported} models"
+            )
+        return self.forms[model]
+
+    def resolve(
+        self, options: Mapping[str, object], model: str, class_names: Sequence[str]
+    ) -> dict[str, object]:
+        """Options as a run gives them (alpha as "none", a number or {class: weight}) in the form
+        the model kind's loss takes them: None for "none", per-class tuples in class order."""
+        by_name = {option.param.name: option for option in self.options}
+        resolved = {}
+        for name, value in options.items():
+            option = by_name.get(name)
+            if option is None:
+                resolved[name] = value  # not a run-level option: the loss checks it
+                continue
+            if value == "none":
+                value = None
+            per_class_form = model in option.per_class_in
+            what = f"{self.name} {name}"
+            if isinstance(value, Mapping):
+                if not per_class_form:
+                    pairs = ",".join(f"{k}={v}" for k, v in value.items())
+                    raise ConfigError(
+                        f"{what} of a {model} model is one number, not class=weight pairs; "
+                        f"got {pairs}"
+                    )
+                value = per_class(value, class_names, what)
+            elif per_class_form and is_number(value):
+                example = ",".join(
+                    f"{n}={w}" for n, w in zip(class_names, (0.5, 0.25), strict=False)
+                )
+                raise ConfigError(
+                    f"{what} of a {model} model is one weight per class, like "
+                    f'"{example}", or none; got {value!r}'
+                )
+            resolved[name] = value
+        return resolved
+
+
+_SMOOTHING = LossOption(LABEL_SMOOTHING, "label_smoothing")
+
+LOSSES: dict[str, LossSpec] = {
+    spec.name: spec
+    for spec in (
+        LossSpec(
+            "cross-entropy",
+            "cross-entropy (nats)",
+            {
+                "logistic": binary_cross_entropy,
+                "softmax": cross_entropy,
+                "multilabel": multilabel_cross_entropy,
+            },
+            options=(_SMOOTHING,),
+        ),
+        LossSpec("mse", "MSE (Brier score)", {"logistic": binary_mse, "softmax": multiclass_mse}),
+        LossSpec(
+            "focal",
+            "focal loss (nats)",
+            {
+                "logistic": focal_loss,
+                "softmax": softmax_focal_loss,
+                "multilabel": multilabel_focal_loss,
+            },
+            options=(
+                LossOption(FOCAL_GAMMA, "focal_gamma"),
+                LossOption(FOCAL_ALPHA, "focal_alpha", per_class_in=("softmax",)),
+            ),
+            needs_labels=True,
+        ),
+        LossSpec(
+            "hinge",
+            "hinge loss",
+            {"logistic": binary_hinge, "softmax": multiclass_hinge},
+            needs_labels=True,
+            scale_dependent=True,
+        ),
+        LossSpec(
+            "symmetric-cross-entropy",
+            "symmetric cross-entropy",
+            {"logistic": binary_symmetric_cross_entropy, "softmax": symmetric_cross_entropy},
+            options=(
+                LossOption(SCE_ALPHA, "sce_alpha"),
+                LossOption(SCE_BETA, "sce_beta"),
+                LossOption(SCE_LOG_ZERO, None),
+            ),
+        ),
+    )
 }
-LOSS_NAMES = tuple(_MODEL_LOSSES)
-_MODELS = ("binary", "softmax", "multilabel")
+LOSS_NAMES = tuple(LOSSES)
 
 
-def loss_for(name: str, *, binary: bool, multilabel: bool = False, **options: object) -> Loss:
-    """The configured loss a model trains on.
+def loss_spec(name: str) -> LossSpec:
+    """The registered loss `name`; a ConfigError naming the losses otherwise."""
+    if name not in LOSSES:
+        raise ConfigError(f"unknown loss {name!r}; use one of: {', '.join(LOSS_NAMES)}")
+    return LOSSES[name]
+
+
+def loss_for(name: str, model: str, **options: object) -> Loss:
+    """The configured loss a model kind trains on.
 
     Parameters
     ----------
     name : str
         One of LOSS_NAMES: "cross-entropy", "mse", "focal", "hinge", "symmetric-cross-entropy".
-    binary : bool
-        A binary model: one sigmoid output, scores of shape (n,).
-    multilabel : bool
-        C independent sigmoid outputs, scores and targets of shape (n, C). Otherwise (and not
-        binary) a softmax model, scores of shape (n, C).
+    model : str
+        The model kind (cetrain.core.heads.MODEL_KINDS): "logistic" (one sigmoid output, scores
+        of shape (n,)), "softmax" (scores (n, C)) or "multilabel" (C independent sigmoid
+        outputs, scores and targets (n, C)).
     **options
         The loss's options (see its `option_names`); none gives the module-level loss itself.
 
@@ -1166,30 +1335,16 @@ def loss_for(name: str, *, binary: bool, multilabel: bool = False, **options: ob
     -------
     Loss
     """
-    if name not in _MODEL_LOSSES:
-        raise ConfigError(f"unknown loss {name!r}; use one of: {', '.join(LOSS_NAMES)}")
-    if binary and multilabel:
-        raise ConfigError("a model is binary or multilabel, not both")
-    model = "multilabel" if multilabel else "binary" if binary else "softmax"
-    losses = _MODEL_LOSSES[name]
-    loss = losses[_MODELS.index(model)]
-    if loss is None:
-        supported = [  # as the CLI names them: a binary model is logistic regression
-            "logistic" if m == "binary" else m
-            for m, candidate in zip(_MODELS, losses, strict=True)
-            if candidate is not None
-        ]
-        raise ConfigError(
-            f"loss {name!r} is not available for {model} models; it supports "
-            f"{' and '.join(supported)} models"
-        )
+    spec = loss_spec(name)
+    if model not in MODEL_KINDS:
+        raise ConfigError(f"unknown model {model!r}; use one of: {', '.join(MODEL_KINDS)}")
+    loss = spec.form(model)
     for option in options:
         if option not in loss.option_names:
             takers = [
-                other
-                for other, candidates in _MODEL_LOSSES.items()
-                if candidates[_MODELS.index(model)] is not None
-                and option in candidates[_MODELS.index(model)].option_names
+                other.name
+                for other in LOSSES.values()
+                if model in other.forms and option in other.forms[model].option_names
             ]
             if not takers:
                 continue  # no loss has it: configured() names the options this one has

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cetrain.core.heads import TargetKind
 from cetrain.errors import DataError
 
 # Rows of probabilities sum to 1 within this.
@@ -89,7 +90,7 @@ class DatasetInfo:
     description: str
 
 
-def target_kind(y: np.ndarray) -> str:
+def target_kind(y: np.ndarray) -> TargetKind:
     """What kind of targets y holds: a label vector, multi-label 0/1 rows, or probability rows.
 
     Rows that are all one-hot are both 0/1 labels and probabilities; they are reported as
@@ -102,9 +103,10 @@ def target_kind(y: np.ndarray) -> str:
 
     Returns
     -------
-    str
-        "labels" for a vector; for a matrix, "probabilities" when every row sums to 1 (within
-        1e-6), otherwise "multilabel" when every value is 0 or 1 (a row may hold any number of 1s).
+    TargetKind
+        LABELS for a vector; for a matrix, PROBABILITIES when every row sums to 1 (within
+        1e-6), otherwise INDICATOR when every value is 0 or 1 (multi-label: a row may hold any
+        number of 1s).
 
     Raises
     ------
@@ -114,7 +116,7 @@ def target_kind(y: np.ndarray) -> str:
     """
     y = np.asarray(y)
     if y.ndim == 1:
-        return "labels"
+        return TargetKind.LABELS
     if y.ndim != 2 or y.shape[1] < 2:
         raise DataError(
             f"targets must be a vector of labels (n,) or a matrix (n, k) with k >= 2 columns; "
@@ -135,9 +137,9 @@ def target_kind(y: np.ndarray) -> str:
         )
     sums = values.sum(axis=1)
     if np.all(np.abs(sums - 1) <= ROW_SUM_TOL):
-        return "probabilities"
+        return TargetKind.PROBABILITIES
     if np.all((values == 0) | (values == 1)):
-        return "multilabel"
+        return TargetKind.INDICATOR
     row = int(np.flatnonzero(np.abs(sums - 1) > ROW_SUM_TOL)[0])
     raise DataError(
         f"the targets are neither 0/1 labels nor probabilities: row {row} sums to {sums[row]:g}, "

@@ -2,13 +2,16 @@
 
 from itertools import combinations_with_replacement
 from math import comb
-from numbers import Integral
 
 import numpy as np
 
+from cetrain.core.params import Flag, Integer, Param
 from cetrain.errors import DataError, ModelFileError
 
 MAX_POLY_FEATURES = 20_000
+
+STANDARDIZE = Param("standardize", Flag(), True, "Standardise features inside the model.")
+POLY = Param("poly", Integer(1), 1, "Degree of polynomial features (1: none).")
 
 
 class Standardizer:
@@ -79,9 +82,7 @@ class PolynomialFeatures:
     """
 
     def __init__(self, degree: int = 1) -> None:
-        if not isinstance(degree, Integral) or isinstance(degree, bool) or degree < 1:
-            raise DataError(f"poly degree must be an integer >= 1; got {degree!r}")
-        self.degree = int(degree)
+        self.degree = POLY.check(degree)
 
     def fit(self, feature_names: list[str]) -> "PolynomialFeatures":
         """Learn the monomials for these input feature names."""

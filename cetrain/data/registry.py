@@ -7,7 +7,6 @@ name. scikit-learn is imported only when one of its loaders or generators runs.
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 import os
 from collections.abc import Callable, Sequence
@@ -15,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cetrain.core.params import Integer, Number, Param
 from cetrain.data.csvfile import read_csv
-from cetrain.data.dataset import Dataset, DatasetInfo, check_features, is_real
+from cetrain.data.dataset import Dataset, DatasetInfo, check_features
 from cetrain.errors import DataError
 
 # A link to the repository's top-level datasets/ folder, whose CSVs are package data: found the
@@ -122,6 +122,15 @@ class _Generator:
 
 
 DEFAULT_N_SAMPLES = 200
+MAX_SAMPLES = 1_000_000  # generated datasets are for demonstrations
+N_SAMPLES = Param(
+    "n_samples",
+    Integer(2, MAX_SAMPLES),
+    None,
+    "Rows of a generated dataset (moons, ...).",
+    default_text=str(DEFAULT_N_SAMPLES),
+)
+NOISE = Param("noise", Number(0.0), None, "Noise of a generated dataset.")
 
 # Default noise levels leave the classes overlapping a little, so that an unpenalised fit still has
 # a finite optimum on the sets a linear model can separate (blobs, linear).
@@ -286,9 +295,8 @@ def _generate(key: str, n_samples: int | None, noise: float | None, seed: int) -
             f"n_samples for '{key}' must be a whole number of at least {2 * gen.classes} "
             f"(2 per class); got {n_samples!r}"
         )
-    level = gen.noise if noise is None else noise
-    if not is_real(level) or not 0 <= level < math.inf:
-        raise DataError(f"noise for '{key}' must be a finite number >= 0; got {noise!r}")
+    N_SAMPLES.check(n, name=f"n_samples for '{key}'")
+    level = gen.noise if noise is None else NOISE.check(noise, name=f"noise for '{key}'")
     X, y = gen.make(int(n), float(level), seed)
     return Dataset(
         name=key,

@@ -14,8 +14,19 @@ import math
 
 import numpy as np
 
-from cetrain.data.dataset import is_real, target_kind
+from cetrain.core.heads import TargetKind
+from cetrain.core.params import Integer, Number, Param
+from cetrain.data.dataset import target_kind
 from cetrain.errors import DataError
+
+TEST_SIZE = Param(
+    "test_size",
+    Number(0.0, 1.0, high_open=True),
+    0.25,
+    "Fraction held out as a stratified test set; 0 for none.",
+)
+# NumPy's and scikit-learn's seeds are 32-bit
+SEED = Param("seed", Integer(0, 2**32 - 1), 0, "Seed of the split and of generated data.")
 
 
 def train_test_split(
@@ -62,8 +73,7 @@ def train_test_split(
         invalid, or no row is left for training.
     """
     X, y = np.asarray(X), np.asarray(y)
-    if not is_real(test_size) or not 0 <= test_size < 1:
-        raise DataError(f"test_size must be a number in [0, 1); got {test_size!r}")
+    test_size = TEST_SIZE.check(test_size)
     arrays = [X, y]
     if sample_weight is not None:
         arrays.append(np.asarray(sample_weight))
@@ -111,9 +121,9 @@ def split_strata(y: np.ndarray, test_size: float) -> np.ndarray | None:
     """
     y = np.asarray(y)
     kind = target_kind(y)
-    if kind == "labels":
+    if kind is TargetKind.LABELS:
         return y
-    if kind == "probabilities":
+    if kind is TargetKind.PROBABILITIES:
         strata = y.argmax(axis=1)
     else:
         strata = np.unique(y, axis=0, return_inverse=True)[1].reshape(-1)

@@ -1,25 +1,29 @@
-"""The estimators: scikit-learn's face of the core (fit, predict, predict_proba, score)."""
+"""The estimators: scikit-learn's face of the core (fit, predict, predict_proba, score).
 
-from cetrain.estimators.linear import (
-    DEFAULT_L2,
-    DEFAULT_MAX_ITER,
-    DEFAULT_MOMENTUM,
-    DEFAULT_TOL,
-    EpochCallback,
-    LogisticRegression,
-    MultiLabelRegression,
-    SoftmaxRegression,
-    describe,
-)
+`LogisticRegression`, `SoftmaxRegression` and `MultiLabelRegression` (in `linear`), their
+parameters declared once (`params`), what a fit records (`history`) and the checks of X and y
+(`validation`). The classes are loaded on first use, so that `params` can be read without
+importing scikit-learn.
+"""
 
-__all__ = [
-    "DEFAULT_L2",
-    "DEFAULT_MAX_ITER",
-    "DEFAULT_MOMENTUM",
-    "DEFAULT_TOL",
-    "EpochCallback",
-    "LogisticRegression",
-    "MultiLabelRegression",
-    "SoftmaxRegression",
-    "describe",
-]
+from importlib import import_module
+
+_HOMES = {
+    "LogisticRegression": "linear",
+    "MultiLabelRegression": "linear",
+    "SoftmaxRegression": "linear",
+    "History": "history",
+    "EpochCallback": "history",
+    "ESTIMATORS": "linear",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -5,12 +5,13 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from cetrain.estimators.history import History
 from cetrain.plots.boundary import decision_boundary
 from cetrain.plots.style import LEGEND_SIZE, TITLE_SIZE, decorate, loss_color
 
 
 def comparison_figure(
-    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    histories: Mapping[str, History],
     predictors: Mapping[str, Callable[[np.ndarray], np.ndarray]],
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -31,9 +32,9 @@ def comparison_figure(
 
     Parameters
     ----------
-    histories : mapping name -> history
-        Each with per-epoch "train_loss", "grad_norm", "val_log_loss" and "val_accuracy"
-        (a model's history_ when it was fitted with validation data); the names are loss names
+    histories : mapping name -> History
+        Each with per-epoch train_loss, grad_norm, val_log_loss and val_accuracy (a model's
+        history_ when it was fitted with validation data); the names are loss names
         (each drawn in its LOSS_COLORS colour) or, with compared="model", model names.
     predictors : mapping name -> predict_proba
         Same keys as `histories`; see decision_boundary.
@@ -61,7 +62,7 @@ def comparison_figure(
     axes = curves.subplots(1, len(panels))
     for ax, (key, ylabel, panel_title, scale) in zip(axes, panels, strict=True):
         for index, name in enumerate(names):
-            values = np.asarray(histories[name][key], dtype=float)
+            values = np.asarray(getattr(histories[name], key), dtype=float)
             ax.plot(
                 np.arange(values.size), values, color=loss_color(name, index), lw=2.2, label=name
             )
@@ -82,7 +83,7 @@ def comparison_figure(
             feature_names=feature_names,
             plot_features=plot_features,
             title=f"{'trained on ' if compared == 'loss' else ''}{name}\ntest accuracy "
-            f"{history['val_accuracy'][-1]:.3f}, log loss {history['val_log_loss'][-1]:.3f}",
+            f"{history.val_accuracy[-1]:.3f}, log loss {history.val_log_loss[-1]:.3f}",
             resolution=150,
             fig=sub,
         )

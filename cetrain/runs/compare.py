@@ -12,21 +12,42 @@ depend on what it was trained on: accuracy and log loss.
 import dataclasses
 from collections.abc import Callable, Sequence
 
+from cetrain.core.heads import MODEL_KINDS, TargetKind
 from cetrain.core.losses import LOSS_NAMES
 from cetrain.data import target_kind
 from cetrain.errors import ConfigError
-from cetrain.estimators import EpochCallback
-from cetrain.runs.settings import TrainSettings
-from cetrain.runs.train import LOSS_SETTINGS, TrainResult, load_settings_data, train
+from cetrain.estimators.history import EpochCallback
+from cetrain.runs.settings import SETTINGS, TrainSettings, loss_settings_given
+from cetrain.runs.train import TrainResult, load_settings_data, train
 
 # The share of the best accuracy whose first epoch the comparison reports.
 ACCURACY_SHARE = 0.9
 # What compare trains on unless told: the comparison the teaching material is about.
 DEFAULT_LOSSES = ("cross-entropy", "mse")
 # The models compare can set against each other (vary="model").
-MODEL_CHOICES = ("logistic", "softmax", "multilabel")
-# The config key and option listing the values of the setting that varies.
-PLURAL = {"loss": "losses", "model": "models"}
+MODEL_CHOICES = tuple(MODEL_KINDS)
+# The setting that may vary -> the config key (and option) that lists its values.
+LIST_KEYS = {"loss": "losses", "model": "models"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SummaryRow:
+    """One row of the comparison table (and of comparison.json's "summary").
+
+    epochs_to_90pct is the first epoch at which the model's test accuracy reached
+    ACCURACY_SHARE of the best test accuracy any model had at any epoch (None if it never did).
+    """
+
+    epochs: int
+    status: str
+    learning_rate: float
+    epochs_to_90pct: int | None
+    test_accuracy: float
+    test_log_loss: float
+    final_grad_norm: float
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass
@@ -37,18 +58,18 @@ class Comparison:
     settings: TrainSettings
     runs: dict[str, TrainResult]
     best_accuracy: float
-    summary: dict[str, dict]
+    summary: dict[str, SummaryRow]
     vary: str = "loss"
 
     @property
-    def losses(self) -> list[str]:
+    def values(self) -> list[str]:
         """The values compared: loss names, or model names when vary is "model"."""
         return list(self.runs)
 
 
 def compare(
     settings: TrainSettings,
-    losses: Sequence[str],
+    values: Sequence[str],
     *,
     vary: str = "loss",
     callback_for: Callable[[str], EpochCallback | None] | None = None,
@@ -59,7 +80,7 @@ def compare(
     ----------
     settings : TrainSettings
         The run; its `loss` (or `model`) is replaced by each value in turn. It needs a test set.
-    losses : sequence of str
+    values : sequence of str
         The values: loss names from cetrain.core.losses.LOSS_NAMES (or model names from
         MODEL_CHOICES), at least one, no repeats.
     vary : {"loss", "model"}
@@ -70,14 +91,11 @@ def compare(
     Returns
     -------
     Comparison
-        summary[loss] holds "epochs", "status", "learning_rate", "test_accuracy",
-        "test_log_loss", "final_grad_norm" and "epochs_to_90pct": the first epoch at which the
-        model's test accuracy reached ACCURACY_SHARE of the best test accuracy any model had
-        at any epoch (None if it never did).
+        With a SummaryRow for each value.
     """
-    if vary not in ("loss", "model"):
+    if vary not in LIST_KEYS:
         raise ConfigError(f"compare varies the loss or the model, not {vary!r}")
-    values = check_losses(losses) if vary == "loss" else check_models(losses)
+    values = check_losses(values) if vary == "loss" else check_models(values)
     if settings.test_size == 0:
         raise ConfigError(
             "compare measures every model on a test set; use a test_size above 0 (e.g. 0.25)"
@@ -87,7 +105,7 @@ def compare(
     # every run trains on the same data: load it once, and refuse a multi-label target before
     # any training (its figure would need a boundary per label for every model compared)
     dataset = load_settings_data(settings) if settings.data is not None else None
-    if dataset is not None and target_kind(dataset.y) == "multilabel":
+    if dataset is not None and target_kind(dataset.y) is TargetKind.INDICATOR:
         raise ConfigError(
             "compare draws one decision boundary per model, and a multi-label target has "
             "one per label: train each loss with `cetrain train` instead"
@@ -99,10 +117,10 @@ def compare(
         if vary == "loss":
             run_settings = _own_loss_settings(run_settings)
         runs[value] = train(run_settings, callback=callback, dataset=dataset)
-    best = max(max(run.history["val_accuracy"]) for run in runs.values())
+    best = max(max(run.history.val_accuracy) for run in runs.values())
     summary = {value: _summarise(run, ACCURACY_SHARE * best) for value, run in runs.items()}
     # every loss's own settings are kept with the comparison, so its config.toml re-runs it
-    shared = {key: getattr(settings, key) for keys in LOSS_SETTINGS.values() for key in keys}
+    shared = {s.name: getattr(settings, s.name) for s in SETTINGS if s.loss is not None}
     return Comparison(
         settings=dataclasses.replace(runs[values[0]].settings, **shared),
         runs=runs,
@@ -112,15 +130,10 @@ def compare(
     )
 
 
-def _unset(key: str) -> object:
-    return next(f.default for f in dataclasses.fields(TrainSettings) if f.name == key)
-
-
 def _check_loss_settings(settings: TrainSettings, losses: Sequence[str]) -> None:
     """A loss's own setting (focal_gamma, ...) needs that loss among those compared."""
-    for loss, keys in LOSS_SETTINGS.items():
-        given = [key for key in keys if getattr(settings, key) != _unset(key)]
-        if given and loss not in losses:
+    for loss, given in loss_settings_given(settings).items():
+        if loss not in losses:
             verb = "applies" if len(given) == 1 else "apply"
             raise ConfigError(
                 f"{' and '.join(given)} {verb} to the loss '{loss}', which losses does not "
@@ -130,12 +143,7 @@ def _check_loss_settings(settings: TrainSettings, losses: Sequence[str]) -> None
 
 def _own_loss_settings(settings: TrainSettings) -> TrainSettings:
     """The settings with every other loss's own settings back at their defaults."""
-    others = {
-        key: _unset(key)
-        for loss, keys in LOSS_SETTINGS.items()
-        if loss != settings.loss
-        for key in keys
-    }
+    others = {s.name: s.default for s in SETTINGS if s.loss is not None and s.loss != settings.loss}
     return dataclasses.replace(settings, **others)
 
 
@@ -151,7 +159,7 @@ def check_models(models: Sequence[str]) -> list[str]:
 
 def _check_names(given: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
     names = [name.strip() for name in given]
-    key = PLURAL[what]
+    key = LIST_KEYS[what]
     unknown = [name for name in names if name not in allowed]
     if not names or unknown:
         raise ConfigError(
@@ -165,16 +173,16 @@ def _check_names(given: Sequence[str], allowed: Sequence[str], what: str) -> lis
     return names
 
 
-def _summarise(run: TrainResult, target_accuracy: float) -> dict:
+def _summarise(run: TrainResult, target_accuracy: float) -> SummaryRow:
     """One row of the comparison table."""
-    accuracy = run.history["val_accuracy"]
+    accuracy = run.history.val_accuracy
     reached = next((epoch for epoch, a in enumerate(accuracy) if a >= target_accuracy), None)
-    return {
-        "epochs": run.metrics["epochs"],
-        "status": run.metrics["status"],
-        "learning_rate": run.metrics["learning_rate"],
-        "epochs_to_90pct": reached,
-        "test_accuracy": run.metrics["test"]["accuracy"],
-        "test_log_loss": run.metrics["test"]["log_loss"],
-        "final_grad_norm": run.metrics["final_grad_norm"],
-    }
+    return SummaryRow(
+        epochs=run.metrics.epochs,
+        status=run.metrics.status,
+        learning_rate=run.metrics.learning_rate,
+        epochs_to_90pct=reached,
+        test_accuracy=run.metrics.test.accuracy,
+        test_log_loss=run.metrics.test.log_loss,
+        final_grad_norm=run.metrics.final_grad_norm,
+    )

@@ -5,8 +5,8 @@ Layout (format "cetrain-model", version 1)::
     {"format": "cetrain-model", "version": 1,
      "model": "logistic" | "softmax" | "multilabel", "loss": one of losses.LOSS_NAMES,
      "classes": [...], "target": "species",
-     "target_kind": "labels" | "probabilities" | "indicator",   what fit was given (see
-                                        data.target_kind; "labels" when absent)
+     "target_kind": "labels" | "probabilities" | "indicator",   what fit was given
+                                        (cetrain.core.heads.TargetKind; "labels" when absent)
      "feature_names": [...],            input features, after one-hot encoding
      "input_columns": [...],            how CSV columns became those features (may be empty)
      "preprocessing": {"poly": {"degree", "input_names"},
@@ -22,29 +22,16 @@ from typing import Any
 
 import numpy as np
 
+from cetrain.core.heads import MODEL_KINDS, TargetKind
 from cetrain.data.preprocess import PolynomialFeatures, Standardizer
-from cetrain.errors import ModelFileError
-from cetrain.estimators import LogisticRegression, MultiLabelRegression, SoftmaxRegression
+from cetrain.errors import DataError, ModelFileError
+from cetrain.estimators import ESTIMATORS, params
 from cetrain.runs.pipeline import ClassifierPipeline
 
 FORMAT = "cetrain-model"
 VERSION = 1
-HYPERPARAMETERS = (
-    "loss",
-    "learning_rate",
-    "max_iter",
-    "tol",
-    "l2",
-    "l1",
-    "momentum",
-    "standardize",
-    "class_weight",
-    "label_smoothing",
-    "loss_options",
-)
-_CLASSES = {cls.kind: cls for cls in (LogisticRegression, SoftmaxRegression, MultiLabelRegression)}
-# what a model was fit on: class labels, probability rows, or 0/1 label columns
-TARGET_KINDS = ("labels", "probabilities", "indicator")
+# the estimator's declared parameters (random_state, which only seeds the start, is left out)
+HYPERPARAMETERS = tuple(param.name for param in params.PARAMETERS)
 
 
 def to_dict(
@@ -125,24 +112,28 @@ def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline
                 f"{source} has model file version {data['version']!r}; this cetrain reads {VERSION}"
             )
         kind = data["model"]
-        if kind not in _CLASSES:
+        if kind not in ESTIMATORS:
             raise ModelFileError(
-                f"{source}: unknown model {kind!r}; expected {', '.join(_CLASSES)}"
+                f"{source}: unknown model {kind!r}; expected {', '.join(ESTIMATORS)}"
             )
         hyper = data["hyperparameters"]
         # a hyperparameter a file does not record (e.g. l1 in files from before it existed)
         # takes its default: they describe the training, not the predictions
-        estimator = _CLASSES[kind](**{n: hyper[n] for n in HYPERPARAMETERS if n in hyper})
+        estimator = ESTIMATORS[kind](**{n: hyper[n] for n in HYPERPARAMETERS if n in hyper})
         classes = data["classes"]
         is_int = all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
         estimator.classes_ = np.array(classes, dtype=np.int64 if is_int else str)
         # files from before multi-label and soft targets were fit on labels
-        estimator.target_kind_ = data.get("target_kind", "labels")
-        if estimator.target_kind_ not in TARGET_KINDS:
+        target_kind = data.get("target_kind", TargetKind.LABELS.value)
+        if target_kind not in list(TargetKind):
             raise ModelFileError(
-                f"{source}: unknown target_kind {estimator.target_kind_!r}; expected "
-                f"{', '.join(TARGET_KINDS)}"
+                f"{source}: unknown target_kind {target_kind!r}; expected {', '.join(TargetKind)}"
             )
+        try:
+            MODEL_KINDS[kind].head(TargetKind(target_kind))
+        except DataError as exc:
+            raise ModelFileError(f"{source}: {exc}") from None
+        estimator.target_kind_ = TargetKind(target_kind)
         estimator.coef_ = np.asarray(data["coef"], dtype=np.float64)
         estimator.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
         prep = data["preprocessing"]
@@ -184,10 +175,13 @@ def load_model(path: str | Path) -> ClassifierPipeline:
 def _check_shapes(pipeline: ClassifierPipeline, source: str) -> None:
     """coef, intercept, classes and features must agree, or predictions would be nonsense."""
     est = pipeline.estimator
-    if est.kind == "logistic" and len(est.classes_) != 2:
-        raise ModelFileError(f"{source}: a logistic model needs 2 classes, not {len(est.classes_)}")
+    head, n_classes = est.head_, len(est.classes_)
+    if head.n_classes is not None and n_classes != head.n_classes:
+        raise ModelFileError(
+            f"{source}: a {est.kind} model needs {head.n_classes} classes, not {n_classes}"
+        )
     n_features = len(pipeline.model_feature_names)
-    n_outputs = 1 if est.kind == "logistic" else len(est.classes_)
+    n_outputs = head.n_outputs(n_classes)
     if est.coef_.shape != (n_outputs, n_features) or est.intercept_.shape != (n_outputs,):
         raise ModelFileError(
             f"{source}: coef has shape {est.coef_.shape} and intercept {est.intercept_.shape}; "

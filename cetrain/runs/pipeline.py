@@ -6,16 +6,21 @@ polynomial features, when there are any), so the whole prediction is
     scores = poly(x) @ coef_.T + intercept_.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from cetrain.data.preprocess import PolynomialFeatures
 from cetrain.errors import DataError
-from cetrain.estimators import LogisticRegression, SoftmaxRegression
 
-Estimator = LogisticRegression | SoftmaxRegression
+if TYPE_CHECKING:  # the estimators import scikit-learn: only what fits or loads one needs it
+    from cetrain.estimators import LogisticRegression, MultiLabelRegression, SoftmaxRegression
+
+    Estimator = LogisticRegression | SoftmaxRegression | MultiLabelRegression
 
 
 class ClassifierPipeline:
@@ -23,7 +28,7 @@ class ClassifierPipeline:
 
     Parameters
     ----------
-    estimator : LogisticRegression or SoftmaxRegression
+    estimator : LogisticRegression, SoftmaxRegression or MultiLabelRegression
     feature_names : sequence of str
         Names of the input features (the columns of X given to fit and predict).
     poly : int
@@ -56,7 +61,7 @@ class ClassifierPipeline:
             )
         return features
 
-    def fit(self, X: ArrayLike, y: ArrayLike, **fit_params) -> "ClassifierPipeline":
+    def fit(self, X: ArrayLike, y: ArrayLike, **fit_params) -> ClassifierPipeline:
         """Fit the estimator on the polynomial features; fit_params go to estimator.fit."""
         validation = fit_params.pop("validation_data", None)
         if validation is not None:
@@ -78,16 +83,8 @@ class ClassifierPipeline:
 
     def proba_at_epoch(self, epoch: int) -> Callable[[ArrayLike], np.ndarray]:
         """predict_proba with the weights the model had at `epoch`, one of the epochs whose
-        weights were recorded (fit with record_params; see history_["param_epochs"])."""
-        estimator = self.estimator
-        index = estimator.history_["param_epochs"].index(epoch)
-        coef = estimator.history_["coef"][index]
-        intercept = estimator.history_["intercept"][index]
-
-        def predict_proba(X: ArrayLike) -> np.ndarray:
-            scores = self.transform(X) @ coef.T + intercept
-            return estimator.proba_from_scores(
-                scores[:, 0] if estimator.kind == "logistic" else scores
-            )
-
-        return predict_proba
+        weights were recorded (fit with record_params; see history_.param_epochs)."""
+        history = self.estimator.history_
+        index = history.param_epochs.index(epoch)
+        predict_proba = self.estimator.proba_with(history.coef[index], history.intercept[index])
+        return lambda X: predict_proba(self.transform(X))

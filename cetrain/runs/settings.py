@@ -1,266 +1,251 @@
-"""Training settings: defaults, a TOML config file, and command-line overrides, validated.
+"""Run settings: one table, a TOML config file, and command-line overrides, validated.
 
-Every `cetrain train` option has a key of the same name in the config file (`--test-size` is
-`test_size`; `test-size` is accepted too). Precedence: command line > config file > defaults.
-An unknown key, or a value of the wrong type or range, is a ConfigError that names the key.
+`SETTINGS` lists every setting of `cetrain train` once, in the order of --help and config.toml.
+Each is a `Param` (name, accepted values, default, help) declared by what it configures: the
+estimator's parameters in `cetrain.estimators.params` (`lr` and `epochs` are its `learning_rate`
+and `max_iter`), each loss's options with the loss in `cetrain.core.losses`, the data's in
+`cetrain.data`, and the run's own here. The click options (`cetrain.cli`), the TOML checks,
+the resolved `config.toml` and `cetrain loss`'s shared options are all made from this table.
+
+Every setting has a config key of its name (`--test-size` is `test_size`; `test-size` is
+accepted too). Precedence: command line > config file > defaults. An unknown key, or a value of
+the wrong type or range, is a ConfigError that names the key.
 """
 
+from __future__ import annotations
+
 import dataclasses
-import math
+import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cetrain.core.losses import LOSS_NAMES
-from cetrain.data import looks_like_path
+from cetrain.core.heads import MODEL_KINDS
+from cetrain.core.losses import LOSSES, LossSpec
+from cetrain.core.params import Choice, Columns, Flag, Names, Param, Text
+from cetrain.data.preprocess import POLY, STANDARDIZE
+from cetrain.data.registry import N_SAMPLES, NOISE, looks_like_path
+from cetrain.data.split import SEED, TEST_SIZE
 from cetrain.errors import ConfigError
-from cetrain.estimators import DEFAULT_L2, DEFAULT_MAX_ITER, DEFAULT_MOMENTUM, DEFAULT_TOL
+from cetrain.estimators import params
 from cetrain.runs.folder import FIGURE_FORMATS
-
-MODEL_NAMES = ("auto", "logistic", "softmax", "multilabel")
-MAX_SEED = 2**32 - 1  # NumPy's and scikit-learn's seeds are 32-bit
-MAX_SAMPLES = 1_000_000  # generated datasets are for demonstrations
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainSettings:
-    """Everything `cetrain train` needs; the field names are the config keys."""
+class Setting:
+    """One row of the table.
 
-    data: str | None = None
-    target: str | None = None
-    weight_col: str | None = None
-    features: tuple[str, ...] | None = None
-    n_samples: int | None = None
-    noise: float | None = None
-    model: str = "auto"
-    loss: str = "cross-entropy"
-    class_weight: str | None = None
-    label_smoothing: float = 0.0
-    focal_gamma: float | None = None
-    focal_alpha: float | str | None = None
-    sce_alpha: float | None = None
-    sce_beta: float | None = None
-    lr: float | str = "auto"
-    epochs: int = DEFAULT_MAX_ITER
-    tol: float = DEFAULT_TOL
-    l2: float = DEFAULT_L2
-    l1: float = 0.0
-    momentum: float = DEFAULT_MOMENTUM
-    standardize: bool = True
-    poly: int = 1
-    test_size: float = 0.25
-    seed: int = 0
-    plot_features: tuple[str, ...] | None = None
-    format: str = "png"
-    animate: bool = False
-    out: str | None = None
-    quiet: bool = False
+    param : what the setting accepts; its name is the config key
+    estimator : the estimator parameter it sets (None: not one of the estimator's)
+    loss : the loss that owns it (None: every loss); `option` is the loss's own name for it
+    invocation : describes one invocation (where to write, how much to print), not the
+        experiment: not written to config.toml
+    """
+
+    param: Param
+    estimator: str | None = None
+    loss: str | None = None
+    option: str | None = None
+    invocation: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.param.name
+
+    @property
+    def default(self) -> Any:
+        return self.param.default
+
+    @property
+    def is_flag(self) -> bool:
+        return isinstance(self.param.domain, Flag)
 
 
+def _estimator(param: Param, name: str | None = None, **changes: Any) -> Setting:
+    """An estimator parameter as a setting (under `name`, with `changes` to its declaration)."""
+    return Setting(param.renamed(name or param.name, **changes), estimator=param.name)
+
+
+def _loss_settings(spec: LossSpec) -> list[Setting]:
+    """A loss's options that a run can set. One the estimator also takes (label_smoothing) is
+    an estimator setting; the others go to `loss_options` only when given (default None), so
+    that the loss keeps its own default."""
+    settings = []
+    for name, option in spec.settings.items():
+        if name in _ESTIMATOR_PARAMS:
+            settings.append(
+                Setting(option.param.renamed(name), estimator=name, loss=spec.name, option=name)
+            )
+            continue
+        param = option.param.renamed(name, default=None, default_text=option.param.shown_default)
+        settings.append(Setting(param, loss=spec.name, option=option.param.name))
+    return settings
+
+
+_ESTIMATOR_PARAMS = {param.name for param in params.PARAMETERS}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        Param(
+            "data",
+            Text(),
+            None,
+            "Dataset name (see `cetrain datasets`) or path to a CSV file with a header.",
+        )
+    ),
+    Setting(
+        Param(
+            "target",
+            Columns(),
+            None,
+            "CSV label column, or several comma-separated 0/1 (multi-label) or probability "
+            "columns.",
+            default_text="the last column",
+        )
+    ),
+    Setting(
+        Param("weight_col", Text(), None, "CSV column of per-row sample weights (not a feature).")
+    ),
+    Setting(
+        Param(
+            "features",
+            Names(),
+            None,
+            "Comma-separated input columns to use.",
+            default_text="all but the target",
+        )
+    ),
+    Setting(N_SAMPLES),
+    Setting(NOISE),
+    Setting(
+        Param(
+            "model",
+            Choice(("auto", *MODEL_KINDS)),
+            "auto",
+            "auto: logistic for 2 classes, softmax for more or for probability columns, "
+            "multilabel for 0/1 columns.",
+        )
+    ),
+    _estimator(params.LOSS),
+    _estimator(params.CLASS_WEIGHT),
+    *(setting for spec in LOSSES.values() for setting in _loss_settings(spec)),
+    _estimator(params.LEARNING_RATE, "lr"),
+    # a run trains for at least one epoch; the estimator also takes max_iter=0
+    _estimator(
+        params.MAX_ITER, "epochs", domain=dataclasses.replace(params.MAX_ITER.domain, low=1)
+    ),
+    _estimator(params.TOL),
+    _estimator(params.L2),
+    _estimator(params.L1),
+    _estimator(params.MOMENTUM),
+    _estimator(STANDARDIZE),
+    Setting(POLY),
+    Setting(TEST_SIZE),
+    Setting(SEED),
+    Setting(
+        Param(
+            "plot_features",
+            Names(count=2, what="features"),
+            None,
+            "Two comma-separated features for the boundary plot.",
+            default_text="the first two",
+        )
+    ),
+    Setting(Param("format", Choice(FIGURE_FORMATS), "png", "File format of the figures.")),
+    Setting(
+        Param(
+            "animate",
+            Flag(),
+            False,
+            "Also write training.gif: the decision boundary moving over the epochs.",
+        )
+    ),
+    Setting(
+        Param(
+            "out",
+            Text(metavar="PATH"),
+            None,
+            "Run folder to create; must not exist or be empty.",
+            default_text="runs/<time>-<data>-<model>",
+        ),
+        invocation=True,
+    ),
+    Setting(
+        Param(
+            "quiet",
+            Flag(),
+            False,
+            "No progress bar or summary: print only the run folder (warnings and notes still go "
+            "to stderr).",
+        ),
+        invocation=True,
+    ),
+)
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+KEYS = tuple(BY_NAME)
+
+
+def _settings_class() -> type:
+    fields = [(s.name, Any, dataclasses.field(default=s.default)) for s in SETTINGS]
+    cls = dataclasses.make_dataclass("TrainSettings", fields, frozen=True)
+    cls.__module__ = __name__
+    cls.__doc__ = (
+        "Everything `cetrain train` needs, one field per row of SETTINGS (the config keys). "
+        "None means not given: the data's, loss's or generator's own default."
+    )
+    return cls
+
+
+TrainSettings = _settings_class()
 DEFAULTS = TrainSettings()
-KEYS = tuple(field.name for field in dataclasses.fields(TrainSettings))
-# Keys that describe one invocation rather than the experiment: not written to config.toml.
-INVOCATION_KEYS = ("out", "quiet")
 
 
-# --- value checks: each returns the clean value or raises ValueError("must be ...") --------------
+def loss_settings(loss: str) -> tuple[Setting, ...]:
+    """The settings that belong to one loss (label_smoothing to cross-entropy, ...)."""
+    return tuple(setting for setting in SETTINGS if setting.loss == loss)
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string")
-    return value.strip()
+def is_given(settings: TrainSettings, name: str) -> bool:
+    """Does the setting differ from its default (given in a config file or on the command line
+    with another value)?"""
+    return getattr(settings, name) != BY_NAME[name].default
 
 
-def _names(value: Any) -> tuple[str, ...]:
-    """A comma-separated string or a list of strings."""
-    if isinstance(value, str):
-        items = [item.strip() for item in value.split(",")]
-    elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
-        items = [item.strip() for item in value]
-    else:
-        raise ValueError('must be a comma-separated string or a list of strings, like "a,b"')
-    if not items or any(not item for item in items):
-        raise ValueError('must name columns separated by commas, like "a,b"')
-    return tuple(items)
+def loss_settings_given(settings: TrainSettings) -> dict[str, list[str]]:
+    """The loss-owned settings that differ from their defaults, by the loss that owns them."""
+    given: dict[str, list[str]] = {}
+    for setting in SETTINGS:
+        if setting.loss is not None and is_given(settings, setting.name):
+            given.setdefault(setting.loss, []).append(setting.name)
+    return given
 
 
-def _two_names(value: Any) -> tuple[str, ...]:
-    names = _names(value)
-    if len(names) != 2 or names[0] == names[1]:
-        raise ValueError('must name two different features, like "a,b"')
-    return names
+def estimator_params(settings: TrainSettings) -> dict[str, Any]:
+    """The estimator's parameters from the settings: the estimator settings under the
+    estimator's names, and the chosen loss's other options as `loss_options` (None if none;
+    the word "none" is None; an option not given keeps the loss's own default).
+
+    A setting of another loss than the chosen one is a ConfigError.
+    """
+    for loss, names in loss_settings_given(settings).items():
+        if loss != settings.loss:
+            verb = "applies" if len(names) == 1 else "apply"
+            raise ConfigError(
+                f"{' and '.join(names)} {verb} to the loss '{loss}', not '{settings.loss}'"
+            )
+    kwargs = {s.estimator: getattr(settings, s.name) for s in SETTINGS if s.estimator}
+    options = {}
+    for setting in loss_settings(settings.loss):
+        value = getattr(settings, setting.name)
+        if setting.estimator or value is None:
+            continue
+        options[setting.option] = None if value == "none" else value
+    kwargs["loss_options"] = options or None
+    return kwargs
 
 
-def _integer(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
-    described = f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}"
-
-    def check(value: Any) -> int:
-        # A TOML string like "10" is a wrong type, not a number: no conversion here.
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"must be an integer {described}")
-        if value < minimum or (maximum is not None and value > maximum):
-            raise ValueError(f"must be an integer {described}")
-        return value
-
-    return check
-
-
-def _number(low: float, high: float = math.inf, *, high_open: bool = False) -> Callable:
-    described = f"in [{low:g}, {high:g})" if high_open else f">= {low:g}"
-
-    def check(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"must be a finite number {described}")
-        value = float(value)
-        in_range = low <= value < high if high_open else low <= value <= high
-        if not (math.isfinite(value) and in_range):
-            raise ValueError(f"must be a finite number {described}")
-        return value
-
-    return check
-
-
-def _choice(*choices: str) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if value not in choices:
-            raise ValueError(f"must be one of: {', '.join(choices)}")
-        return value
-
-    return check
-
-
-def learning_rate(value: Any) -> float | str:
-    """A finite number > 0, or "auto" (any case)."""
-    if isinstance(value, str) and value.strip().lower() == "auto":
-        return "auto"
-    try:
-        rate = _number(0.0)(value)
-    except ValueError:
-        raise ValueError('must be a finite number > 0 or "auto"') from None
-    if rate <= 0:
-        raise ValueError('must be a finite number > 0 or "auto"')
-    return rate
-
-
-def _target(value: Any) -> str:
-    """One column, or several as a comma-separated string or a list: kept as "a,b,c"."""
-    if isinstance(value, list | tuple) or (isinstance(value, str) and "," in value):
-        return ",".join(_names(value))
-    return _text(value)
-
-
-class RepeatedClassError(ValueError):
-    """class=weight pairs that name one class twice: the message says which, and is kept."""
-
-
-def parse_class_weight(text: str) -> str | dict[str, float]:
-    """ "balanced", or "a=2,b=1" as {"a": 2.0, "b": 1.0}; ValueError("must be ...") otherwise."""
-    text = text.strip()
-    if text == "balanced":
-        return "balanced"
-    try:
-        return parse_class_values(text)
-    except RepeatedClassError:
-        raise
-    except ValueError:
-        raise ValueError(
-            'must be "balanced" or class=weight pairs with weights >= 0, like "a=2,b=1"'
-        ) from None
-
-
-def parse_class_values(text: str) -> dict[str, float]:
-    """ "a=2,b=1" as {"a": 2.0, "b": 1.0}; ValueError("must be ...") otherwise."""
-    weights = {}
-    for item in text.split(","):
-        name, _, number = item.partition("=")
-        try:
-            weight = float(number)
-        except ValueError:
-            weight = math.nan
-        if not name.strip() or not (math.isfinite(weight) and weight >= 0):
-            raise ValueError('must be class=weight pairs with weights >= 0, like "a=2,b=1"')
-        if name.strip() in weights:
-            raise RepeatedClassError(f"names the class {name.strip()!r} twice")
-        weights[name.strip()] = weight
-    return weights
-
-
-def _pairs_text(pairs: dict) -> str:
-    """{class: weight} (parsed, or a TOML table) as the text "a=2.0,b=1.0"."""
-    return ",".join(f"{name}={weight}" for name, weight in pairs.items())
-
-
-def _class_weight(value: Any) -> str:
-    """ "balanced" or class=weight pairs (a string, or a TOML table), kept as "a=2.0,b=1.0"."""
-    if isinstance(value, dict):
-        value = _pairs_text(value)
-    if not isinstance(value, str):
-        raise ValueError('must be "balanced" or class=weight pairs, like "a=2,b=1"')
-    parsed = parse_class_weight(value)
-    return "balanced" if parsed == "balanced" else _pairs_text(parsed)
-
-
-def focal_alpha(value: Any) -> float | str:
-    """A number in [0, 1] (the positive class's weight), "none" (no weighting), or class=weight
-    pairs for a softmax model (a string or a TOML table), kept as "a=0.5,b=0.25"."""
-    if isinstance(value, str) and value.strip().lower() == "none":
-        return "none"
-    expected = 'must be a number in [0, 1], "none", or class=weight pairs like "a=0.5,b=0.25"'
-    if isinstance(value, dict):
-        value = _pairs_text(value)
-    if isinstance(value, str) and "=" in value:
-        try:
-            return _pairs_text(parse_class_values(value.strip()))
-        except RepeatedClassError:
-            raise
-        except ValueError:
-            raise ValueError(expected) from None
-    try:
-        return _number(0.0, 1.0)(value)
-    except ValueError:
-        raise ValueError(expected) from None
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-CHECKS: dict[str, Callable[[Any], Any]] = {
-    "data": _text,
-    "target": _target,
-    "weight_col": _text,
-    "features": _names,
-    "n_samples": _integer(2, MAX_SAMPLES),
-    "noise": _number(0.0),
-    "model": _choice(*MODEL_NAMES),
-    "loss": _choice(*LOSS_NAMES),
-    "class_weight": _class_weight,
-    "label_smoothing": _number(0.0, 1.0, high_open=True),
-    "focal_gamma": _number(0.0),
-    "focal_alpha": focal_alpha,
-    "sce_alpha": _number(0.0),
-    "sce_beta": _number(0.0),
-    "lr": learning_rate,
-    "epochs": _integer(1),
-    "tol": _number(0.0),
-    "l2": _number(0.0),
-    "l1": _number(0.0),
-    "momentum": _number(0.0, 1.0, high_open=True),
-    "standardize": _boolean,
-    "poly": _integer(1),
-    "test_size": _number(0.0, 1.0, high_open=True),
-    "seed": _integer(0, MAX_SEED),
-    "plot_features": _two_names,
-    "format": _choice(*FIGURE_FORMATS),
-    "animate": _boolean,
-    "out": _text,
-    "quiet": _boolean,
-}
-assert set(CHECKS) == set(KEYS), "every setting needs a check"
+# --- config files ---------------------------------------------------------------------------
 
 
 def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -284,7 +269,7 @@ def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str,
     values = {}
     for key, value in raw.items():
         name = key.replace("-", "_")
-        if name not in CHECKS and name not in extra_keys:
+        if name not in BY_NAME and name not in extra_keys:
             hint = (
                 " (sections are not used; put keys at the top level)"
                 if isinstance(value, dict)
@@ -304,6 +289,13 @@ def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str,
     return values
 
 
+def check_setting(name: str, value: Any) -> Any:
+    """The clean value of one setting, or a ConfigError "<name> must be ...; got <value>"."""
+    if name not in BY_NAME:
+        raise ConfigError(f"unknown setting '{name}'; valid keys: {', '.join(KEYS)}")
+    return BY_NAME[name].param.check(value)
+
+
 def resolve_settings(
     file_values: Mapping[str, Any] | None = None,
     cli_values: Mapping[str, Any] | None = None,
@@ -312,20 +304,19 @@ def resolve_settings(
 ) -> TrainSettings:
     """Merge defaults <- config file <- command line (None means "not given") and validate.
 
-    Errors name the key and where its value came from.
+    A bad value is a ConfigError naming the key, prefixed with where it came from.
     """
     merged: dict[str, Any] = {}
     for source, values in ((config_name, file_values or {}), ("command line", cli_values or {})):
         for key, value in values.items():
             if value is None:
                 continue
-            if key not in CHECKS:
+            if key not in BY_NAME:
                 raise ConfigError(f"unknown setting '{key}'; valid keys: {', '.join(KEYS)}")
             try:
-                merged[key] = CHECKS[key](value)
-            except ValueError as exc:
-                label = f"'{key}'" if source != "command line" else f"--{key.replace('_', '-')}"
-                raise ConfigError(f"{source}: {label} {exc}; got {value!r}") from None
+                merged[key] = check_setting(key, value)
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: {exc}") from None
     return dataclasses.replace(DEFAULTS, **merged)
 
 
@@ -338,28 +329,40 @@ def to_toml(
 ) -> str:
     """The settings as a TOML document that `cetrain train` reads back to the same settings.
 
-    Unset values (None), the per-invocation keys `out` and `quiet`, and the keys in `exclude`
-    are left out; `extra` keys (e.g. compare's `losses`) are added after the settings.
+    Unset values (None), the per-invocation keys (`out`, `quiet`) and the keys in `exclude` are
+    left out; `extra` keys (e.g. compare's `losses`) are added after the settings. A mapping is
+    written as a TOML inline table, a sequence of names as an array.
     """
     lines = [f"# {line}" for line in header.splitlines()]
-    for key in KEYS:
-        value = getattr(settings, key)
-        if value is None or key in INVOCATION_KEYS or key in exclude:
+    for setting in SETTINGS:
+        value = getattr(settings, setting.name)
+        if value is None or setting.invocation or setting.name in exclude:
             continue
-        lines.append(f"{key} = {_toml_value(value)}")
+        lines.append(f"{setting.name} = {_toml_value(value)}")
     lines += [f"{key} = {_toml_value(value)}" for key, value in (extra or {}).items()]
     return "\n".join(lines) + "\n"
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _toml_value(value: Any) -> str:
-    """A TOML literal for a str, bool, int, float or tuple of str."""
+    """A TOML literal for a str, bool, int, float, a sequence of str, or a mapping of str to
+    any of these (an inline table)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
         return _toml_string(value)
-    return "[" + ", ".join(_toml_string(item) for item in value) + "]"  # a sequence of str
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
 
 
 def _toml_string(text: str) -> str:

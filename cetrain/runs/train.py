@@ -10,28 +10,31 @@ import warnings
 
 import numpy as np
 
+from cetrain import errors, estimators
+from cetrain.core.heads import MODEL_KINDS, TargetKind, describe
+from cetrain.core.losses import LOSSES
 from cetrain.data import Dataset, load_dataset, target_kind, train_test_split
-from cetrain.errors import ConfigError, ConvergenceWarning, DataError
-from cetrain.estimators import (
-    EpochCallback,
-    LogisticRegression,
-    MultiLabelRegression,
-    SoftmaxRegression,
-    describe,
-)
+from cetrain.errors import ConfigError, DataError
+from cetrain.estimators.history import EpochCallback, History
+from cetrain.runs.metrics import RunMetrics, evaluate
 from cetrain.runs.pipeline import ClassifierPipeline
-from cetrain.runs.settings import TrainSettings, parse_class_values, parse_class_weight
-
-ESTIMATORS = {
-    "logistic": LogisticRegression,
-    "softmax": SoftmaxRegression,
-    "multilabel": MultiLabelRegression,
-}
+from cetrain.runs.settings import TrainSettings, estimator_params
 
 # A label column with more distinct values than this is a number to predict, not classes.
 MAX_CLASSES = 100
 # Epochs whose weights --animate keeps (log-spaced), among which the GIF's frames are chosen.
 ANIMATION_SNAPSHOTS = 400
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+    """The rows a run trains and tests on (w_train: their sample weights, None without)."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    w_train: np.ndarray | None = None
 
 
 @dataclasses.dataclass
@@ -46,12 +49,12 @@ class TrainResult:
     X_test: np.ndarray
     y_train: np.ndarray
     y_test: np.ndarray
-    metrics: dict
+    metrics: RunMetrics
     plot_features: tuple[int, int]
     warnings: list[str]
 
     @property
-    def history(self) -> dict[str, list[float]]:
+    def history(self) -> History:
         return self.pipeline.estimator.history_
 
 
@@ -78,115 +81,38 @@ def train(
     TrainResult
         ConvergenceWarnings raised while fitting are returned in `warnings`, not raised.
     """
-    if settings.data is None:
-        raise ConfigError(
-            "no data given; name a dataset or a CSV file with --data (see `cetrain datasets`) "
-            "or `data = ...` in the config file"
-        )
     if dataset is None:
         dataset = load_settings_data(settings)
     kind_of_target = target_kind(dataset.y)
-    if kind_of_target == "labels":
-        classes = np.unique(dataset.y)
-        _check_labels_are_classes(classes, dataset)
-    else:
-        classes = np.asarray(dataset.target_names)
+    classes = _classes(dataset, kind_of_target)
     kind = choose_model(settings.model, classes, dataset.name, kind_of_target)
-    if kind_of_target == "probabilities" and settings.loss in LABEL_ONLY_LOSSES:
-        raise ConfigError(
-            f"the loss '{settings.loss}' takes class labels, but the target columns of "
-            f"'{dataset.name}' hold probabilities: use cross-entropy, mse or "
-            "symmetric-cross-entropy"
-        )
-    if settings.animate and kind == "multilabel" and kind_of_target != "labels":
-        raise ConfigError(
-            "animate draws one decision boundary; a multi-label model has one per label: "
-            "leave animate off"
-        )
+    _check_run(settings, dataset, kind, kind_of_target)
     plot_features = _plot_feature_indices(settings.plot_features, dataset.feature_names)
-    split = train_test_split(
-        dataset.X,
-        dataset.y,
-        test_size=settings.test_size,
-        seed=settings.seed,
-        sample_weight=dataset.sample_weight,
-    )
-    X_train, X_test, y_train, y_test = split[:4]
-    w_train = split[4] if len(split) > 4 else None  # the weights split with the rows, if any
-    if kind_of_target == "labels" and len(np.unique(y_train)) < len(classes):
-        missing = ", ".join(str(c) for c in np.setdiff1d(classes, y_train))
-        raise DataError(
-            f"the training split has no rows of class {missing}; use a smaller test_size"
-        )
-
-    estimator = ESTIMATORS[kind](
-        loss=settings.loss,
-        learning_rate=settings.lr,
-        max_iter=settings.epochs,
-        tol=settings.tol,
-        l2=settings.l2,
-        l1=settings.l1,
-        momentum=settings.momentum,
-        standardize=settings.standardize,
-        class_weight=(parse_class_weight(settings.class_weight) if settings.class_weight else None),
-        label_smoothing=settings.label_smoothing,
-        loss_options=loss_options(settings),
-    )
+    split = _split(settings, dataset, classes, kind_of_target)
+    estimator = estimators.ESTIMATORS[kind](**estimator_params(settings))
     pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
-    has_test = len(y_test) > 0
-    started = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        pipeline.fit(
-            X_train,
-            y_train,
-            sample_weight=w_train,
-            classes=None if kind_of_target == "labels" else dataset.target_names,
-            validation_data=(X_test, y_test) if has_test else None,
-            callback=callback,
-            record_params=snapshot_epochs(settings.epochs) if settings.animate else False,
-        )
-    seconds = time.perf_counter() - started
-    for caught_warning in caught:  # hand on what is not ours to report
-        if not issubclass(caught_warning.category, ConvergenceWarning):
-            warnings.warn_explicit(
-                caught_warning.message,
-                caught_warning.category,
-                caught_warning.filename,
-                caught_warning.lineno,
-            )
-
-    metrics = {
-        "train": evaluate(pipeline, X_train, y_train),
-        "test": evaluate(pipeline, X_test, y_test) if has_test else None,
-        "epochs": estimator.n_iter_,
-        "converged": estimator.status_ == "converged",
-        "status": estimator.status_,
-        "seconds": round(seconds, 4),
-        "rows_dropped": dataset.rows_dropped,
-        "n_train": len(y_train),
-        "n_test": len(y_test),
-        "learning_rate": estimator.learning_rate_,
-        "final_grad_norm": estimator.history_["grad_norm"][-1],
-        "zero_coefficients": int(np.count_nonzero(estimator.coef_ == 0)),
-        "coefficients": int(estimator.coef_.size),
-    }
+    seconds, caught = _fit(pipeline, split, settings, dataset, callback)
     return TrainResult(
         settings=_resolved_settings(settings, dataset, kind, plot_features),
         dataset=dataset,
         pipeline=pipeline,
-        X_train=X_train,
-        X_test=X_test,
-        y_train=y_train,
-        y_test=y_test,
-        metrics=metrics,
+        X_train=split.X_train,
+        X_test=split.X_test,
+        y_train=split.y_train,
+        y_test=split.y_test,
+        metrics=_measure(pipeline, split, dataset, seconds),
         plot_features=plot_features,
-        warnings=[str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)],
+        warnings=caught,
     )
 
 
 def load_settings_data(settings: TrainSettings) -> Dataset:
     """The dataset the settings name, with their target, features, generator and weights."""
+    if settings.data is None:
+        raise ConfigError(
+            "no data given; name a dataset or a CSV file with --data (see `cetrain datasets`) "
+            "or `data = ...` in the config file"
+        )
     return load_dataset(
         settings.data,
         target=settings.target,
@@ -195,6 +121,121 @@ def load_settings_data(settings: TrainSettings) -> Dataset:
         noise=settings.noise,
         seed=settings.seed,
         weight_col=settings.weight_col,
+    )
+
+
+def _classes(dataset: Dataset, kind_of_target: TargetKind) -> np.ndarray:
+    """The classes of the target: the distinct labels, or the names of the target columns."""
+    if kind_of_target is not TargetKind.LABELS:
+        return np.asarray(dataset.target_names)
+    classes = np.unique(dataset.y)
+    _check_labels_are_classes(classes, dataset)
+    return classes
+
+
+def _check_run(
+    settings: TrainSettings, dataset: Dataset, kind: str, kind_of_target: TargetKind
+) -> None:
+    """Refuse settings that cannot go with this target: a labels-only loss on probability
+    rows, an animation of a model with one boundary per label."""
+    if kind_of_target is TargetKind.PROBABILITIES and LOSSES[settings.loss].needs_labels:
+        takers = ", ".join(name for name, spec in LOSSES.items() if not spec.needs_labels)
+        raise ConfigError(
+            f"the loss '{settings.loss}' takes class labels, but the target columns of "
+            f"'{dataset.name}' hold probabilities: use {_or_list(takers)}"
+        )
+    head = MODEL_KINDS[kind].head(kind_of_target)
+    if settings.animate and head.predicts_label_sets:
+        raise ConfigError(
+            "animate draws one decision boundary; a multi-label model has one per label: "
+            "leave animate off"
+        )
+
+
+def _or_list(names: str) -> str:
+    """ "a, b, c" as "a, b or c"."""
+    first, _, last = names.rpartition(", ")
+    return f"{first} or {last}" if first else last
+
+
+def _split(
+    settings: TrainSettings, dataset: Dataset, classes: np.ndarray, kind_of_target: TargetKind
+) -> Split:
+    """The seeded, stratified train/test split; every class must keep a training row."""
+    parts = train_test_split(
+        dataset.X,
+        dataset.y,
+        test_size=settings.test_size,
+        seed=settings.seed,
+        sample_weight=dataset.sample_weight,
+    )
+    split = Split(*parts[:4], w_train=parts[4] if len(parts) > 4 else None)
+    if kind_of_target is TargetKind.LABELS and len(np.unique(split.y_train)) < len(classes):
+        missing = ", ".join(str(c) for c in np.setdiff1d(classes, split.y_train))
+        raise DataError(
+            f"the training split has no rows of class {missing}; use a smaller test_size"
+        )
+    return split
+
+
+def _fit(
+    pipeline: ClassifierPipeline,
+    split: Split,
+    settings: TrainSettings,
+    dataset: Dataset,
+    callback: EpochCallback | None,
+) -> tuple[float, list[str]]:
+    """Fit the pipeline on the training rows, measured on the test rows at every epoch.
+
+    Returns the seconds it took and the convergence warnings it raised (others are passed on).
+    """
+    convergence = errors.ConvergenceWarning  # made when first asked for: it needs scikit-learn
+    has_test = len(split.y_test) > 0
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", convergence)
+        pipeline.fit(
+            split.X_train,
+            split.y_train,
+            sample_weight=split.w_train,
+            classes=None if split.y_train.ndim == 1 else dataset.target_names,
+            validation_data=(split.X_test, split.y_test) if has_test else None,
+            callback=callback,
+            record_params=snapshot_epochs(settings.epochs) if settings.animate else False,
+        )
+    seconds = time.perf_counter() - started
+    for caught_warning in caught:  # hand on what is not ours to report
+        if not issubclass(caught_warning.category, convergence):
+            warnings.warn_explicit(
+                caught_warning.message,
+                caught_warning.category,
+                caught_warning.filename,
+                caught_warning.lineno,
+            )
+    ours = [str(w.message) for w in caught if issubclass(w.category, convergence)]
+    return seconds, ours
+
+
+def _measure(
+    pipeline: ClassifierPipeline, split: Split, dataset: Dataset, seconds: float
+) -> RunMetrics:
+    """metrics.json: both splits measured, and how the training went."""
+    estimator = pipeline.estimator
+    has_test = len(split.y_test) > 0
+    return RunMetrics(
+        train=evaluate(pipeline, split.X_train, split.y_train),
+        test=evaluate(pipeline, split.X_test, split.y_test) if has_test else None,
+        epochs=estimator.n_iter_,
+        converged=estimator.status_ == "converged",
+        status=estimator.status_,
+        seconds=round(seconds, 4),
+        rows_dropped=dataset.rows_dropped,
+        n_train=len(split.y_train),
+        n_test=len(split.y_test),
+        learning_rate=estimator.learning_rate_,
+        final_grad_norm=estimator.history_.grad_norm[-1],
+        zero_coefficients=int(np.count_nonzero(estimator.coef_ == 0)),
+        coefficients=int(estimator.coef_.size),
     )
 
 
@@ -223,13 +264,16 @@ def snapshot_epochs(max_iter: int, count: int = ANIMATION_SNAPSHOTS) -> list[int
 
 
 def choose_model(
-    model: str, classes: np.ndarray, dataset_name: str, kind_of_target: str = "labels"
+    model: str,
+    classes: np.ndarray,
+    dataset_name: str,
+    kind_of_target: TargetKind = TargetKind.LABELS,
 ) -> str:
     """ "logistic", "softmax" or "multilabel" for `model` ("auto" or one of those) and the
     target: auto picks logistic for two labels, softmax for more or for probability rows, and
     multilabel for 0/1 columns that are not one class per row."""
     n = len(classes)
-    if kind_of_target == "multilabel":
+    if kind_of_target is TargetKind.INDICATOR:
         if model in ("auto", "multilabel"):
             return "multilabel"
         raise DataError(
@@ -237,7 +281,7 @@ def choose_model(
             f"'{dataset_name}' ({describe(classes)}) have rows with several labels or none; "
             "use model 'multilabel' or 'auto'"
         )
-    if kind_of_target == "probabilities":
+    if kind_of_target is TargetKind.PROBABILITIES:
         if model in ("logistic", "multilabel"):
             takes = "one label column" if model == "logistic" else "0/1 label columns"
             raise DataError(
@@ -259,44 +303,6 @@ def choose_model(
     return model
 
 
-# The losses whose targets are classes, never probability rows
-LABEL_ONLY_LOSSES = ("focal", "hinge")
-# The settings that are one loss's options, as {loss: {setting: the loss's option name}}
-LOSS_OPTION_SETTINGS = {
-    "focal": {"focal_gamma": "gamma", "focal_alpha": "alpha"},
-    "symmetric-cross-entropy": {"sce_alpha": "alpha", "sce_beta": "beta"},
-}
-# The settings that belong to one loss: its options, and label smoothing for cross-entropy
-# (the estimator's own parameter)
-LOSS_SETTINGS = {
-    "cross-entropy": ("label_smoothing",),
-    **{loss: tuple(keys) for loss, keys in LOSS_OPTION_SETTINGS.items()},
-}
-
-
-def loss_options(settings: TrainSettings) -> dict | None:
-    """The chosen loss's own options from the settings: focal_gamma/focal_alpha for the focal
-    loss, sce_alpha/sce_beta for symmetric cross-entropy; an error for another loss's."""
-    for loss, keys in LOSS_OPTION_SETTINGS.items():
-        named = [key for key in keys if getattr(settings, key) is not None]
-        if named and settings.loss != loss:
-            verb = "applies" if len(named) == 1 else "apply"
-            raise ConfigError(
-                f"{' and '.join(named)} {verb} to the loss '{loss}', not '{settings.loss}'"
-            )
-    options = {}
-    for key, option in LOSS_OPTION_SETTINGS.get(settings.loss, {}).items():
-        value = getattr(settings, key)
-        if value is None:
-            continue  # not given: the loss's own default
-        if value == "none":
-            value = None
-        elif isinstance(value, str):  # focal_alpha's class=weight pairs
-            value = parse_class_values(value)
-        options[option] = value
-    return options or None
-
-
 def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:
     """A label column with a distinct value in most rows is a number to predict, not a class."""
     n_classes, n_rows = len(classes), len(dataset.y)
@@ -305,51 +311,6 @@ def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:
             f"the target '{dataset.target_name}' has {n_classes} distinct values in {n_rows} rows; "
             "cetrain trains classifiers, so pick a column of class labels with --target"
         )
-
-
-def evaluate(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """How well the pipeline does on (X, y).
-
-    Parameters
-    ----------
-    pipeline : ClassifierPipeline
-        A fitted pipeline.
-    X : ndarray of shape (n, d)
-        Input features.
-    y : ndarray of shape (n,) or (n, C)
-        Targets as the model was fit on (labels, probability rows or 0/1 label columns).
-
-    Returns
-    -------
-    dict
-        "accuracy" (estimator.score: for 0/1 label columns every label of a row must be right);
-        "log_loss", the mean cross-entropy of the predicted probabilities (exact, from the
-        scores); "loss", the mean training loss with its options, without the penalty. For
-        0/1 label columns "label_accuracy", the share of single labels predicted right; for
-        class labels "recall", {class: the share of its rows predicted as it} (None for a class
-        with no rows), and "balanced_accuracy", the mean recall of the classes present
-        (scikit-learn's balanced_accuracy_score).
-    """
-    estimator, features = pipeline.estimator, pipeline.transform(X)
-    metrics = {
-        "accuracy": estimator.score(features, y),
-        "log_loss": estimator.mean_loss(features, y, "cross-entropy"),
-        "loss": estimator.mean_loss(features, y),
-    }
-    if estimator.kind == "multilabel" and estimator.target_kind_ == "indicator":
-        metrics["label_accuracy"] = float(np.mean(estimator.predict(features) == (y >= 0.5)))
-    elif y.ndim == 1:
-        predicted = estimator.predict(features)
-        recall = {
-            str(label): (
-                float(np.mean(predicted[y == label] == label)) if np.any(y == label) else None
-            )
-            for label in estimator.classes_
-        }
-        present = [value for value in recall.values() if value is not None]
-        metrics["balanced_accuracy"] = float(np.mean(present))
-        metrics["recall"] = recall
-    return metrics
 
 
 def _plot_feature_indices(

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cetrain import plots
-from cetrain.runs.compare import ACCURACY_SHARE, PLURAL, Comparison
+from cetrain.core.losses import LOSSES
+from cetrain.estimators.history import History
+from cetrain.runs.compare import ACCURACY_SHARE, LIST_KEYS, Comparison
 from cetrain.runs.folder import (
     nearest_recorded,
     save_figure,
@@ -40,13 +42,6 @@ RUN_FILES = (
     "loss_curve.png",
     "decision_boundary.png",
 )
-LOSS_LABELS = {
-    "cross-entropy": "cross-entropy (nats)",
-    "mse": "MSE (Brier score)",
-    "focal": "focal loss (nats)",
-    "hinge": "hinge loss",
-    "symmetric-cross-entropy": "symmetric cross-entropy",
-}
 
 
 def run_files(fmt: str = "png") -> tuple[str, ...]:
@@ -68,18 +63,18 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
         f"re-run with: cetrain train {final / 'config.toml'} --out NEW_FOLDER"
     )
     (folder / "config.toml").write_text(to_toml(result.settings, header), encoding="utf-8")
-    write_json(folder / "metrics.json", result.metrics)
+    write_json(folder / "metrics.json", result.metrics.to_dict())
     _write_history(result.history, folder / "history.csv")
     write_json(folder / "model.json", _model_json(result))
 
-    loss_name = LOSS_LABELS[estimator.loss]
+    loss_name = LOSSES[estimator.loss].label
     curve = plots.loss_curve(
-        {"train_loss": result.history["train_loss"], "test_loss": result.history.get("val_loss")},
+        {"train_loss": result.history.train_loss, "test_loss": result.history.val_loss},
         loss_name=loss_name,
         title=f"{_model_title(result)}: {loss_name} by epoch",
     )
     save_figure(curve, folder, "loss_curve", fmt)
-    if estimator.kind == "multilabel" and estimator.target_kind_ == "indicator":
+    if estimator.head_.predicts_label_sets:
         data = _plot_data(result)
         boundary = plots.label_boundaries(
             result.pipeline.predict_proba,
@@ -113,18 +108,18 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
     model-<loss>.json     each trained model (see cetrain.runs.modelfile)
     training.gif          with animate: the boundaries moving side by side
     """
-    first = comparison.runs[comparison.losses[0]]
+    first = comparison.runs[comparison.values[0]]
     with staged_folder(out) as folder:
         header = (
             f"cetrain compare settings of the run in {out}\n"
             f"re-run with: cetrain compare {Path(out) / 'config.toml'} --out NEW_FOLDER"
         )
-        vary = comparison.vary  # "loss" or "model": its plural lists the values compared
+        vary = comparison.vary  # "loss" or "model": LIST_KEYS[vary] lists the values compared
         text = to_toml(
             comparison.settings,
             header,
             exclude=(vary,),
-            extra={PLURAL[vary]: tuple(comparison.losses)},
+            extra={LIST_KEYS[vary]: tuple(comparison.values)},
         )
         (folder / "config.toml").write_text(text, encoding="utf-8")
         write_json(folder / "comparison.json", _comparison_json(comparison))
@@ -133,7 +128,7 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
         # loss names stay as they are (each has its colour); models get a descriptive name
         names = {
             name: name if comparison.vary == "loss" else _variant_title(comparison, name)
-            for name in comparison.losses
+            for name in comparison.values
         }
         figure = plots.comparison_figure(
             {names[name]: run.history for name, run in comparison.runs.items()},
@@ -175,10 +170,10 @@ def _variant_title(comparison: Comparison, name: str) -> str:
     """ "trained on mse", or for a comparison of models "softmax" / "one-vs-rest sigmoids"."""
     if comparison.vary == "loss":
         return f"trained on {name}"
-    estimator = comparison.runs[name].pipeline.estimator
-    if estimator.kind == "multilabel" and estimator.target_kind_ == "labels":
-        return "one-vs-rest sigmoids"
-    return f"{name} model"
+    head = comparison.runs[name].pipeline.estimator.head_
+    # a model kind that is not what its name says (multilabel sigmoids trained one-vs-rest)
+    # is named by its head
+    return f"{name} model" if head.form == head.log_loss_form else head.description
 
 
 def _model_json(result: TrainResult) -> dict:
@@ -188,18 +183,23 @@ def _model_json(result: TrainResult) -> dict:
 
 
 def _comparison_json(comparison: Comparison) -> dict:
-    keys = ("train_loss", "val_log_loss", "val_accuracy", "grad_norm")
     fixed = "model" if comparison.vary == "loss" else "loss"  # the setting all runs share
     return {
         "data": comparison.settings.data,
         "compared": comparison.vary,
         fixed: getattr(comparison.settings, fixed),
-        PLURAL[comparison.vary]: comparison.losses,
+        LIST_KEYS[comparison.vary]: comparison.values,
         "best_test_accuracy": comparison.best_accuracy,
         "accuracy_share": ACCURACY_SHARE,
-        "summary": comparison.summary,
+        "summary": {value: row.to_dict() for value, row in comparison.summary.items()},
         "history": {
-            loss: {key: run.history[key] for key in keys} for loss, run in comparison.runs.items()
+            value: {
+                "train_loss": run.history.train_loss,
+                "val_log_loss": run.history.val_log_loss,
+                "val_accuracy": run.history.val_accuracy,
+                "grad_norm": run.history.grad_norm,
+            }
+            for value, run in comparison.runs.items()
         },
     }
 
@@ -213,7 +213,7 @@ def _write_animation(panels: dict[str, TrainResult], path: Path) -> None:
 
     def panel(name: str, run: TrainResult, epoch: int) -> tuple[str, Callable]:
         model = run.pipeline.estimator
-        drawn = nearest_recorded(model.history_["param_epochs"], min(epoch, model.n_iter_))
+        drawn = nearest_recorded(model.history_.param_epochs, min(epoch, model.n_iter_))
         stopped = " (stopped)" if epoch > model.n_iter_ else ""
         return f"{name}: epoch {drawn}{stopped}", run.pipeline.proba_at_epoch(drawn)
 
@@ -233,14 +233,14 @@ def _model_title(result: TrainResult) -> str:
     return f"{kind} regression on {result.dataset.name}{poly}"
 
 
-def _write_history(history: dict[str, list[float]], path: Path) -> None:
+def _write_history(history: History, path: Path) -> None:
     """One row per epoch; test_loss is empty when there is no test set."""
-    test = history.get("val_loss") or [None] * len(history["train_loss"])
+    test = history.val_loss or [None] * len(history.train_loss)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["epoch", "train_loss", "test_loss", "grad_norm"])
         for epoch, (train_loss, test_loss, grad_norm) in enumerate(
-            zip(history["train_loss"], test, history["grad_norm"], strict=True)
+            zip(history.train_loss, test, history.grad_norm, strict=True)
         ):
             writer.writerow(
                 [

@@ -20,15 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cetrain.core.losses import LOSS_NAMES, loss_for
+from cetrain.core.heads import MODEL_KINDS, TargetKind
+from cetrain.core.losses import LOSS_NAMES, LOSSES, loss_for
 from cetrain.core.objective import LinearObjective
-from cetrain.errors import ConfigError
 
 STEP = 1e-5
 GOOD_BELOW = 1e-7  # a correct gradient, up to the finite differences' own error
 WRONG_ABOVE = 1e-2  # no rounding error gets this large: the gradient is wrong
 L2 = 0.1
-MODELS = ("logistic", "softmax", "multilabel")
 WEIGHTINGS = ("uniform", "weighted")
 
 
@@ -93,11 +92,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
 
 def available(loss_name: str, model: str) -> bool:
     """Does `model` ("logistic", "softmax" or "multilabel") have a form of the loss?"""
-    try:
-        loss_for(loss_name, binary=model == "logistic", multilabel=model == "multilabel")
-    except ConfigError:
-        return False
-    return True
+    return model in LOSSES[loss_name].forms
 
 
 def check_gradients(
@@ -131,19 +126,22 @@ def check_gradients(
     X = rng.standard_normal((rows, features))
     weights = rng.uniform(0.5, 2.0, size=rows)
     checks = []
-    for model in MODELS:
-        binary, multilabel = model == "logistic", model == "multilabel"
-        n_outputs = 1 if binary else classes
-        shape = (rows,) if binary else (rows, classes)
-        if multilabel:  # any number of labels per row
-            labels = rng.integers(0, 2, size=shape).astype(np.float64)
+    for model, kind in MODEL_KINDS.items():
+        # each kind's first target kind: labels, or 0/1 columns for a multi-label model
+        target_kind, head = next(iter(kind.heads.items()))
+        n_classes = head.n_classes or classes
+        if target_kind is TargetKind.INDICATOR:  # any number of labels per row
+            encoded = rng.integers(0, 2, size=(rows, n_classes)).astype(np.float64)
         else:
-            labels = rng.integers(0, 2 if binary else classes, size=rows)
+            encoded = rng.integers(0, n_classes, size=rows)
+        labels = head.loss_targets(encoded, n_classes)
+        shape = head.loss_shape(rows, n_classes)
+        n_outputs = head.n_outputs(n_classes)
         theta = rng.normal(scale=0.5, size=(features + 1) * n_outputs)
         for loss_name in LOSS_NAMES:
             if not available(loss_name, model):
                 continue
-            loss = loss_for(loss_name, binary=binary, multilabel=multilabel)
+            loss = loss_for(loss_name, model)
             target = loss.prepare_target(labels, shape)
             for weighting in WEIGHTINGS:
                 objective = LinearObjective(

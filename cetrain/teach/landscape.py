@@ -352,7 +352,7 @@ def grid_values(
 def objective(data: OneFeatureData, loss_name: str) -> LinearObjective:
     """The unpenalised mean `loss_name` of s = w*x + b, theta = [w, b]."""
     X = np.ascontiguousarray(data.x[:, None])
-    return LinearObjective(X, data.target, loss_for(loss_name, binary=True), n_outputs=1)
+    return LinearObjective(X, data.target, loss_for(loss_name, "logistic"), n_outputs=1)
 
 
 def default_learning_rate(data: OneFeatureData) -> float:
@@ -388,7 +388,7 @@ def cross_entropy_optimum(data: OneFeatureData) -> Point:
     scaler = Standardizer().fit(data.x[:, None])
     z = scaler.transform(data.x[:, None])
     standardised = LinearObjective(
-        z, data.target, loss_for("cross-entropy", binary=True), n_outputs=1
+        z, data.target, loss_for("cross-entropy", "logistic"), n_outputs=1
     )
     result = gradient_descent(
         standardised.value_and_grad,
@@ -475,7 +475,7 @@ def compute_landscape(
     W, B = np.meshgrid(w_grid, b_grid)
     surfaces = {}
     for name, path in paths.items():
-        loss = loss_for(name, binary=True)
+        loss = loss_for(name, "logistic")
         on_grid = grid_values(data.x, data.target, loss, W, B)
         along = grid_values(data.x, data.target, loss, slice_w, optimum.b)
         values = on_grid.value

@@ -19,13 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cetrain.core.losses import LOSS_NAMES, loss_for
-from cetrain.errors import ConfigError, DataError
-
-# The losses that take only class labels, not probability rows
-CLASS_TARGET_LOSSES = ("focal", "hinge")
-SCALE_DEPENDENT_LOSSES = ("hinge",)
-SMOOTHED_LOSSES = ("cross-entropy",)  # the losses `train --label-smoothing` applies to
+from cetrain.core.losses import LABEL_SMOOTHING, LOSSES, loss_for
+from cetrain.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -41,8 +36,7 @@ class LossValue:
 def smooth(p: ArrayLike, epsilon: float) -> np.ndarray:
     """Label smoothing of a distribution over C classes: (1 - epsilon) p + epsilon / C."""
     p = np.asarray(p, dtype=np.float64)
-    if not 0.0 <= epsilon < 1.0:
-        raise ConfigError(f"label smoothing must be in [0, 1); got {epsilon!r}")
+    epsilon = LABEL_SMOOTHING.check(epsilon)
     return (1.0 - epsilon) * p + epsilon / p.size
 
 
@@ -90,16 +84,17 @@ def loss_values(
         row_scores = given[np.newaxis, :]
         truth = np.array([int(np.argmax(p))]) if is_class else p[np.newaxis, :]
     values = []
-    for name in LOSS_NAMES:
+    model = "logistic" if binary else "softmax"
+    for name, spec in LOSSES.items():
         chosen = dict(options.get(name, {}))
-        if name in CLASS_TARGET_LOSSES and not is_class:
+        if spec.needs_labels and not is_class:
             reason = "needs a class (--target, no --smoothing), not a distribution"
-        elif smoothed and name not in SMOOTHED_LOSSES:
-            reason = "train smooths the targets of cross-entropy only"
-        elif name in SCALE_DEPENDENT_LOSSES and scores is None:
+        elif smoothed and LABEL_SMOOTHING.name not in spec.settings:
+            reason = f"train smooths the targets of {_smoothed_losses()} only"
+        elif spec.scale_dependent and scores is None:
             reason = "needs --scores: it depends on their scale, not only on q"
         else:
-            loss = loss_for(name, binary=binary, **chosen)
+            loss = loss_for(name, model, **chosen)
             # q of exactly 0 or 1 is an infinite score, where a loss may be inf - inf
             with np.errstate(invalid="ignore", over="ignore"):
                 value = float(loss(row_scores, truth))
@@ -109,3 +104,9 @@ def loss_values(
             reason = "undefined at a probability of exactly 0 or 1: give --scores"
         values.append(LossValue(name, None, chosen, reason))
     return values
+
+
+def _smoothed_losses() -> str:
+    """The losses whose targets `train --label-smoothing` smooths."""
+    names = [name for name, spec in LOSSES.items() if LABEL_SMOOTHING.name in spec.settings]
+    return " and ".join(names)

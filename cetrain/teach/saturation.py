@@ -118,7 +118,7 @@ def train_neuron(
     -------
     NeuronRun
     """
-    loss = loss_for(loss_name, binary=True)
+    loss = loss_for(loss_name, "logistic")
     goal = np.array([float(target)])
     neuron = LinearObjective(np.array([[1.0]]), goal, loss, n_outputs=1)
     path = trajectory(

@@ -20,7 +20,8 @@ from conftest import DEFAULT_SETTINGS_TOML, RUN_FILES, assert_error, invoke
 from sklearn.metrics import balanced_accuracy_score, log_loss, recall_score
 from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
-import cetrain.cli
+import cetrain.runs.train
+import cetrain.runs.write
 from cetrain import plots
 from cetrain.data import DATASETS_DIR, load_dataset, train_test_split
 from cetrain.runs.modelfile import load_model
@@ -130,14 +131,14 @@ class Run:
         self.args = [arg.replace("{csv}", str(self.csv)) for arg in args]
         self.out = base / name
         captured = []
-        original = cetrain.cli.write_run
+        original = cetrain.runs.write.write_run
 
         def spy(result, out, fmt="png"):
             captured.append(result)
             return original(result, out, fmt)
 
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(cetrain.cli, "write_run", spy)
+            patch.setattr(cetrain.runs.write, "write_run", spy)
             self.cli_result = invoke("train", *self.args, "--out", self.out)
         self.result = captured[0] if captured else None
         self.again = base / f"{name}-again"
@@ -479,8 +480,9 @@ USER_ERRORS = {
     "one plot feature": (
         {},
         ["train", "--data", "iris", "--plot-features", "petal"],
-        "command line: --plot-features must name two different features, like \"a,b\"; got 'petal'",
-        1,
+        "Invalid value for '--plot-features': plot_features must name two different features, "
+        "like \"a,b\"; got 'petal'",
+        2,
     ),
     "plot features of one-feature data": (
         {},
@@ -491,8 +493,9 @@ USER_ERRORS = {
     "empty features": (
         {},
         ["train", "--data", "line", "--features", ""],
-        "command line: --features must name columns separated by commas, like \"a,b\"; got ''",
-        1,
+        "Invalid value for '--features': features must name columns separated by commas, "
+        "like \"a,b\"; got ''",
+        2,
     ),
     "logistic on iris": (
         {},
@@ -536,68 +539,69 @@ USER_ERRORS = {
     "--lr -1": (
         {},
         ["train", "--data", "iris", "--lr", "-1"],
-        "Invalid value for '--lr': '-1' is not a finite number > 0 or 'auto'",
+        "Invalid value for '--lr': lr must be a finite number > 0 or \"auto\"; got -1.0",
         2,
     ),
     "--lr abc": (
         {},
         ["train", "--data", "iris", "--lr", "abc"],
-        "Invalid value for '--lr': 'abc' is not a finite number > 0 or 'auto'",
+        "Invalid value for '--lr': lr must be a finite number > 0 or \"auto\"; got 'abc'",
         2,
     ),
     "--lr inf": (
         {},
         ["train", "--data", "iris", "--lr", "inf"],
-        "Invalid value for '--lr': 'inf' is not a finite number > 0 or 'auto'",
+        "Invalid value for '--lr': lr must be a finite number > 0 or \"auto\"; got inf",
         2,
     ),
     "--momentum 1.5": (
         {},
         ["train", "--data", "iris", "--momentum", "1.5"],
-        "Invalid value for '--momentum': 1.5 is not in the range 0<=x<1.",
+        "Invalid value for '--momentum': momentum must be a finite number in [0, 1); got 1.5",
         2,
     ),
     "--test-size 1": (
         {},
         ["train", "--data", "iris", "--test-size", "1"],
-        "Invalid value for '--test-size': 1.0 is not in the range 0<=x<1.",
+        "Invalid value for '--test-size': test_size must be a finite number in [0, 1); got 1.0",
         2,
     ),
     "--epochs 0": (
         {},
         ["train", "--data", "iris", "--epochs", "0"],
-        "Invalid value for '--epochs': 0 is not in the range x>=1.",
+        "Invalid value for '--epochs': epochs must be an integer >= 1; got 0",
         2,
     ),
     "--epochs ten": (
         {},
         ["train", "--data", "iris", "--epochs", "ten"],
-        "Invalid value for '--epochs': 'ten' is not a valid integer range.",
+        "Invalid value for '--epochs': epochs must be an integer >= 1; got 'ten'",
         2,
     ),
     "--poly 0": (
         {},
         ["train", "--data", "iris", "--poly", "0"],
-        "Invalid value for '--poly': 0 is not in the range x>=1.",
+        "Invalid value for '--poly': poly must be an integer >= 1; got 0",
         2,
     ),
     "--seed -1": (
         {},
         ["train", "--data", "iris", "--seed", "-1"],
-        "Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295.",
+        "Invalid value for '--seed': seed must be an integer in [0, 4294967295]; got -1",
         2,
     ),
     "--seed 2**32": (
         {},
         ["train", "--data", "iris", "--seed", "4294967296"],
-        "Invalid value for '--seed': 4294967296 is not in the range 0<=x<=4294967295.",
+        "Invalid value for '--seed': seed must be an integer in [0, 4294967295]; got "
+        "4294967296",
         2,
     ),
     "--tol inf": (
         {},
         ["train", "--data", "iris", "--tol", "inf"],
-        "command line: --tol must be a finite number >= 0; got inf",
-        1,
+        "Invalid value for '--tol': tol must be a finite number >= 0; got inf",
+        2,
     ),
     "--out below a file": (
         {"notes.txt": "mine\n"},
@@ -622,21 +626,21 @@ USER_ERRORS = {
     "a number written as a string in a config": (
         {"run.toml": 'data = "iris"\nepochs = "100"\n'},
         ["train", "run.toml"],
-        "run.toml: 'epochs' must be an integer >= 1; got '100'",
+        "run.toml: epochs must be an integer >= 1; got '100'",
         1,
     ),
     "--model foo": (
         {},
         ["train", "--data", "iris", "--model", "foo"],
-        "Invalid value for '--model': 'foo' is not one of "
-        "'auto', 'logistic', 'softmax', 'multilabel'.",
+        "Invalid value for '--model': model must be one of: auto, logistic, softmax, "
+        "multilabel; got 'foo'",
         2,
     ),
     "--loss foo": (
         {},
         ["train", "--data", "iris", "--loss", "foo"],
-        "Invalid value for '--loss': 'foo' is not one of 'cross-entropy', 'mse', 'focal', "
-        "'hinge', 'symmetric-cross-entropy'.",
+        "Invalid value for '--loss': loss must be one of: cross-entropy, mse, focal, hinge, "
+        "symmetric-cross-entropy; got 'foo'",
         2,
     ),
     "unknown option": (
@@ -699,31 +703,31 @@ USER_ERRORS = {
     "epochs as text": (
         {"run.toml": 'data = "iris"\nepochs = "ten"\n'},
         ["train", "run.toml"],
-        "run.toml: 'epochs' must be an integer >= 1; got 'ten'",
+        "run.toml: epochs must be an integer >= 1; got 'ten'",
         1,
     ),
     "standardize as text": (
         {"run.toml": 'data = "iris"\nstandardize = "yes"\n'},
         ["train", "run.toml"],
-        "run.toml: 'standardize' must be true or false; got 'yes'",
+        "run.toml: standardize must be true or false; got 'yes'",
         1,
     ),
     "negative lr": (
         {"run.toml": 'data = "iris"\nlr = -1\n'},
         ["train", "run.toml"],
-        "run.toml: 'lr' must be a finite number > 0 or \"auto\"; got -1",
+        'run.toml: lr must be a finite number > 0 or "auto"; got -1',
         1,
     ),
     "one plot feature in a config": (
         {"run.toml": 'data = "iris"\nplot_features = "a"\n'},
         ["train", "run.toml"],
-        "run.toml: 'plot_features' must name two different features, like \"a,b\"; got 'a'",
+        "run.toml: plot_features must name two different features, like \"a,b\"; got 'a'",
         1,
     ),
     "hyphenated key with a bad value": (
         {"run.toml": 'data = "iris"\ntest-size = 1.5\n'},
         ["train", "run.toml"],
-        "run.toml: 'test_size' must be a finite number in [0, 1); got 1.5",
+        "run.toml: test_size must be a finite number in [0, 1); got 1.5",
         1,
     ),
     "unknown dataset in a config": (
@@ -804,7 +808,7 @@ def test_the_out_check_happens_before_training(workdir, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("train() was called")
 
-    monkeypatch.setattr(cetrain.cli, "train", no_training)
+    monkeypatch.setattr(cetrain.runs.train, "train", no_training)
     result = invoke("train", "--data", "line", "--out", "taken")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the run folder 'taken' already exists")

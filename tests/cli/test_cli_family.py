@@ -268,7 +268,7 @@ def test_compare_models_trains_softmax_and_one_vs_rest(tmp_path):
         ),
         (
             ["train", "--data", "iris", "--loss", "mse", "--label-smoothing", "0.1"],
-            "label_smoothing applies to the loss cross-entropy of a softmax model, not to 'mse'",
+            "label_smoothing applies to the loss 'cross-entropy', not 'mse'",
         ),
         (
             ["train", "--data", "iris", "--focal-gamma", "1"],

@@ -14,7 +14,7 @@ import pytest
 from conftest import invoke
 from gradcheck_cases import ALL_CASES, BROKEN, break_gradient
 
-import cetrain.cli
+import cetrain.cli.teaching
 from cetrain.teach.gradcheck import GradCheck
 from cetrain.teach.infotheory import information_report, log_probabilities
 
@@ -458,7 +458,7 @@ def test_gradcheck_one_wrong_block_and_one_to_check(monkeypatch):
         GradCheck("logistic", "mse", "uniform", "b", 2e-5),
         GradCheck("softmax", "cross_entropy", "weighted", "b", 0.05),
     ]
-    monkeypatch.setattr(cetrain.cli, "check_gradients", lambda **options: checks)
+    monkeypatch.setattr(cetrain.cli.teaching, "check_gradients", lambda **options: checks)
     result = invoke("gradcheck")
     assert result.exit_code == 1
     assert result.stderr == "Error: 1 gradient block is wrong: softmax cross_entropy weighted b\n"
@@ -471,7 +471,7 @@ def test_gradcheck_one_wrong_block_and_one_to_check(monkeypatch):
 
 def test_gradcheck_blocks_to_check_do_not_fail(monkeypatch):
     checks = [GradCheck("logistic", "mse", "uniform", "W", 1e-3)]
-    monkeypatch.setattr(cetrain.cli, "check_gradients", lambda **options: checks)
+    monkeypatch.setattr(cetrain.cli.teaching, "check_gradients", lambda **options: checks)
     result = invoke("gradcheck")
     assert_ok(result)
     assert gradcheck_rows(result.stdout) == {("logistic", "mse", "uniform", "W"): (1e-3, "check")}

@@ -478,7 +478,7 @@ def test_binary_hinge_equals_sklearn(weighted):
     w = rng.uniform(0.1, 3.0, size=40) if weighted else None
     expected = hinge_loss(y, scores, sample_weight=w)
     assert binary_hinge(scores, y, sample_weight=w) == pytest.approx(expected, rel=1e-12)
-    assert loss_for("hinge", binary=True)(scores, y, sample_weight=w) == pytest.approx(
+    assert loss_for("hinge", "logistic")(scores, y, sample_weight=w) == pytest.approx(
         expected, rel=1e-12
     )
 
@@ -862,17 +862,17 @@ def test_unknown_options(loss, option, message):
         (
             cross_entropy,
             {"label_smoothing": 1.0},
-            "label_smoothing must be a number in [0, 1); got 1.0",
+            "label_smoothing must be a finite number in [0, 1); got 1.0",
         ),
         (
             cross_entropy,
             {"label_smoothing": -0.1},
-            "label_smoothing must be a number in [0, 1); got -0.1",
+            "label_smoothing must be a finite number in [0, 1); got -0.1",
         ),
         (
             binary_cross_entropy,
             {"label_smoothing": "0.1"},
-            "label_smoothing must be a number in [0, 1); got '0.1'",
+            "label_smoothing must be a finite number in [0, 1); got '0.1'",
         ),
         (
             cross_entropy,
@@ -918,7 +918,7 @@ def test_unknown_options(loss, option, message):
         (
             binary_symmetric_cross_entropy,
             {"log_zero": 0.0},
-            "log_zero (the paper's A) must be a finite number < 0; got 0.0",
+            "log_zero must be a finite number < 0; got 0.0",
         ),
         (symmetric_cross_entropy, {"alpha": 0.0, "beta": 0.0}, "alpha and beta must not both be 0"),
         (multilabel_focal_loss, {"gamma": True}, "gamma must be a finite number >= 0; got True"),
@@ -973,39 +973,40 @@ def test_loss_names_and_models():
         "symmetric-cross-entropy": (binary_symmetric_cross_entropy, symmetric_cross_entropy, None),
     }
     for name, (binary, softmax, multilabel) in expected.items():
-        assert loss_for(name, binary=True) is binary
-        assert loss_for(name, binary=False) is softmax
+        assert loss_for(name, "logistic") is binary
+        assert loss_for(name, "softmax") is softmax
         if multilabel is not None:
-            assert loss_for(name, binary=False, multilabel=True) is multilabel
+            assert loss_for(name, "multilabel") is multilabel
         else:
             message = (
                 f"loss {name!r} is not available for multilabel models; "
                 "it supports logistic and softmax models"
             )
             with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
-                loss_for(name, binary=False, multilabel=True)
-    with pytest.raises(ConfigError, match=r"^a model is binary or multilabel, not both$"):
-        loss_for("cross-entropy", binary=True, multilabel=True)
+                loss_for(name, "multilabel")
+    message = "unknown model 'binary'; use one of: logistic, softmax, multilabel"
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        loss_for("cross-entropy", "binary")
 
 
 def test_loss_for_configures_the_loss():
-    loss = loss_for("focal", binary=False, alpha=[1.0, 2.0], gamma=0.5)
+    loss = loss_for("focal", "softmax", alpha=[1.0, 2.0], gamma=0.5)
     assert isinstance(loss, type(softmax_focal_loss))
     assert loss.options == {"alpha": (1.0, 2.0), "gamma": 0.5}
-    assert loss_for(
-        "cross-entropy", binary=False, multilabel=True, label_smoothing=0.1
-    ).options == {"label_smoothing": 0.1}
-    message = "label_smoothing applies to the loss cross-entropy of a binary model, not to 'mse'"
+    assert loss_for("cross-entropy", "multilabel", label_smoothing=0.1).options == {
+        "label_smoothing": 0.1
+    }
+    message = "label_smoothing applies to the loss cross-entropy of a logistic model, not to 'mse'"
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
-        loss_for("mse", binary=True, label_smoothing=0.1)
+        loss_for("mse", "logistic", label_smoothing=0.1)
     message = "beta applies to the loss symmetric-cross-entropy of a softmax model, not to 'focal'"
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
-        loss_for("focal", binary=False, beta=0.5)
+        loss_for("focal", "softmax", beta=0.5)
     message = (
         "label_smoothing applies to the loss cross-entropy of a multilabel model, not to 'focal'"
     )
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
-        loss_for("focal", binary=False, multilabel=True, label_smoothing=0.1)
+        loss_for("focal", "multilabel", label_smoothing=0.1)
 
 
 # --- relative accuracy of confident, correct predictions -------------------------------------

@@ -39,10 +39,10 @@ class Case:
 
 BCE = Case(binary_cross_entropy, False, "binary_cross_entropy")
 MSE_1D = Case(mse, False, "binary_mse")
-MSE_BINARY = Case(loss_for("mse", binary=True), False, "binary_mse")
+MSE_BINARY = Case(loss_for("mse", "logistic"), False, "binary_mse")
 CE = Case(cross_entropy, True, "cross_entropy")
 MSE_2D = Case(mse, True, "multiclass_mse")
-MSE_MULTICLASS = Case(loss_for("mse", binary=False), True, "multiclass_mse")
+MSE_MULTICLASS = Case(loss_for("mse", "softmax"), True, "multiclass_mse")
 
 BINARY_MSE_CASES = [
     pytest.param(MSE_1D, id="mse-1d"),
@@ -437,7 +437,7 @@ def test_two_class_mse_is_twice_binary_mse_of_the_difference(case):
     scores = rng.normal(scale=3.0, size=(9, 2))
     y = rng.integers(0, 2, size=9)
     difference = scores[:, 1] - scores[:, 0]
-    binary = loss_for("mse", binary=True)
+    binary = loss_for("mse", "logistic")
     np.testing.assert_allclose(
         case.loss(scores, y, reduction="none"),
         2 * binary(difference, y, reduction="none"),
@@ -484,16 +484,16 @@ def test_boolean_binary_targets_equal_zero_one(case):
 
 
 def test_loss_for_names():
-    assert loss_for("cross-entropy", binary=True) is binary_cross_entropy
-    assert loss_for("cross-entropy", binary=False) is cross_entropy
+    assert loss_for("cross-entropy", "logistic") is binary_cross_entropy
+    assert loss_for("cross-entropy", "softmax") is cross_entropy
     scores = np.array([0.3, -1.2])
-    assert loss_for("mse", binary=True)(scores, [1, 0]) == mse(scores, [1, 0])
+    assert loss_for("mse", "logistic")(scores, [1, 0]) == mse(scores, [1, 0])
     with pytest.raises(
         ConfigError,
         match=r"^unknown loss 'huber'; use one of: cross-entropy, mse, focal, hinge, "
         r"symmetric-cross-entropy$",
     ):
-        loss_for("huber", binary=True)
+        loss_for("huber", "logistic")
 
 
 # --- curvature bounds the second derivative ----------------------------------------------------
@@ -524,7 +524,7 @@ def multiclass_hessian_norms(loss, scores, y, h=1e-5):
 
 @pytest.mark.parametrize(
     "loss",
-    [binary_cross_entropy, loss_for("mse", binary=True)],
+    [binary_cross_entropy, loss_for("mse", "logistic")],
     ids=["binary_cross_entropy", "loss_for-mse-binary"],
 )
 def test_binary_curvature_bounds_the_second_derivative(loss):
@@ -540,7 +540,7 @@ def test_binary_curvature_bounds_the_second_derivative(loss):
 
 @pytest.mark.parametrize(
     "loss",
-    [cross_entropy, loss_for("mse", binary=False)],
+    [cross_entropy, loss_for("mse", "softmax")],
     ids=["cross_entropy", "loss_for-mse-multiclass"],
 )
 def test_multiclass_curvature_bounds_the_hessian(loss):

@@ -28,30 +28,30 @@ class Case:
 
 CASES = [
     pytest.param(
-        Case(loss_for("cross-entropy", binary=True), 1, "labels", "binary_cross_entropy"),
+        Case(loss_for("cross-entropy", "logistic"), 1, "labels", "binary_cross_entropy"),
         id="binary_cross_entropy-labels",
     ),
     pytest.param(
-        Case(loss_for("cross-entropy", binary=True), 1, "soft", "binary_cross_entropy"),
+        Case(loss_for("cross-entropy", "logistic"), 1, "soft", "binary_cross_entropy"),
         id="binary_cross_entropy-soft",
     ),
     pytest.param(
-        Case(loss_for("mse", binary=True), 1, "labels", "binary_mse"), id="binary_mse-labels"
+        Case(loss_for("mse", "logistic"), 1, "labels", "binary_mse"), id="binary_mse-labels"
     ),
     pytest.param(
-        Case(loss_for("cross-entropy", binary=False), N_CLASSES, "labels", "cross_entropy"),
+        Case(loss_for("cross-entropy", "softmax"), N_CLASSES, "labels", "cross_entropy"),
         id="cross_entropy-labels",
     ),
     pytest.param(
-        Case(loss_for("cross-entropy", binary=False), N_CLASSES, "soft", "cross_entropy"),
+        Case(loss_for("cross-entropy", "softmax"), N_CLASSES, "soft", "cross_entropy"),
         id="cross_entropy-rows",
     ),
     pytest.param(
-        Case(loss_for("mse", binary=False), N_CLASSES, "labels", "multiclass_mse"),
+        Case(loss_for("mse", "softmax"), N_CLASSES, "labels", "multiclass_mse"),
         id="multiclass_mse-labels",
     ),
     pytest.param(
-        Case(loss_for("mse", binary=False), N_CLASSES, "soft", "multiclass_mse"),
+        Case(loss_for("mse", "softmax"), N_CLASSES, "soft", "multiclass_mse"),
         id="multiclass_mse-rows",
     ),
 ]
@@ -288,7 +288,7 @@ def test_wide_data_uses_a_safe_power_iteration_bound(weighted):
     n, d = 40, cetrain.core.objective.GRAM_MAX_FEATURES + 6
     X = rng.normal(size=(n, d)) + rng.normal(size=d)
     weight = rng.uniform(0.1, 2.0, size=n) if weighted else None
-    loss = loss_for("cross-entropy", binary=True)
+    loss = loss_for("cross-entropy", "logistic")
     target = loss.prepare_target(rng.integers(0, 2, size=n), (n,))
     objective = LinearObjective(X, target, loss, n_outputs=1, sample_weight=weight)
     exact = 0.25 * exact_top_eigenvalue(X, weight)
@@ -320,7 +320,7 @@ def test_inputs_are_not_modified(case, blocks, monkeypatch):
 def test_unpack_views_theta():
     X = np.zeros((4, 2))
     objective = LinearObjective(
-        X, np.zeros(4, dtype=np.intp), loss_for("cross-entropy", binary=False), n_outputs=3
+        X, np.zeros(4, dtype=np.intp), loss_for("cross-entropy", "softmax"), n_outputs=3
     )
     theta = np.arange(9.0)
     W, b = objective.unpack(theta)
@@ -351,7 +351,7 @@ def test_scores_on_other_data_give_the_unweighted_mean_loss(case, monkeypatch, l
 def test_prox_soft_thresholds_the_weights_but_not_the_intercept():
     X = np.ones((3, 2))
     objective = LinearObjective(
-        X, np.array([0, 1, 2]), loss_for("cross-entropy", binary=False), n_outputs=3, l1=0.5
+        X, np.array([0, 1, 2]), loss_for("cross-entropy", "softmax"), n_outputs=3, l1=0.5
     )
     theta = np.array([[1.0, -0.2, 0.4], [-3.0, 0.5, 0.0], [0.3, -0.3, 9.0]]).ravel()
     objective.prox(theta, step=0.8)  # threshold 0.4 on W, the first two rows

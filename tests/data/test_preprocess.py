@@ -13,7 +13,7 @@ import pytest
 import sklearn.preprocessing
 
 from cetrain.data.preprocess import MAX_POLY_FEATURES, PolynomialFeatures, Standardizer
-from cetrain.errors import DataError, ModelFileError
+from cetrain.errors import ConfigError, DataError, ModelFileError
 
 RNG = np.random.default_rng(0)
 X_RAW = RNG.normal(size=(40, 3)) * [1.0, 1e3, 1e-3] + [5.0, -2e4, 0.0]
@@ -190,7 +190,7 @@ def test_polynomial_does_not_modify_its_input():
 @pytest.mark.parametrize("degree", [0, -1, 1.5, True, "2", None])
 def test_bad_degree(degree):
     with pytest.raises(
-        DataError, match=f"^{re.escape(f'poly degree must be an integer >= 1; got {degree!r}')}$"
+        ConfigError, match=f"^{re.escape(f'poly must be an integer >= 1; got {degree!r}')}$"
     ):
         PolynomialFeatures(degree)
 

@@ -528,18 +528,21 @@ Y4 = np.array(["a", "b", "a", "b"])
     [
         (
             {"loss": "huber"},
-            "unknown loss 'huber'; use one of: cross-entropy, mse, focal, hinge, "
-            "symmetric-cross-entropy",
+            "loss must be one of: cross-entropy, mse, focal, hinge, symmetric-cross-entropy; "
+            "got 'huber'",
         ),
         ({"l2": -1}, "l2 must be a finite number >= 0; got -1"),
         ({"l2": np.inf}, "l2 must be a finite number >= 0; got inf"),
-        ({"momentum": 1}, "momentum must be a number in [0, 1); got 1"),
-        ({"momentum": 1.5}, "momentum must be a number in [0, 1); got 1.5"),
-        ({"momentum": -0.1}, "momentum must be a number in [0, 1); got -0.1"),
-        ({"learning_rate": "fast"}, "learning_rate must be a number > 0 or 'auto'; got 'fast'"),
-        ({"learning_rate": 0}, "learning_rate must be a number > 0 or 'auto'; got 0"),
-        ({"learning_rate": -0.1}, "learning_rate must be a number > 0 or 'auto'; got -0.1"),
-        ({"learning_rate": np.nan}, "learning_rate must be a number > 0 or 'auto'; got nan"),
+        ({"momentum": 1}, "momentum must be a finite number in [0, 1); got 1"),
+        ({"momentum": 1.5}, "momentum must be a finite number in [0, 1); got 1.5"),
+        ({"momentum": -0.1}, "momentum must be a finite number in [0, 1); got -0.1"),
+        (
+            {"learning_rate": "fast"},
+            "learning_rate must be a finite number > 0 or \"auto\"; got 'fast'",
+        ),
+        ({"learning_rate": 0}, 'learning_rate must be a finite number > 0 or "auto"; got 0'),
+        ({"learning_rate": -0.1}, 'learning_rate must be a finite number > 0 or "auto"; got -0.1'),
+        ({"learning_rate": np.nan}, 'learning_rate must be a finite number > 0 or "auto"; got nan'),
         ({"max_iter": -1}, "max_iter must be an integer >= 0; got -1"),
         ({"max_iter": 2.5}, "max_iter must be an integer >= 0; got 2.5"),
         ({"tol": -1e-3}, "tol must be a finite number >= 0; got -0.001"),

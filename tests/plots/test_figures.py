@@ -13,6 +13,7 @@ from matplotlib.contour import ContourSet
 from cetrain import plots
 from cetrain.data import load_dataset
 from cetrain.estimators import MultiLabelRegression
+from cetrain.estimators.history import History
 from cetrain.runs.compare import compare
 from cetrain.runs.settings import resolve_settings
 from cetrain.runs.train import train
@@ -319,12 +320,12 @@ def test_comparison_figure_names_what_is_compared(compared, names, prefix):
     y = (X[:, 0] + 0.3 * rng.normal(size=40) > 0).astype(int)
     epochs = np.arange(6)
     histories = {
-        name: {
-            "train_loss": 0.7 / (1 + epochs * (i + 1)),
-            "grad_norm": 0.5 / (1 + epochs) ** (i + 1),
-            "val_log_loss": 0.69 - 0.05 * (i + 1) * epochs,
-            "val_accuracy": 0.5 + 0.0625 * epochs + 0.03125 * i,
-        }
+        name: History(
+            train_loss=0.7 / (1 + epochs * (i + 1)),
+            grad_norm=0.5 / (1 + epochs) ** (i + 1),
+            val_log_loss=0.69 - 0.05 * (i + 1) * epochs,
+            val_accuracy=0.5 + 0.0625 * epochs + 0.03125 * i,
+        )
         for i, name in enumerate(names)
     }
 

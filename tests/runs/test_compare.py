@@ -299,7 +299,7 @@ def test_compare_animation_titles_name_the_epoch_each_panel_draws(monkeypatch):
     comparison = compare(settings, ["cross-entropy", "mse"])
     with tempfile.TemporaryDirectory() as tmp:
         write.write_comparison(comparison, Path(tmp) / "run")
-    for index, loss in enumerate(comparison.losses):
+    for index, loss in enumerate(comparison.values):
         model = comparison.runs[loss].pipeline.estimator
         drawn = [int(re.search(r"epoch (\d+)", frame[index]).group(1)) for frame in titles]
         assert set(drawn) <= set(model.history_["param_epochs"])

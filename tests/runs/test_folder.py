@@ -172,11 +172,13 @@ def test_files_describe_the_result(tmp_path, result):
         f"# cetrain train settings of the run in {out}",
         f"# re-run with: cetrain train {out / 'config.toml'} --out NEW_FOLDER",
     ]
-    assert json.loads((out / "metrics.json").read_text(encoding="utf-8")) == result.metrics
+    assert (
+        json.loads((out / "metrics.json").read_text(encoding="utf-8")) == result.metrics.to_dict()
+    )
     with (out / "history.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["epoch", "train_loss", "test_loss", "grad_norm"]
-    assert [int(row[0]) for row in rows[1:]] == list(range(result.metrics["epochs"] + 1))
+    assert [int(row[0]) for row in rows[1:]] == list(range(result.metrics.epochs + 1))
     assert [float(row[1]) for row in rows[1:]] == result.history["train_loss"]
     assert {row[2] for row in rows[1:]} == {""}  # no test set
     assert [float(row[3]) for row in rows[1:]] == result.history["grad_norm"]
@@ -187,7 +189,9 @@ def test_files_describe_the_result(tmp_path, result):
 
 
 def test_non_finite_metrics_are_written_as_null(tmp_path, result):
-    metrics = dict(result.metrics, final_grad_norm=float("nan"), learning_rate=float("inf"))
+    metrics = dataclasses.replace(
+        result.metrics, final_grad_norm=float("nan"), learning_rate=float("inf")
+    )
     out = write_run(dataclasses.replace(result, metrics=metrics), tmp_path / "run")
 
     def refuse(constant):
@@ -196,7 +200,7 @@ def test_non_finite_metrics_are_written_as_null(tmp_path, result):
     written = json.loads((out / "metrics.json").read_text(encoding="utf-8"), parse_constant=refuse)
     assert written["final_grad_norm"] is None
     assert written["learning_rate"] is None
-    assert written["train"] == result.metrics["train"]
+    assert written["train"] == result.metrics.train.to_dict()
 
 
 # --------------------------------------------------------------------------- atomic writes

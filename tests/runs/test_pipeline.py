@@ -7,7 +7,7 @@ import pytest
 from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
 from cetrain.data.preprocess import PolynomialFeatures
-from cetrain.errors import DataError
+from cetrain.errors import ConfigError, DataError
 from cetrain.estimators import LogisticRegression, SoftmaxRegression
 from cetrain.runs.pipeline import ClassifierPipeline
 
@@ -114,6 +114,6 @@ def test_wrong_number_of_input_columns():
 @pytest.mark.parametrize("degree", [0, -1, 1.5, True])
 def test_bad_degree(degree):
     with pytest.raises(
-        DataError, match=f"^{re.escape(f'poly degree must be an integer >= 1; got {degree!r}')}$"
+        ConfigError, match=f"^{re.escape(f'poly must be an integer >= 1; got {degree!r}')}$"
     ):
         ClassifierPipeline(logistic(), ["u", "v"], poly=degree)

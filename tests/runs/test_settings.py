@@ -85,7 +85,7 @@ def test_config_error_is_a_cetrain_error_and_a_value_error():
         ("data", "iris", "iris"),
         ("data", "  iris  ", "iris"),
         ("target", "label", "label"),
-        ("target", ["a", "b"], "a,b"),
+        ("target", ["a", "b"], ("a", "b")),  # a list stays a list
         ("target", " a , b ", "a,b"),
         ("features", "a,b", ("a", "b")),
         ("features", " a , b ", ("a", "b")),
@@ -204,15 +204,14 @@ def test_valid_values_are_cleaned(key, value, expected):
     ],
 )
 def test_invalid_values_name_the_key_the_source_and_the_value(key, value, problem):
-    with raises_exactly(f"run.toml: '{key}' {problem}; got {value!r}"):
+    with raises_exactly(f"run.toml: {key} {problem}; got {value!r}"):
         resolve_settings({key: value}, config_name="run.toml")
-    option = "--" + key.replace("_", "-")
-    with raises_exactly(f"command line: {option} {problem}; got {value!r}"):
+    with raises_exactly(f"command line: {key} {problem}; got {value!r}"):
         resolve_settings({}, {key: value})
 
 
 def test_config_name_defaults_to_config():
-    with raises_exactly("config: 'epochs' must be an integer >= 1; got 'ten'"):
+    with raises_exactly("config: epochs must be an integer >= 1; got 'ten'"):
         resolve_settings({"epochs": "ten"})
 
 
@@ -237,7 +236,7 @@ def test_command_line_overrides_config_file_overrides_defaults():
 
 
 def test_a_bad_file_value_is_reported_even_when_the_command_line_overrides_it():
-    with raises_exactly("run.toml: 'epochs' must be an integer >= 1; got 0"):
+    with raises_exactly("run.toml: epochs must be an integer >= 1; got 0"):
         resolve_settings({"epochs": 0}, {"epochs": 5}, config_name="run.toml")
 
 
@@ -337,7 +336,7 @@ def test_read_config_does_not_check_values(tmp_path):
     """Values are checked by resolve_settings, which names the file."""
     path = write(tmp_path, 'epochs = "ten"\nstandardize = "yes"\n')
     assert read_config(path) == {"epochs": "ten", "standardize": "yes"}
-    with raises_exactly(f"{path}: 'epochs' must be an integer >= 1; got 'ten'"):
+    with raises_exactly(f"{path}: epochs must be an integer >= 1; got 'ten'"):
         resolve_settings(read_config(path), config_name=str(path))
 
 

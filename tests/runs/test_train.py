@@ -160,15 +160,15 @@ def test_split_sizes_follow_test_size(iris_result):
     # scikit-learn's rule: ceil(0.25 * 150) = 38 test rows
     assert iris_result.X_train.shape == (112, 4)
     assert iris_result.X_test.shape == (38, 4)
-    assert iris_result.metrics["n_train"] == 112
-    assert iris_result.metrics["n_test"] == 38
+    assert iris_result.metrics.n_train == 112
+    assert iris_result.metrics.n_test == 38
     assert sorted(np.unique(iris_result.y_test, return_counts=True)[1].tolist()) == [12, 13, 13]
 
 
 def test_test_size_zero_has_no_test_metrics():
     result = run(data="exam", test_size=0)
-    assert result.metrics["test"] is None
-    assert result.metrics["n_test"] == 0
+    assert result.metrics.test is None
+    assert result.metrics.n_test == 0
     assert len(result.y_test) == 0
     assert "val_loss" not in result.history
 
@@ -181,12 +181,16 @@ def test_metrics_agree_with_scikit_learn(iris_result):
     for split, X, y in (("train", r.X_train, r.y_train), ("test", r.X_test, r.y_test)):
         proba = r.pipeline.predict_proba(X)
         classes = r.pipeline.classes_
-        assert r.metrics[split]["log_loss"] == pytest.approx(
+        assert getattr(r.metrics, split).log_loss == pytest.approx(
             log_loss(y, proba, labels=classes), rel=1e-10, abs=1e-12
         )
-        assert r.metrics[split]["accuracy"] == accuracy_score(y, classes[proba.argmax(axis=1)])
+        assert getattr(r.metrics, split).accuracy == accuracy_score(
+            y, classes[proba.argmax(axis=1)]
+        )
         # with the cross-entropy loss the training loss is the log loss
-        assert r.metrics[split]["loss"] == pytest.approx(r.metrics[split]["log_loss"], rel=1e-12)
+        assert getattr(r.metrics, split).loss == pytest.approx(
+            getattr(r.metrics, split).log_loss, rel=1e-12
+        )
 
 
 def test_binary_mse_loss_is_the_brier_score():
@@ -197,10 +201,10 @@ def test_binary_mse_loss_is_the_brier_score():
         ("test", result.X_test, result.y_test),
     ):
         p1 = result.pipeline.predict_proba(X)[:, 1]
-        assert result.metrics[split]["loss"] == pytest.approx(
+        assert getattr(result.metrics, split).loss == pytest.approx(
             brier_score_loss(y == positive, p1), rel=1e-10
         )
-        assert result.metrics[split]["log_loss"] == pytest.approx(
+        assert getattr(result.metrics, split).log_loss == pytest.approx(
             log_loss(y, result.pipeline.predict_proba(X)), rel=1e-10
         )
 
@@ -210,7 +214,7 @@ def test_softmax_mse_loss_is_the_squared_distance_to_the_one_hot_row():
     proba = result.pipeline.predict_proba(result.X_train)
     one_hot = result.y_train[:, None] == result.pipeline.classes_[None, :]
     expected = np.mean(np.sum((proba - one_hot) ** 2, axis=1))
-    assert result.metrics["train"]["loss"] == pytest.approx(expected, rel=1e-10)
+    assert result.metrics.train.loss == pytest.approx(expected, rel=1e-10)
 
 
 def test_evaluate_counts_the_correct_rows():
@@ -220,27 +224,27 @@ def test_evaluate_counts_the_correct_rows():
     y = np.array([0, 0, 0, 1, 0, 1, 1, 1])
     pipeline = ClassifierPipeline(estimator, ["x"]).fit(X, y)
     metrics = evaluate(pipeline, X, y)
-    assert metrics["accuracy"] == 6 / 8
-    assert metrics["log_loss"] == pytest.approx(log_loss(y, pipeline.predict_proba(X)), rel=1e-10)
+    assert metrics.accuracy == 6 / 8
+    assert metrics.log_loss == pytest.approx(log_loss(y, pipeline.predict_proba(X)), rel=1e-10)
 
 
 def test_metrics_record_the_fit(iris_result):
     m, est = iris_result.metrics, iris_result.pipeline.estimator
-    assert m["epochs"] == est.n_iter_ == len(iris_result.history["train_loss"]) - 1
-    assert m["status"] == "converged"
-    assert m["converged"] is True
-    assert m["rows_dropped"] == 0
-    assert m["learning_rate"] == est.learning_rate_
-    assert m["final_grad_norm"] == iris_result.history["grad_norm"][-1]
-    assert m["final_grad_norm"] <= 1e-6
-    assert isinstance(m["seconds"], float) and m["seconds"] >= 0
+    assert m.epochs == est.n_iter_ == len(iris_result.history["train_loss"]) - 1
+    assert m.status == "converged"
+    assert m.converged is True
+    assert m.rows_dropped == 0
+    assert m.learning_rate == est.learning_rate_
+    assert m.final_grad_norm == iris_result.history["grad_norm"][-1]
+    assert m.final_grad_norm <= 1e-6
+    assert isinstance(m.seconds, float) and m.seconds >= 0
 
 
 def test_rows_dropped_comes_from_the_csv():
     # datasets/README.md: species.csv has six blanked cells, so six rows are dropped
     result = run(data=str(DATASETS_DIR / "species.csv"), epochs=5)
-    assert result.metrics["rows_dropped"] == 6
-    assert result.metrics["n_train"] + result.metrics["n_test"] == 204
+    assert result.metrics.rows_dropped == 6
+    assert result.metrics.n_train + result.metrics.n_test == 204
 
 
 def test_history_starts_at_zero_weights(iris_result, moons_result):
@@ -252,11 +256,9 @@ def test_history_starts_at_zero_weights(iris_result, moons_result):
 def test_last_history_loss_is_the_metrics_training_loss(iris_result, moons_result):
     for result in (iris_result, moons_result):
         assert result.history["train_loss"][-1] == pytest.approx(
-            result.metrics["train"]["loss"], abs=1e-9
+            result.metrics.train.loss, abs=1e-9
         )
-        assert result.history["val_loss"][-1] == pytest.approx(
-            result.metrics["test"]["loss"], abs=1e-9
-        )
+        assert result.history["val_loss"][-1] == pytest.approx(result.metrics.test.loss, abs=1e-9)
 
 
 def test_unpenalised_exam_fit_is_wikipedias_maximum_likelihood_one():
@@ -280,7 +282,7 @@ def test_callback_sees_every_epoch():
         resolve_settings({"data": "exam", "test_size": 0}),
         callback=lambda epoch, loss, norm: calls.append((epoch, loss, norm)),
     )
-    assert [c[0] for c in calls] == list(range(result.metrics["epochs"] + 1))
+    assert [c[0] for c in calls] == list(range(result.metrics.epochs + 1))
     assert [c[1] for c in calls] == result.history["train_loss"]
     assert [c[2] for c in calls] == result.history["grad_norm"]
 
@@ -297,9 +299,9 @@ def test_convergence_warning_is_returned_not_raised():
         "> tol=1e-06; raise max_iter (--epochs), raise the l2 penalty (--l2) if the classes are "
         "separable, or raise tol"
     )
-    assert result.metrics["status"] == "max_iter"
-    assert result.metrics["converged"] is False
-    assert result.metrics["epochs"] == 3
+    assert result.metrics.status == "max_iter"
+    assert result.metrics.converged is False
+    assert result.metrics.epochs == 3
     assert len(result.history["train_loss"]) == 4
 
 

@@ -348,7 +348,7 @@ def test_grid_values_are_the_averaged_formula(small, name, formula):
 
 @pytest.mark.parametrize("name", ["cross-entropy", "mse"])
 def test_grid_gradient_and_hessian_match_the_objective_and_the_formula(name):
-    loss = loss_for(name, binary=True)
+    loss = loss_for(name, "logistic")
     objective = LinearObjective(LINE_X[:, None].copy(), LINE_RED, loss, n_outputs=1)
     formula = bce_formula if name == "cross-entropy" else binary_mse_formula
     w, b = np.array([[-3.0, 0.5], [2.0, 4.0]]), np.array([[1.0, -2.0], [0.0, 0.7]])
@@ -368,7 +368,7 @@ def test_grid_gradient_and_hessian_match_the_objective_and_the_formula(name):
 def test_cross_entropy_hessian_is_the_textbook_one(small):
     # mean_i sigma'(s_i) [x_i, 1][x_i, 1]^T at every grid point
     W, B = np.meshgrid(small.w, small.b)
-    values = grid_values(LINE_X, LINE_RED, loss_for("cross-entropy", binary=True), W, B)
+    values = grid_values(LINE_X, LINE_RED, loss_for("cross-entropy", "logistic"), W, B)
     slope = sigmoid(W[..., None] * LINE_X + B[..., None])
     weight = slope * (1 - slope)
     assert np.allclose(values.hess_ww, np.mean(weight * LINE_X**2, axis=-1), rtol=1e-6)

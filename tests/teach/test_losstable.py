@@ -134,7 +134,9 @@ def test_smoothing_is_pytorchs_target():
 
 def test_binary_smoothing_is_keras_rule():
     assert smooth([0.0, 1.0], 0.2)[1] == pytest.approx(1 * (1 - 0.2) + 0.2 / 2, abs=1e-15)
-    with pytest.raises(ConfigError, match=r"^label smoothing must be in \[0, 1\); got 1.0$"):
+    with pytest.raises(
+        ConfigError, match=r"^label_smoothing must be a finite number in \[0, 1\); got 1.0$"
+    ):
         smooth([0.0, 1.0], 1.0)
 
 
@@ -221,30 +223,35 @@ def test_cli_binary_focal_alpha_is_the_positive_weight():
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "exit_code"),
     [
+        # the focal alpha of each model kind, resolved by the loss registry as `train` does
         (
             ["--target", "1", "--probs", "0.2,0.8", "--focal-alpha", "0.3"],
-            "Invalid value for '--focal-alpha': give one weight per class, like \"0=0.5,1=0.25\", "
-            "or none (a single number is the positive class's weight, for --binary)",
+            'focal alpha of a softmax model is one weight per class, like "0=0.5,1=0.25", or '
+            "none; got 0.3",
+            1,
         ),
         (
             ["--binary", "--target", "1", "--probs", "0.8", "--focal-alpha", "a=3"],
-            "Invalid value for '--focal-alpha': with --binary give one number in [0, 1], or none",
+            "focal alpha of a logistic model is one number, not class=weight pairs; got a=3.0",
+            1,
         ),
         (
             ["--target", "1", "--probs", "0.2,0.8", "--focal-alpha", "7=0.5"],
-            "Invalid value for '--focal-alpha': unknown class '7'; the classes are 0, 1",
+            "focal alpha names the unknown class '7'; the classes are 0, 1",
+            1,
         ),
         (
             ["--target", "1", "--probs", "0.2,0.8", "--smoothing", "1"],
-            "Invalid value for '--smoothing': 1.0 is not in the range 0<=x<1.",
+            "Invalid value for '--smoothing': smoothing must be a finite number in [0, 1); got 1.0",
+            2,
         ),
     ],
 )
-def test_cli_option_errors(args, message):
+def test_cli_option_errors(args, message, exit_code):
     result = invoke("loss", *args)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == exit_code, result.output
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == f"Error: {message}"
 

@@ -1,0 +1,16 @@
+"""The command line: parse options, call the library, echo results, translate errors.
+
+`base` holds the `cetrain` group and what the commands share; `training` the commands that
+train (train, compare, datasets); `teaching` the teaching commands (loss, gradcheck,
+landscape, saturation). Each command imports the heavy libraries it needs when it runs.
+"""
+
+from cetrain.cli import teaching, training  # noqa: F401  (they add their commands to the group)
+from cetrain.cli.base import cli
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    """Entry point of the `cetrain` console script."""
+    cli(prog_name="cetrain")

@@ -1,0 +1,184 @@
+"""What every command shares: the `cetrain` group, options made from declarations, the
+translation of a user's mistake into one `Error:` line, and the small output helpers.
+
+Nothing here imports scikit-learn or matplotlib: the commands import what they use when they
+run, so `cetrain --help` starts at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem
+
+from cetrain import __version__
+from cetrain.core.params import Param
+from cetrain.errors import CetrainError
+from cetrain.runs.settings import Setting
+
+PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cetrain")
+def cli():
+    """cetrain: train logistic, softmax and multi-label regression on cross-entropy, and see why.
+
+    \b
+    Examples:
+      cetrain datasets
+      cetrain train --data iris
+      cetrain train configs/moons-poly.toml --epochs 2000
+    """
+
+
+def user_errors(command: Callable) -> Callable:
+    """Turn a CetrainError (a user's mistake) into click's one-line `Error: ...`, exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CetrainError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+# --- options made from declarations ----------------------------------------------------------
+
+
+class ParamType(click.ParamType):
+    """A declared parameter's value on the command line: parsed and checked by its declaration,
+    so that a bad value gets the same message here as in a config file or from Python."""
+
+    def __init__(self, param: Param) -> None:
+        self.param = param
+        self.name = param.name
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return self.param.domain.metavar
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if not isinstance(value, str):
+            return value  # a default, already a value
+        try:
+            return self.param.from_text(value)
+        except CetrainError as exc:
+            self.fail(str(exc), param, ctx)
+
+    def shell_complete(self, ctx, param, incomplete: str) -> list[CompletionItem]:
+        choices = self.param.domain.choices or ()
+        return [CompletionItem(choice) for choice in choices if choice.startswith(incomplete)]
+
+
+def option_help(param: Param) -> str:
+    """The help text, then the default and the range in click's style."""
+    extras = []
+    if param.shown_default is not None:
+        extras.append(f"[default: {param.shown_default}]")
+    if param.domain.bounds is not None:
+        extras.append(f"[{param.domain.bounds}]")
+    return "  ".join([param.help, *extras])
+
+
+def setting_option(setting: Setting) -> Callable:
+    """The click option of a run setting: --name VALUE, or --name/--no-name for a flag. Not
+    given, it is None, so the config file or the default decides."""
+    flag = "--" + setting.name.replace("_", "-")
+    if setting.is_flag:
+        return click.option(
+            f"{flag}/--no-{flag[2:]}", setting.name, default=None, help=option_help(setting.param)
+        )
+    return click.option(
+        flag, setting.name, type=ParamType(setting.param), help=option_help(setting.param)
+    )
+
+
+def setting_options(settings: Iterable[Setting]) -> Callable:
+    """Apply the options of `settings` to a command, in their order."""
+
+    def decorate(command: Callable) -> Callable:
+        for setting in reversed(list(settings)):
+            command = setting_option(setting)(command)
+        return command
+
+    return decorate
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def write_folder(write: Callable[[Path], Path], out: Path) -> Path:
+    """Call write(out), reporting a failure of the file system as one `Error:` line."""
+    try:
+        return write(out)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
+
+
+def echo_table(header: list[str], rows: list[list[str]], align: str) -> None:
+    """Columns two spaces apart, as wide as their widest cells; `align` is < or > per column."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = (f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
+
+
+def fixed(value: float) -> str:
+    """Four decimals; inf as inf, and a value that rounds to zero as 0.0000, never -0.0000."""
+    return "inf" if value == math.inf else f"{round(value, 4) + 0.0:.4f}"
+
+
+def count(n: int, noun: str) -> str:
+    """'1 row', '3 rows', '2 classes'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"
+
+
+class ProgressBar:
+    """click's progress bar over epochs with the current loss, redrawn at most every 0.1 s.
+
+    The bar appears at the first epoch, so a mistake found while loading the data prints
+    only its error.
+    """
+
+    def __init__(self, epochs: int, enabled: bool, label: str = "Training") -> None:
+        self.epochs, self.enabled, self.label = epochs, enabled, label
+        self.bar = None
+        self.shown, self.last_draw = 0, 0.0
+
+    def __enter__(self):
+        return self.update if self.enabled else None
+
+    def update(self, epoch: int, loss: float, grad_norm: float) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=self.epochs,
+                label=self.label,
+                file=sys.stderr,
+                item_show_func=lambda item: item,
+            )
+            self.bar.__enter__()
+        now = time.perf_counter()
+        if now - self.last_draw >= PROGRESS_INTERVAL:
+            self.bar.update(epoch - self.shown, f"loss {loss:.4f}  |grad| {grad_norm:.1e}")
+            self.shown, self.last_draw = epoch, now
+
+    def __exit__(self, *exc_info):
+        self.close(finished=exc_info[0] is None)
+        return False
+
+    def close(self, finished: bool = True) -> None:
+        """Fill the bar (when training finished) and end its line."""
+        if self.bar is not None:
+            if finished:
+                self.bar.update(self.epochs - self.shown, "done")
+            self.bar.__exit__(None, None, None)
+            self.bar = None

@@ -1,0 +1,285 @@
+"""The commands that train: `train`, `compare`, and `datasets` (what they can train on).
+
+The training code, scikit-learn and matplotlib are imported when a command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cetrain.cli.base import (
+    ProgressBar,
+    cli,
+    count,
+    setting_options,
+    user_errors,
+    write_folder,
+)
+from cetrain.core.losses import LOSS_NAMES
+from cetrain.errors import ConfigError
+from cetrain.runs.compare import ACCURACY_SHARE, DEFAULT_LOSSES, LIST_KEYS, MODEL_CHOICES
+from cetrain.runs.folder import check_run_dir, default_run_dir
+from cetrain.runs.settings import SETTINGS, TrainSettings, read_config, resolve_settings
+
+if TYPE_CHECKING:
+    from cetrain.runs.compare import Comparison
+    from cetrain.runs.train import TrainResult
+
+THIRD_COLUMNS = {"label_accuracy": "label acc", "balanced_accuracy": "bal. acc"}
+MAX_RECALL_CLASSES = 10  # more classes than this and the recall line would not fit
+_CONFIG = click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _settings(
+    config: Path | None,
+    options: dict[str, Any],
+    file_values: dict[str, Any] | None = None,
+    refused: dict[str, str] | None = None,
+) -> TrainSettings:
+    """Settings from defaults <- the config file <- the command line. `file_values` are the
+    config file's, already read (its other keys removed); a config key in `refused` is an error
+    with that reason. The run folder is checked now, not after training."""
+    if file_values is None:
+        file_values = read_config(config) if config is not None else {}
+    for key, reason in (refused or {}).items():
+        if key in file_values:
+            raise ConfigError(f"{config}: key '{key}' is not used here: {reason}")
+    cli_values = {key: value for key, value in options.items() if value is not None}
+    settings = resolve_settings(file_values, cli_values, config_name=str(config))
+    if settings.out is not None:
+        check_run_dir(settings.out)
+    return settings
+
+
+def _echo_notes(result: TrainResult, warnings: bool = True) -> None:
+    """Dropped rows and (unless warnings=False) convergence warnings, on stderr."""
+    if result.dataset.rows_dropped:
+        click.echo(f"Dropped {result.dataset.rows_dropped} rows with missing values.", err=True)
+    for message in result.warnings if warnings else ():
+        click.echo(f"Warning: {message}", err=True)
+
+
+@cli.command("train")
+@_CONFIG
+@setting_options(SETTINGS)
+@user_errors
+def train_command(config: Path | None, **options):
+    """Train a model and write a run folder with plots, metrics and the model.
+
+    CONFIG is an optional TOML file whose keys are the option names
+    (test_size or test-size); options given here override it.
+
+    \b
+    Examples:
+      cetrain train --data iris
+      cetrain train --data moons --poly 3 --test-size 0.3 --out runs/moons
+      cetrain train --data datasets/default.csv --target default --features student,balance
+      cetrain train configs/quickstart.toml --loss mse --epochs 2000
+      cetrain train --data moons --poly 3 --animate --format svg
+      cetrain train --data default --class-weight balanced
+      cetrain train --data genres --target electronic,rock,pop
+      cetrain train --data sparse --l1 0.05 --l2 0
+      cetrain train --data iris --loss focal --focal-alpha setosa=0.5,virginica=2
+    """
+    from cetrain.runs import train, write
+
+    settings = _settings(config, options)
+    with ProgressBar(settings.epochs, enabled=not settings.quiet) as on_epoch:
+        result = train.train(settings, callback=on_epoch)
+    out = Path(settings.out or default_run_dir(result.dataset.name, result.settings.model))
+    folder = write_folder(lambda path: write.write_run(result, path, settings.format), out)
+    _echo_notes(result)
+    if settings.quiet:
+        click.echo(str(folder))
+    else:
+        _echo_summary(result, folder)
+
+
+@cli.command("compare")
+@_CONFIG
+@click.option(
+    "--losses",
+    help=f"Comma-separated losses to train on, from: {', '.join(LOSS_NAMES)}.  "
+    f"[default: {','.join(DEFAULT_LOSSES)}]",
+)
+@click.option(
+    "--models",
+    help="Comma-separated models to train instead, from: "
+    f"{', '.join(MODEL_CHOICES)} (multilabel on one label per row: one-vs-rest sigmoids).",
+)
+@setting_options(setting for setting in SETTINGS if setting.name != "loss")
+@user_errors
+def compare_command(config: Path | None, losses: str | None, models: str | None, **options):
+    """Train the same model once per loss (or per model) and compare them on one scale.
+
+    Every model gets the same data, split, initial weights (zero) and
+    step-size rule. comparison.png shows each loss's own training curve,
+    the test log loss and accuracy of every model (one scale for all,
+    whatever it was trained on), the gradient norms and the decision
+    boundaries side by side; comparison.json and the printed table hold
+    the numbers. With --models it is the model that varies, on one loss.
+    CONFIG takes the train options' keys and `losses` (or `models`).
+
+    \b
+    Examples:
+      cetrain compare --data moons --losses cross-entropy,mse
+      cetrain compare --data iris --epochs 3000 --animate
+      cetrain compare --data iris --models softmax,multilabel
+      cetrain compare configs/quickstart.toml --out runs/moons-compare
+    """
+    from cetrain.runs import compare, write
+
+    file_values = read_config(config, tuple(LIST_KEYS.values())) if config is not None else {}
+    listed = {vary: file_values.pop(key, None) for vary, key in LIST_KEYS.items()}
+    losses = losses if losses is not None else listed["loss"]
+    models = models if models is not None else listed["model"]
+    if losses is not None and models is not None:
+        raise ConfigError("compare varies one setting: give losses or models, not both")
+    vary = "model" if models is not None else "loss"
+    if vary == "model" and options.get("model") is not None:
+        raise ConfigError("--model and --models both given: compare trains each of --models")
+    key = LIST_KEYS[vary]
+    settings = _settings(
+        config,
+        options,
+        file_values,
+        refused={vary: f"compare trains on each of `{key}`; list them there"},
+    )
+    chosen = models if vary == "model" else losses if losses is not None else DEFAULT_LOSSES
+    names = _names_of(key, chosen)
+    bars: list[ProgressBar] = []
+
+    def callback_for(name: str):
+        if bars:
+            bars[-1].close()  # the previous run has finished
+        bars.append(ProgressBar(settings.epochs, enabled=not settings.quiet, label=name))
+        return bars[-1].__enter__()
+
+    try:
+        comparison = compare.compare(settings, names, vary=vary, callback_for=callback_for)
+    except BaseException:
+        if bars:
+            bars[-1].close(finished=False)
+        raise
+    if bars:
+        bars[-1].close()
+    first = comparison.runs[names[0]]
+    out = Path(settings.out or default_run_dir(first.dataset.name, "compare"))
+    folder = write_folder(
+        lambda path: write.write_comparison(comparison, path, settings.format), out
+    )
+    _echo_notes(first, warnings=False)
+    for name, run in comparison.runs.items():
+        for message in run.warnings:
+            click.echo(f"Warning: {name}: {message}", err=True)
+    if settings.quiet:
+        click.echo(str(folder))
+    else:
+        _echo_comparison(comparison, folder)
+
+
+def _names_of(key: str, value) -> list[str]:
+    """--losses "a,b" (or --models) or a config's list -> names (checked by compare)."""
+    if isinstance(value, str):
+        return [name.strip() for name in value.split(",")]
+    if isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
+        return list(value)
+    raise ConfigError(f"{key} must be a comma-separated string or a list of strings; got {value!r}")
+
+
+@cli.command()
+@user_errors
+def datasets():
+    """List the datasets --data can name: built-in, generated and in datasets/.
+
+    Any CSV file with a header works too: pass its path to --data.
+
+    \b
+    Examples:
+      cetrain datasets
+      cetrain train --data breast_cancer
+    """
+    from cetrain.data import list_datasets
+
+    infos = list_datasets()
+    width = max(len(info.name) for info in infos)
+    click.echo(
+        f"{'name':<{width}}  {'kind':<9}  {'rows':>5}  {'features':>8}  {'classes':>7}  description"
+    )
+    for info in infos:
+        click.echo(
+            f"{info.name:<{width}}  {info.kind:<9}  {info.rows:>5}  {info.features:>8}  "
+            f"{info.classes:>7}  {info.description}"
+        )
+
+
+def _echo_comparison(comparison: Comparison, folder: Path) -> None:
+    first = comparison.runs[comparison.values[0]]
+    if comparison.vary == "loss":
+        heading = f"{first.settings.model.capitalize()} regression on {first.dataset.name}"
+    else:
+        heading = f"Models trained on {first.settings.loss} on {first.dataset.name}"
+    click.echo(
+        f"{heading}: {first.metrics.n_train} train / {first.metrics.n_test} test rows; "
+        f"best test accuracy {comparison.best_accuracy:.4f}"
+    )
+    width = max(15, 2 + max(len(name) for name in comparison.summary))
+    header = (
+        f"{comparison.vary:<{width}}{'epochs':>7}{'to 90%':>8}{'test acc':>10}{'test log loss':>15}"
+        f"{'grad norm':>11}  status"
+    )
+    click.echo(header)
+    for name, row in comparison.summary.items():
+        reached = "-" if row.epochs_to_90pct is None else str(row.epochs_to_90pct)
+        click.echo(
+            f"{name:<{width}}{row.epochs:>7}{reached:>8}{row.test_accuracy:>10.4f}"
+            f"{row.test_log_loss:>15.4f}{row.final_grad_norm:>11.1e}  {row.status}"
+        )
+    click.echo(
+        f"'to 90%': the first epoch with test accuracy >= 90% of the best "
+        f"({ACCURACY_SHARE * comparison.best_accuracy:.4f})"
+    )
+    click.echo(f"Run folder: {folder}")
+
+
+def _echo_summary(result: TrainResult, folder: Path) -> None:
+    settings, metrics = result.settings, result.metrics
+    dataset = result.dataset
+    estimator = result.pipeline.estimator
+    outputs = count(
+        len(estimator.classes_), "label" if estimator.head_.predicts_label_sets else "class"
+    )
+    click.echo(
+        f"{settings.model.capitalize()} regression on {dataset.name}: "
+        f"{metrics.n_train} train / {metrics.n_test} test rows, "
+        f"{count(len(dataset.feature_names), 'feature')}, {outputs}, loss {settings.loss}"
+    )
+    status = {"converged": "converged", "max_iter": "stopped at --epochs", "diverged": "DIVERGED"}
+    click.echo(
+        f"{status[metrics.status]} after {metrics.epochs} epochs in {metrics.seconds:.2f} s "
+        f"(step {metrics.learning_rate:.3g}, final gradient norm {metrics.final_grad_norm:.1e})"
+    )
+    if metrics.zero_coefficients:
+        click.echo(
+            f"{metrics.zero_coefficients} of {metrics.coefficients} coefficients are exactly zero"
+        )
+    # the third column: per-label accuracy for 0/1 label columns, balanced accuracy (the mean
+    # recall of the classes) for class labels; probability rows have neither
+    third = next((key for key in THIRD_COLUMNS if getattr(metrics.train, key) is not None), None)
+    extra = f"{THIRD_COLUMNS[third]:>10}" if third else ""
+    click.echo(f"{'':8}{'accuracy':>10}{'log loss':>10}{extra}")
+    for name, split in (("train", metrics.train), ("test", metrics.test)):
+        if split is not None:
+            line = f"{name:8}{split.accuracy:>10.4f}{split.log_loss:>10.4f}"
+            click.echo(line + (f"{getattr(split, third):>10.4f}" if third else ""))
+    test_recall = metrics.test.recall if metrics.test is not None else None
+    if test_recall and len(test_recall) <= MAX_RECALL_CLASSES:
+        shown = ", ".join(
+            f"{name} {'-' if value is None else f'{value:.4f}'}"
+            for name, value in test_recall.items()
+        )
+        click.echo(f"test recall by class: {shown}")
+    click.echo(f"Run folder: {folder}")

@@ -1,0 +1,365 @@
+"""Parameters declared once: a name, the values it accepts, a default and a help text.
+
+A `Param` is written next to what it configures (the optimiser's step size in `optim`, a loss's
+options in `losses`, ...). Every layer derives what it needs from that one declaration: the
+estimators check their parameters with it, `cetrain.runs.settings` turns it into a config key and
+`cetrain.cli` into a command-line option with its help. So a value out of range gets the same
+message wherever it came from:
+
+    momentum must be a finite number in [0, 1); got 1.5
+
+A `Domain` is the set of accepted values: `check` returns the clean value or raises ValueError
+whose text finishes that sentence ("must be ..."), `parse` turns command-line text into a value
+to check, `metavar` and `bounds` describe it in --help.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from cetrain.errors import ConfigError
+
+
+def is_number(value: object) -> bool:
+    """A finite real number (NumPy's too), not a bool."""
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Domain:
+    """The values a parameter accepts (see the module docstring)."""
+
+    expected: str = "a value"
+    metavar: str = "TEXT"
+
+    def check(self, value: Any) -> Any:
+        """The clean value; ValueError(f"must be {expected}") if it is not accepted."""
+        raise NotImplementedError
+
+    def parse(self, text: str) -> Any:
+        """A value from command-line text, before `check` (which rejects what parses badly)."""
+        return text
+
+    @property
+    def bounds(self) -> str | None:
+        """The range in click's style, e.g. "0<=x<1", for --help; None if there is none."""
+        return None
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        """The fixed words accepted, for --help and shell completion; None for open values."""
+        return None
+
+    def fail(self) -> ValueError:
+        return ValueError(f"must be {self.expected}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Number(Domain):
+    """A finite real number in [low, high], either end open; kept as float."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    metavar: str = "NUMBER"
+
+    @property
+    def expected(self) -> str:
+        if math.isinf(self.high):
+            return f"a finite number {'>' if self.low_open else '>='} {self.low:g}"
+        if math.isinf(self.low):
+            return f"a finite number {'<' if self.high_open else '<='} {self.high:g}"
+        left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+        return f"a finite number in {left}{self.low:g}, {self.high:g}{right}"
+
+    def check(self, value: Any) -> float:
+        if not is_number(value):
+            raise self.fail()
+        value = float(value)
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        if not (above and below):
+            raise self.fail()
+        return value
+
+    def parse(self, text: str) -> float | str:
+        return _float_or_text(text)
+
+    @property
+    def bounds(self) -> str:
+        if math.isinf(self.high):
+            return f"x{'>' if self.low_open else '>='}{self.low:g}"
+        high = f"x{'<' if self.high_open else '<='}{self.high:g}"
+        if math.isinf(self.low):
+            return high
+        return f"{self.low:g}{'<' if self.low_open else '<='}{high}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Integer(Domain):
+    """A whole number in [low, high] (a float such as 10.0 is not one: a TOML "10" neither)."""
+
+    low: int = 0
+    high: int | None = None
+    metavar: str = "INTEGER"
+
+    @property
+    def expected(self) -> str:
+        if self.high is None:
+            return f"an integer >= {self.low}"
+        return f"an integer in [{self.low}, {self.high}]"
+
+    def check(self, value: Any) -> int:
+        if not isinstance(value, Integral) or isinstance(value, bool):
+            raise self.fail()
+        if value < self.low or (self.high is not None and value > self.high):
+            raise self.fail()
+        return int(value)
+
+    def parse(self, text: str) -> int | str:
+        try:
+            return int(text)
+        except ValueError:
+            return text
+
+    @property
+    def bounds(self) -> str:
+        return f"x>={self.low}" if self.high is None else f"{self.low}<=x<={self.high}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice(Domain):
+    """One of a fixed set of words."""
+
+    options: tuple[str, ...] = ()
+
+    @property
+    def expected(self) -> str:
+        return f"one of: {', '.join(self.options)}"
+
+    @property
+    def metavar(self) -> str:
+        return f"[{'|'.join(self.options)}]"
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.options
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.options:
+            raise self.fail()
+        return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag(Domain):
+    """True or false (on the command line, --name / --no-name)."""
+
+    expected: str = "true or false"
+
+    def check(self, value: Any) -> bool:
+        if not isinstance(value, bool | np.bool_):
+            raise self.fail()
+        return bool(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Text(Domain):
+    """A non-empty string, stripped."""
+
+    expected: str = "a non-empty string"
+    metavar: str = "TEXT"
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail()
+        return value.strip()
+
+
+@dataclasses.dataclass(frozen=True)
+class Names(Domain):
+    """Names, as a comma-separated string or a list of strings: kept as a tuple of str. With
+    `count`, exactly that many different names."""
+
+    count: int | None = None
+    what: str = "columns"
+    expected: str = 'a comma-separated string or a list of strings, like "a,b"'
+    metavar: str = "TEXT"
+
+    def check(self, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            items = [item.strip() for item in value.split(",")]
+        elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+            items = [item.strip() for item in value]
+        else:
+            raise self.fail()
+        if self.count is not None and (len(items) != self.count or len(set(items)) != len(items)):
+            raise ValueError(f'must name two different {self.what}, like "a,b"')
+        if not items or not all(items):
+            raise ValueError(f'must name {self.what} separated by commas, like "a,b"')
+        return tuple(items)
+
+
+@dataclasses.dataclass(frozen=True)
+class Columns(Domain):
+    """One column name, or several: a comma-separated string (kept as "a,b", so that a column
+    whose own name holds a comma can still be named) or a list (kept as a tuple of str)."""
+
+    expected: str = "a non-empty string"
+    metavar: str = "TEXT"
+
+    def check(self, value: Any) -> str | tuple[str, ...]:
+        if isinstance(value, list | tuple):
+            return Names().check(value)
+        if isinstance(value, str) and "," in value:
+            return ",".join(Names().check(value))
+        return Text().check(value)
+
+
+class RepeatedClassError(ValueError):
+    """class=weight pairs that name one class twice; the message says which."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassValues(Domain):
+    """One number >= 0 per class name: a mapping (a TOML table, a dict) or the text
+    "a=2,b=1". Kept as a dict of str to float; classes not named take their default."""
+
+    expected: str = 'class=weight pairs with weights >= 0, like "a=2,b=1"'
+    metavar: str = "TEXT"
+
+    def check(self, value: Any) -> dict[str, float]:
+        if isinstance(value, str):
+            value = self.parse(value)
+        if not isinstance(value, Mapping) or not value:
+            raise self.fail()
+        pairs = {}
+        for name, weight in value.items():
+            if not (is_number(weight) and weight >= 0) or not str(name).strip():
+                raise self.fail()
+            pairs[str(name).strip()] = float(weight)
+        return pairs
+
+    def parse(self, text: str) -> dict[str, float] | str:
+        """ "a=2,b=1" as {"a": 2.0, "b": 1.0}; the text itself (rejected later) if malformed."""
+        pairs: dict[str, Any] = {}
+        for item in text.split(","):
+            name, sign, number = item.partition("=")
+            name = name.strip()
+            if not sign or not name:
+                return text
+            if name in pairs:
+                raise RepeatedClassError(f"names the class {name!r} twice")
+            pairs[name] = _float_or_text(number)
+        return pairs
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOf(Domain):
+    """A special word (any case), or a value of another domain (or of one of several)."""
+
+    words: tuple[str, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    expected: str = ""
+    metavar: str = ""
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in self.words:
+            return value.strip().lower()
+        for domain in self.domains:
+            try:
+                return domain.check(value)
+            except RepeatedClassError:
+                raise
+            except ValueError:
+                continue
+        raise self.fail()
+
+    def parse(self, text: str) -> Any:
+        if text.strip().lower() in self.words:
+            return text
+        if "=" in text and any(isinstance(d, ClassValues) for d in self.domains):
+            return ClassValues().parse(text)
+        return _float_or_text(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Param:
+    """A declared parameter: its name, accepted values, default and help.
+
+    `default_text` describes a default that is not a plain value ("the last column"); `help`
+    is one sentence for --help (the default and the range are added there).
+    """
+
+    name: str
+    domain: Domain
+    default: Any
+    help: str
+    default_text: str | None = None
+
+    def check(self, value: Any, name: str | None = None) -> Any:
+        """The clean value, or a ConfigError "<name> must be ...; got <value>". None is accepted
+        where it is the default: the parameter is not set."""
+        if value is None and self.default is None:
+            return None
+        try:
+            return self.domain.check(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name or self.name} {exc}; got {value!r}") from None
+
+    def from_text(self, text: str, name: str | None = None) -> Any:
+        """The clean value of command-line text: parsed, then checked as `check` does."""
+        try:
+            value = self.domain.parse(text)
+        except ValueError as exc:  # text the domain reads but refuses: a class named twice
+            raise ConfigError(f"{name or self.name} {exc}; got {text!r}") from None
+        return self.check(value, name)
+
+    def renamed(self, name: str, **changes: Any) -> Param:
+        """The same parameter under another name (a run setting for an estimator parameter)."""
+        return dataclasses.replace(self, name=name, **changes)
+
+    @property
+    def shown_default(self) -> str | None:
+        """The default as --help shows it; None when there is nothing to show."""
+        if self.default_text is not None:
+            return self.default_text
+        if isinstance(self.default, bool):
+            return self.name.replace("_", "-") if self.default else f"no-{self.name}"
+        if isinstance(self.default, float):
+            return f"{self.default:g}"
+        return None if self.default is None else str(self.default)
+
+
+def per_class(
+    mapping: Mapping[Any, Any], class_names: Sequence[str], option: str, unnamed: float = 1.0
+) -> tuple[float, ...]:
+    """{class: number} as one number per class, in the order of `class_names`.
+
+    A class not named takes `unnamed`; a name that is not a class, or a number < 0, is a
+    ConfigError that names the option and the classes.
+    """
+    names = [str(name) for name in class_names]
+    values = dict.fromkeys(names, unnamed)
+    for label, value in mapping.items():
+        if str(label) not in values:
+            raise ConfigError(
+                f"{option} names the unknown class {label!r}; the classes are {', '.join(names)}"
+            )
+        if not (is_number(value) and value >= 0):
+            raise ConfigError(f"{option} of {label!r} must be a number >= 0; got {value!r}")
+        values[str(label)] = float(value)
+    return tuple(values.values())
+
+
+def _float_or_text(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text

@@ -1,0 +1,93 @@
+"""The estimators' parameters, declared once, as scikit-learn declares `_parameter_constraints`.
+
+`fit` checks every parameter with its declaration, and `cetrain.runs.settings` makes the run
+settings of the same declarations (some under a shorter name: `lr`, `epochs`), so a value out of
+range gets one message from Python, a config file and the command line. A loss's own options
+(label smoothing, focal gamma, ...) are declared with the loss, in `cetrain.core.losses`, and
+`standardize` with the standardisation, in `cetrain.data.preprocess`.
+Importing this module imports neither scikit-learn nor matplotlib.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from cetrain.core.losses import LABEL_SMOOTHING, LOSS_NAMES
+from cetrain.core.params import Choice, ClassValues, Domain, Integer, Number, OneOf, Param
+from cetrain.data.preprocess import STANDARDIZE
+
+LOSS = Param("loss", Choice(LOSS_NAMES), "cross-entropy", "Training loss.")
+LEARNING_RATE = Param(
+    "learning_rate",
+    OneOf(
+        words=("auto",),
+        domains=(Number(0.0, low_open=True),),
+        expected='a finite number > 0 or "auto"',
+        metavar="NUMBER|auto",
+    ),
+    "auto",
+    "Step size, or auto for 1/L (L: the Lipschitz constant).",
+)
+MAX_ITER = Param("max_iter", Integer(0), 5000, "Maximum epochs (full passes over the data).")
+TOL = Param("tol", Number(0.0), 1e-6, "Stop when the gradient norm falls below this.")
+# small, so that separable classes still have a finite optimum
+L2 = Param("l2", Number(0.0), 1e-3, "Penalty l2/2 * ||W||^2 on standardised weights.")
+L1 = Param(
+    "l1",
+    Number(0.0),
+    0.0,
+    "Penalty l1 * ||W||_1 on standardised weights (sparse: zero coefficients; with --l2, "
+    "elastic net).",
+)
+# with restarts: 2-10x fewer epochs than 0.9 on ill-conditioned data
+MOMENTUM = Param(
+    "momentum",
+    Number(0.0, 1.0, high_open=True),
+    0.99,
+    "Nesterov momentum; 0 is plain gradient descent.",
+)
+CLASS_WEIGHT = Param(
+    "class_weight",
+    OneOf(
+        words=("balanced",),
+        domains=(ClassValues(),),
+        expected='"balanced" or class=weight pairs with weights >= 0, like "a=2,b=1"',
+        metavar="TEXT",
+    ),
+    None,
+    'Per-class weights: "balanced" (n / (C n_k)) or class=weight pairs, like "Yes=5,No=1".',
+    default_text="none",
+)
+
+
+class _OptionsMapping(Domain):
+    """A mapping of a loss's option names to values (the loss checks the values)."""
+
+    expected = "a mapping"
+
+    def check(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise self.fail()
+        return value
+
+
+LOSS_OPTIONS = Param(
+    "loss_options",
+    _OptionsMapping(),
+    None,
+    'The loss\'s own options, e.g. {"gamma": 2.0, "alpha": 0.25} for the focal loss.',
+)
+
+# Checked by fit, in this order; random_state is whatever numpy.random.default_rng takes.
+PARAMETERS: tuple[Param, ...] = (
+    LOSS,
+    LEARNING_RATE,
+    MAX_ITER,
+    TOL,
+    L2,
+    L1,
+    MOMENTUM,
+    STANDARDIZE,
+    CLASS_WEIGHT,
+    LABEL_SMOOTHING,
+    LOSS_OPTIONS,
+)
