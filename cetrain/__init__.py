@@ -1,5 +1,18 @@
 """cetrain: logistic and softmax regression from scratch, trained on cross-entropy.
 
+How the code is laid out (data flows cli -> runs -> data / estimators -> core; plots and teach
+only read results):
+
+    core/        the mathematics in pure NumPy: links, losses and their registry, output heads,
+                 the objective, the optimiser, parameter declarations
+    data/        the dataset registry, CSV reading and encoding, splits, preprocessing
+    estimators/  LogisticRegression, SoftmaxRegression, MultiLabelRegression: scikit-learn's
+                 face of the core
+    plots/       the house style and the run's figures
+    runs/        the settings table, train and compare, metrics, model files, run folders
+    teach/       landscape, saturation, the entropy calculator, the loss table, gradcheck
+    cli/         the click commands
+
 The estimators are loaded when first used, so that `cetrain --help` and the teaching commands
 need neither scikit-learn nor matplotlib.
 """

@@ -75,3 +75,21 @@ def test_the_numbers_the_readme_quotes_for_the_demos_are_measured():
     runs = saturation.saturation_demo().runs
     measured = (runs["cross-entropy"].first_epoch_near, runs["mse"].first_epoch_near)
     assert measured == (int(epochs.group(1)), int(epochs.group(2)))
+
+
+def train_examples() -> list[str]:
+    """The `cetrain train` lines of the README's train section and of `cetrain train --help`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `cetrain train [CONFIG] [OPTIONS]`")[1].split("\n### ")[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    from_help = re.findall(r"^ +(cetrain train .+)$", invoke("train", "--help").stdout, re.M)
+    return sorted({*block.strip().splitlines(), *from_help})
+
+
+@pytest.mark.parametrize("command", train_examples())
+def test_every_train_example_runs(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the examples name datasets/ and configs/ files
+    args = [arg for arg in shlex.split(command)[1:] if arg not in ("--out", "runs/moons")]
+    result = invoke(*args, "--epochs", "3", "--out", tmp_path / "run", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "run" / "model.json").is_file()

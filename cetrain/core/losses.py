@@ -1191,8 +1191,8 @@ class LossSpec:
         without one cannot train on it
     options : what a run can set (LossOption)
     needs_labels : trains on class labels only, not on probability rows
-    scale_dependent : its value depends on the scale of the scores, not only on the
-        probabilities they give (so it cannot be computed from probabilities)
+    margin_based : its scores are margins, not log-odds (it is zero beyond a margin): it is
+        evaluated on scores given as such, never on scores made from probabilities
     """
 
     name: str
@@ -1200,7 +1200,7 @@ class LossSpec:
     forms: Mapping[str, Loss]
     options: tuple[LossOption, ...] = ()
     needs_labels: bool = False
-    scale_dependent: bool = False
+    margin_based: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.forms) - set(MODEL_KINDS)
@@ -1293,7 +1293,7 @@ LOSSES: dict[str, LossSpec] = {
             "hinge loss",
             {"logistic": binary_hinge, "softmax": multiclass_hinge},
             needs_labels=True,
-            scale_dependent=True,
+            margin_based=True,
         ),
         LossSpec(
             "symmetric-cross-entropy",

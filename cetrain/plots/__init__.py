@@ -1,7 +1,7 @@
 """Figures of a run, as `matplotlib.figure.Figure` objects: the house style (`style`), the loss
-curve, decision boundaries, the comparison figure and the boundary animation."""
+curve, decision boundaries, the comparison figure and the boundary animation (loaded when
+first used: only --animate needs matplotlib's animation module)."""
 
-from cetrain.plots.animation import boundary_animation
 from cetrain.plots.boundary import decision_boundary, label_boundaries
 from cetrain.plots.comparison import comparison_figure
 from cetrain.plots.curves import loss_curve
@@ -18,3 +18,11 @@ __all__ = [
     "loss_color",
     "loss_curve",
 ]
+
+
+def __getattr__(name: str):
+    if name == "boundary_animation":
+        from cetrain.plots.animation import boundary_animation
+
+        return boundary_animation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

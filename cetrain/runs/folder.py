@@ -121,12 +121,10 @@ def nearest_recorded(recorded: list[int], epoch: int) -> int:
 def save_gif(build: Callable[[list[int]], FuncAnimation], n_iter: int, path: Path) -> Path:
     """Write the animation that build(epochs) makes as a GIF of at most MAX_GIF_BYTES, with
     fewer frames and pixels while it is too large."""
-    from matplotlib.animation import PillowWriter
-
     for n_frames, dpi in GIF_SETTINGS:
         epochs = frame_epochs(n_iter, n_frames)
         fps = max(2.0, len(epochs) / GIF_SECONDS)
-        build(epochs).save(path, writer=PillowWriter(fps=fps), dpi=dpi)
+        build(epochs).save(path, writer="pillow", fps=fps, dpi=dpi)
         if path.stat().st_size <= MAX_GIF_BYTES:
             return path
     path.unlink()

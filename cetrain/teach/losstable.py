@@ -91,7 +91,7 @@ def loss_values(
             reason = "needs a class (--target, no --smoothing), not a distribution"
         elif smoothed and LABEL_SMOOTHING.name not in spec.settings:
             reason = f"train smooths the targets of {_smoothed_losses()} only"
-        elif spec.scale_dependent and scores is None:
+        elif spec.margin_based and scores is None:
             reason = "needs --scores: it depends on their scale, not only on q"
         else:
             loss = loss_for(name, model, **chosen)

@@ -593,8 +593,7 @@ USER_ERRORS = {
     "--seed 2**32": (
         {},
         ["train", "--data", "iris", "--seed", "4294967296"],
-        "Invalid value for '--seed': seed must be an integer in [0, 4294967295]; got "
-        "4294967296",
+        "Invalid value for '--seed': seed must be an integer in [0, 4294967295]; got 4294967296",
         2,
     ),
     "--tol inf": (
