@@ -206,14 +206,13 @@ def _loss_options(given: dict, names: list[str], binary: bool) -> dict[str, dict
 
 
 def _echo_loss_values(values: list[LossValue]) -> None:
-    """Each training loss's value on the prediction, with the options set here (focal, symmetric
-    cross-entropy), or why it has none."""
+    """Each training loss's value on the prediction, with the options this command can set
+    (focal, symmetric cross-entropy), or why it has none."""
     rows = []
     for item in values:
+        settable = {s.option for s in LOSS_OPTION_SETTINGS if s.loss == item.name}
         shown = ", ".join(
-            f"{key} {_option_text(value)}"
-            for key, value in item.options.items()
-            if key in ("alpha", "beta", "gamma")
+            f"{key} {_option_text(value)}" for key, value in item.options.items() if key in settable
         )
         value = fixed(item.value) if item.value is not None else "-"
         rows.append([item.name, value, shown if item.value is not None else item.reason])

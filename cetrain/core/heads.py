@@ -61,9 +61,8 @@ class Head:
     def check_classes(self, classes: np.ndarray) -> None:
         """Refuse a set of classes the head cannot predict (DataError)."""
         if len(classes) < 2:
-            raise DataError(
-                f"a classifier needs at least 2 classes; got 1 class ({describe(classes)})"
-            )
+            got = f"1 class ({describe(classes)})" if len(classes) else "no class"
+            raise DataError(f"a classifier needs at least 2 classes; got {got}")
 
     def scores(self, S: np.ndarray) -> np.ndarray:
         """decision_function's scores from the (n, K) linear scores."""

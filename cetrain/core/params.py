@@ -27,8 +27,13 @@ from cetrain.errors import ConfigError
 
 
 def is_number(value: object) -> bool:
-    """A finite real number (NumPy's too), not a bool."""
-    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite real number that float64 can hold (NumPy's too), not a bool."""
+    if not isinstance(value, Real) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond float64, such as 10**400 in a TOML file
+        return False
 
 
 class Domain:
@@ -71,6 +76,8 @@ class Number(Domain):
 
     @property
     def expected(self) -> str:
+        if math.isinf(self.high) and math.isinf(self.low):
+            return "a finite number"
         if math.isinf(self.high):
             return f"a finite number {'>' if self.low_open else '>='} {self.low:g}"
         if math.isinf(self.low):
@@ -92,7 +99,9 @@ class Number(Domain):
         return _float_or_text(text)
 
     @property
-    def bounds(self) -> str:
+    def bounds(self) -> str | None:
+        if math.isinf(self.high) and math.isinf(self.low):
+            return None
         if math.isinf(self.high):
             return f"x{'>' if self.low_open else '>='}{self.low:g}"
         high = f"x{'<' if self.high_open else '<='}{self.high:g}"
@@ -200,7 +209,9 @@ class Names(Domain):
         else:
             raise self.fail()
         if self.count is not None and (len(items) != self.count or len(set(items)) != len(items)):
-            raise ValueError(f'must name two different {self.what}, like "a,b"')
+            count = {2: "two", 3: "three"}.get(self.count, str(self.count))
+            example = ",".join("abcdefghij"[: self.count])
+            raise ValueError(f'must name {count} different {self.what}, like "{example}"')
         if not items or not all(items):
             raise ValueError(f'must name {self.what} separated by commas, like "a,b"')
         return tuple(items)
@@ -243,6 +254,8 @@ class ClassValues(Domain):
         for name, weight in value.items():
             if not (is_number(weight) and weight >= 0) or not str(name).strip():
                 raise self.fail()
+            if str(name).strip() in pairs:  # "a" and " a", or 1 and "1"
+                raise RepeatedClassError(f"names the class {str(name).strip()!r} twice")
             pairs[str(name).strip()] = float(weight)
         return pairs
 
@@ -331,7 +344,8 @@ class Param:
         if self.default_text is not None:
             return self.default_text
         if isinstance(self.default, bool):
-            return self.name.replace("_", "-") if self.default else f"no-{self.name}"
+            flag = self.name.replace("_", "-")
+            return flag if self.default else f"no-{flag}"
         if isinstance(self.default, float):
             return f"{self.default:g}"
         return None if self.default is None else str(self.default)
@@ -347,7 +361,11 @@ def per_class(
     """
     names = [str(name) for name in class_names]
     values = dict.fromkeys(names, unnamed)
+    seen: set[str] = set()
     for label, value in mapping.items():
+        if str(label) in seen:  # 1 and "1" name one class
+            raise ConfigError(f"{option} names the class {str(label)!r} twice")
+        seen.add(str(label))
         if str(label) not in values:
             raise ConfigError(
                 f"{option} names the unknown class {label!r}; the classes are {', '.join(names)}"
