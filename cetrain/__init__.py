@@ -19,16 +19,21 @@ need neither scikit-learn nor matplotlib.
 
 __version__ = "0.1.0"
 
-__all__ = ["LogisticRegression", "MultiLabelRegression", "SoftmaxRegression", "__version__"]
-
-_ESTIMATORS = frozenset(("LogisticRegression", "MultiLabelRegression", "SoftmaxRegression"))
+# public name -> the module that defines it, imported on first use
+_HOMES = {
+    "LogisticRegression": "cetrain.estimators",
+    "MultiLabelRegression": "cetrain.estimators",
+    "SoftmaxRegression": "cetrain.estimators",
+    "load_model": "cetrain.runs.modelfile",
+}
+__all__ = [*_HOMES, "__version__"]
 
 
 def __getattr__(name: str):
-    if name in _ESTIMATORS:
-        from cetrain import estimators
+    if name in _HOMES:
+        from importlib import import_module
 
-        return getattr(estimators, name)
+        return getattr(import_module(_HOMES[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -1,7 +1,8 @@
 """The errors a user can cause, and the warning a stalled fit raises.
 
 Library code raises these with a message that names the bad value and what would be accepted;
-the CLI prints the message as one line `Error: ...` and exits with code 1.
+the CLI prints the message as one line `Error: ...` and exits with code 1 (2 for a bad value
+of a command-line option, which click reports with the usage).
 """
 
 
@@ -36,5 +37,6 @@ def __getattr__(name: str) -> type:
         """Training stopped at max_iter before the gradient norm fell below tol (or diverged)."""
 
     ConvergenceWarning.__module__ = __name__
+    ConvergenceWarning.__qualname__ = name  # found again by name: it pickles
     globals()[name] = ConvergenceWarning
     return ConvergenceWarning

@@ -37,7 +37,7 @@ from cetrain.teach.infotheory import (
     information_report,
     log_probabilities,
 )
-from cetrain.teach.losstable import LossValue, loss_values, smooth
+from cetrain.teach.losstable import LossValue, loss_values, model_for, smooth
 
 MAX_DEMO_EPOCHS = 20_000  # landscape and saturation keep every epoch in their JSON
 # The losses' own options that train passes as loss_options (focal_gamma, ...): `cetrain loss`
@@ -193,7 +193,7 @@ def _loss_options(given: dict, names: list[str], binary: bool) -> dict[str, dict
     """Each loss's options from its settings given here, as the loss takes them (per-class
     values in class order), resolved as `train` resolves them. An option not given keeps the
     loss's own default, as in `train`."""
-    model = "logistic" if binary else "softmax"
+    model = model_for(binary)
     options = {}
     for name, spec in LOSSES.items():
         own = {
@@ -247,9 +247,9 @@ def _option_text(value) -> str:
 def gradcheck_command(seed, rows, features, classes):
     """Check the gradient of every training objective by finite differences.
 
-    For the logistic, softmax and multi-label models, each loss they can
-    train on (cross-entropy, mse, focal, hinge, symmetric cross-entropy),
-    without and with sample weights and with an l2 penalty, a small random
+    For every model kind and every loss it can train on (the choices of
+    `cetrain train --model` and `--loss`), without and with sample weights
+    and with an l2 penalty, a small random
     problem is built and the analytic gradient of the objective is compared
     with central differences, separately for the weights W and the intercept
     b. The relative error ||g - g_num|| / (||g|| + ||g_num||) is good below

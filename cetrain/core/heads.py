@@ -202,10 +202,12 @@ class OneVsRestHead(Head):
 @dataclasses.dataclass(frozen=True)
 class ModelKind:
     """A kind of model: its name (`--model`, model files) and its head for each kind of target
-    it can be fit on. `columns` is the kind of a 2-D target it takes (None: class labels only)."""
+    it can be fit on. `target` is the kind of target it is made for; `columns` the kind of a
+    2-D target it takes (None: class labels only)."""
 
     name: str
     heads: Mapping[TargetKind, Head]
+    target: TargetKind
     columns: TargetKind | None
 
     def head(self, target: TargetKind) -> Head:
@@ -220,15 +222,17 @@ _SOFTMAX = SoftmaxHead()
 MODEL_KINDS: dict[str, ModelKind] = {
     kind.name: kind
     for kind in (
-        ModelKind("logistic", {TargetKind.LABELS: BinaryHead()}, None),
+        ModelKind("logistic", {TargetKind.LABELS: BinaryHead()}, TargetKind.LABELS, None),
         ModelKind(
             "softmax",
             {TargetKind.LABELS: _SOFTMAX, TargetKind.PROBABILITIES: _SOFTMAX},
+            TargetKind.LABELS,
             TargetKind.PROBABILITIES,
         ),
         ModelKind(
             "multilabel",
             {TargetKind.INDICATOR: MultiLabelHead(), TargetKind.LABELS: OneVsRestHead()},
+            TargetKind.INDICATOR,
             TargetKind.INDICATOR,
         ),
     )

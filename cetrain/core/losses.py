@@ -33,7 +33,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cetrain.core.heads import MODEL_KINDS
-from cetrain.core.params import ClassValues, Number, OneOf, Param, is_number, per_class
+from cetrain.core.params import (
+    ClassValues,
+    Number,
+    OneOf,
+    Param,
+    is_none_word,
+    is_number,
+    per_class,
+)
 from cetrain.errors import ConfigError, DataError
 
 __all__ = [
@@ -92,11 +100,15 @@ LABEL_SMOOTHING = Param(
     "Smooth the targets: (1-e) onehot + e/C (binary: y(1-e) + e/2).",
 )
 FOCAL_GAMMA = Param("gamma", Number(0.0), 2.0, "Focal loss: the exponent gamma of (1 - p_t).")
+# a sigmoid output's alpha (None: no weighting); a softmax's is one weight >= 0 per class
+FOCAL_POSITIVE_WEIGHT = Param(
+    "alpha", Number(0.0, 1.0), 0.25, "Focal loss: the weight of the positive class."
+)
 FOCAL_ALPHA = Param(
     "alpha",
     OneOf(
         words=("none",),
-        domains=(Number(0.0, 1.0), ClassValues()),
+        domains=(FOCAL_POSITIVE_WEIGHT.domain, ClassValues()),
         expected='a number in [0, 1], "none", or class=weight pairs like "a=0.5,b=0.25"',
         metavar="NUMBER|none",
     ),
@@ -405,7 +417,7 @@ class BinaryFocalLoss(_BinaryLoss):
     option_names = ("alpha", "gamma")
 
     def __init__(self, *, alpha: float | None = 0.25, gamma: float = 2.0) -> None:
-        self.alpha = _check_fraction_or_none("alpha", alpha)
+        self.alpha = None if alpha is None else FOCAL_POSITIVE_WEIGHT.check(alpha)
         self.gamma = FOCAL_GAMMA.check(gamma)
         alpha_max = 1.0 if self.alpha is None else max(self.alpha, 1.0 - self.alpha)
         self.curvature = alpha_max * _focal_curvature(self.gamma)
@@ -939,16 +951,6 @@ def _sce_curvature(a: float, b: float) -> float:
 # --- option checks ---------------------------------------------------------------------------
 
 
-def _check_fraction_or_none(option: str, value: object) -> float | None:
-    if value is None:
-        return None
-    if not is_number(value) or not 0 <= value <= 1:
-        raise ConfigError(
-            f"{option} must be a number in [0, 1], or None for no weighting; got {value!r}"
-        )
-    return float(value)
-
-
 def _check_class_weight(
     value: object, *, n_classes: int | None = None, option: str = "class_weight"
 ) -> tuple[float, ...] | None:
@@ -1187,6 +1189,7 @@ class LossSpec:
 
     name : the `--loss` value
     label : how a loss axis is labelled ("cross-entropy (nats)")
+    short_label : how a legend names it ("MSE")
     forms : the loss each model kind trains on ("logistic", "softmax", "multilabel"); a kind
         without one cannot train on it
     options : what a run can set (LossOption)
@@ -1197,6 +1200,7 @@ class LossSpec:
 
     name: str
     label: str
+    short_label: str
     forms: Mapping[str, Loss]
     options: tuple[LossOption, ...] = ()
     needs_labels: bool = False
@@ -1234,7 +1238,7 @@ class LossSpec:
             if option is None:
                 resolved[name] = value  # not a run-level option: the loss checks it
                 continue
-            if value == "none":
+            if is_none_word(value):
                 value = None
             per_class_form = model in option.per_class_in
             what = f"{self.name} {name}"
@@ -1266,6 +1270,7 @@ LOSSES: dict[str, LossSpec] = {
         LossSpec(
             "cross-entropy",
             "cross-entropy (nats)",
+            "cross-entropy",
             {
                 "logistic": binary_cross_entropy,
                 "softmax": cross_entropy,
@@ -1273,10 +1278,13 @@ LOSSES: dict[str, LossSpec] = {
             },
             options=(_SMOOTHING,),
         ),
-        LossSpec("mse", "MSE (Brier score)", {"logistic": binary_mse, "softmax": multiclass_mse}),
+        LossSpec(
+            "mse", "MSE (Brier score)", "MSE", {"logistic": binary_mse, "softmax": multiclass_mse}
+        ),
         LossSpec(
             "focal",
             "focal loss (nats)",
+            "focal loss",
             {
                 "logistic": focal_loss,
                 "softmax": softmax_focal_loss,
@@ -1291,12 +1299,14 @@ LOSSES: dict[str, LossSpec] = {
         LossSpec(
             "hinge",
             "hinge loss",
+            "hinge loss",
             {"logistic": binary_hinge, "softmax": multiclass_hinge},
             needs_labels=True,
             margin_based=True,
         ),
         LossSpec(
             "symmetric-cross-entropy",
+            "symmetric cross-entropy",
             "symmetric cross-entropy",
             {"logistic": binary_symmetric_cross_entropy, "softmax": symmetric_cross_entropy},
             options=(

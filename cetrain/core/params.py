@@ -72,7 +72,10 @@ class Number(Domain):
     high: float = math.inf
     low_open: bool = False
     high_open: bool = False
-    metavar: str = "NUMBER"
+
+    @property
+    def metavar(self) -> str:
+        return "FLOAT" if self.bounds is None else "FLOAT RANGE"
 
     @property
     def expected(self) -> str:
@@ -116,7 +119,7 @@ class Integer(Domain):
 
     low: int = 0
     high: int | None = None
-    metavar: str = "INTEGER"
+    metavar: str = "INTEGER RANGE"  # it always has a lower end
 
     @property
     def expected(self) -> str:
@@ -208,12 +211,12 @@ class Names(Domain):
             items = [item.strip() for item in value]
         else:
             raise self.fail()
+        if not items or not all(items):
+            raise ValueError('must name columns separated by commas, like "a,b"')
         if self.count is not None and (len(items) != self.count or len(set(items)) != len(items)):
             count = {2: "two", 3: "three"}.get(self.count, str(self.count))
             example = ",".join("abcdefghij"[: self.count])
             raise ValueError(f'must name {count} different {self.what}, like "{example}"')
-        if not items or not all(items):
-            raise ValueError(f'must name {self.what} separated by commas, like "a,b"')
         return tuple(items)
 
 
@@ -349,6 +352,12 @@ class Param:
         if isinstance(self.default, float):
             return f"{self.default:g}"
         return None if self.default is None else str(self.default)
+
+
+def is_none_word(value: object) -> bool:
+    """The word "none" (any case, spaces around it), which stands for None in a config file and
+    on the command line, where there is no None."""
+    return isinstance(value, str) and value.strip().lower() == "none"
 
 
 def per_class(

@@ -42,6 +42,10 @@ class History(Mapping):
     coef: list[np.ndarray] | None = None
     intercept: list[np.ndarray] | None = None
 
+    def to_dict(self) -> dict[str, list]:
+        """The recorded series as a plain dict (coef and intercept arrays as they are)."""
+        return {key: getattr(self, key) for key in self._recorded()}
+
     def _recorded(self) -> list[str]:
         return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None]
 

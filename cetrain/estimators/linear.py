@@ -182,9 +182,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.head_.check_classes(self.classes_)
 
     def _step_size(self, objective: LinearObjective) -> float:
-        """learning_rate, or for "auto" 1/L with L the objective's Lipschitz bound."""
-        if self.learning_rate != "auto":
-            return float(self.learning_rate)
+        """learning_rate, or for "auto" (any case) 1/L with L the objective's Lipschitz bound."""
+        learning_rate = params.LEARNING_RATE.check(self.learning_rate)
+        if learning_rate != "auto":
+            return learning_rate
         lipschitz = objective.lipschitz_bound()
         if not np.isfinite(lipschitz):
             raise DataError(_TOO_LARGE)
@@ -295,6 +296,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         scores = self.decision_function(X)
         truth = self.head_.truth(self._encode(self._check_target(y, scores.shape[0])))
         return float(np.average(self.head_.correct(scores, truth), weights=sample_weight))
+
+    def proba_from_scores(self, scores: np.ndarray) -> np.ndarray:
+        """Scores as decision_function returns them -> probabilities (n, C), by the head."""
+        return self.head_.probabilities(scores)
 
     def proba_with(
         self, coef: np.ndarray, intercept: np.ndarray

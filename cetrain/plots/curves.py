@@ -1,6 +1,6 @@
 """The loss curve of a run: train and test loss per epoch."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -16,16 +16,21 @@ from cetrain.plots.style import (
 
 
 def loss_curve(
-    history: Mapping[str, Sequence[float]], *, loss_name: str, title: str | None = None
+    train_loss: Sequence[float],
+    test_loss: Sequence[float] | None = None,
+    *,
+    loss_name: str,
+    title: str | None = None,
 ) -> Figure:
     """The loss per epoch: train solid, test dashed, final values written next to the curves.
 
     Parameters
     ----------
-    history : mapping
-        ``history["train_loss"]``, shape (n_epochs,), one value per epoch starting at epoch 0.
-        ``history["test_loss"]``, shape (n_epochs,), is optional: absent, None, empty or all NaN
-        means there is no test set. Non-finite values are left out of the curves.
+    train_loss : sequence of float, shape (n_epochs,)
+        One value per epoch starting at epoch 0.
+    test_loss : sequence of float, shape (n_epochs,), optional
+        None, empty or all NaN means there is no test set. Non-finite values are left out of
+        the curves.
     loss_name : str
         Label of the y axis, e.g. ``"cross-entropy (nats)"`` or ``"MSE"``.
     title : str, optional
@@ -37,16 +42,15 @@ def loss_curve(
         One axes; the y axis is logarithmic when the finite values are all positive and span more
         than two decades.
     """
-    train = np.asarray(history["train_loss"], dtype=float).ravel()
+    train = np.asarray(train_loss, dtype=float).ravel()
     if train.size == 0:
-        raise ValueError("history['train_loss'] is empty: there is no epoch to plot")
-    test = history.get("test_loss")
-    test = None if test is None else np.asarray(test, dtype=float).ravel()
+        raise ValueError("train_loss is empty: there is no epoch to plot")
+    test = None if test_loss is None else np.asarray(test_loss, dtype=float).ravel()
     if test is not None and (test.size == 0 or not np.isfinite(test).any()):
         test = None
     if test is not None and test.size != train.size:
         raise ValueError(
-            f"history['test_loss'] has {test.size} values but history['train_loss'] has "
+            f"test_loss has {test.size} values but train_loss has "
             f"{train.size}; they need one value per epoch each"
         )
 

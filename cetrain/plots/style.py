@@ -50,8 +50,8 @@ _COLOR_NAMES = {
     "pink": OKABE_ITO[6],
 }
 
-# A loss keeps its colour in every figure (comparison, landscape, saturation); losses beyond
-# these take the class colours.
+# A loss keeps its colour in every figure (comparison, landscape, saturation): cross-entropy
+# blue and MSE vermillion, the palette's clearest pair; other losses take the spare colours.
 LOSS_COLORS = {"cross-entropy": OKABE_ITO[4], "mse": OKABE_ITO[5]}
 
 DARK = "#222222"
@@ -132,10 +132,6 @@ def decorate(ax, *, title: str, xlabel: str, ylabel: str, note: str | None = Non
 def lighten(color: str, amount: float) -> np.ndarray:
     """The colour blended towards white: amount 0 is the colour, 1 is white."""
     return 1.0 - (1.0 - amount) * (1.0 - np.asarray(to_rgb(color)))
-
-
-# Cross-entropy is blue and MSE vermillion in every teaching figure: the palette's clearest pair.
-TEACHING_LABELS = {"cross-entropy": "cross-entropy", "mse": "MSE"}
 
 
 def epochs_text(n: int) -> str:

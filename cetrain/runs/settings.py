@@ -23,7 +23,7 @@ from typing import Any
 
 from cetrain.core.heads import MODEL_KINDS
 from cetrain.core.losses import LOSSES, LossSpec
-from cetrain.core.params import Choice, Columns, Flag, Names, Param, Text
+from cetrain.core.params import Choice, Columns, Flag, Names, Param, Text, is_none_word
 from cetrain.data.preprocess import POLY, STANDARDIZE
 from cetrain.data.registry import N_SAMPLES, NOISE, looks_like_path
 from cetrain.data.split import SEED, TEST_SIZE
@@ -240,7 +240,7 @@ def estimator_params(settings: TrainSettings) -> dict[str, Any]:
         value = getattr(settings, setting.name)
         if setting.estimator or value is None:
             continue
-        options[setting.option] = None if value == "none" else value
+        options[setting.option] = None if is_none_word(value) else value
     kwargs["loss_options"] = options or None
     return kwargs
 

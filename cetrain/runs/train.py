@@ -246,11 +246,14 @@ def _resolved_settings(
     from_csv = dataset.source not in ("sklearn", "generator")
     by_name = settings.data.lower().replace("-", "_") == dataset.name
     names = dataset.feature_names
+    # several target columns as a list, so that a column whose name holds a comma stays one
+    targets = dataset.target_names
+    target = (targets[0] if len(targets) == 1 else tuple(targets)) if from_csv else None
     return dataclasses.replace(
         settings,
         # a registered name stays a name; a CSV path becomes absolute, to re-run from anywhere
         data=dataset.name if by_name else dataset.source,
-        target=dataset.target_name if from_csv else None,
+        target=target,
         model=kind,
         plot_features=tuple(names[i] for i in plot_features) if len(names) > 1 else None,
     )
@@ -269,38 +272,51 @@ def choose_model(
     dataset_name: str,
     kind_of_target: TargetKind = TargetKind.LABELS,
 ) -> str:
-    """ "logistic", "softmax" or "multilabel" for `model` ("auto" or one of those) and the
-    target: auto picks logistic for two labels, softmax for more or for probability rows, and
-    multilabel for 0/1 columns that are not one class per row."""
+    """The model kind (a key of MODEL_KINDS) for `model` ("auto" or a kind) and the target.
+
+    "auto" picks the kind made for the target: for labels the first whose head takes that
+    many classes (logistic for two, softmax for more), for columns the kind whose columns they
+    are (softmax for probability rows, multilabel for 0/1 columns that are not one class per
+    row). A kind named by hand must be able to fit the target.
+    """
     n = len(classes)
-    if kind_of_target is TargetKind.INDICATOR:
-        if model in ("auto", "multilabel"):
-            return "multilabel"
-        raise DataError(
-            f"model '{model}' needs one class per row, but the target columns of "
-            f"'{dataset_name}' ({describe(classes)}) have rows with several labels or none; "
-            "use model 'multilabel' or 'auto'"
-        )
-    if kind_of_target is TargetKind.PROBABILITIES:
-        if model in ("logistic", "multilabel"):
-            takes = "one label column" if model == "logistic" else "0/1 label columns"
+    if kind_of_target is not TargetKind.LABELS:
+        made_for = next(k.name for k in MODEL_KINDS.values() if k.columns is kind_of_target)
+        if model in ("auto", made_for):
+            return made_for
+        if kind_of_target is TargetKind.INDICATOR:
             raise DataError(
-                f"model '{model}' takes {takes}; '{dataset_name}' has {n} target "
-                "columns of probabilities: use model 'softmax' or 'auto'"
+                f"model '{model}' needs one class per row, but the target columns of "
+                f"'{dataset_name}' ({describe(classes)}) have rows with several labels or none; "
+                f"use model '{made_for}' or 'auto'"
             )
-        return "softmax" if model == "auto" else model
+        takes = _COLUMNS_TAKEN[MODEL_KINDS[model].columns]
+        raise DataError(
+            f"model '{model}' takes {takes}; '{dataset_name}' has {n} target "
+            f"columns of probabilities: use model '{made_for}' or 'auto'"
+        )
     if n < 2:
         raise DataError(
             f"'{dataset_name}' has only one class ({classes[0]}); a classifier needs two"
         )
+    fits = [
+        k.name
+        for k in MODEL_KINDS.values()
+        if k.target is TargetKind.LABELS and k.heads[TargetKind.LABELS].n_classes in (None, n)
+    ]
     if model == "auto":
-        return "logistic" if n == 2 else "softmax"
-    if model == "logistic" and n != 2:
+        return fits[0]
+    needed = MODEL_KINDS[model].heads[TargetKind.LABELS].n_classes
+    if needed not in (None, n):
         raise DataError(
-            f"model 'logistic' needs exactly 2 classes, but '{dataset_name}' has {n} "
-            f"({describe(classes)}); use model 'softmax' or 'auto'"
+            f"model '{model}' needs exactly {needed} classes, but '{dataset_name}' has {n} "
+            f"({describe(classes)}); use model '{fits[0]}' or 'auto'"
         )
     return model
+
+
+# what a model kind takes, by the kind of its 2-D target (None: labels only)
+_COLUMNS_TAKEN = {None: "one label column", TargetKind.INDICATOR: "0/1 label columns"}
 
 
 def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:

@@ -69,7 +69,8 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
 
     loss_name = LOSSES[estimator.loss].label
     curve = plots.loss_curve(
-        {"train_loss": result.history.train_loss, "test_loss": result.history.val_loss},
+        result.history.train_loss,
+        result.history.val_loss,
         loss_name=loss_name,
         title=f"{_model_title(result)}: {loss_name} by epoch",
     )

@@ -127,8 +127,9 @@ def check_gradients(
     weights = rng.uniform(0.5, 2.0, size=rows)
     checks = []
     for model, kind in MODEL_KINDS.items():
-        # each kind's first target kind: labels, or 0/1 columns for a multi-label model
-        target_kind, head = next(iter(kind.heads.items()))
+        # the target each kind is made for: labels, or 0/1 columns for a multi-label model
+        target_kind = kind.target
+        head = kind.heads[target_kind]
         n_classes = head.n_classes or classes
         if target_kind is TargetKind.INDICATOR:  # any number of labels per row
             encoded = rng.integers(0, 2, size=(rows, n_classes)).astype(np.float64)

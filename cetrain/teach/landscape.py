@@ -27,7 +27,8 @@ from cetrain.data import load_dataset
 from cetrain.data.preprocess import Standardizer
 from cetrain.errors import ConfigError, DataError
 
-LOSSES = ("cross-entropy", "mse")
+# the two losses the demonstration sets against each other
+COMPARED_LOSSES = ("cross-entropy", "mse")
 DEFAULT_EPOCHS = 300
 GRID_POINTS = 121  # per axis of the 2-D grid
 SLICE_POINTS = 601  # along w on the 1-D slice
@@ -460,7 +461,8 @@ def compute_landscape(
     start = (float(start[0]), float(start[1]))
     step = default_learning_rate(data) if learning_rate is None else float(learning_rate)
     paths = {
-        name: descent_path(data, name, start, learning_rate=step, epochs=epochs) for name in LOSSES
+        name: descent_path(data, name, start, learning_rate=step, epochs=epochs)
+        for name in COMPARED_LOSSES
     }
     diverged = [name for name, path in paths.items() if path.status == "diverged"]
     if diverged:

@@ -5,12 +5,12 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from cetrain.core.losses import LOSSES
 from cetrain.plots.style import (
     DARK,
     LABEL_SIZE,
     LEGEND_SIZE,
     LOSS_COLORS,
-    TEACHING_LABELS,
     TICK_SIZE,
     TITLE_SIZE,
     decorate,
@@ -54,7 +54,7 @@ def landscape_figure(result) -> Figure:
     every = max(1, result.epochs // 30)
     w0, b0 = result.start
     for column, (name, surface) in enumerate(result.surfaces.items()):
-        color, label = LOSS_COLORS[name], TEACHING_LABELS[name]
+        color, label = LOSS_COLORS[name], LOSSES[name].short_label
         _draw_loss_slice(fig.add_subplot(grid[0, column]), result, surface, color, label)
 
         ax = fig.add_subplot(grid[1, column])
@@ -121,7 +121,7 @@ def landscape_figure(result) -> Figure:
             loss / loss[0],
             color=LOSS_COLORS[name],
             lw=3,
-            label=f"{TEACHING_LABELS[name]}: {loss[0]:.3g} → {loss[-1]:.3g}",
+            label=f"{LOSSES[name].short_label}: {loss[0]:.3g} → {loss[-1]:.3g}",
         )
     ax.set_yscale("log")
     ax.grid(True, which="both", alpha=0.3)

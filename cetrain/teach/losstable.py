@@ -84,7 +84,7 @@ def loss_values(
         row_scores = given[np.newaxis, :]
         truth = np.array([int(np.argmax(p))]) if is_class else p[np.newaxis, :]
     values = []
-    model = "logistic" if binary else "softmax"
+    model = model_for(binary)
     for name, spec in LOSSES.items():
         chosen = dict(options.get(name, {}))
         if spec.needs_labels and not is_class:
@@ -104,6 +104,12 @@ def loss_values(
             reason = "undefined at a probability of exactly 0 or 1: give --scores"
         values.append(LossValue(name, None, chosen, reason))
     return values
+
+
+def model_for(binary: bool) -> str:
+    """The model kind whose losses a prediction is scored with: one sigmoid for a binary
+    prediction (the score s_1 - s_0), a softmax otherwise."""
+    return "logistic" if binary else "softmax"
 
 
 def _smoothed_losses() -> str:

@@ -24,7 +24,8 @@ from cetrain.core.objective import LinearObjective
 from cetrain.core.optim import trajectory
 from cetrain.errors import ConfigError
 
-LOSSES = ("cross-entropy", "mse")
+# the two losses the demonstration sets against each other
+COMPARED_LOSSES = ("cross-entropy", "mse")
 DEFAULT_START = (2.0, 2.0)
 DEFAULT_TARGET = 0
 DEFAULT_LEARNING_RATE = 0.15
@@ -176,7 +177,7 @@ def saturation_demo(
         name: train_neuron(
             name, start=start, target=target, learning_rate=learning_rate, epochs=epochs
         )
-        for name in LOSSES
+        for name in COMPARED_LOSSES
     }
     return SaturationResult(
         start=start,

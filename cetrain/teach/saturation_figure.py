@@ -7,12 +7,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from cetrain.core.losses import LOSSES
 from cetrain.plots.style import (
     DARK,
     LEGEND_SIZE,
     LOSS_COLORS,
     NOTE_SIZE,
-    TEACHING_LABELS,
     TITLE_SIZE,
     decorate,
 )
@@ -55,7 +55,7 @@ def saturation_figure(result) -> Figure:
     )
     for name, run in result.runs.items():
         color = LOSS_COLORS[name]
-        ax.plot(run.output, color=color, lw=3, label=TEACHING_LABELS[name])
+        ax.plot(run.output, color=color, lw=3, label=LOSSES[name].short_label)
         k = run.first_epoch_near
         if k is not None:
             ax.plot([k], [run.output[k]], "o", color=color, mec=DARK, ms=10)
@@ -78,7 +78,7 @@ def saturation_figure(result) -> Figure:
             run.loss,
             color=LOSS_COLORS[name],
             lw=3,
-            label=f"{TEACHING_LABELS[name]}: {run.loss[0]:.3g} → {run.loss[-1]:.3g}",
+            label=f"{LOSSES[name].short_label}: {run.loss[0]:.3g} → {run.loss[-1]:.3g}",
         )
     _log_scale_if_positive(ax, [run.loss for run in result.runs.values()])
     decorate(ax, title="Loss per epoch", xlabel="epoch", ylabel="loss")
@@ -90,7 +90,7 @@ def saturation_figure(result) -> Figure:
             np.abs(run.gradient),
             color=LOSS_COLORS[name],
             lw=3,
-            label=f"{TEACHING_LABELS[name]}: {formulas[name]}",
+            label=f"{LOSSES[name].short_label}: {formulas[name]}",
         )
     _log_scale_if_positive(ax, [np.abs(run.gradient) for run in result.runs.values()])
     decorate(ax, title="Size of the gradient ∂loss/∂b", xlabel="epoch", ylabel="|∂loss/∂b|")

@@ -4,6 +4,7 @@ can be chosen, and a mapping stays a mapping from a TOML table to the model."""
 
 import json
 import re
+import tomllib
 
 import numpy as np
 import pytest
@@ -132,3 +133,26 @@ def test_every_loss_option_is_a_setting_an_option_and_a_config_key():
             if settings[name].estimator is None:  # label smoothing is `loss --smoothing`
                 assert settings[name].option == option.param.name
                 assert f"--{name.replace('_', '-')} " in loss_help
+
+
+def test_target_columns_named_with_commas_survive_the_resolved_config(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    first, second = (x > 0).astype(int), (x > 0.5).astype(int) | (rng.random(40) < 0.2)
+    csv = tmp_path / "tags.csv"
+    csv.write_text(
+        'x,"a,b",c\n'
+        + "".join(f"{float(u)!r},{a},{b}\n" for u, a, b in zip(x, first, second, strict=True)),
+        encoding="utf-8",
+    )
+    config = tmp_path / "run.toml"
+    config.write_text(f'data = "{csv}"\ntarget = ["a,b", "c"]\nepochs = 50\n', encoding="utf-8")
+    assert invoke("train", config, "--out", tmp_path / "run", "--quiet").exit_code == 0
+    written = tomllib.loads((tmp_path / "run" / "config.toml").read_text(encoding="utf-8"))
+    assert written["target"] == ["a,b", "c"]
+    again = invoke("train", tmp_path / "run" / "config.toml", "--out", tmp_path / "again")
+    assert again.exit_code == 0, again.output
+    model = json.loads((tmp_path / "run" / "model.json").read_text(encoding="utf-8"))
+    rerun = json.loads((tmp_path / "again" / "model.json").read_text(encoding="utf-8"))
+    assert model["classes"] == rerun["classes"] == ["a,b", "c"]
+    assert rerun["coef"] == model["coef"]

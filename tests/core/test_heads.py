@@ -118,7 +118,7 @@ def test_model_kind_refuses_a_target_it_cannot_fit(name, target, message):
 
 
 def test_a_model_kind_of_ones_own():
-    kind = ModelKind("mine", {TargetKind.LABELS: SoftmaxHead()}, None)
+    kind = ModelKind("mine", {TargetKind.LABELS: SoftmaxHead()}, TargetKind.LABELS, None)
     with pytest.raises(DataError, match=exactly("a mine model is fit on labels, not indicator")):
         kind.head(TargetKind.INDICATOR)
 

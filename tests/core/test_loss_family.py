@@ -907,7 +907,7 @@ def test_unknown_options(loss, option, message):
         (
             focal_loss,
             {"alpha": 1.5},
-            "alpha must be a number in [0, 1], or None for no weighting; got 1.5",
+            "alpha must be a finite number in [0, 1]; got 1.5",
         ),
         (
             softmax_focal_loss,

@@ -6,7 +6,9 @@ datasets/exam.csv.
 """
 
 import csv
+import json
 import math
+import pickle
 import re
 import warnings
 from pathlib import Path
@@ -735,3 +737,29 @@ def test_labels_are_found_among_classes_named_in_column_order():
         DataError, match=r"^y has classes not seen in training: d; the classes are c, a, b$"
     ):
         model.class_index(np.array(["a", "d"]))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_auto_in_any_case_is_the_automatic_step():
+    reference = LogisticRegression(max_iter=3).fit(X4, Y4)
+    for spelling in ("AUTO", " Auto "):
+        model = LogisticRegression(learning_rate=spelling, max_iter=3).fit(X4, Y4)
+        assert model.learning_rate_ == reference.learning_rate_
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_history_is_typed_and_still_reads_as_a_mapping():
+    model = LogisticRegression(max_iter=4).fit(X4, Y4, validation_data=(X4, Y4))
+    history = model.history_
+    assert len(history.train_loss) == len(history.grad_norm) == model.n_iter_ + 1
+    assert history["val_accuracy"] is history.val_accuracy
+    assert list(history) == ["train_loss", "grad_norm", "val_loss", "val_log_loss", "val_accuracy"]
+    assert "coef" not in history and history.coef is None
+    assert history.to_dict() == {key: getattr(history, key) for key in history}
+    json.dumps(history.to_dict())  # plain lists of floats
+
+
+def test_a_convergence_warning_pickles():
+    warning = pickle.loads(pickle.dumps(ConvergenceWarning("stopped at max_iter")))
+    assert type(warning) is ConvergenceWarning
+    assert str(warning) == "stopped at max_iter"

@@ -40,9 +40,10 @@ def boundary_arguments(result):
 def figure_of(kind: str):
     if kind == "loss_curve":
         result = train(resolve_settings({"data": "moons", "n_samples": 60}))
-        history = {"train_loss": result.history["train_loss"]}
-        history["test_loss"] = result.history["val_loss"]
-        return plots.loss_curve(history, loss_name="cross-entropy (nats)")
+        history = result.history
+        return plots.loss_curve(
+            history.train_loss, history.val_loss, loss_name="cross-entropy (nats)"
+        )
     if kind in ("boundary-binary", "boundary-softmax", "boundary-1d"):
         data = {"boundary-binary": "moons", "boundary-softmax": "iris", "boundary-1d": "line"}
         args, kwargs = boundary_arguments(train(resolve_settings({"data": data[kind]})))

@@ -191,7 +191,7 @@ def test_loss_curve_draws_train_solid_test_dashed_with_final_values():
         "train_loss": list(0.7 * np.exp(-epochs / 5) + 0.05),
         "test_loss": list(0.8 * np.exp(-epochs / 6) + 0.1),
     }
-    fig = loss_curve(history, loss_name="cross-entropy (nats)")
+    fig = loss_curve(history["train_loss"], history["test_loss"], loss_name="cross-entropy (nats)")
     assert_not_blank(render(fig))
     (ax,) = fig.axes
     assert ax.get_title() == "Training and test loss"
@@ -224,7 +224,7 @@ def test_loss_curve_draws_train_solid_test_dashed_with_final_values():
     ],
 )
 def test_loss_curve_uses_log_scale_only_for_wide_positive_ranges(train, scale):
-    fig = loss_curve({"train_loss": train}, loss_name="MSE")
+    fig = loss_curve(train, loss_name="MSE")
     assert fig.axes[0].get_yscale() == scale
 
 
@@ -232,10 +232,11 @@ def test_loss_curve_uses_log_scale_only_for_wide_positive_ranges(train, scale):
     "test_loss", ["absent", None, [], [float("nan")] * 4], ids=["absent", "None", "empty", "nan"]
 )
 def test_loss_curve_without_a_test_set_shows_train_only(test_loss):
-    history = {"train_loss": [0.9, 0.5, 0.3, 0.2]}
-    if test_loss != "absent":
-        history["test_loss"] = test_loss
-    fig = loss_curve(history, loss_name="MSE", title="Run 7")
+    train = [0.9, 0.5, 0.3, 0.2]
+    if test_loss == "absent":
+        fig = loss_curve(train, loss_name="MSE", title="Run 7")
+    else:
+        fig = loss_curve(train, test_loss, loss_name="MSE", title="Run 7")
     assert_not_blank(render(fig))
     ax = fig.axes[0]
     assert ax.get_title() == "Run 7"
@@ -244,13 +245,13 @@ def test_loss_curve_without_a_test_set_shows_train_only(test_loss):
 
 
 def test_loss_curve_rejects_test_loss_of_another_length():
-    with pytest.raises(ValueError, match=r"test_loss'\] has 2 values but .* has 3"):
-        loss_curve({"train_loss": [3, 2, 1], "test_loss": [3, 2]}, loss_name="MSE")
+    with pytest.raises(ValueError, match=r"^test_loss has 2 values but train_loss has 3"):
+        loss_curve([3, 2, 1], [3, 2], loss_name="MSE")
 
 
 def test_loss_curve_rejects_empty_train_loss():
     with pytest.raises(ValueError, match="empty"):
-        loss_curve({"train_loss": []}, loss_name="MSE")
+        loss_curve([], loss_name="MSE")
 
 
 # --- decision_boundary, two features ---------------------------------------------------------
@@ -581,7 +582,7 @@ def test_building_figures_never_imports_pyplot():
     code = (
         "import sys, numpy as np\n"
         "from cetrain import plots\n"
-        "fig = plots.loss_curve({'train_loss': [1.0, 0.5]}, loss_name='MSE')\n"
+        "fig = plots.loss_curve([1.0, 0.5], loss_name='MSE')\n"
         "assert fig.canvas.manager is None\n"
         "X = np.array([[0.0, 0.0], [1.0, 1.0]])\n"
         "p = lambda Z: np.column_stack([1 - Z[:, 0] / 9, Z[:, 0] / 9]).clip(0, 1)\n"

@@ -270,3 +270,15 @@ def test_cli_probability_of_exactly_one_has_no_nan_and_no_warning(args):
     assert " ".join(table["cross-entropy"][1:]) == (
         "undefined at a probability of exactly 0 or 1: give --scores"
     )
+
+
+def test_cli_focal_alpha_none_is_no_weighting_so_gamma_0_is_cross_entropy():
+    # the README's example: focal loss with gamma 0 and no alpha is log(1 + e^-1.5) = 0.2014
+    result = invoke(
+        "loss", "--binary", "--target", "1", "--scores", "1.5",
+        "--focal-gamma", "0", "--focal-alpha", "none",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    expected = f"{math.log1p(math.exp(-1.5)):.4f}"
+    assert loss_table(result.stdout)["focal"] == [expected, "alpha", "none,", "gamma", "0"]
+    assert loss_table(result.stdout)["cross-entropy"] == [expected]
