@@ -4,27 +4,32 @@ the library's tests (tests/teach) and the command's (tests/cli)."""
 import itertools
 
 from cetrain.core import losses
+from cetrain.core.losses import LOSSES
 
+# What gradcheck covered when it was written: every form of every loss then (a multi-label
+# model has only the losses with an elementwise form)
+KNOWN_PAIRS = {
+    ("logistic", "binary_cross_entropy"),
+    ("logistic", "mse"),
+    ("logistic", "focal_loss"),
+    ("logistic", "binary_hinge"),
+    ("logistic", "binary_symmetric_cross_entropy"),
+    ("softmax", "cross_entropy"),
+    ("softmax", "mse"),
+    ("softmax", "softmax_focal_loss"),
+    ("softmax", "multiclass_hinge"),
+    ("softmax", "symmetric_cross_entropy"),
+    ("multilabel", "multilabel_cross_entropy"),
+    ("multilabel", "multilabel_focal_loss"),
+}
+# What it must cover: every (model kind, loss kernel) pair of the loss registry, a loss added
+# later included
+PAIRS = {(model, loss.name) for spec in LOSSES.values() for model, loss in spec.forms.items()}
+assert KNOWN_PAIRS <= PAIRS
 ALL_CASES = {
     (model, loss, weighting, block)
     for (model, loss), weighting, block in itertools.product(
-        [
-            ("logistic", "binary_cross_entropy"),
-            ("logistic", "mse"),
-            ("logistic", "focal_loss"),
-            ("logistic", "binary_hinge"),
-            ("logistic", "binary_symmetric_cross_entropy"),
-            ("softmax", "cross_entropy"),
-            ("softmax", "mse"),
-            ("softmax", "softmax_focal_loss"),
-            ("softmax", "multiclass_hinge"),
-            ("softmax", "symmetric_cross_entropy"),
-            # a multi-label model has only the losses with an elementwise form
-            ("multilabel", "multilabel_cross_entropy"),
-            ("multilabel", "multilabel_focal_loss"),
-        ],
-        ["uniform", "weighted"],
-        ["W", "b"],
+        sorted(PAIRS), ["uniform", "weighted"], ["W", "b"]
     )
 }
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import invoke
 
+from cetrain.runs.settings import KEYS
 from cetrain.teach import landscape, saturation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,3 +94,11 @@ def test_every_train_example_runs(command, tmp_path, monkeypatch):
     result = invoke(*args, "--epochs", "3", "--out", tmp_path / "run", "--quiet")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "model.json").is_file()
+
+
+def test_every_setting_is_in_the_readme_options_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `cetrain train [CONFIG] [OPTIONS]`")[1].split("\n### ")[0]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| `--")]
+    documented = {key for row in rows for key in re.findall(r"`(\w+)`", row[1])}
+    assert documented == set(KEYS)

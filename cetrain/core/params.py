@@ -285,6 +285,10 @@ class OneOf(Domain):
     expected: str = ""
     metavar: str = ""
 
+    def __post_init__(self) -> None:
+        if not (self.expected and self.metavar):
+            raise ValueError("OneOf needs the `expected` text and the `metavar` it is shown by")
+
     def check(self, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() in self.words:
             return value.strip().lower()

@@ -183,6 +183,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+if len(BY_NAME) != len(SETTINGS):  # e.g. two losses declaring the same run setting
+    repeated = sorted({s.name for s in SETTINGS if [t.name for t in SETTINGS].count(s.name) > 1})
+    raise ValueError(f"settings declared twice: {', '.join(repeated)}; each needs its own name")
 KEYS = tuple(BY_NAME)
 
 

@@ -106,7 +106,8 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
     comparison.<fmt>      training curves, test log loss and accuracy, gradient norms,
                           decision boundaries side by side
     comparison.json       the summary table and every model's per-epoch history
-    model-<loss>.json     each trained model (see cetrain.runs.modelfile)
+    model-<loss>.json     each trained model (model-<model>.json when the models vary; see
+                          cetrain.runs.modelfile)
     training.gif          with animate: the boundaries moving side by side
     """
     first = comparison.runs[comparison.values[0]]

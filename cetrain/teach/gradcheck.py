@@ -1,8 +1,9 @@
 """Check the analytic gradient of the training objective against central finite differences.
 
-For every model (logistic: one sigmoid output; softmax: C outputs) and every loss it trains on,
-with and without sample weights and with an l2 penalty, a small seeded random problem is built
-and the gradient that cetrain.core.objective.LinearObjective computes is compared with
+For every model kind (cetrain.core.heads.MODEL_KINDS: one sigmoid output, a softmax over C
+outputs, C independent sigmoids) and every loss it trains on, with and without sample weights
+and with an l2 penalty, a small seeded random problem is built and the gradient that
+cetrain.core.objective.LinearObjective computes is compared with
 
     g_i ~ (f(theta + h_i e_i) - f(theta - h_i e_i)) / (2 h_i),   h_i = h * max(1, |theta_i|),
 
@@ -35,7 +36,7 @@ WEIGHTINGS = ("uniform", "weighted")
 class GradCheck:
     """One parameter block of one objective: its relative gradient error and verdict."""
 
-    model: str  # "logistic" or "softmax"
+    model: str  # a model kind: "logistic", "softmax" or "multilabel"
     loss: str  # the loss's name, e.g. "binary_cross_entropy"
     weighting: str  # "uniform" (no sample weights) or "weighted"
     block: str  # "W" (the weights) or "b" (the intercept)

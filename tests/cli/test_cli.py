@@ -23,14 +23,12 @@ from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 import cetrain.runs.train
 import cetrain.runs.write
 from cetrain import plots
+from cetrain.core.losses import LOSS_NAMES
 from cetrain.data import DATASETS_DIR, load_dataset, train_test_split
 from cetrain.runs.modelfile import load_model
+from cetrain.runs.settings import KEYS
 
-VALID_KEYS = (
-    "data, target, weight_col, features, n_samples, noise, model, loss, class_weight, "
-    "label_smoothing, focal_gamma, focal_alpha, sce_alpha, sce_beta, lr, epochs, tol, l2, l1, "
-    "momentum, standardize, poly, test_size, seed, plot_features, format, animate, out, quiet"
-)
+VALID_KEYS = ", ".join(KEYS)  # the settings table's order (tests/runs/test_settings.py pins it)
 ALL_DATASETS = (
     "iris, wine, breast_cancer, digits, moons, circles, blobs, xor, spiral, linear, "
     "default, exam, genres, line, noisy_labels, sparse, species"
@@ -638,8 +636,7 @@ USER_ERRORS = {
     "--loss foo": (
         {},
         ["train", "--data", "iris", "--loss", "foo"],
-        "Invalid value for '--loss': loss must be one of: cross-entropy, mse, focal, hinge, "
-        "symmetric-cross-entropy; got 'foo'",
+        f"Invalid value for '--loss': loss must be one of: {', '.join(LOSS_NAMES)}; got 'foo'",
         2,
     ),
     "unknown option": (

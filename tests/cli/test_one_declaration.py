@@ -11,7 +11,7 @@ import pytest
 from conftest import assert_error, invoke
 
 from cetrain import LogisticRegression, SoftmaxRegression
-from cetrain.core.losses import LOSSES
+from cetrain.core.losses import LOSS_NAMES, LOSSES
 from cetrain.data import read_csv, train_test_split
 from cetrain.errors import ConfigError
 from cetrain.runs.settings import SETTINGS
@@ -56,8 +56,7 @@ Y = np.array([0, 0, 1, 1])
             '"huber"',
             "loss",
             "huber",
-            "loss must be one of: cross-entropy, mse, focal, hinge, symmetric-cross-entropy; "
-            "got 'huber'",
+            f"loss must be one of: {', '.join(LOSS_NAMES)}; got 'huber'",
         ),
     ],
 )

@@ -561,11 +561,18 @@ def test_one_of_texts_are_the_declared_ones():
 MOMENTUM = Param("momentum", MOMENTUM_DOMAIN, 0.99, "Nesterov momentum.")
 CLASS_WEIGHT = Param(
     "class_weight",
-    OneOf(words=("balanced",), domains=(ClassValues(),), expected="balanced or pairs"),
+    OneOf(
+        words=("balanced",), domains=(ClassValues(),), expected="balanced or pairs", metavar="TEXT"
+    ),
     None,
     "Per-class weights.",
     default_text="none",
 )
+
+
+def test_one_of_must_say_what_it_expects():
+    with pytest.raises(ValueError, match="needs the `expected` text"):
+        OneOf(words=("auto",), domains=(Number(),))
 
 
 def test_param_check_returns_the_clean_value():

@@ -67,7 +67,8 @@ def test_every_declared_option_is_one_the_loss_takes_and_checks(name, setting, o
     for model, loss in spec.forms.items():
         assert option.param.name in loss.option_names, (model, loss)
     # a value outside the declared domain is refused by the loss itself, with the same message
-    bad = -1.0
+    domain = option.param.domain
+    bad = domain.low - 1.0 if np.isfinite(getattr(domain, "low", -np.inf)) else -1.0
     message = f"{option.param.name} must be {option.param.domain.expected}; got {bad!r}"
     with pytest.raises(ConfigError) as refused:
         spec.forms["logistic"].configured(**{option.param.name: bad})

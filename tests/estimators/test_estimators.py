@@ -26,6 +26,7 @@ from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
 from sklearn.preprocessing import StandardScaler
 
 from cetrain import LogisticRegression, SoftmaxRegression
+from cetrain.core.losses import LOSS_NAMES
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
 
 EXAM_CSV = Path(__file__).resolve().parents[2] / "datasets" / "exam.csv"
@@ -530,8 +531,7 @@ Y4 = np.array(["a", "b", "a", "b"])
     [
         (
             {"loss": "huber"},
-            "loss must be one of: cross-entropy, mse, focal, hinge, symmetric-cross-entropy; "
-            "got 'huber'",
+            f"loss must be one of: {', '.join(LOSS_NAMES)}; got 'huber'",
         ),
         ({"l2": -1}, "l2 must be a finite number >= 0; got -1"),
         ({"l2": np.inf}, "l2 must be a finite number >= 0; got inf"),

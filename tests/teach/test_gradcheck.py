@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from gradcheck_cases import ALL_CASES, BROKEN, break_gradient
+from gradcheck_cases import ALL_CASES, BROKEN, PAIRS, break_gradient
 
 from cetrain.teach.gradcheck import (
     GOOD_BELOW,
@@ -60,7 +60,7 @@ def test_verdict_thresholds(error, verdict):
 
 def test_every_loss_and_model_passes_on_the_default_problem():
     checks = check_gradients()
-    assert len(checks) == len(ALL_CASES) == 48
+    assert len(checks) == len(ALL_CASES) == 4 * len(PAIRS)  # 2 weightings x 2 blocks each
     assert {key(c) for c in checks} == ALL_CASES
     worst = max(c.relative_error for c in checks)
     assert worst < GOOD_BELOW, checks
