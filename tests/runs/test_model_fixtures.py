@@ -32,3 +32,15 @@ def test_an_old_model_file_predicts_as_it_did(name):
         model.decision_function(X), expected["decision_function"], rtol=1e-12, atol=1e-12
     )
     assert model.predict(X).tolist() == expected["predict"]
+
+
+def test_load_model_is_a_public_name_of_the_package():
+    import cetrain
+
+    path = FIXTURES / "iris-softmax.json"
+    expected = json.loads((FIXTURES / "iris-softmax.expected.json").read_text())
+    X = np.array(expected["X"])
+    np.testing.assert_allclose(
+        cetrain.load_model(path).predict_proba(X), expected["predict_proba"], rtol=0, atol=1e-12
+    )
+    assert "load_model" in dir(cetrain)
