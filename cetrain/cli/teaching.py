@@ -26,7 +26,7 @@ from cetrain.core.losses import LABEL_SMOOTHING, LOSSES
 from cetrain.data.split import SEED
 from cetrain.errors import DataError
 from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir, default_run_dir
-from cetrain.runs.settings import SETTINGS
+from cetrain.runs.settings import loss_option_settings, loss_options
 from cetrain.teach import landscape, saturation
 from cetrain.teach.gradcheck import L2, STEP, check_gradients
 from cetrain.teach.infotheory import (
@@ -40,9 +40,6 @@ from cetrain.teach.infotheory import (
 from cetrain.teach.losstable import LossValue, loss_values, model_for, smooth
 
 MAX_DEMO_EPOCHS = 20_000  # landscape and saturation keep every epoch in their JSON
-# The losses' own options that train passes as loss_options (focal_gamma, ...): `cetrain loss`
-# takes the same ones (label smoothing is its --smoothing)
-LOSS_OPTION_SETTINGS = tuple(s for s in SETTINGS if s.loss is not None and s.estimator is None)
 # --smoothing is train's label smoothing, applied to the truth
 SMOOTHING = LABEL_SMOOTHING.renamed(
     "smoothing", help="Label smoothing of the truth: p' = (1-e) p + e/C (C = 2 with --binary)."
@@ -113,7 +110,8 @@ class Numbers(click.ParamType):
     default=SMOOTHING.default,
     help=option_help(SMOOTHING),
 )
-@setting_options(LOSS_OPTION_SETTINGS)
+# the losses' own options, as train takes them (label smoothing is --smoothing here)
+@setting_options(loss_option_settings())
 @user_errors
 def loss_command(target, p, probs, scores, classes, binary, smoothing, **loss_settings):
     """Print entropy, cross-entropy and KL divergence, in nats and in bits.
@@ -194,15 +192,9 @@ def _loss_options(given: dict, names: list[str], binary: bool) -> dict[str, dict
     values in class order), resolved as `train` resolves them. An option not given keeps the
     loss's own default, as in `train`."""
     model = model_for(binary)
-    options = {}
-    for name, spec in LOSSES.items():
-        own = {
-            s.option: given[s.name]
-            for s in LOSS_OPTION_SETTINGS
-            if s.loss == name and given[s.name] is not None
-        }
-        options[name] = spec.resolve(own, model, names)
-    return options
+    return {
+        name: spec.resolve(loss_options(name, given), model, names) for name, spec in LOSSES.items()
+    }
 
 
 def _echo_loss_values(values: list[LossValue]) -> None:
@@ -210,7 +202,7 @@ def _echo_loss_values(values: list[LossValue]) -> None:
     (focal, symmetric cross-entropy), or why it has none."""
     rows = []
     for item in values:
-        settable = {s.option for s in LOSS_OPTION_SETTINGS if s.loss == item.name}
+        settable = {s.option for s in loss_option_settings(item.name)}
         shown = ", ".join(
             f"{key} {_option_text(value)}" for key, value in item.options.items() if key in settable
         )

@@ -204,9 +204,27 @@ TrainSettings = _settings_class()
 DEFAULTS = TrainSettings()
 
 
-def loss_settings(loss: str) -> tuple[Setting, ...]:
-    """The settings that belong to one loss (label_smoothing to cross-entropy, ...)."""
-    return tuple(setting for setting in SETTINGS if setting.loss == loss)
+def loss_option_settings(loss: str | None = None) -> tuple[Setting, ...]:
+    """The settings that are a loss's own options, passed to the estimator as `loss_options`
+    (focal_gamma, ...; not label_smoothing, an estimator parameter): of `loss`, or of every
+    loss."""
+    return tuple(
+        s for s in SETTINGS if s.loss is not None and not s.estimator and loss in (None, s.loss)
+    )
+
+
+def loss_options(loss: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of `loss` given in `values` (by setting name), under the loss's own names.
+
+    An option not given (None) is left out, so the loss keeps its own default; the word "none"
+    is None.
+    """
+    options = {}
+    for setting in loss_option_settings(loss):
+        value = values.get(setting.name)
+        if value is not None:
+            options[setting.option] = None if is_none_word(value) else value
+    return options
 
 
 def is_given(settings: TrainSettings, name: str) -> bool:
@@ -238,13 +256,7 @@ def estimator_params(settings: TrainSettings) -> dict[str, Any]:
                 f"{' and '.join(names)} {verb} to the loss '{loss}', not '{settings.loss}'"
             )
     kwargs = {s.estimator: getattr(settings, s.name) for s in SETTINGS if s.estimator}
-    options = {}
-    for setting in loss_settings(settings.loss):
-        value = getattr(settings, setting.name)
-        if setting.estimator or value is None:
-            continue
-        options[setting.option] = None if is_none_word(value) else value
-    kwargs["loss_options"] = options or None
+    kwargs["loss_options"] = loss_options(settings.loss, vars(settings)) or None
     return kwargs
 
 
@@ -292,13 +304,6 @@ def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str,
     return values
 
 
-def check_setting(name: str, value: Any) -> Any:
-    """The clean value of one setting, or a ConfigError "<name> must be ...; got <value>"."""
-    if name not in BY_NAME:
-        raise ConfigError(f"unknown setting '{name}'; valid keys: {', '.join(KEYS)}")
-    return BY_NAME[name].param.check(value)
-
-
 def resolve_settings(
     file_values: Mapping[str, Any] | None = None,
     cli_values: Mapping[str, Any] | None = None,
@@ -317,7 +322,7 @@ def resolve_settings(
             if key not in BY_NAME:
                 raise ConfigError(f"unknown setting '{key}'; valid keys: {', '.join(KEYS)}")
             try:
-                merged[key] = check_setting(key, value)
+                merged[key] = BY_NAME[key].param.check(value)
             except ConfigError as exc:
                 raise ConfigError(f"{source}: {exc}") from None
     return dataclasses.replace(DEFAULTS, **merged)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cetrain.core.losses import LABEL_SMOOTHING, LOSSES, loss_for
+from cetrain.core.losses import LABEL_SMOOTHING, LOSSES, LossSpec, loss_for
 from cetrain.errors import DataError
 
 
@@ -89,7 +89,7 @@ def loss_values(
         chosen = dict(options.get(name, {}))
         if spec.needs_labels and not is_class:
             reason = "needs a class (--target, no --smoothing), not a distribution"
-        elif smoothed and LABEL_SMOOTHING.name not in spec.settings:
+        elif smoothed and not _smooths(spec):
             reason = f"train smooths the targets of {_smoothed_losses()} only"
         elif spec.margin_based and scores is None:
             reason = "needs --scores: it depends on their scale, not only on q"
@@ -112,7 +112,12 @@ def model_for(binary: bool) -> str:
     return "logistic" if binary else "softmax"
 
 
+def _smooths(spec: LossSpec) -> bool:
+    """Does `train --label-smoothing` smooth this loss's targets (it declares the option)?"""
+    return any(option.param is LABEL_SMOOTHING for option in spec.options)
+
+
 def _smoothed_losses() -> str:
     """The losses whose targets `train --label-smoothing` smooths."""
-    names = [name for name, spec in LOSSES.items() if LABEL_SMOOTHING.name in spec.settings]
+    names = [name for name, spec in LOSSES.items() if _smooths(spec)]
     return " and ".join(names)
