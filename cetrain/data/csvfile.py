@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from cetrain.data.columns import CATEGORICAL, InputColumn, RawTable, is_missing, one_hot
 from cetrain.data.dataset import Dataset, check_features
 from cetrain.errors import DataError
 
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 MAX_LEVELS = 50
 DELIMITERS = (",", ";", "\t")
 
@@ -98,7 +98,7 @@ def read_csv(
     weights = [] if weight_col is None else [weight_col]
     used_names = [*chosen, *targets, *weights]
     used = [index[c] for c in used_names]
-    kept = [(line, row) for line, row in rows if not any(_is_missing(row[i]) for i in used)]
+    kept = [(line, row) for line, row in rows if not any(is_missing(row[i]) for i in used)]
     if not kept:
         raise DataError(
             f"{where}: every row has a missing value in the columns used "
@@ -119,7 +119,7 @@ def read_csv(
         )
     X = np.ascontiguousarray(np.column_stack(blocks), dtype=np.float64)
     if len(targets) == 1:
-        y = _labels([row[index[targets[0]]] for _, row in kept])
+        y = parse_labels([row[index[targets[0]]] for _, row in kept])
     else:
         y = np.column_stack(
             [_unit_column(t, [(line, row[index[t]]) for line, row in kept], where) for t in targets]
@@ -146,6 +146,15 @@ def read_csv(
         target_names=targets,
         sample_weight=sample_weight,
     )
+
+
+def read_table(path: str | os.PathLike) -> RawTable:
+    """A CSV file's columns as raw text, unencoded: for scoring new rows with a trained model
+    (see cetrain.data.columns). Raises DataError as read_csv does for an unreadable file."""
+    path = Path(path)
+    header, rows = _read_table(path, f"'{path}'", for_training=False)
+    columns = {name: [row[i] for _, row in rows] for i, name in enumerate(header)}
+    return RawTable(columns, f"'{path}'", [f"line {line}" for line, _ in rows])
 
 
 def _target_columns(
@@ -221,8 +230,11 @@ def _checked_numbers(
     return out
 
 
-def _read_table(path: Path, where: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The stripped header and the (line number, stripped fields) of every non-blank row."""
+def _read_table(
+    path: Path, where: str, for_training: bool = True
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The stripped header and the (line number, stripped fields) of every non-blank row.
+    Data for training needs at least two columns (a feature and a target)."""
     if not path.exists():
         raise DataError(f"no such file: {where}")
     if not path.is_file():
@@ -253,7 +265,7 @@ def _read_table(path: Path, where: str) -> tuple[list[str], list[tuple[int, list
                 continue
             fields = [f.strip() for f in fields]
             if header is None:
-                header = _check_header(fields, where, reader.line_num)
+                header = _check_header(fields, where, reader.line_num, for_training)
             elif len(fields) != len(header):
                 raise DataError(
                     f"{where}, line {reader.line_num}: expected {len(header)} fields "
@@ -276,9 +288,9 @@ def _sniff_delimiter(header_line: str) -> str:
     return DELIMITERS[counts.index(max(counts))]
 
 
-def _check_header(fields: list[str], where: str, line: int) -> list[str]:
-    """Reject a header with fewer than 2 columns, an empty name, or a repeated name."""
-    if len(fields) < 2:
+def _check_header(fields: list[str], where: str, line: int, for_training: bool) -> list[str]:
+    """Reject a header with an empty name, a repeated name, or (for training) only 1 column."""
+    if for_training and len(fields) < 2:
         raise DataError(
             f"{where}, line {line}: found 1 column ('{fields[0]}'); need at least a feature and "
             "a target column, separated by , ; or tab"
@@ -294,11 +306,6 @@ def _check_header(fields: list[str], where: str, line: int) -> list[str]:
     return fields
 
 
-def _is_missing(value: str) -> bool:
-    """True for an empty field or one of the tokens that mean 'missing'."""
-    return value.lower() in MISSING_TOKENS
-
-
 def _encode_column(
     col: str, values: list[tuple[int, str]], where: str
 ) -> tuple[np.ndarray, list[str], dict]:
@@ -312,7 +319,7 @@ def _encode_column(
                 f"{where}, line {line}: column '{col}' holds the non-finite number '{value}'; "
                 "use a finite number, or leave the field empty to mark it missing"
             )
-        return floats[:, None], [col], {"name": col, "kind": "numeric"}
+        return floats[:, None], [col], InputColumn(col).to_dict()
     texts = np.array([v for _, v in values])
     levels = sorted(set(texts.tolist()))
     if len(levels) > MAX_LEVELS:
@@ -322,9 +329,8 @@ def _encode_column(
             f"{MAX_LEVELS}, e.g. '{example}' on line {line}), too many to one-hot encode; "
             "leave it out with --features"
         )
-    block = (texts[:, None] == np.array(levels[1:])[None, :]).astype(np.float64)
-    names = [f"{col}={level}" for level in levels[1:]]
-    return block, names, {"name": col, "kind": "categorical", "levels": levels}
+    column = InputColumn(col, CATEGORICAL, tuple(levels))
+    return one_hot(texts, levels), column.feature_names, column.to_dict()
 
 
 def _as_floats(values: list[str]) -> np.ndarray | None:
@@ -335,7 +341,7 @@ def _as_floats(values: list[str]) -> np.ndarray | None:
         return None
 
 
-def _labels(values: list[str]) -> np.ndarray:
+def parse_labels(values: list[str]) -> np.ndarray:
     """int64 labels when every value is a whole number (also '1.0'), else string labels."""
     ints = []
     for v in values:

@@ -23,10 +23,12 @@ from typing import Any
 import numpy as np
 
 from cetrain.core.heads import MODEL_KINDS, TargetKind
+from cetrain.data.columns import InputColumns
 from cetrain.data.preprocess import PolynomialFeatures, Standardizer
 from cetrain.errors import DataError, ModelFileError
 from cetrain.estimators import ESTIMATORS, params
 from cetrain.runs.pipeline import ClassifierPipeline
+from cetrain.runs.trained import TrainedModel
 
 FORMAT = "cetrain-model"
 VERSION = 1
@@ -156,8 +158,16 @@ def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline
     return pipeline
 
 
-def load_model(path: str | Path) -> ClassifierPipeline:
-    """Read a model.json written by `cetrain train`."""
+def load_model(path: str | Path) -> TrainedModel:
+    """Read a model.json written by `cetrain train`: a model that scores new raw data (CSV path,
+    DataFrame, mapping of columns) with the preprocessing it was trained with, or encoded
+    features. Only JSON is read: loading cannot run code.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, not JSON, or not a valid cetrain model file.
+    """
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -169,7 +179,34 @@ def load_model(path: str | Path) -> ClassifierPipeline:
         raise ModelFileError(f"'{path}' is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ModelFileError(f"'{path}' is not a cetrain model file (expected a JSON object)")
-    return from_dict(data, source=f"'{path}'")
+    source = f"'{path}'"
+    return TrainedModel(from_dict(data, source), _input_columns(data, source), _targets(data))
+
+
+def _input_columns(data: dict[str, Any], source: str) -> InputColumns:
+    """The raw input columns; files that record none take each feature as a numeric column."""
+    recorded = data.get("input_columns") or []
+    if not isinstance(recorded, list):
+        raise ModelFileError(f"{source}: input_columns must be a list")
+    columns = (
+        InputColumns.from_dicts(recorded, source)
+        if recorded
+        else InputColumns.numeric(data["feature_names"])
+    )
+    if columns.feature_names != list(data["feature_names"]):
+        raise ModelFileError(
+            f"{source}: input_columns encode to the features {', '.join(columns.feature_names)}, "
+            f"but feature_names lists {', '.join(map(str, data['feature_names']))}"
+        )
+    return columns
+
+
+def _targets(data: dict[str, Any]) -> list[str]:
+    """The target column(s): model.json's "target" joins several with commas; a 2-D target's
+    columns are the classes."""
+    if data.get("target_kind", TargetKind.LABELS) != TargetKind.LABELS:
+        return [str(c) for c in data["classes"]]
+    return [str(data.get("target") or "label")]
 
 
 def _check_shapes(pipeline: ClassifierPipeline, source: str) -> None:

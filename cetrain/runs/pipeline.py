@@ -81,6 +81,10 @@ class ClassifierPipeline:
         """The most probable class of each row, (n,)."""
         return self.estimator.predict(self.transform(X))
 
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Accuracy on (X, y), as the estimator's score."""
+        return self.estimator.score(self.transform(X), y, sample_weight)
+
     def proba_at_epoch(self, epoch: int) -> Callable[[ArrayLike], np.ndarray]:
         """predict_proba with the weights the model had at `epoch`, one of the epochs whose
         weights were recorded (fit with record_params; see history_.param_epochs)."""

@@ -121,7 +121,7 @@ def test_saved_model_predicts_exactly_as_the_trained_one(tmp_path, kind, labels,
     np.testing.assert_array_equal(loaded.predict(X), pipeline.predict(X))
     assert type(loaded.estimator) is type(pipeline.estimator)
     assert loaded.feature_names == ["a", "b"]
-    assert loaded.poly.degree == poly
+    assert loaded.pipeline.poly.degree == poly
     assert loaded.estimator.n_iter_ == pipeline.estimator.n_iter_
     assert loaded.estimator.status_ == pipeline.estimator.status_
     assert loaded.estimator.learning_rate_ == pipeline.estimator.learning_rate_

@@ -1,0 +1,229 @@
+"""A trained model as a user holds it: new raw rows in, predictions out.
+
+`TrainedModel` joins a fitted pipeline (polynomial features, then the estimator, which
+standardises internally) to the input columns it was trained on (cetrain.data.columns), so that
+it scores raw data as it arrives: a CSV file, a pandas DataFrame, a mapping of column name to
+values, or rows of raw values in the order of the input columns. A NumPy array of numbers is taken
+as features already encoded, as the estimator takes them.
+
+A row with a missing value in a used column is dropped, as in training, with a warning that
+counts the rows (`keep_missing=True` keeps it: NaN scores and probabilities, None as its
+prediction). See cetrain.data.columns for how each column is read.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cetrain.core.heads import TargetKind
+from cetrain.data.columns import EncodedRows, InputColumns, RawTable
+from cetrain.data.csvfile import parse_labels, read_table
+from cetrain.errors import DataError
+
+if TYPE_CHECKING:
+    from cetrain.runs.pipeline import ClassifierPipeline
+
+
+class MissingValuesWarning(UserWarning):
+    """Rows with a missing value in a used column were left out of the predictions."""
+
+
+class TrainedModel:
+    """A fitted pipeline with the input columns and targets it was trained on.
+
+    Parameters
+    ----------
+    pipeline : ClassifierPipeline
+        Fitted.
+    columns : InputColumns
+        The raw input columns, whose encoding gives `pipeline.feature_names`.
+    target_names : list of str
+        The label column, or the target columns of a 2-D target, as in the training data.
+
+    Every method that takes `data` accepts a CSV path (str or PathLike), a pandas DataFrame, a
+    mapping of column name to values, rows of raw values in the order of `input_columns`, or a
+    NumPy array of encoded features (n, len(feature_names)).
+    """
+
+    def __init__(
+        self, pipeline: ClassifierPipeline, columns: InputColumns, target_names: Sequence[str]
+    ) -> None:
+        if columns.feature_names != pipeline.feature_names:
+            raise DataError(
+                "the input columns encode to the features "
+                f"{', '.join(columns.feature_names)}, not the model's "
+                f"{', '.join(pipeline.feature_names)}"
+            )
+        self.pipeline = pipeline
+        self.columns = columns
+        self.target_names = list(target_names)
+
+    # --- what the model is ------------------------------------------------------------------
+
+    @property
+    def estimator(self):
+        return self.pipeline.estimator
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.pipeline.classes_
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.pipeline.feature_names
+
+    @property
+    def input_columns(self) -> list[str]:
+        return self.columns.names
+
+    @property
+    def predicts_label_sets(self) -> bool:
+        """True for a multi-label model on 0/1 columns: predict gives one 0/1 column per
+        label."""
+        return self.estimator.head_.predicts_label_sets
+
+    # --- raw data -> features ---------------------------------------------------------------
+
+    def encode(
+        self, data: Any, keep_missing: bool = False, with_targets: bool = False
+    ) -> EncodedRows:
+        """Raw data -> the features of the rows scored (cetrain.data.columns.EncodedRows).
+
+        with_targets: the target columns must be there too, and a row missing its target is
+        dropped."""
+        table = as_table(data, self.columns)
+        if with_targets:
+            self._check_has_targets(table)
+        return self.columns.encode(
+            table, keep_missing, also_used=self.target_names if with_targets else ()
+        )
+
+    def targets(self, data: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        """The targets in raw data's target columns, as fit took them: labels (n,) (int64 when
+        the classes are whole numbers), or for a 2-D target float columns (n, C) in [0, 1]."""
+        table = as_table(data, self.columns)
+        self._check_has_targets(table)
+        rows = np.arange(table.n_rows) if rows is None else rows
+        if self.estimator.target_kind_ == TargetKind.LABELS:
+            values = [str(table.columns[self.target_names[0]][i]).strip() for i in rows]
+            labels = parse_labels(values)
+            return labels.astype(str) if self.classes_.dtype.kind in "US" else labels
+        return np.column_stack(
+            [self._unit_column(table, name, rows) for name in self.target_names]
+        )
+
+    def _check_has_targets(self, table: RawTable) -> None:
+        absent = [name for name in self.target_names if name not in table.columns]
+        if absent:
+            what = "label column" if len(self.target_names) == 1 else "target columns"
+            raise DataError(
+                f"{table.where} has no column {', '.join(repr(a) for a in absent)}; evaluating "
+                f"needs the {what} the model was trained on ({', '.join(self.target_names)})"
+            )
+
+    @staticmethod
+    def _unit_column(table: RawTable, name: str, rows: np.ndarray) -> np.ndarray:
+        out = np.empty(len(rows))
+        for k, i in enumerate(rows):
+            value = table.columns[name][i]
+            try:
+                out[k] = float(value.strip() if isinstance(value, str) else value)
+            except (TypeError, ValueError):
+                out[k] = math.nan
+            if not 0 <= out[k] <= 1:
+                raise DataError(
+                    f"{table.where}, {table.row_names[i]}: target column '{name}' holds "
+                    f"'{value}', not a number in [0, 1]"
+                )
+        return out
+
+    def _features(self, data: Any, keep_missing: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """The features to score, and (with keep_missing) which rows had missing values."""
+        if _is_encoded(data):
+            return np.asarray(data, dtype=np.float64), None
+        rows = self.encode(data, keep_missing)
+        if rows.rows_dropped:
+            warnings.warn(
+                f"{rows.rows_dropped} of {len(rows.missing)} rows have a missing value in a used "
+                "column and were left out; pass keep_missing=True to keep them (scored NaN)",
+                MissingValuesWarning,
+                stacklevel=3,
+            )
+        return rows.X, rows.missing if keep_missing else None
+
+    # --- predictions ------------------------------------------------------------------------
+
+    def decision_function(self, data: Any, keep_missing: bool = False) -> np.ndarray:
+        """The scores, as the estimator's decision_function gives them."""
+        X, missing = self._features(data, keep_missing)
+        return _with_missing(X, missing, self.pipeline.decision_function, np.nan)
+
+    def predict_proba(self, data: Any, keep_missing: bool = False) -> np.ndarray:
+        """Class probabilities (n, C), columns in the order of classes_."""
+        X, missing = self._features(data, keep_missing)
+        return _with_missing(X, missing, self.pipeline.predict_proba, np.nan)
+
+    def predict(self, data: Any, keep_missing: bool = False) -> np.ndarray:
+        """The predicted class of each row (n,), or for a multi-label model 0/1 columns (n, C);
+        with keep_missing, an object array with None in rows that had missing values."""
+        X, missing = self._features(data, keep_missing)
+        return _with_missing(X, missing, self.pipeline.predict, None)
+
+    def score(self, data: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Accuracy on data, as the estimator's score; y defaults to the data's own target
+        columns (rows missing a feature or a target are left out)."""
+        if y is None and not _is_encoded(data):
+            rows = self.encode(data, with_targets=True)
+            return self.pipeline.score(rows.X, self.targets(data, rows.kept), sample_weight)
+        X, _ = self._features(data, keep_missing=False)
+        return self.pipeline.score(X, y, sample_weight)
+
+def _with_missing(X: np.ndarray, missing: np.ndarray | None, method, fill) -> np.ndarray:
+    """method(X), with `fill` in the rows that had missing values (their X is NaN)."""
+    if missing is None or not missing.any():
+        return method(X)
+    # the rows scored give the output's shape and type; a zero row stands in when there is none
+    scored = method(X[~missing]) if (~missing).any() else method(np.zeros_like(X[:1]))[:0]
+    out = np.full((len(X), *scored.shape[1:]), fill, dtype=object if fill is None else float)
+    out[~missing] = scored
+    return out
+
+
+def as_table(data: Any, columns: InputColumns) -> RawTable:
+    """Raw data of any accepted kind (see TrainedModel) as a RawTable."""
+    if isinstance(data, str | os.PathLike):
+        return read_table(Path(data))
+    if hasattr(data, "columns") and hasattr(data, "to_dict"):  # a pandas DataFrame
+        return RawTable.from_mapping(
+            {str(name): data[name].tolist() for name in data.columns}, "the DataFrame"
+        )
+    if isinstance(data, Mapping):
+        return RawTable.from_mapping(data)
+    rows = np.asarray(data, dtype=object)
+    if rows.ndim == 1:
+        rows = rows[None, :]
+    if rows.ndim != 2 or rows.shape[1] != len(columns.names):
+        raise DataError(
+            f"rows of raw values need one value per input column ({', '.join(columns.names)}); "
+            f"got shape {rows.shape}"
+        )
+    return RawTable.from_mapping(
+        {name: rows[:, j].tolist() for j, name in enumerate(columns.names)}, "the rows"
+    )
+
+
+def _is_encoded(data: Any) -> bool:
+    """A NumPy array (or nested list) of numbers: features already encoded."""
+    if isinstance(data, str | os.PathLike | Mapping) or hasattr(data, "columns"):
+        return False
+    try:
+        return np.asarray(data).dtype.kind in "fiub"
+    except (TypeError, ValueError):
+        return False
