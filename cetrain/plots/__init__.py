@@ -1,10 +1,18 @@
 """Figures of a run, as `matplotlib.figure.Figure` objects: the house style (`style`), the loss
-curve, decision boundaries, the comparison figure and the boundary animation (loaded when
+curve, decision boundaries, the comparison figure, the diagnostics of an evaluation
+(confusion matrix, reliability diagram, ROC curve) and the boundary animation (loaded when
 first used: only --animate needs matplotlib's animation module)."""
 
 from cetrain.plots.boundary import decision_boundary, label_boundaries
 from cetrain.plots.comparison import comparison_figure
 from cetrain.plots.curves import loss_curve
+from cetrain.plots.diagnostics import (
+    confusion_matrices,
+    diagnostic_figures,
+    label_confusion_matrices,
+    reliability_diagram,
+    roc_curve_figure,
+)
 from cetrain.plots.style import LOSS_COLORS, OKABE_ITO, class_colors, loss_color
 
 __all__ = [
@@ -13,10 +21,15 @@ __all__ = [
     "boundary_animation",
     "class_colors",
     "comparison_figure",
+    "confusion_matrices",
     "decision_boundary",
+    "diagnostic_figures",
     "label_boundaries",
+    "label_confusion_matrices",
     "loss_color",
     "loss_curve",
+    "reliability_diagram",
+    "roc_curve_figure",
 ]
 
 

@@ -115,9 +115,7 @@ class TrainedModel:
             values = [str(table.columns[self.target_names[0]][i]).strip() for i in rows]
             labels = parse_labels(values)
             return labels.astype(str) if self.classes_.dtype.kind in "US" else labels
-        return np.column_stack(
-            [self._unit_column(table, name, rows) for name in self.target_names]
-        )
+        return np.column_stack([self._unit_column(table, name, rows) for name in self.target_names])
 
     def _check_has_targets(self, table: RawTable) -> None:
         absent = [name for name in self.target_names if name not in table.columns]
@@ -184,6 +182,7 @@ class TrainedModel:
             return self.pipeline.score(rows.X, self.targets(data, rows.kept), sample_weight)
         X, _ = self._features(data, keep_missing=False)
         return self.pipeline.score(X, y, sample_weight)
+
 
 def _with_missing(X: np.ndarray, missing: np.ndarray | None, method, fill) -> np.ndarray:
     """method(X), with `fill` in the rows that had missing values (their X is NaN)."""

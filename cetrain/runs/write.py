@@ -6,6 +6,10 @@ history.csv             epoch, train_loss, test_loss, grad_norm
 model.json              the trained pipeline (see cetrain.runs.modelfile)
 loss_curve.png          train and test loss by epoch
 decision_boundary.png   regions, boundary, train/test points, misclassified points
+confusion_matrix.png    on the test rows (the training rows without a test split): counts and
+                        row-normalised shares
+calibration.png         the reliability diagram with the rows in each bin, on the same rows
+roc.png                 for a binary model, the ROC curve on the same rows
 training.gif            with --animate: the boundary moving over the epochs
 """
 
@@ -20,6 +24,7 @@ from cetrain import plots
 from cetrain.core.losses import LOSSES
 from cetrain.estimators.history import History
 from cetrain.runs.compare import ACCURACY_SHARE, LIST_KEYS, Comparison
+from cetrain.runs.evaluation import Evaluation, assess
 from cetrain.runs.folder import (
     nearest_recorded,
     save_figure,
@@ -95,8 +100,28 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
             **_plot_data(result),
         )
     save_figure(boundary, folder, "decision_boundary", fmt)
+    has_test = len(result.y_test) > 0
+    X, y = (result.X_test, result.y_test) if has_test else (result.X_train, result.y_train)
+    rows = "test rows" if has_test else "training rows"
+    _save_diagnostics(assess(result.pipeline, X, y), folder, f"{_model_title(result)}, {rows}", fmt)
     if result.settings.animate:
         _write_animation({_model_title(result): result}, folder / "training.gif")
+
+
+def write_evaluation(
+    evaluation: Evaluation, record: dict, out: str | Path, fmt: str = "png"
+) -> Path:
+    """The folder of `cetrain evaluate`, atomically: metrics.json (`record`, e.g. the command and
+    the files, then the evaluation's metrics) and the diagnostic figures. Returns the folder."""
+    with staged_folder(out) as folder:
+        write_json(folder / "metrics.json", record | evaluation.to_dict())
+        _save_diagnostics(evaluation, folder, str(record.get("title", "")), fmt)
+    return Path(out)
+
+
+def _save_diagnostics(evaluation: Evaluation, folder: Path, title: str, fmt: str) -> None:
+    for stem, figure in plots.diagnostic_figures(evaluation, title=title).items():
+        save_figure(figure, folder, stem, fmt)
 
 
 def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") -> Path:

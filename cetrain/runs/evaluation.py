@@ -1,0 +1,152 @@
+"""How well a trained model does on labelled rows: the numbers of `cetrain evaluate`.
+
+The metrics are scikit-learn's (`accuracy_score`, `balanced_accuracy_score`,
+`precision_recall_fscore_support`, `brier_score_loss`), except the log loss, which is computed
+exactly from the model's scores (log-sum-exp), not from clipped probabilities:
+
+    log_loss = mean_i  -log p(y_i | x_i)        (the mean binary cross-entropy over all labels,
+                                                 for a multi-label model)
+    brier    = mean_i  sum_k (p_ik - [y_i = k])^2   (binary: mean_i (p_i1 - [y_i = 1])^2)
+
+For probability rows (soft targets) the log loss and Brier score compare the predicted
+probabilities with the target rows, and the per-class numbers take each row's most probable class
+as its label.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from cetrain.runs.pipeline import ClassifierPipeline
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """A model's predictions on labelled rows and the metrics of them.
+
+    Attributes
+    ----------
+    class_names : list of str
+        The classes (or labels), in the order of the probability columns.
+    label_sets : bool
+        True for a multi-label model on 0/1 columns.
+    truth : ndarray of shape (n,) or (n, C)
+        The class index of each row; for label sets, the 0/1 columns.
+    predicted : ndarray of shape (n,) or (n, C)
+        The predicted class index of each row; for label sets, the 0/1 predictions.
+    proba : ndarray of shape (n, C)
+        predict_proba of the rows.
+    metrics : dict
+        What metrics.json holds (see `assess`).
+    """
+
+    class_names: list[str]
+    label_sets: bool
+    truth: np.ndarray
+    predicted: np.ndarray
+    proba: np.ndarray
+    metrics: dict
+
+    @property
+    def is_binary(self) -> bool:
+        """Two classes, one label per row: the case a ROC curve describes."""
+        return not self.label_sets and len(self.class_names) == 2
+
+    def to_dict(self) -> dict:
+        return dict(self.metrics)
+
+
+def assess(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> Evaluation:
+    """Score a fitted pipeline on features X (n, d) and targets y, as fit takes them.
+
+    Returns
+    -------
+    Evaluation
+        With metrics ``rows``, ``log_loss``, ``brier`` and, for one label per row, ``accuracy``,
+        ``balanced_accuracy`` and ``per_class`` {class: {precision, recall, f1, support}}; for a
+        multi-label model ``subset_accuracy`` (every label of a row right), ``label_accuracy``
+        and ``per_label`` {label: {accuracy, precision, recall, f1, support, brier}}.
+    """
+    from sklearn import metrics as skm
+
+    estimator = pipeline.estimator
+    head = estimator.head_
+    features = pipeline.transform(X)
+    proba = estimator.predict_proba(features)
+    names = [str(c) for c in estimator.classes_]
+    n_classes = len(names)
+    out: dict = {
+        "rows": len(features),
+        "log_loss": estimator.mean_loss(features, y, "cross-entropy"),
+    }
+    if head.predicts_label_sets:
+        truth = (np.asarray(y, dtype=np.float64) >= 0.5).astype(np.int64)  # as train's metrics
+        predicted = (proba > 0.5).astype(np.int64)
+        precision, recall, f1, support = skm.precision_recall_fscore_support(
+            truth, predicted, zero_division=0
+        )
+        brier = [skm.brier_score_loss(truth[:, k], proba[:, k]) for k in range(n_classes)]
+        out |= {
+            "subset_accuracy": float(np.mean(np.all(truth == predicted, axis=1))),
+            "label_accuracy": float(np.mean(truth == predicted)),
+            "brier": float(np.mean(brier)),
+            "per_label": {
+                name: {
+                    "accuracy": float(np.mean(truth[:, k] == predicted[:, k])),
+                    "precision": float(precision[k]),
+                    "recall": float(recall[k]),
+                    "f1": float(f1[k]),
+                    "support": int(support[k]),
+                    "brier": float(brier[k]),
+                }
+                for k, name in enumerate(names)
+            },
+        }
+        return Evaluation(names, True, truth, predicted, proba, out)
+
+    y = np.asarray(y)
+    truth = estimator.class_index(y)
+    predicted = np.argmax(proba, axis=1)
+    labels = np.arange(n_classes)
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
+        truth, predicted, labels=labels, zero_division=0
+    )
+    if y.ndim == 2:  # probability rows: compare the probabilities with them
+        brier = float(np.mean(np.sum((proba - y) ** 2, axis=1)))
+        if n_classes == 2:
+            brier /= 2  # the binary convention: (p_1 - q_1)^2 counts once
+    elif n_classes == 2:
+        brier = skm.brier_score_loss(truth, proba[:, 1], labels=labels)
+    else:
+        brier = skm.brier_score_loss(truth, proba, labels=labels)
+    out |= {
+        "accuracy": float(skm.accuracy_score(truth, predicted)),
+        "balanced_accuracy": _balanced_accuracy(truth, predicted),
+        "brier": float(brier),
+        "per_class": {
+            name: {
+                "precision": float(precision[k]),
+                "recall": float(recall[k]),
+                "f1": float(f1[k]),
+                "support": int(support[k]),
+            }
+            for k, name in enumerate(names)
+        },
+    }
+    return Evaluation(names, False, truth, predicted, proba, out)
+
+
+def _balanced_accuracy(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """scikit-learn's balanced accuracy: the mean recall over the classes present in truth
+    (scikit-learn warns when a predicted class is absent from truth; the mean is the same)."""
+    import warnings
+
+    from sklearn.metrics import balanced_accuracy_score
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return float(balanced_accuracy_score(truth, predicted))
