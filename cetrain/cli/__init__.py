@@ -5,7 +5,7 @@ train (train, compare, datasets); `teaching` the teaching commands (loss, gradch
 landscape, saturation). Each command imports the heavy libraries it needs when it runs.
 """
 
-from cetrain.cli import teaching, training  # noqa: F401  (they add their commands to the group)
+from cetrain.cli import scoring, teaching, training  # noqa: F401  (they add their commands to the group)
 from cetrain.cli.base import cli
 
 __all__ = ["cli", "main"]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
@@ -88,6 +88,26 @@ def staged_folder(out: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def write_new_file(path: str | Path, write: Callable[[TextIO], None]) -> Path:
+    """Write a file all at once with write(handle): into a hidden file beside it, then linked
+    into place, which fails if `path` exists meanwhile, so nothing the user had is replaced."""
+    path = Path(path)
+    if path.exists():
+        raise RunFolderError(f"'{path}' already exists; choose a new --out or remove it")
+    if not path.parent.is_dir():
+        raise RunFolderError(f"cannot write '{path}': the folder '{path.parent}' does not exist")
+    staging = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        with staging.open("w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        os.link(staging, path)  # unlike rename, refuses to replace a file that appeared
+    except FileExistsError:
+        raise RunFolderError(f"'{path}' already exists; choose a new --out or remove it") from None
+    finally:
+        staging.unlink(missing_ok=True)
+    return path
 
 
 def save_figure(fig: Figure, folder: Path, stem: str, fmt: str = "png") -> Path:

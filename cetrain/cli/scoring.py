@@ -1,0 +1,166 @@
+"""The commands that use a trained model: `predict` (score new rows) and `evaluate` (how well
+it does on labelled rows, with figures).
+
+Both read a model.json, never a pickle: loading a model runs no code. The model encodes the raw
+columns itself (cetrain.data.columns): text columns with the levels seen in training, the
+standardisation and polynomial features as trained.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cetrain.cli.base import cli, count, echo_table, fixed, user_errors, write_folder
+from cetrain.errors import DataError
+from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir, default_run_dir
+
+if TYPE_CHECKING:
+    from cetrain.runs.evaluation import Evaluation
+
+_MODEL = click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
+_DATA = click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _echo_ignored(ignored: list[str]) -> None:
+    if ignored:
+        names = ", ".join(ignored)
+        click.echo(f"Note: columns not used by the model were ignored: {names}", err=True)
+
+
+@cli.command("predict")
+@_MODEL
+@_DATA
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the predictions to this new CSV file instead of standard output.",
+)
+@click.option("--id-col", metavar="COL", help="A column of DATA to copy into each output row.")
+@click.option(
+    "--keep-missing",
+    is_flag=True,
+    help="Keep rows with a missing value in a used column, with empty probabilities and "
+    "prediction (default: leave them out and say how many).",
+)
+@user_errors
+def predict_command(
+    model_file: Path, data: Path, out: Path | None, id_col: str | None, keep_missing: bool
+):
+    """Score the rows of a CSV file with a trained model (a model.json).
+
+    DATA needs the model's input columns, in any order; other columns are
+    ignored (and named on standard error). The output has one probability
+    column p(<class>) per class and the predicted class (for a multi-label
+    model, p(<label>) and a 0/1 predicted(<label>) per label), one row per
+    input row in the input's order. Without --out it goes to standard
+    output, so it can be piped.
+
+    \b
+    Examples:
+      cetrain predict runs/iris/model.json flowers.csv
+      cetrain predict runs/iris/model.json flowers.csv --out predictions.csv --id-col id
+    """
+    from cetrain.runs.folder import write_new_file
+    from cetrain.runs.modelfile import load_model
+    from cetrain.runs.predictions import predict_table
+
+    if out is not None and out.exists():
+        write_new_file(out, lambda handle: None)  # refuses, naming the file
+    model = load_model(model_file)
+    table = predict_table(model, data, id_col=id_col, keep_missing=keep_missing)
+    _echo_ignored(table.ignored)
+    if table.rows_dropped:
+        click.echo(
+            f"Left out {count(table.rows_dropped, 'row')} with missing values "
+            "(--keep-missing keeps them, with empty predictions).",
+            err=True,
+        )
+    if out is None:
+        table.write_csv(sys.stdout)
+    else:
+        write_new_file(out, table.write_csv)
+        click.echo(f"Wrote {count(len(table.rows), 'row')} to {out}", err=True)
+
+
+@cli.command("evaluate")
+@_MODEL
+@_DATA
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write (new or empty).  [default: runs/<time>-<data>-evaluate]",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FIGURE_FORMATS),
+    default="png",
+    show_default=True,
+    help="File format of the figures.",
+)
+@user_errors
+def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
+    """Measure a trained model on a CSV file that holds the labels.
+
+    DATA needs the model's input columns and the label column(s) it was
+    trained on. Prints accuracy, balanced accuracy, log loss and Brier score
+    and per-class precision, recall and F1 (per label, with subset accuracy,
+    for a multi-label model), and writes a folder with metrics.json,
+    confusion_matrix.png, calibration.png and, for a binary model, roc.png.
+    Rows with a missing value in a used column are left out and counted.
+
+    \b
+    Examples:
+      cetrain evaluate runs/iris/model.json flowers.csv
+      cetrain evaluate runs/iris/model.json flowers.csv --out runs/iris-eval
+    """
+    from cetrain.runs.evaluation import assess
+    from cetrain.runs.modelfile import load_model
+    from cetrain.runs.write import write_evaluation
+
+    if out is not None:
+        check_run_dir(out)
+    model = load_model(model_file)
+    rows = model.encode(data, with_targets=True)
+    if not len(rows.kept):
+        raise DataError(
+            f"every row of '{data}' has a missing value in a used column; no rows are left"
+        )
+    evaluation = assess(model.pipeline, rows.X, model.targets(data, rows.kept))
+    _echo_ignored(rows.ignored)
+    if rows.rows_dropped:
+        click.echo(f"Dropped {count(rows.rows_dropped, 'row')} with missing values.", err=True)
+    out = out or default_run_dir(Path(data).stem, "evaluate")
+    record = {
+        "command": f"cetrain evaluate {model_file} {data} --out NEW_FOLDER",
+        "model": str(model_file),
+        "data": str(data),
+        "title": f"{model.estimator.kind.capitalize()} regression on {Path(data).name}",
+        "rows_dropped": rows.rows_dropped,
+    }
+    folder = write_folder(lambda path: write_evaluation(evaluation, record, path, fmt), out)
+    _echo_evaluation(evaluation, record["title"], folder)
+
+
+def _echo_evaluation(evaluation: Evaluation, title: str, folder: Path) -> None:
+    metrics = evaluation.metrics
+    click.echo(f"{title}: {count(metrics['rows'], 'row')}")
+    if evaluation.label_sets:
+        overall = ("subset accuracy", "label accuracy", "log loss", "Brier")
+        keys = ("subset_accuracy", "label_accuracy", "log_loss", "brier")
+    else:
+        overall = ("accuracy", "balanced accuracy", "log loss", "Brier")
+        keys = ("accuracy", "balanced_accuracy", "log_loss", "brier")
+    echo_table(list(overall), [[fixed(metrics[key]) for key in keys]], ">" * len(keys))
+    per = metrics["per_label" if evaluation.label_sets else "per_class"]
+    columns = ("precision", "recall", "f1", "support")
+    rows = [
+        [name, *(fixed(v[c]) for c in columns[:3]), str(v["support"])] for name, v in per.items()
+    ]
+    click.echo("")
+    echo_table(["label" if evaluation.label_sets else "class", *columns], rows, "<>>>>")
+    click.echo(f"Evaluation folder: {folder}")
