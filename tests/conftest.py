@@ -4,6 +4,7 @@ The formulas are the ones in cetrain.core.losses' docstrings, written out with p
 moderate scores, so that tests compare the library with an independent evaluation.
 """
 
+import json
 from pathlib import Path
 
 import matplotlib.image
@@ -32,15 +33,25 @@ DEFAULT_SETTINGS_TOML = {
     "animate": False,
 }
 
-# What a run folder holds (the issue's table), sorted.
+# What a run folder holds (the issue's table), sorted; a binary model's also holds roc.png.
 RUN_FILES = [
+    "calibration.png",
     "config.toml",
+    "confusion_matrix.png",
     "decision_boundary.png",
     "history.csv",
     "loss_curve.png",
     "metrics.json",
     "model.json",
 ]
+
+
+def run_files(folder: Path) -> list[str]:
+    """The files a run folder must hold: RUN_FILES, and roc.png when its model.json is a binary
+    model of class labels."""
+    model = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    binary = len(model["classes"]) == 2 and model.get("target_kind", "labels") == "labels"
+    return sorted([*RUN_FILES, "roc.png"]) if binary else RUN_FILES
 
 
 def central_jacobian(fun, x, h=1e-6):

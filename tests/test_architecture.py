@@ -32,8 +32,8 @@ THIRD_PARTY = {
     "core": {"numpy"},
     "data": {"numpy", "sklearn"},
     "estimators": {"numpy", "sklearn"},
-    "plots": {"numpy", "matplotlib"},
-    "runs": {"numpy"},
+    "plots": {"numpy", "matplotlib", "sklearn"},  # diagnostics count with sklearn.metrics
+    "runs": {"numpy", "sklearn"},  # evaluation's metrics
     "teach": {"numpy"},
     "cli": {"click"},
     "losses": set(),

@@ -46,12 +46,16 @@ RUN_FILES = (
     "model.json",
     "loss_curve.png",
     "decision_boundary.png",
+    "confusion_matrix.png",
+    "calibration.png",
 )
+BINARY_FILES = ("roc.png",)  # a binary model's run folder also holds these
 
 
-def run_files(fmt: str = "png") -> tuple[str, ...]:
+def run_files(fmt: str = "png", binary: bool = False) -> tuple[str, ...]:
     """The files of a training run folder, with figures in format `fmt`."""
-    return tuple(name.replace(".png", f".{fmt}") for name in RUN_FILES)
+    names = RUN_FILES + BINARY_FILES if binary else RUN_FILES
+    return tuple(name.replace(".png", f".{fmt}") for name in names)
 
 
 def write_run(result: TrainResult, out: str | Path, fmt: str = "png") -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
-from conftest import DEFAULT_SETTINGS_TOML, RUN_FILES, assert_error, invoke
+from conftest import DEFAULT_SETTINGS_TOML, assert_error, invoke, run_files
 from sklearn.metrics import balanced_accuracy_score, log_loss, recall_score
 from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
@@ -189,7 +189,7 @@ def run(request, run_cache) -> Run:
 
 def test_run_succeeds_and_writes_exactly_the_run_files(run):
     assert_ok(run.cli_result)
-    assert entries(run.out) == RUN_FILES
+    assert entries(run.out) == run_files(run.out)
     assert not any(name.startswith(".") for name in entries(run.out.parent))
 
 
@@ -815,7 +815,7 @@ def test_out_pointing_at_an_empty_folder_fills_it(workdir):
     result = invoke("train", "--data", "line", "--test-size", "0", "--out", "empty", "--quiet")
     assert_ok(result)
     assert result.stdout == "empty\n"
-    assert entries(workdir / "empty") == RUN_FILES
+    assert entries(workdir / "empty") == run_files(workdir / "empty")
     assert entries(workdir) == ["empty"]
 
 
@@ -918,7 +918,7 @@ def test_config_can_set_out_and_quiet(workdir):
     result = invoke("train", "run.toml")
     assert_ok(result)
     assert result.stdout == "from-config\n"
-    assert entries(workdir / "from-config") == RUN_FILES
+    assert entries(workdir / "from-config") == run_files(workdir / "from-config")
     assert "out" not in read_toml(workdir / "from-config" / "config.toml")
 
 
@@ -946,7 +946,7 @@ def test_default_out_folder_is_runs_time_dataset_model(workdir):
     assert_ok(result)
     assert re.fullmatch(r"runs/\d{8}-\d{6}-line-logistic\n", result.stdout)
     folder = workdir / result.stdout.strip()
-    assert entries(folder) == RUN_FILES
+    assert entries(folder) == run_files(folder)
     assert entries(workdir) == ["runs"]
 
 
@@ -975,7 +975,7 @@ def test_convergence_warning_is_one_line_on_stderr_and_the_run_is_written(workdi
     )
     assert "Warning" not in result.stdout
     assert "stopped at --epochs after 3 epochs" in result.stdout
-    assert entries(workdir / "run") == RUN_FILES
+    assert entries(workdir / "run") == run_files(workdir / "run")
     metrics = read_json(workdir / "run" / "metrics.json")
     assert metrics["status"] == "max_iter"
     assert metrics["converged"] is False

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import RUN_FILES
+from conftest import run_files
 
 from cetrain import plots
 from cetrain.errors import CetrainError, RunFolderError
@@ -136,7 +136,7 @@ def test_run_folder_error_is_a_cetrain_error():
 def test_write_run_writes_the_six_files(tmp_path, result):
     out = write_run(result, tmp_path / "run")
     assert out == tmp_path / "run"
-    assert entries(out) == RUN_FILES
+    assert entries(out) == run_files(out)
     assert entries(tmp_path) == ["run"]  # no staging folder is left
 
 
@@ -144,12 +144,12 @@ def test_write_run_into_an_existing_empty_folder(tmp_path, result):
     out = tmp_path / "run"
     out.mkdir()
     assert write_run(result, str(out)) == out
-    assert entries(out) == RUN_FILES
+    assert entries(out) == run_files(out)
 
 
 def test_write_run_creates_missing_parents(tmp_path, result):
     out = write_run(result, tmp_path / "a" / "b" / "run")
-    assert entries(out) == RUN_FILES
+    assert entries(out) == run_files(out)
 
 
 def test_write_run_refuses_a_non_empty_folder_and_leaves_it_alone(tmp_path, result):
