@@ -112,9 +112,19 @@ class TrainedModel:
         self._check_has_targets(table)
         rows = np.arange(table.n_rows) if rows is None else rows
         if self.estimator.target_kind_ == TargetKind.LABELS:
-            values = [str(table.columns[self.target_names[0]][i]).strip() for i in rows]
+            name = self.target_names[0]
+            values = [str(table.columns[name][i]).strip() for i in rows]
             labels = parse_labels(values)
-            return labels.astype(str) if self.classes_.dtype.kind in "US" else labels
+            labels = labels.astype(str) if self.classes_.dtype.kind in "US" else labels
+            unknown = np.flatnonzero(~np.isin(labels, self.classes_))
+            if unknown.size:
+                k = unknown[0]
+                raise DataError(
+                    f"{table.where}, {table.row_names[rows[k]]}: column '{name}' holds the class "
+                    f"'{values[k]}', which the model was not trained on; its classes are: "
+                    f"{', '.join(map(str, self.classes_))}"
+                )
+            return labels
         return np.column_stack([self._unit_column(table, name, rows) for name in self.target_names])
 
     def _check_has_targets(self, table: RawTable) -> None:
