@@ -88,9 +88,11 @@ def default_rows(n: int = 1000, n_missing: int = 10) -> list[list[str]]:
     ]
 
 
-def species_rows(n_per_class: int = 70, n_missing: int = 6) -> list[list[str]]:
+def species_rows(
+    n_per_class: int = 70, n_missing: int = 6, seed: int = SPECIES_SEED
+) -> list[list[str]]:
     """Three bird species from four overlapping measurements and the site they were seen at."""
-    rng = np.random.default_rng(SPECIES_SEED)
+    rng = np.random.default_rng(seed)
     species = ["finch", "sparrow", "warbler"]
     # Means of wing_mm, bill_mm, tail_mm, mass_g per species; the spreads below are wide enough
     # that a linear model gets most birds right but not all of them.
@@ -188,6 +190,22 @@ FILES = {
 }
 
 
+# Rows for the README's `cetrain predict` and `cetrain evaluate` examples: new birds drawn as
+# species.csv's were, with another seed, and an id column. They are not a dataset: they live in
+# docs/examples/ and are written there by main() when it writes this folder.
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "docs" / "examples"
+NEW_BIRDS_SEED = SPECIES_SEED + 1
+
+
+def new_birds_rows() -> list[list[str]]:
+    """20 new birds per species, 2 with a missing value, each with an id."""
+    rows = species_rows(n_per_class=20, n_missing=2, seed=NEW_BIRDS_SEED)
+    return [[f"bird-{i + 1:03d}", *row] for i, row in enumerate(rows)]
+
+
+EXAMPLES = {"new_birds.csv": (["id", *FILES["species.csv"][0]], new_birds_rows)}
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     """Write one CSV with Unix line endings, whatever the platform."""
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -206,6 +224,11 @@ def main(argv: list[str]) -> int:
     for name, (header, make_rows) in FILES.items():
         write_csv(outdir / name, header, make_rows())
         print(outdir / name)
+    if not argv:  # the examples go with the repository's own datasets
+        EXAMPLES_DIR.mkdir(parents=True, exist_ok=True)
+        for name, (header, make_rows) in EXAMPLES.items():
+            write_csv(EXAMPLES_DIR / name, header, make_rows())
+            print(EXAMPLES_DIR / name)
     return 0
 
 

@@ -102,3 +102,47 @@ def test_every_setting_is_in_the_readme_options_table():
     rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| `--")]
     documented = {key for row in rows for key in re.findall(r"`(\w+)`", row[1])}
     assert documented == set(KEYS)
+
+
+def model_examples() -> list[str]:
+    """The predict and evaluate lines of the README's section on them and of their --help."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `cetrain predict MODEL DATA`")[1].split("\n### ")[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1).strip().splitlines()
+    from_help = [
+        line
+        for command in ("predict", "evaluate")
+        for line in re.findall(
+            rf"^ +(cetrain {command} .+)$", invoke(command, "--help").stdout, re.M
+        )
+    ]
+    return sorted({*block[1:], *from_help})
+
+
+@pytest.fixture(scope="module")
+def species_model_dir(tmp_path_factory):
+    """The README's first line of the section, `cetrain train --data species --out
+    runs/species`, run once (with few epochs)."""
+    base = tmp_path_factory.mktemp("model-examples")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = readme.split("### `cetrain predict MODEL DATA`")[1].split("```sh\n")[1].splitlines()[0]
+    assert first == "cetrain train --data species --out runs/species"
+    result = invoke(*shlex.split(first)[1:], "--epochs", "50", "--quiet", "--out", base / "species")
+    assert result.exit_code == 0, result.output
+    return base / "species"
+
+
+@pytest.mark.parametrize("command", model_examples())
+def test_every_predict_and_evaluate_example_runs(command, species_model_dir, tmp_path, monkeypatch):
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "species").symlink_to(species_model_dir)
+    (tmp_path / "docs").symlink_to(ROOT / "docs")
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*shlex.split(command)[1:])
+    assert result.exit_code == 0, result.output
+    args = shlex.split(command)
+    if "--out" in args:
+        assert (tmp_path / args[args.index("--out") + 1]).exists()
+    elif args[1] == "predict":
+        assert result.stdout.splitlines()[0].endswith("p(finch),p(sparrow),p(warbler),predicted")
+        assert len(result.stdout.splitlines()) == 1 + 60 - 2  # 60 birds, 2 with a gap

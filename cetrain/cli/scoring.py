@@ -61,8 +61,8 @@ def predict_command(
 
     \b
     Examples:
-      cetrain predict runs/iris/model.json flowers.csv
-      cetrain predict runs/iris/model.json flowers.csv --out predictions.csv --id-col id
+      cetrain predict runs/species/model.json docs/examples/new_birds.csv --id-col id
+      cetrain predict runs/species/model.json docs/examples/new_birds.csv --out birds.csv
     """
     from cetrain.runs.folder import write_new_file
     from cetrain.runs.modelfile import load_model
@@ -115,8 +115,8 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
 
     \b
     Examples:
-      cetrain evaluate runs/iris/model.json flowers.csv
-      cetrain evaluate runs/iris/model.json flowers.csv --out runs/iris-eval
+      cetrain evaluate runs/species/model.json docs/examples/new_birds.csv
+      cetrain evaluate runs/species/model.json docs/examples/new_birds.csv --out runs/birds-eval
     """
     from cetrain.runs.evaluation import assess
     from cetrain.runs.modelfile import load_model

@@ -1157,6 +1157,13 @@ def test_make_datasets_reproduces_the_committed_files(tmp_path):
         assert (tmp_path / name).read_bytes() == (DATASETS_DIR / name).read_bytes(), name
 
 
+def test_make_datasets_reproduces_the_example_of_new_rows(tmp_path):
+    make = make_datasets_module()
+    for name, (header, make_rows) in make.EXAMPLES.items():
+        make.write_csv(tmp_path / name, header, make_rows())
+        assert (tmp_path / name).read_bytes() == (make.EXAMPLES_DIR / name).read_bytes(), name
+
+
 @pytest.mark.parametrize("name", COMMITTED_CSVS)
 def test_committed_csvs_are_small(name):
     assert (DATASETS_DIR / name).stat().st_size < 100_000
