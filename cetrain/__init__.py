@@ -25,6 +25,12 @@ _HOMES = {
     "MultiLabelRegression": "cetrain.estimators",
     "SoftmaxRegression": "cetrain.estimators",
     "load_model": "cetrain.runs.modelfile",
+    "evaluate": "cetrain.runs.display",
+    "plot_calibration": "cetrain.runs.display",
+    "plot_confusion_matrix": "cetrain.runs.display",
+    "plot_decision_boundary": "cetrain.runs.display",
+    "plot_loss_curve": "cetrain.runs.display",
+    "plot_roc_curve": "cetrain.runs.display",
 }
 __all__ = [*_HOMES, "__version__"]
 

@@ -1,5 +1,6 @@
 """The README and the lesson in docs/teaching.md say what the commands really do."""
 
+import ast
 import re
 import shlex
 from pathlib import Path
@@ -146,3 +147,40 @@ def test_every_predict_and_evaluate_example_runs(command, species_model_dir, tmp
     elif args[1] == "predict":
         assert result.stdout.splitlines()[0].endswith("p(finch),p(sparrow),p(warbler),predicted")
         assert len(result.stdout.splitlines()) == 1 + 60 - 2  # 60 birds, 2 with a gap
+
+
+def test_the_readme_notebook_section_runs(species_model_dir, tmp_path, monkeypatch):
+    """Run the section as a notebook would, one statement at a time, keeping the value of each
+    expression statement (what a notebook would show)."""
+    from matplotlib.figure import Figure
+
+    from cetrain.runs.trained import MissingValuesWarning
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### In a notebook")[1].split("\n## ")[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "species").symlink_to(species_model_dir)
+    (tmp_path / "docs").symlink_to(ROOT / "docs")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    shown = {}
+    with pytest.warns(MissingValuesWarning, match="^2 of 60 rows"):
+        for statement in ast.parse(code).body:
+            source = ast.get_source_segment(code, statement)
+            if isinstance(statement, ast.Expr):
+                shown[source.split("(")[0]] = eval(source, namespace)
+            else:
+                exec(source, namespace)
+    plotted = {name: value for name, value in shown.items() if name.startswith("cetrain.plot_")}
+    assert sorted(plotted) == [
+        "cetrain.plot_calibration",
+        "cetrain.plot_confusion_matrix",
+        "cetrain.plot_decision_boundary",
+        "cetrain.plot_loss_curve",
+    ]
+    assert all(isinstance(fig, Figure) and fig.axes for fig in plotted.values())
+    report, saved = namespace["report"], namespace["saved"]
+    assert 0.5 < report["accuracy"] <= 1
+    assert shown["saved.predict_proba"].shape == (3, 3)
+    assert list(saved.classes_) == ["finch", "sparrow", "warbler"]

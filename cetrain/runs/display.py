@@ -1,0 +1,164 @@
+"""The run's figures from a fitted model and data, for a notebook, in the style of
+scikit-learn's ``Display.from_estimator``: each function takes the model and the rows and
+returns a matplotlib Figure (Jupyter shows it inline; ``fig.savefig`` writes it).
+
+`model` is a fitted estimator (cetrain.LogisticRegression, SoftmaxRegression,
+MultiLabelRegression), a ClassifierPipeline, or a model read by cetrain.load_model; X holds the
+features the estimator takes (for a loaded model, what its predict_proba takes) and y the targets
+as fit took them.
+
+    fig = cetrain.plot_decision_boundary(model, X_train, y_train, X_test, y_test)
+    fig = cetrain.plot_loss_curve(model)
+    cetrain.evaluate(model, X_test, y_test).metrics
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cetrain import plots
+from cetrain.core.losses import LOSSES
+from cetrain.errors import DataError
+from cetrain.runs.evaluation import Evaluation, assess
+from cetrain.runs.pipeline import ClassifierPipeline
+from cetrain.runs.trained import TrainedModel
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def evaluate(model: Any, X: Any, y: Any) -> Evaluation:
+    """The metrics and predictions of `cetrain evaluate` (cetrain.runs.evaluation.assess) on
+    (X, y); ``.metrics`` is the dict that metrics.json holds."""
+    if isinstance(model, TrainedModel) and y is None:
+        rows = model.encode(X, with_targets=True)
+        return assess(model.pipeline, rows.X, model.targets(X, rows.kept))
+    pipeline = _pipeline(model)
+    return assess(pipeline, _features(model, X), np.asarray(y))
+
+
+def plot_loss_curve(model: Any, title: str | None = None) -> Figure:
+    """Training (and, when fit had validation_data, validation) loss by epoch."""
+    estimator = _pipeline(model).estimator
+    history = getattr(estimator, "history_", None)
+    if history is None:
+        raise DataError(
+            "this model has no training history (a model read from model.json keeps none); "
+            "plot the loss curve of a model fitted in this session"
+        )
+    return plots.loss_curve(
+        history.train_loss,
+        history.val_loss,
+        loss_name=LOSSES[estimator.loss].label,
+        title=title,
+    )
+
+
+def plot_decision_boundary(
+    model: Any,
+    X: Any,
+    y: Any,
+    X_test: Any = None,
+    y_test: Any = None,
+    *,
+    feature_names: Sequence[str] | None = None,
+    plot_features: tuple[int, int] = (0, 1),
+    title: str | None = None,
+) -> Figure:
+    """Where the model predicts each class over two features (the others held at their mean),
+    the rows (X, y) as circles and (X_test, y_test), if given, as triangles
+    (cetrain.plots.decision_boundary; label_boundaries for a multi-label model)."""
+    pipeline = _pipeline(model)
+    estimator = pipeline.estimator
+    X = _features(model, X)
+    X_test = np.empty((0, X.shape[1])) if X_test is None else _features(model, X_test)
+    names = list(feature_names or pipeline.feature_names)
+    class_names = [str(c) for c in estimator.classes_]
+    if estimator.head_.predicts_label_sets:
+        y_test = np.empty((0, len(class_names))) if y_test is None else np.asarray(y_test)
+        return plots.label_boundaries(
+            pipeline.predict_proba,
+            X,
+            np.asarray(y),
+            X_test,
+            y_test,
+            label_names=class_names,
+            feature_names=names,
+            plot_features=plot_features,
+            title=title,
+        )
+    y_test = np.empty(0, dtype=np.int64) if y_test is None else estimator.class_index(y_test)
+    return plots.decision_boundary(
+        pipeline.predict_proba,
+        X,
+        estimator.class_index(y),
+        X_test,
+        y_test,
+        class_names=class_names,
+        feature_names=names,
+        plot_features=plot_features if X.shape[1] > 1 else (0, 0),
+        title=title,
+    )
+
+
+def plot_confusion_matrix(model: Any, X: Any, y: Any, title: str = "Confusion matrix") -> Figure:
+    """Counts and row-normalised shares (one 2 x 2 matrix per label for multi-label)."""
+    return _diagnostic("confusion_matrix", model, X, y, title)
+
+
+def plot_calibration(model: Any, X: Any, y: Any, title: str = "Calibration") -> Figure:
+    """The reliability diagram with the rows in each bin."""
+    return _diagnostic("calibration", model, X, y, title)
+
+
+def plot_roc_curve(model: Any, X: Any, y: Any, title: str = "ROC curve") -> Figure:
+    """The ROC curve of a binary model, with its AUC."""
+    ev = evaluate(model, X, y)
+    if not ev.is_binary:
+        raise DataError(
+            "a ROC curve is drawn for a binary model; this one has "
+            f"{len(ev.class_names)} {'labels' if ev.label_sets else 'classes'}"
+        )
+    return _diagnostic("roc", model, X, y, title, ev)
+
+
+def _diagnostic(
+    name: str, model: Any, X: Any, y: Any, title: str, ev: Evaluation | None = None
+) -> Figure:
+    ev = ev or evaluate(model, X, y)
+    draw = {
+        "confusion_matrix": lambda: (
+            plots.label_confusion_matrices if ev.label_sets else plots.confusion_matrices
+        )(ev.truth, ev.predicted, ev.class_names, title=title),
+        "calibration": lambda: plots.reliability_diagram(
+            ev.truth, ev.proba, ev.class_names, label_sets=ev.label_sets, title=title
+        ),
+        "roc": lambda: plots.roc_curve_figure(
+            ev.truth, ev.proba[:, 1], ev.class_names, title=title
+        ),
+    }
+    return draw[name]()
+
+
+def _pipeline(model: Any) -> ClassifierPipeline:
+    """The pipeline behind any model this module takes; an estimator on its own features."""
+    if isinstance(model, TrainedModel):
+        return model.pipeline
+    if isinstance(model, ClassifierPipeline):
+        return model
+    if not hasattr(model, "coef_"):
+        raise DataError(f"expected a fitted cetrain model; got {type(model).__name__}")
+    names = [str(n) for n in getattr(model, "feature_names_in_", [])] or [
+        f"x{j}" for j in range(model.n_features_in_)
+    ]
+    return ClassifierPipeline(model, names)
+
+
+def _features(model: Any, X: Any) -> np.ndarray:
+    """X as the pipeline's input features: a loaded model encodes raw data itself."""
+    if isinstance(model, TrainedModel):
+        return model._features(X, keep_missing=False)[0]
+    return np.asarray(X, dtype=np.float64)
