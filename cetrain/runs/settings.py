@@ -163,6 +163,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         Param(
+            "reference",
+            Flag(),
+            False,
+            "Also fit scikit-learn's LogisticRegression to the same objective and print both "
+            "side by side (in metrics.json: reference).",
+        )
+    ),
+    Setting(
+        Param(
             "out",
             Text(metavar="PATH"),
             None,
