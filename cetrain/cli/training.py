@@ -114,7 +114,7 @@ def train_command(config: Path | None, **options):
     help="Comma-separated models to train instead, from: "
     f"{', '.join(MODEL_CHOICES)} (multilabel on one label per row: one-vs-rest sigmoids).",
 )
-@setting_options(setting for setting in SETTINGS if setting.name != "loss")
+@setting_options(setting for setting in SETTINGS if setting.name not in ("loss", "reference"))
 @user_errors
 def compare_command(config: Path | None, losses: str | None, models: str | None, **options):
     """Train the same model once per loss (or per model) and compare them on one scale.
@@ -150,7 +150,10 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
         config,
         options,
         file_values,
-        refused={vary: f"compare trains on each of `{key}`; list them there"},
+        refused={
+            vary: f"compare trains on each of `{key}`; list them there",
+            "reference": "the scikit-learn reference is train's (cetrain train --reference)",
+        },
     )
     chosen = models if vary == "model" else losses if losses is not None else DEFAULT_LOSSES
     names = _names_of(key, chosen)

@@ -10,8 +10,8 @@ scikit-learn's LogisticRegression(C, l1_ratio=r) minimises, with sample_weight s
 
     C sum_i s_i l_i + r ||W||_1 + (1 - r) / 2 ||W||_F^2.
 
-With s_i = w_i, a = l1 + l2, r = l1 / a and C = 1 / (a sum_i w_i) this is a sum_i w_i times f:
-the same minimiser. The weights are passed scaled to mean 1 (sum_i w_i = n), which changes
+With s_i = w_i, a = l1 + l2, r = l1 / a and C = 1 / (a sum_i w_i) this is f / a: the same
+minimiser. The weights are passed scaled to mean 1 (sum_i w_i = n), which changes
 neither problem but keeps saga's step size, which assumes weights near 1, safe. a = 0 (no
 penalty) is C = inf. An L1 term (r > 0) needs the solver saga; lbfgs solves the others.
 
@@ -76,8 +76,8 @@ def no_reference_reason(estimator: _LinearClassifier) -> str | None:
     head = estimator.head_
     if head.form == "multilabel":
         return (
-            f"a {estimator.kind} model ({head.description}) has no scikit-learn "
-            "LogisticRegression counterpart, which fits one logistic or softmax model"
+            "scikit-learn's LogisticRegression fits one logistic or softmax model, not a "
+            f"{estimator.kind} model ({head.description})"
         )
     if estimator.loss != "cross-entropy":
         return (
