@@ -118,7 +118,7 @@ def sklearn_reference(
     standardizer = estimator.standardizer_
     ours = standardizer.to_standardised_units(estimator.coef_, estimator.intercept_)
     theirs = (fit.coef, fit.intercept)
-    values = [objective.value(objective.pack(coef.T, intercept)) for coef, intercept in (ours, theirs)]
+    values = [objective.value(objective.pack(coef.T, b)) for coef, b in (ours, theirs)]
     if isinstance(estimator.head_, SoftmaxHead):
         ours, theirs = _centred(*ours), _centred(*theirs)
     Z_train = standardizer.transform(X_train)  # scikit-learn was fit on standardised inputs
