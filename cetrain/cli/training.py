@@ -22,7 +22,13 @@ from cetrain.core.losses import LOSS_NAMES
 from cetrain.errors import ConfigError
 from cetrain.runs.compare import ACCURACY_SHARE, DEFAULT_LOSSES, LIST_KEYS, MODEL_CHOICES
 from cetrain.runs.folder import check_run_dir, default_run_dir
-from cetrain.runs.settings import SETTINGS, TrainSettings, read_config, resolve_settings
+from cetrain.runs.settings import (
+    SETTINGS,
+    TRAIN_ONLY,
+    TrainSettings,
+    read_config,
+    resolve_settings,
+)
 
 if TYPE_CHECKING:
     from cetrain.runs.compare import Comparison
@@ -114,7 +120,7 @@ def train_command(config: Path | None, **options):
     help="Comma-separated models to train instead, from: "
     f"{', '.join(MODEL_CHOICES)} (multilabel on one label per row: one-vs-rest sigmoids).",
 )
-@setting_options(setting for setting in SETTINGS if setting.name not in ("loss", "reference"))
+@setting_options(setting for setting in SETTINGS if setting.name not in ("loss", *TRAIN_ONLY))
 @user_errors
 def compare_command(config: Path | None, losses: str | None, models: str | None, **options):
     """Train the same model once per loss (or per model) and compare them on one scale.
@@ -152,7 +158,7 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
         file_values,
         refused={
             vary: f"compare trains on each of `{key}`; list them there",
-            "reference": "the scikit-learn reference is train's (cetrain train --reference)",
+            **dict.fromkeys(TRAIN_ONLY, "only `cetrain train` takes it"),
         },
     )
     chosen = models if vary == "model" else losses if losses is not None else DEFAULT_LOSSES

@@ -100,8 +100,14 @@ def test_compare_has_no_reference(tmp_path):
     config = tmp_path / "compare.toml"
     config.write_text('data = "moons"\nreference = true\n', encoding="utf-8")
     result = invoke("compare", config, "--out", tmp_path / "b")
-    assert_error(
-        result,
-        f"{config}: key 'reference' is not used here: the scikit-learn reference is train's "
-        "(cetrain train --reference)",
-    )
+    message = f"{config}: key 'reference' is not used here: only `cetrain train` takes it"
+    assert_error(result, message)
+
+
+def test_a_compare_folder_config_has_no_reference_and_re_runs(tmp_path):
+    result = invoke("compare", *MOONS, "--epochs", "20", "--quiet", "--out", tmp_path / "a")
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "a" / "config.toml").read_text(encoding="utf-8")
+    assert "reference" not in written
+    again = invoke("compare", tmp_path / "a" / "config.toml", "--quiet", "--out", tmp_path / "b")
+    assert again.exit_code == 0, again.output
