@@ -31,6 +31,7 @@ DEFAULT_SETTINGS_TOML = {
     "seed": 0,
     "format": "png",
     "animate": False,
+    "reference": False,
 }
 
 # What a run folder holds (the table), sorted; a binary model's also holds roc.png.

@@ -22,10 +22,17 @@ from cetrain.core.losses import LOSS_NAMES
 from cetrain.errors import ConfigError
 from cetrain.runs.compare import ACCURACY_SHARE, DEFAULT_LOSSES, LIST_KEYS, MODEL_CHOICES
 from cetrain.runs.folder import check_run_dir, default_run_dir
-from cetrain.runs.settings import SETTINGS, TrainSettings, read_config, resolve_settings
+from cetrain.runs.settings import (
+    SETTINGS,
+    TRAIN_ONLY,
+    TrainSettings,
+    read_config,
+    resolve_settings,
+)
 
 if TYPE_CHECKING:
     from cetrain.runs.compare import Comparison
+    from cetrain.runs.reference import NoReference, Reference
     from cetrain.runs.train import TrainResult
 
 THIRD_COLUMNS = {"label_accuracy": "label acc", "balanced_accuracy": "bal. acc"}
@@ -83,6 +90,7 @@ def train_command(config: Path | None, **options):
       cetrain train --data genres --target electronic,rock,pop
       cetrain train --data sparse --l1 0.05 --l2 0
       cetrain train --data iris --loss focal --focal-alpha setosa=0.5,virginica=2
+      cetrain train configs/quickstart.toml --reference
     """
     from cetrain.runs import train, write
 
@@ -96,6 +104,8 @@ def train_command(config: Path | None, **options):
         click.echo(str(folder))
     else:
         _echo_summary(result, folder)
+    if result.metrics.reference is not None:
+        _echo_reference(result.metrics.reference, quiet=settings.quiet)
 
 
 @cli.command("compare")
@@ -110,7 +120,7 @@ def train_command(config: Path | None, **options):
     help="Comma-separated models to train instead, from: "
     f"{', '.join(MODEL_CHOICES)} (multilabel on one label per row: one-vs-rest sigmoids).",
 )
-@setting_options(setting for setting in SETTINGS if setting.name != "loss")
+@setting_options(setting for setting in SETTINGS if setting.name not in ("loss", *TRAIN_ONLY))
 @user_errors
 def compare_command(config: Path | None, losses: str | None, models: str | None, **options):
     """Train the same model once per loss (or per model) and compare them on one scale.
@@ -146,7 +156,10 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
         config,
         options,
         file_values,
-        refused={vary: f"compare trains on each of `{key}`; list them there"},
+        refused={
+            vary: f"compare trains on each of `{key}`; list them there",
+            **dict.fromkeys(TRAIN_ONLY, "only `cetrain train` takes it"),
+        },
     )
     chosen = models if vary == "model" else losses if losses is not None else DEFAULT_LOSSES
     names = _names_of(key, chosen)
@@ -243,6 +256,39 @@ def _echo_comparison(comparison: Comparison, folder: Path) -> None:
         f"({ACCURACY_SHARE * comparison.best_accuracy:.4f})"
     )
     click.echo(f"Run folder: {folder}")
+
+
+def _echo_reference(reference: Reference | NoReference, quiet: bool) -> None:
+    """--reference: our solution beside scikit-learn's (its warning on stderr), or why there is
+    none (on stderr when quiet)."""
+    from cetrain.runs.reference import NoReference
+
+    if isinstance(reference, NoReference):
+        click.echo(f"No scikit-learn reference: {reference.note}", err=quiet)
+        return
+    if reference.warning:
+        click.echo(f"Warning: scikit-learn reference: {reference.warning}", err=True)
+    if quiet:
+        return
+    params = reference.sklearn_params
+    click.echo(
+        f"Reference: scikit-learn's LogisticRegression ({params['solver']}, C={params['C']:.6g}, "
+        f"l1_ratio={params['l1_ratio']:.6g}) on the same problem,"
+    )
+    click.echo("both solutions measured by our objective f(W, b)")
+    ours, theirs = reference.cetrain, reference.sklearn
+    click.echo(f"{'':10}{'cetrain':>12}{'scikit-learn':>14}")
+    click.echo(f"{'objective':10}{ours.objective:>12.8f}{theirs.objective:>14.8f}")
+    click.echo(f"{'train acc':10}{ours.train_accuracy:>12.4f}{theirs.train_accuracy:>14.4f}")
+    if ours.test_accuracy is not None:
+        click.echo(f"{'test acc':10}{ours.test_accuracy:>12.4f}{theirs.test_accuracy:>14.4f}")
+    click.echo(
+        f"relative gap (cetrain - scikit-learn) / |scikit-learn|: {reference.relative_gap:.2e}"
+    )
+    click.echo(
+        f"largest coefficient difference: {reference.max_coef_difference:.2e} "
+        f"({reference.coef_units} units; intercepts {reference.max_intercept_difference:.2e})"
+    )
 
 
 def _echo_summary(result: TrainResult, folder: Path) -> None:

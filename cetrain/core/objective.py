@@ -90,6 +90,14 @@ class LinearObjective:
         params = theta.reshape(-1, self.n_outputs)
         return params[:-1], params[-1]
 
+    def pack(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The flat theta of W (d, K) and b (K,): the inverse of `unpack`."""
+        return np.vstack([W, np.reshape(b, (1, -1))]).ravel()
+
+    def value(self, theta: np.ndarray) -> float:
+        """The whole objective f(theta), the non-smooth l1 ||W||_1 included."""
+        return self.value_and_grad(theta, np.empty_like(theta)) + self.l1_penalty(theta)
+
     def value_and_grad(self, theta: np.ndarray, grad_out: np.ndarray) -> float:
         """Return f(theta) and write df/dtheta into `grad_out` (same shape as theta); f is the
         smooth part, without l1 ||W||_1.

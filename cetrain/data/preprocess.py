@@ -57,6 +57,13 @@ class Standardizer:
         coef = W_T / self.scale_
         return coef, b - coef @ self.mean_
 
+    def to_standardised_units(
+        self, coef: np.ndarray, intercept: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The inverse of to_original_units: W_T = coef * scale and b = intercept + coef @ mean,
+        shapes (K, d) and (K,)."""
+        return coef * self.scale_, intercept + coef @ self.mean_
+
     def to_dict(self) -> dict:
         return {"enabled": self.enabled, "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
 

@@ -1,9 +1,9 @@
 """The estimators: scikit-learn's face of the core (fit, predict, predict_proba, score).
 
 `LogisticRegression`, `SoftmaxRegression` and `MultiLabelRegression` (in `linear`), their
-parameters declared once (`params`), what a fit records (`history`) and the checks of X and y
-(`validation`). The classes are loaded on first use, so that `params` can be read without
-importing scikit-learn.
+parameters declared once (`params`), what a fit records (`history`), the checks of X and y
+(`validation`) and the same problem as scikit-learn's LogisticRegression (`reference`). The
+classes are loaded on first use, so that `params` can be read without importing scikit-learn.
 """
 
 from importlib import import_module

@@ -136,15 +136,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         target, weight = self._loss_inputs(loss, y, weight)
 
         self.standardizer_ = Standardizer(enabled=self.standardize).fit(X, sample_weight=weight)
-        objective = LinearObjective(
-            self.standardizer_.transform(X),
-            target,
-            loss,
-            n_outputs=self.head_.n_outputs(len(self.classes_)),
-            sample_weight=weight,
-            l2=self.l2,
-            l1=self.l1,
-        )
+        objective = self._objective(X, loss, target, weight)
         self.learning_rate_ = self._step_size(objective)
         recorder = HistoryRecorder(
             objective,
@@ -158,7 +150,38 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self._warn_if_not_converged(result.grad_norm[-1])
         return self
 
+    def training_objective(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> LinearObjective:
+        """The objective fit minimised, on (X, y) as fit took them: the features standardised by
+        standardizer_, the training loss with its options, the class weights and the penalties.
+
+        Its parameters theta are those of the standardised model (see LinearObjective): the
+        fitted model's are objective.pack(W_T.T, b) with
+        W_T, b = standardizer_.to_standardised_units(coef_, intercept_).
+        """
+        check_is_fitted(self, "coef_")
+        X = check_X(X, self.n_features_in_, model=type(self).__name__)
+        y = self._check_target(y, X.shape[0])
+        weight = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
+        loss = self._training_loss(y)
+        return self._objective(X, loss, *self._loss_inputs(loss, y, weight))
+
     # --- the steps of fit -------------------------------------------------------------------
+
+    def _objective(
+        self, X: np.ndarray, loss: Loss, target: np.ndarray, weight: np.ndarray | None
+    ) -> LinearObjective:
+        """The penalised weighted mean loss on the standardised X (standardizer_ is fitted)."""
+        return LinearObjective(
+            self.standardizer_.transform(X),
+            target,
+            loss,
+            n_outputs=self.head_.n_outputs(len(self.classes_)),
+            sample_weight=weight,
+            l2=self.l2,
+            l1=self.l1,
+        )
 
     def _check_params(self) -> None:
         """Reject hyperparameters outside their range, naming the accepted values."""

@@ -1,7 +1,8 @@
 """How well a trained model does: the numbers of metrics.json, as typed records.
 
-`evaluate(pipeline, X, y)` measures one split (`SplitMetrics`); `RunMetrics` holds both splits
-and how the training went. `to_dict()` gives exactly the JSON content of metrics.json.
+`evaluate(pipeline, X, y)` measures one split (`SplitMetrics`); `RunMetrics` holds both splits,
+how the training went and, when asked for, the scikit-learn reference (cetrain.runs.reference).
+`to_dict()` gives exactly the JSON content of metrics.json.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from cetrain.runs.pipeline import ClassifierPipeline
+from cetrain.runs.reference import NoReference, Reference
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,12 +62,17 @@ class RunMetrics:
     final_grad_norm: float
     zero_coefficients: int
     coefficients: int
+    reference: Reference | NoReference | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The content of metrics.json."""
+        """The content of metrics.json (`reference` only when it was asked for)."""
         values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         values["train"] = self.train.to_dict()
         values["test"] = None if self.test is None else self.test.to_dict()
+        if self.reference is None:
+            del values["reference"]
+        else:
+            values["reference"] = self.reference.to_dict()
         return values
 
 

@@ -41,6 +41,8 @@ class Setting:
     loss : the loss that owns it (None: every loss); `option` is the loss's own name for it
     invocation : describes one invocation (where to write, how much to print), not the
         experiment: not written to config.toml
+    train_only : only `cetrain train` takes it; `compare` has no such option, refuses the key
+        and does not write it (TRAIN_ONLY)
     """
 
     param: Param
@@ -48,6 +50,7 @@ class Setting:
     loss: str | None = None
     option: str | None = None
     invocation: bool = False
+    train_only: bool = False
 
     @property
     def name(self) -> str:
@@ -163,6 +166,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         Param(
+            "reference",
+            Flag(),
+            False,
+            "Also fit scikit-learn's LogisticRegression to the same objective and print both "
+            "side by side (in metrics.json: reference).",
+        ),
+        train_only=True,
+    ),
+    Setting(
+        Param(
             "out",
             Text(metavar="PATH"),
             None,
@@ -187,6 +200,7 @@ if len(BY_NAME) != len(SETTINGS):  # e.g. two losses declaring the same run sett
     repeated = sorted({s.name for s in SETTINGS if [t.name for t in SETTINGS].count(s.name) > 1})
     raise ValueError(f"settings declared twice: {', '.join(repeated)}; each needs its own name")
 KEYS = tuple(BY_NAME)
+TRAIN_ONLY = tuple(setting.name for setting in SETTINGS if setting.train_only)
 
 
 def _settings_class() -> type:

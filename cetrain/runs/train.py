@@ -1,4 +1,5 @@
-"""One training run as a library call: data -> split -> pipeline -> fit -> metrics.
+"""One training run as a library call: data -> split -> pipeline -> fit -> metrics (and, with
+the setting `reference`, scikit-learn's solution of the same problem beside ours).
 
 `train(settings)` is what `cetrain train` does before it writes the run folder; a notebook can
 call it too and look at the result.
@@ -18,6 +19,7 @@ from cetrain.errors import ConfigError, DataError
 from cetrain.estimators.history import EpochCallback, History
 from cetrain.runs.metrics import RunMetrics, evaluate
 from cetrain.runs.pipeline import ClassifierPipeline
+from cetrain.runs.reference import NoReference, Reference, sklearn_reference
 from cetrain.runs.settings import TrainSettings, estimator_params
 
 # A label column with more distinct values than this is a number to predict, not classes.
@@ -92,6 +94,9 @@ def train(
     estimator = estimators.ESTIMATORS[kind](**estimator_params(settings))
     pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
     seconds, caught = _fit(pipeline, split, settings, dataset, callback)
+    metrics = _measure(pipeline, split, dataset, seconds)
+    if settings.reference:
+        metrics = dataclasses.replace(metrics, reference=_reference(pipeline, split))
     return TrainResult(
         settings=_resolved_settings(settings, dataset, kind, plot_features),
         dataset=dataset,
@@ -100,7 +105,7 @@ def train(
         X_test=split.X_test,
         y_train=split.y_train,
         y_test=split.y_test,
-        metrics=_measure(pipeline, split, dataset, seconds),
+        metrics=metrics,
         plot_features=plot_features,
         warnings=caught,
     )
@@ -236,6 +241,18 @@ def _measure(
         final_grad_norm=estimator.history_.grad_norm[-1],
         zero_coefficients=int(np.count_nonzero(estimator.coef_ == 0)),
         coefficients=int(estimator.coef_.size),
+    )
+
+
+def _reference(pipeline: ClassifierPipeline, split: Split) -> Reference | NoReference:
+    """scikit-learn's LogisticRegression on the problem the estimator solved, side by side."""
+    return sklearn_reference(
+        pipeline.estimator,
+        pipeline.transform(split.X_train),
+        split.y_train,
+        split.w_train,
+        pipeline.transform(split.X_test),
+        split.y_test,
     )
 
 

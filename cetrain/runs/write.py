@@ -33,7 +33,7 @@ from cetrain.runs.folder import (
     write_json,
 )
 from cetrain.runs.modelfile import to_dict
-from cetrain.runs.settings import to_toml
+from cetrain.runs.settings import TRAIN_ONLY, to_toml
 from cetrain.runs.train import TrainResult
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
         text = to_toml(
             comparison.settings,
             header,
-            exclude=(vary,),
+            exclude=(vary, *TRAIN_ONLY),
             extra={LIST_KEYS[vary]: tuple(comparison.values)},
         )
         (folder / "config.toml").write_text(text, encoding="utf-8")

@@ -329,6 +329,22 @@ def test_unpack_views_theta():
     np.testing.assert_array_equal(b, [6.0, 7.0, 8.0])
     W[0, 0] = 42.0
     assert theta[0] == 42.0
+    np.testing.assert_array_equal(objective.pack(W, b), theta)  # pack undoes unpack
+
+
+def test_value_is_the_whole_objective_with_the_l1_term():
+    # one row, x = (1, 2), label 1, W = (0.5, -1), b = 0.25: s = 0.5 - 2 + 0.25 = -1.25
+    objective = LinearObjective(
+        np.array([[1.0, 2.0]]),
+        np.array([1.0]),
+        loss_for("cross-entropy", "logistic"),
+        n_outputs=1,
+        l2=0.2,
+        l1=0.3,
+    )
+    theta = objective.pack(np.array([[0.5], [-1.0]]), np.array([0.25]))
+    expected = np.log1p(np.exp(1.25)) + 0.1 * (0.25 + 1.0) + 0.3 * (0.5 + 1.0)
+    assert objective.value(theta) == pytest.approx(expected, rel=1e-15)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -118,6 +118,9 @@ def test_to_original_units_by_hand():
     coef, intercept = std.to_original_units(np.array([[3.0]]), np.array([1.0]))
     assert coef.tolist() == [[0.75]]
     assert intercept.tolist() == [-0.5]
+    W_T, b = std.to_standardised_units(coef, intercept)  # and back
+    assert W_T.tolist() == [[3.0]]
+    assert b.tolist() == [1.0]
 
 
 @pytest.mark.parametrize("enabled", [True, False])
