@@ -132,7 +132,7 @@ def test_a_model_kind_of_ones_own():
         (BinaryHead(), "logistic", "logistic", True, False, 2),
         (SoftmaxHead(), "softmax", "softmax", True, False, None),
         (MultiLabelHead(), "multilabel", "multilabel", False, True, None),
-        (OneVsRestHead(), "multilabel", "softmax", False, False, None),
+        (OneVsRestHead(), "multilabel", "softmax", True, False, None),
     ],
 )
 def test_head_attributes(
@@ -405,13 +405,14 @@ def test_a_classifier_needs_two_classes(head):
     [
         (
             np.array(["a", "b", "c"]),
-            "logistic regression needs exactly 2 classes; the labels have 3 (a, b, c); "
-            "use softmax regression for more",
+            "Only binary classification is supported. Logistic regression needs exactly 2 "
+            "classes; the labels have 3 (a, b, c); use softmax regression for more",
         ),
         (
             np.arange(12),
-            "logistic regression needs exactly 2 classes; the labels have 12 "
-            "(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...); use softmax regression for more",
+            "Only binary classification is supported. Logistic regression needs exactly 2 "
+            "classes; the labels have 12 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...); use softmax "
+            "regression for more",
         ),
     ],
 )
