@@ -5,7 +5,12 @@ All three minimise, over W and b,
 
     f(W, b) = sum_i w_i l(z_i W + b, y_i) / sum_i w_i + (l2 / 2) ||W||_F^2
 
-where z_i is x_i standardised (when standardize=True) and l is the chosen loss on the scores.
+where l is the chosen loss on the scores, w_i the sample weight times the class weight of the
+row's label, and z_i is x_i standardised (when standardize=True) with the w-weighted mean and
+population scale: scikit-learn's LogisticRegression(C = 1 / (l2 sum_i w_i)) on z with sample
+weights w_i. A multi-label model's l is the mean over its K labels, and its penalty is
+(l2 / (2K)) ||W||_F^2 (l1 / K likewise), so that each label is fit as by a LogisticRegression(l2)
+of its own.
 The learned coef_ and intercept_ are mapped back to the ORIGINAL feature units, as glmnet does:
 
     coef_ = W^T / scale,    intercept_ = b - coef_ @ mean
@@ -528,17 +533,25 @@ class LogisticRegression(_LinearClassifier):
         Stop when the gradient norm of the objective is at most tol.
     l2 : float
         Penalty (l2 / 2) ||w||^2 on the standardised weights; the intercept is not penalised.
-        l2 = 1 / (C n) reproduces scikit-learn's LogisticRegression(C=C) on n samples.
+        l2 = 1 / (C n) reproduces scikit-learn's LogisticRegression(C=C) on n standardised
+        samples; with weights w_i (sample weight x class weight), l2 = 1 / (C sum_i w_i) on
+        features standardised with the same weights, as standardize=True does.
+    l1 : float
+        Penalty l1 ||w||_1 on the standardised weights (proximal steps: exact zeros).
     momentum : float
         0 is plain gradient descent; in (0, 1) Nesterov momentum with adaptive restart.
     standardize : bool
         Fit on standardised features; coef_ and intercept_ are reported in original units.
     random_state : int or None
         None starts from zero weights; an int seeds small random initial weights.
+    class_weight : "balanced", mapping or None
+        Weights of the classes, {class: weight}, or "balanced": n / (C n_k), with n_k the
+        summed sample weight of class k and n the total (scikit-learn's rule).
 
     Attributes
     ----------
     classes_ : ndarray of shape (2,)
+    n_features_in_ : int; feature_names_in_ : ndarray of str, after a fit on a DataFrame
     coef_ : ndarray of shape (1, d), in original feature units
     intercept_ : ndarray of shape (1,)
     n_iter_ : int, epochs run
@@ -575,6 +588,11 @@ class MultiLabelRegression(_LinearClassifier):
     one-vs-rest sigmoids of a single-label problem (target: the one-hot rows): predict gives the
     class with the highest score and predict_proba the sigmoids normalised to sum to 1, so it
     can be compared with SoftmaxRegression on one scale.
+
+    The loss is the mean over rows and labels (PyTorch's BCEWithLogitsLoss) and the penalty is
+    scaled to match, (l2 / (2C)) ||W||_F^2 (and (l1 / C) ||W||_1): each label's coefficients are
+    those of LogisticRegression(l2=l2, l1=l1) fit on that label alone. class_weight applies to
+    single labels (one-vs-rest), weighing each row by its label, not to 0/1 label columns.
 
     Parameters and attributes are those of LogisticRegression, with coef_ of shape (C, d),
     intercept_ of shape (C,) and classes_ the label columns' names (fit's `classes`, default
