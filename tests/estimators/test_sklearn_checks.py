@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import breast_cancer_rows
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 from sklearn.metrics import log_loss
@@ -50,10 +51,7 @@ def test_tags_say_what_each_estimator_fits():
 
 @pytest.fixture(scope="module")
 def small_binary():
-    """120 rows and 6 raw features of breast_cancer."""
-    X, y = load_breast_cancer(return_X_y=True)
-    rows = np.random.default_rng(1).choice(len(y), size=120, replace=False)
-    return X[rows, :6], y[rows]
+    return breast_cancer_rows(120, 6, seed=1)
 
 
 # --- decision_function for two classes ------------------------------------------------------

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer, load_iris
+from conftest import breast_cancer_rows
+from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 from sklearn.utils.class_weight import compute_class_weight
 
@@ -51,9 +52,7 @@ def default_data():
 
 @pytest.fixture(scope="module")
 def breast_cancer_subset():
-    X, y = load_breast_cancer(return_X_y=True)
-    rows = np.random.default_rng(0).choice(len(y), size=150, replace=False)
-    return X[rows, :8], y[rows]
+    return breast_cancer_rows(150, 8, seed=0)
 
 
 def test_balanced_class_weights_count_the_classes_with_the_sample_weights(default_data):
