@@ -14,6 +14,11 @@ class DataError(CetrainError, ValueError):
     """The data cannot be used: missing file, bad CSV, unknown column or dataset, bad labels."""
 
 
+class DataTypeError(DataError, TypeError):
+    """Data whose values are not of a usable type (not numbers where numbers are needed): a
+    TypeError too, as Python's float() raises and scikit-learn's checks expect."""
+
+
 class ConfigError(CetrainError, ValueError):
     """A setting is unknown or has a value of the wrong type or range."""
 

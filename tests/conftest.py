@@ -167,6 +167,16 @@ def pytorch_cross_entropy(S, target, weight=None, label_smoothing=0.0, reduction
     return (1 - eps) * nll.sum() / w[y].sum() + eps / n_classes * smooth.sum() / w[y].sum()
 
 
+def breast_cancer_rows(n_rows: int, n_features: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """n_rows rows of breast_cancer, drawn with the seed, and their first n_features raw
+    features (of very different scales): quick fits that still need standardising."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    rows = np.random.default_rng(seed).choice(len(y), size=n_rows, replace=False)
+    return X[rows, :n_features], y[rows]
+
+
 @pytest.fixture
 def numerical_jacobian():
     """central_jacobian(fun, x, h=1e-6)."""

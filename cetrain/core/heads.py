@@ -10,8 +10,14 @@ A model has one head, chosen once when it is fit from its kind and its target:
 
 Each head owns the number of score columns, the targets its loss trains on, the probabilities
 and predictions of scores, what counts as a correct prediction, which form of a loss it trains
-(the model kind's) and which cross-entropy measures its probabilities (its log loss). The
-estimators hold no branch on the kind of output: they ask their head.
+(the model kind's), which cross-entropy measures its probabilities (its log loss), how its
+penalty is scaled and what decision_function shows. The estimators hold no branch on the kind
+of output: they ask their head.
+
+The head's scores are what every computation takes; decision_function shows them as
+scikit-learn's classifiers do, one column for two classes (`decision`): for the softmax and
+one-vs-rest heads, whose two-class scores are (n, 2), that column is the logit of
+P(classes_[1]).
 
 The three kinds of target are named once, by `TargetKind`; model files store these names.
 """
@@ -64,13 +70,28 @@ class Head:
             got = f"1 class ({describe(classes)})" if len(classes) else "no class"
             raise DataError(f"a classifier needs at least 2 classes; got {got}")
 
+    def penalty_scale(self, n_classes: int) -> float:
+        """The factor on l2 and l1 that gives each output the penalty of a model of its own."""
+        return 1.0
+
     def scores(self, S: np.ndarray) -> np.ndarray:
-        """decision_function's scores from the (n, K) linear scores."""
+        """The head's scores from the (n, K) linear scores: what probabilities, predict,
+        correct and the losses take."""
         return S
+
+    def decision(self, scores: np.ndarray) -> np.ndarray:
+        """decision_function from the head's scores: (n,) for two classes, as scikit-learn's
+        classifiers give, (n, C) otherwise."""
+        return scores
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         """predict_proba: (n, C), columns in class order."""
         raise NotImplementedError
+
+    def decision_probabilities(self, decision: np.ndarray) -> np.ndarray:
+        """predict_proba from decision_function's values: a column d (two classes) is the logit
+        of P(classes_[1])."""
+        return _sigmoid_pair(decision) if decision.ndim == 1 else self.probabilities(decision)
 
     def predict(self, scores: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """The most probable class of each row, (n,)."""
@@ -115,17 +136,18 @@ class BinaryHead(Head):
     def check_classes(self, classes: np.ndarray) -> None:
         super().check_classes(classes)
         if len(classes) != 2:
+            # scikit-learn's first sentence, which its estimator checks look for
             raise DataError(
-                f"logistic regression needs exactly 2 classes; the labels have {len(classes)} "
-                f"({describe(classes)}); use softmax regression for more"
+                "Only binary classification is supported. Logistic regression needs exactly 2 "
+                f"classes; the labels have {len(classes)} ({describe(classes)}); use softmax "
+                "regression for more"
             )
 
     def scores(self, S: np.ndarray) -> np.ndarray:
         return S[:, 0]
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
-        # sigmoid(-s) rather than 1 - sigmoid(s): exact when sigmoid(s) is close to 1
-        return np.column_stack([sigmoid(-scores), sigmoid(scores)])
+        return _sigmoid_pair(scores)
 
     def predict(self, scores: np.ndarray, classes: np.ndarray) -> np.ndarray:
         return classes[(scores > 0).astype(np.intp)]
@@ -146,6 +168,9 @@ class SoftmaxHead(Head):
     form = log_loss_form = "softmax"
     description = "softmax"
 
+    def decision(self, scores: np.ndarray) -> np.ndarray:
+        return _two_class_logit(scores) if scores.shape[1] == 2 else scores
+
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         return softmax(scores)
 
@@ -164,6 +189,9 @@ class MultiLabelHead(Head):
 
     def check_classes(self, classes: np.ndarray) -> None:
         """Any number of label columns (at least 2 is checked with the target)."""
+
+    def penalty_scale(self, n_classes: int) -> float:
+        return _per_label_penalty(n_classes)
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         return sigmoid(scores)
@@ -185,8 +213,15 @@ class OneVsRestHead(Head):
 
     form = "multilabel"
     log_loss_form = "softmax"
-    takes_class_weight = False
     description = "one-vs-rest sigmoids"
+
+    def penalty_scale(self, n_classes: int) -> float:
+        return _per_label_penalty(n_classes)
+
+    def decision(self, scores: np.ndarray) -> np.ndarray:
+        if scores.shape[1] != 2:
+            return scores
+        return _two_class_logit(self.log_loss_scores(scores))
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         return softmax(self.log_loss_scores(scores))
@@ -237,6 +272,24 @@ MODEL_KINDS: dict[str, ModelKind] = {
         ),
     )
 }
+
+
+def _sigmoid_pair(s: np.ndarray) -> np.ndarray:
+    """[sigma(-s), sigma(s)], (n, 2), for scores s (n,) that are the logit of the second class."""
+    # sigmoid(-s) rather than 1 - sigmoid(s): exact when sigmoid(s) is close to 1
+    return np.column_stack([sigmoid(-s), sigmoid(s)])
+
+
+def _two_class_logit(log_scores: np.ndarray) -> np.ndarray:
+    """log_scores[:, 1] - log_scores[:, 0], (n,), for two classes whose probabilities are
+    softmax(log_scores): the logit of P(classes_[1])."""
+    return log_scores[:, 1] - log_scores[:, 0]
+
+
+def _per_label_penalty(n_classes: int) -> float:
+    # The loss is the mean over the C labels, so (l2 / C) ||W||^2 / 2 leaves each label's column
+    # of W the objective of a LogisticRegression(l2=l2) of its own (the same for l1).
+    return 1.0 / n_classes
 
 
 def describe(classes: np.ndarray, limit: int = 10) -> str:

@@ -5,7 +5,12 @@ All three minimise, over W and b,
 
     f(W, b) = sum_i w_i l(z_i W + b, y_i) / sum_i w_i + (l2 / 2) ||W||_F^2
 
-where z_i is x_i standardised (when standardize=True) and l is the chosen loss on the scores.
+where l is the chosen loss on the scores, w_i the sample weight times the class weight of the
+row's label, and z_i is x_i standardised (when standardize=True) with the w-weighted mean and
+population scale: scikit-learn's LogisticRegression(C = 1 / (l2 sum_i w_i)) on z with sample
+weights w_i. A multi-label model's l is the mean over its K labels, and its penalty is
+(l2 / (2K)) ||W||_F^2 (l1 / K likewise), so that each label is fit as by a LogisticRegression(l2)
+of its own.
 The learned coef_ and intercept_ are mapped back to the ORIGINAL feature units, as glmnet does:
 
     coef_ = W^T / scale,    intercept_ = b - coef_ @ mean
@@ -22,7 +27,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
 from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec
@@ -80,6 +86,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.label_smoothing = label_smoothing
         self.loss_options = loss_options
 
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn's tags, from the model kind: a kind whose head is made for a fixed
+        number of classes (logistic: 2) is binary only; one fit on 0/1 label columns is
+        multi-label (a 2-D y of several outputs)."""
+        tags = super().__sklearn_tags__()
+        kind = MODEL_KINDS[self.kind]
+        tags.classifier_tags.multi_class = kind.heads[kind.target].n_classes is None
+        tags.classifier_tags.multi_label = kind.target is TargetKind.INDICATOR
+        tags.target_tags.multi_output = kind.target is TargetKind.INDICATOR
+        return tags
+
     @property
     def head_(self) -> Head:
         """The output head the model was fit with (from its kind and target_kind_)."""
@@ -102,13 +119,14 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, d)
-            Numeric features.
+            Numeric features; a DataFrame's column names become feature_names_in_.
         y : array-like of shape (n,) or (n, C)
             Class labels (numbers or strings); or, for SoftmaxRegression, rows of class
             probabilities (soft targets); or, for MultiLabelRegression, 0/1 columns, one per
             label (labels of shape (n,) train it one-vs-rest).
         sample_weight : array-like of shape (n,), optional
-            Non-negative weights; the loss is their weighted mean.
+            Non-negative weights; the loss is their weighted mean (times the class weights),
+            and class_weight="balanced" counts the classes with them.
         classes : sequence, optional
             Names of the columns of a 2-D y (default 0..C-1).
         validation_data : (X_val, y_val), optional
@@ -127,14 +145,15 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         self._check_params()
-        X = check_X(X)
+        X = self._features(X, reset=True)
         y = self._check_target(y, X.shape[0])
         weight = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
         self._learn_targets(y, classes)
-        self.n_features_in_ = X.shape[1]
-        loss = self._training_loss(y)
+        loss = self._training_loss(y, weight)
         target, weight = self._loss_inputs(loss, y, weight)
 
+        # the weights of the loss (sample x class weight) standardise too, so that the fit is
+        # scikit-learn's on features standardised with the same weighted mean and scale
         self.standardizer_ = Standardizer(enabled=self.standardize).fit(X, sample_weight=weight)
         objective = self._objective(X, loss, target, weight)
         self.learning_rate_ = self._step_size(objective)
@@ -164,7 +183,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         X = check_X(X, self.n_features_in_, model=type(self).__name__)
         y = self._check_target(y, X.shape[0])
         weight = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
-        loss = self._training_loss(y)
+        loss = self._training_loss(y, weight)
         return self._objective(X, loss, *self._loss_inputs(loss, y, weight))
 
     # --- the steps of fit -------------------------------------------------------------------
@@ -172,16 +191,26 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _objective(
         self, X: np.ndarray, loss: Loss, target: np.ndarray, weight: np.ndarray | None
     ) -> LinearObjective:
-        """The penalised weighted mean loss on the standardised X (standardizer_ is fitted)."""
+        """The penalised weighted mean loss on the standardised X (standardizer_ is fitted); the
+        penalties are scaled as the head's loss is averaged (1/K over K sigmoid labels)."""
+        penalty_scale = self.head_.penalty_scale(len(self.classes_))
         return LinearObjective(
             self.standardizer_.transform(X),
             target,
             loss,
             n_outputs=self.head_.n_outputs(len(self.classes_)),
             sample_weight=weight,
-            l2=self.l2,
-            l1=self.l1,
+            l2=self.l2 * penalty_scale,
+            l1=self.l1 * penalty_scale,
         )
+
+    def _features(self, X: ArrayLike, reset: bool = False) -> np.ndarray:
+        """X checked by check_X, as float64 (n, d). scikit-learn's validate_data then keeps
+        n_features_in_ and feature_names_in_ (a DataFrame's columns) in fit (reset), and
+        compares X's column names with them after, warning or raising as scikit-learn does."""
+        features = check_X(X, None if reset else self.n_features_in_, model=type(self).__name__)
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        return features
 
     def _check_params(self) -> None:
         """Reject hyperparameters outside their range, naming the accepted values."""
@@ -297,32 +326,38 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     # --- prediction -------------------------------------------------------------------------
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """Scores X @ coef_.T + intercept_: shape (n,) for binary models, (n, C) otherwise."""
+        """Scores as scikit-learn's classifiers give them: shape (n,) for two classes, the logit
+        of P(classes_[1]) (X @ coef_.T + intercept_ of a logistic model; the difference of the
+        two classes' scores of a softmax model), (n, C) for more classes or label columns."""
+        return self.head_.decision(self._scores(X))
+
+    def _scores(self, X: ArrayLike) -> np.ndarray:
+        """The head's scores of X, from X @ coef_.T + intercept_: (n,) for a logistic model,
+        (n, C) otherwise; what predictions, probabilities and losses are computed from."""
         check_is_fitted(self, "coef_")
-        X = check_X(X, self.n_features_in_, model=type(self).__name__)
-        return self.head_.scores(X @ self.coef_.T + self.intercept_)
+        return self.head_.scores(self._features(X) @ self.coef_.T + self.intercept_)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n, C), columns in the order of classes_ (for a multi-label
         model: each label's own probability; the rows need not sum to 1)."""
-        return self.head_.probabilities(self.decision_function(X))
+        return self.head_.probabilities(self._scores(X))
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each row, shape (n,); for a multi-label model trained on
         0/1 columns, the 0/1 prediction of every label, shape (n, C)."""
-        return self.head_.predict(self.decision_function(X), self.classes_)
+        return self.head_.predict(self._scores(X), self.classes_)
 
     def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Accuracy: the (weighted) share of rows predicted right; for 0/1 label columns every
         label of the row must be right (subset accuracy), for probability rows the most
         probable class."""
-        scores = self.decision_function(X)
+        scores = self._scores(X)
         truth = self.head_.truth(self._encode(self._check_target(y, scores.shape[0])))
         return float(np.average(self.head_.correct(scores, truth), weights=sample_weight))
 
     def proba_from_scores(self, scores: np.ndarray) -> np.ndarray:
         """Scores as decision_function returns them -> probabilities (n, C), by the head."""
-        return self.head_.probabilities(scores)
+        return self.head_.decision_probabilities(np.asarray(scores))
 
     def proba_with(
         self, coef: np.ndarray, intercept: np.ndarray
@@ -374,7 +409,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         float
         """
-        scores = self.decision_function(X)
+        scores = self._scores(X)
         y = self._check_target(y, scores.shape[0])
         if loss == "cross-entropy":
             chosen, scores = self._log_loss(), self.head_.log_loss_scores(scores)
@@ -432,7 +467,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         shape = head.loss_shape(len(y), n_classes)
         target = loss.prepare_target(raw, shape)
         multiplier = loss.sample_multiplier(raw, shape)
-        class_factor = self._class_weight_factor(loss, y) if with_class_weight else None
+        class_factor = self._class_weight_factor(loss, y, weight) if with_class_weight else None
         for factor in (multiplier, class_factor):
             if factor is not None:
                 weight = factor if weight is None else weight * factor
@@ -442,17 +477,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     # --- losses -----------------------------------------------------------------------------
 
-    def _training_loss(self, y: np.ndarray) -> Loss:
+    def _training_loss(self, y: np.ndarray, sample_weight: np.ndarray | None = None) -> Loss:
         """The configured loss: loss_options (resolved for the head: per-class values in class
-        order), label_smoothing, and the class weights when the loss takes them itself
-        (cross-entropy; the others get them as sample weights)."""
+        order), label_smoothing, and the class weights of (y, sample_weight) when the loss
+        takes them itself (cross-entropy; the others get them as sample weights)."""
         options = dict(self.loss_options or {})
         if self.label_smoothing:
             options["label_smoothing"] = self.label_smoothing
         form = self.head_.form
         options = loss_spec(self.loss).resolve(options, form, [str(c) for c in self.classes_])
         loss = loss_for(self.loss, form, **options)
-        weights = self._class_weight_vector(y)
+        weights = self._class_weight_vector(y, sample_weight)
         if weights is not None and "class_weight" in loss.option_names:
             loss = loss.configured(class_weight=tuple(weights.tolist()))
         return loss
@@ -461,35 +496,45 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         """Cross-entropy of the model's probabilities, without any option."""
         return loss_for("cross-entropy", self.head_.log_loss_form)
 
-    def _class_weight_vector(self, y: np.ndarray) -> np.ndarray | None:
-        """class_weight as one weight per class in classes_ order (None without)."""
+    def _class_weight_vector(
+        self, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """class_weight as one weight per class in classes_ order (None without); "balanced"
+        counts the classes of y with sample_weight (None: ones)."""
         class_weight = params.CLASS_WEIGHT.check(self.class_weight)
         if class_weight is None:
             return None
         if not self.head_.takes_class_weight:
             raise ConfigError(
-                "class_weight applies to logistic and softmax models, not multi-label ones"
+                "class_weight applies to class labels, not to 0/1 label columns (a multi-label "
+                "target)"
             )
         if class_weight == "balanced":
-            # scikit-learn's rule: n / (C * n_k), with n_k the rows (or probability mass) of k
+            # scikit-learn's rule (compute_class_weight with sample_weight): n / (C n_k), with
+            # n_k the summed sample weight of class k (of its probability, for probability rows)
+            # and n the total sample weight
+            weight = np.ones(len(y)) if sample_weight is None else sample_weight
             counts = (
-                np.bincount(self.class_index(y), minlength=len(self.classes_))
+                np.bincount(self.class_index(y), weights=weight, minlength=len(self.classes_))
                 if y.ndim == 1
-                else y.sum(axis=0)
+                else weight @ y
             )
-            return len(y) / (len(self.classes_) * np.maximum(counts, np.finfo(float).tiny))
+            tiny = np.finfo(float).tiny
+            return weight.sum() / (len(self.classes_) * np.maximum(counts, tiny))
         names = [str(c) for c in self.classes_]
         weights = np.array(per_class(class_weight, names, "class_weight"))
         if not np.any(weights > 0):
             raise ConfigError("class_weight must give at least one class a weight above 0")
         return weights
 
-    def _class_weight_factor(self, loss: Loss, y: np.ndarray) -> np.ndarray | None:
+    def _class_weight_factor(
+        self, loss: Loss, y: np.ndarray, sample_weight: np.ndarray | None
+    ) -> np.ndarray | None:
         """Class weights as per-sample weights, for losses that do not take them: the weight of
         each row's class (the rows' expected class weight, for probability rows)."""
         if "class_weight" in loss.option_names:
             return None
-        weights = self._class_weight_vector(y)
+        weights = self._class_weight_vector(y, sample_weight)
         if weights is None:
             return None
         return y @ weights if y.ndim == 2 else weights[self.class_index(y)]
@@ -512,17 +557,25 @@ class LogisticRegression(_LinearClassifier):
         Stop when the gradient norm of the objective is at most tol.
     l2 : float
         Penalty (l2 / 2) ||w||^2 on the standardised weights; the intercept is not penalised.
-        l2 = 1 / (C n) reproduces scikit-learn's LogisticRegression(C=C) on n samples.
+        l2 = 1 / (C n) reproduces scikit-learn's LogisticRegression(C=C) on n standardised
+        samples; with weights w_i (sample weight x class weight), l2 = 1 / (C sum_i w_i) on
+        features standardised with the same weights, as standardize=True does.
+    l1 : float
+        Penalty l1 ||w||_1 on the standardised weights (proximal steps: exact zeros).
     momentum : float
         0 is plain gradient descent; in (0, 1) Nesterov momentum with adaptive restart.
     standardize : bool
         Fit on standardised features; coef_ and intercept_ are reported in original units.
     random_state : int or None
         None starts from zero weights; an int seeds small random initial weights.
+    class_weight : "balanced", mapping or None
+        Weights of the classes, {class: weight}, or "balanced": n / (C n_k), with n_k the
+        summed sample weight of class k and n the total (scikit-learn's rule).
 
     Attributes
     ----------
     classes_ : ndarray of shape (2,)
+    n_features_in_ : int; feature_names_in_ : ndarray of str, after a fit on a DataFrame
     coef_ : ndarray of shape (1, d), in original feature units
     intercept_ : ndarray of shape (1,)
     n_iter_ : int, epochs run
@@ -559,6 +612,11 @@ class MultiLabelRegression(_LinearClassifier):
     one-vs-rest sigmoids of a single-label problem (target: the one-hot rows): predict gives the
     class with the highest score and predict_proba the sigmoids normalised to sum to 1, so it
     can be compared with SoftmaxRegression on one scale.
+
+    The loss is the mean over rows and labels (PyTorch's BCEWithLogitsLoss) and the penalty is
+    scaled to match, (l2 / (2C)) ||W||_F^2 (and (l1 / C) ||W||_1): each label's coefficients are
+    those of LogisticRegression(l2=l2, l1=l1) fit on that label alone. class_weight applies to
+    single labels (one-vs-rest), weighing each row by its label, not to 0/1 label columns.
 
     Parameters and attributes are those of LogisticRegression, with coef_ of shape (C, d),
     intercept_ of shape (C,) and classes_ the label columns' names (fit's `classes`, default

@@ -10,13 +10,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.exceptions import DataConversionWarning
 
-from cetrain.errors import DataError
+from cetrain.errors import DataError, DataTypeError
 
 
 def check_X(
     X: ArrayLike, n_features: int | None = None, name: str = "X", model: str = "the model"
 ) -> np.ndarray:
-    """Features as a C-contiguous float64 (n, d) array of finite numbers, d >= 1."""
+    """Features as a C-contiguous float64 (n, d) array of finite numbers, n >= 1 and d >= 1
+    (X itself when it is one already, e.g. a read-only memmap: callers only read it). Values that
+    are not numbers raise DataTypeError, a TypeError as scikit-learn's check_array raises."""
     if hasattr(X, "toarray"):
         raise DataError(f"sparse {name} is not supported; pass a dense array ({name}.toarray())")
     if np.asarray(X).dtype.kind == "c":
@@ -24,7 +26,7 @@ def check_X(
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be numeric: {exc}") from None
+        raise DataTypeError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 2:
         raise DataError(
             f"{name} must be a 2-D array (n_samples, n_features); got shape {arr.shape}. "
@@ -35,7 +37,7 @@ def check_X(
         if arr.shape[axis] == 0:
             raise DataError(
                 f"Found {name} with 0 {what}(s) (shape={arr.shape}) while a minimum of 1 is "
-                "required"
+                f"required by {model}."
             )
     if n_features is not None and arr.shape[1] != n_features:
         raise DataError(
@@ -57,7 +59,8 @@ def check_y(y: ArrayLike, n: int, name: str = "y", two_d: bool = False) -> np.nd
         return labels
     if labels.ndim == 2 and labels.shape[1] == 1:
         warnings.warn(
-            f"{name} of shape (n, 1) was passed where (n,) is expected; it was flattened",
+            f"A column-vector {name} was passed when a 1d array was expected; it was flattened "
+            "to shape (n,)",
             DataConversionWarning,
             stacklevel=3,
         )

@@ -264,7 +264,7 @@ def test_compare_models_trains_softmax_and_one_vs_rest(tmp_path):
         ),
         (
             ["train", "--data", "genres", "--class-weight", "balanced"],
-            "class_weight applies to logistic and softmax models, not multi-label ones",
+            "class_weight applies to class labels, not to 0/1 label columns (a multi-label target)",
         ),
         (
             ["train", "--data", "iris", "--loss", "mse", "--label-smoothing", "0.1"],

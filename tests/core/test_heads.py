@@ -132,7 +132,7 @@ def test_a_model_kind_of_ones_own():
         (BinaryHead(), "logistic", "logistic", True, False, 2),
         (SoftmaxHead(), "softmax", "softmax", True, False, None),
         (MultiLabelHead(), "multilabel", "multilabel", False, True, None),
-        (OneVsRestHead(), "multilabel", "softmax", False, False, None),
+        (OneVsRestHead(), "multilabel", "softmax", True, False, None),
     ],
 )
 def test_head_attributes(
@@ -390,6 +390,55 @@ def test_one_vs_rest_keeps_the_initial_weights():
     np.testing.assert_array_equal(OneVsRestHead().initial_weights(W), [[1.0, 2.0, 3.0]])
 
 
+# --- decision_function and the penalty --------------------------------------------------------
+
+S2 = S[:, :2]  # two classes' scores
+
+
+def test_decision_is_one_column_for_two_classes_the_logit_of_the_second():
+    np.testing.assert_array_equal(BinaryHead().decision(S_BINARY[:, 0]), S_BINARY[:, 0])
+    np.testing.assert_array_equal(SoftmaxHead().decision(S2), S2[:, 1] - S2[:, 0])
+    log_sigmoid = np.log(sigmoid_formula(S2))
+    np.testing.assert_allclose(
+        OneVsRestHead().decision(S2), log_sigmoid[:, 1] - log_sigmoid[:, 0], rtol=1e-12
+    )
+    # label columns are independent: each keeps its own score
+    np.testing.assert_array_equal(MultiLabelHead().decision(S2), S2)
+
+
+@pytest.mark.parametrize("head", [SoftmaxHead(), MultiLabelHead(), OneVsRestHead()])
+def test_decision_keeps_the_scores_of_more_classes(head):
+    np.testing.assert_array_equal(head.decision(S), S)
+
+
+@pytest.mark.parametrize(
+    ("head", "scores"),
+    [
+        (BinaryHead(), S_BINARY[:, 0]),
+        (SoftmaxHead(), S2),
+        (SoftmaxHead(), S),
+        (MultiLabelHead(), S2),
+        (OneVsRestHead(), S2),
+        (OneVsRestHead(), S),
+    ],
+)
+def test_probabilities_from_the_decision_are_the_heads(head, scores):
+    decision = head.decision(scores)
+    proba = head.probabilities(scores)
+    np.testing.assert_allclose(head.decision_probabilities(decision), proba, rtol=1e-12)
+    if decision.ndim == 1:  # the logit of P(classes_[1])
+        np.testing.assert_allclose(decision, np.log(proba[:, 1] / proba[:, 0]), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("head", "scale"),
+    [(BinaryHead(), 1.0), (SoftmaxHead(), 1.0), (MultiLabelHead(), 0.25), (OneVsRestHead(), 0.25)],
+)
+def test_the_penalty_of_independent_sigmoids_is_per_label(head, scale):
+    # their loss is the mean over the 4 labels, so the penalty is divided by 4 as well
+    assert head.penalty_scale(4) == scale
+
+
 # --- check_classes -----------------------------------------------------------------------------
 
 
@@ -405,13 +454,14 @@ def test_a_classifier_needs_two_classes(head):
     [
         (
             np.array(["a", "b", "c"]),
-            "logistic regression needs exactly 2 classes; the labels have 3 (a, b, c); "
-            "use softmax regression for more",
+            "Only binary classification is supported. Logistic regression needs exactly 2 "
+            "classes; the labels have 3 (a, b, c); use softmax regression for more",
         ),
         (
             np.arange(12),
-            "logistic regression needs exactly 2 classes; the labels have 12 "
-            "(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...); use softmax regression for more",
+            "Only binary classification is supported. Logistic regression needs exactly 2 "
+            "classes; the labels have 12 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...); use softmax "
+            "regression for more",
         ),
     ],
 )

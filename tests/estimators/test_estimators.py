@@ -570,7 +570,8 @@ def test_one_class():
 
 def test_three_classes_for_logistic_regression():
     with raises(
-        "logistic regression needs exactly 2 classes; the labels have 3 (a, b, c); "
+        "Only binary classification is supported. Logistic regression needs exactly 2 "
+        "classes; the labels have 3 (a, b, c); "
         "use softmax regression for more"
     ):
         LogisticRegression().fit(np.arange(6.0)[:, None], ["a", "b", "c", "a", "b", "c"])
@@ -594,9 +595,15 @@ def test_bad_feature_arrays():
         "X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a single sample"
     ):
         LogisticRegression().fit(X4[:, 0], Y4)
-    with raises("Found X with 0 sample(s) (shape=(0, 1)) while a minimum of 1 is required"):
+    with raises(
+        "Found X with 0 sample(s) (shape=(0, 1)) while a minimum of 1 is required by "
+        "LogisticRegression."
+    ):
         LogisticRegression().fit(np.zeros((0, 1)), [])
-    with raises("Found X with 0 feature(s) (shape=(4, 0)) while a minimum of 1 is required"):
+    with raises(
+        "Found X with 0 feature(s) (shape=(4, 0)) while a minimum of 1 is required by "
+        "LogisticRegression."
+    ):
         LogisticRegression().fit(np.zeros((4, 0)), Y4)
     with raises("Complex data not supported: X holds complex values"):
         LogisticRegression().fit(X4 + 1j, Y4)
@@ -628,7 +635,10 @@ def test_bad_labels():
 
 
 def test_a_column_of_labels_is_flattened_with_a_warning():
-    with pytest.warns(sklearn.exceptions.DataConversionWarning, match=r"y of shape \(n, 1\)"):
+    with pytest.warns(
+        sklearn.exceptions.DataConversionWarning,
+        match="A column-vector y was passed when a 1d array was expected",
+    ):
         model = LogisticRegression(l2=0.1).fit(X4, np.asarray(Y4)[:, None])
     reference = LogisticRegression(l2=0.1).fit(X4, Y4)
     np.testing.assert_array_equal(model.coef_, reference.coef_)

@@ -67,9 +67,12 @@ def test_sklearns_objective_is_ours_divided_by_the_penalty_strength(estimator, r
         warnings.simplefilter("ignore")  # five epochs: only the standardisation is wanted
         estimator.fit(X, y, sample_weight=weight)
     objective = estimator.training_objective(X, y, weight)
-    # w_i = sample weight x class weight: {0: 3}, or "balanced", n / (C n_k)
-    counts = np.bincount(y)
-    class_weight = np.where(y == 0, 3.0, 1.0) if len(counts) == 2 else len(y) / (3 * counts[y])
+    # w_i = sample weight x class weight: {0: 3}, or "balanced", n / (C n_k) with n and n_k
+    # counted in sample weights, as scikit-learn counts them
+    counts = np.bincount(y, weights=weight)
+    class_weight = (
+        np.where(y == 0, 3.0, 1.0) if len(counts) == 2 else weight.sum() / (3 * counts[y])
+    )
     w = weight * class_weight
     params = sklearn_params(estimator.l2, estimator.l1, w.sum())
     rng = np.random.default_rng(2)
