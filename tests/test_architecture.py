@@ -158,3 +158,15 @@ def test_a_training_run_imports_only_what_it_needs(tmp_path):
     )
     assert (tmp_path / "run" / "model.json").is_file()
     assert {"sklearn", "matplotlib"} <= loaded
+
+
+def test_predict_imports_no_plotting_library(tmp_path):
+    """Scoring rows needs the estimators (scikit-learn's base classes), never matplotlib."""
+    model = Path(__file__).resolve().parent / "fixtures" / "models" / "species-categorical.json"
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "wing_mm,bill_mm,tail_mm,mass_g,site\n60.4,10.0,52.0,14.6,marsh\n", encoding="utf-8"
+    )
+    loaded = modules_after(cli_code("predict", str(model), str(rows)))
+    assert "sklearn" in loaded  # the estimators were loaded: the command did run
+    assert "matplotlib" not in loaded
