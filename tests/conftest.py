@@ -195,6 +195,16 @@ def loss_formulas():
     }
 
 
+@pytest.fixture
+def no_diagnostic_figures(monkeypatch):
+    """Runs write no confusion matrix, calibration or ROC figure: for tests about the training
+    numbers, to which those three figures (tests/cli/test_scoring.py and test_cli.py check
+    them) add half a second per run."""
+    import cetrain.runs.write
+
+    monkeypatch.setattr(cetrain.runs.write, "_save_diagnostics", lambda *args: None)
+
+
 def invoke(*args) -> Result:
     """Run `cetrain ARGS` in-process; stdout and stderr are kept apart (click >= 8.2)."""
     return CliRunner().invoke(cli, [str(arg) for arg in args])

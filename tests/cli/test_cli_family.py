@@ -12,6 +12,9 @@ from cetrain import LogisticRegression, MultiLabelRegression, SoftmaxRegression
 from cetrain.data import load_dataset, train_test_split
 from cetrain.runs.modelfile import load_model
 
+# these tests check what is trained; the diagnostic figures are checked elsewhere
+pytestmark = pytest.mark.usefixtures("no_diagnostic_figures")
+
 # name -> (data and options on the command line, the same as config keys, the estimator the
 # library would build for them)
 CASES = {

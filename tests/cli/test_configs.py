@@ -12,6 +12,9 @@ from sklearn.datasets import load_breast_cancer
 from cetrain.cli import cli
 from cetrain.runs.modelfile import load_model
 
+# these tests check what is trained; the diagnostic figures are checked elsewhere
+pytestmark = pytest.mark.usefixtures("no_diagnostic_figures")
+
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 

@@ -16,6 +16,9 @@ from cetrain.data import read_csv, train_test_split
 from cetrain.errors import ConfigError
 from cetrain.runs.settings import SETTINGS
 
+# these tests check what is trained; the diagnostic figures are checked elsewhere
+pytestmark = pytest.mark.usefixtures("no_diagnostic_figures")
+
 X = np.array([[0.0], [1.0], [2.0], [3.0]])
 Y = np.array([0, 0, 1, 1])
 
