@@ -26,10 +26,11 @@ def report_command(run_dir: Path):
       cetrain report runs/moons
       cetrain report runs/moons-compare
     """
-    from cetrain.runs.report import write_report
+    from cetrain.runs.report import REPORT_NAME, write_report
 
     try:
         path = write_report(run_dir)
     except OSError as exc:
-        raise click.ClickException(f"cannot write the report in '{run_dir}': {exc}") from None
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(f"cannot write '{run_dir / REPORT_NAME}': {reason}") from None
     click.echo(str(path))

@@ -416,8 +416,10 @@ def _record_section(name: str, data: Mapping[str, Any], command: str | None) -> 
 
 def _figures_section(figures: list[Path]) -> str:
     """Every figure a page can show, inline; the others (PDF) named."""
+    shown = [_figure_html(path) for path in figures if FIGURE_TYPES[_suffix(path)]]
     blocks = ["<section><h2>Figures</h2>"]
-    blocks.extend(_figure_html(path) for path in figures if FIGURE_TYPES[_suffix(path)])
+    if shown:
+        blocks.extend(['<div class="figures">', *shown, "</div>"])
     unshown = [path.name for path in figures if not FIGURE_TYPES[_suffix(path)]]
     if unshown:
         names = _join(f"<code>{_escape(name)}</code>" for name in unshown)
@@ -430,9 +432,10 @@ def _figure_html(path: Path) -> str:
     mime = FIGURE_TYPES[_suffix(path)]
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     alt = path.stem.replace("_", " ").replace("-", " ")
+    caption = _escape(path.name) + (" (an animation)" if mime == "image/gif" else "")
     return (
         f'<figure><img src="data:{mime};base64,{data}" alt="{_escape(alt)}">'
-        f"<figcaption>{_escape(path.name)}</figcaption></figure>"
+        f"<figcaption>{caption}</figcaption></figure>"
     )
 
 
@@ -444,8 +447,8 @@ def _files_section(folder: Path) -> str:
     )
     return (
         '<section class="files"><h2>Files</h2><p>Beside this page in the folder:</p>'
-        f'<table class="grid"><thead><tr><th scope="col">file</th><th scope="col">size</th></tr>'
-        f"</thead><tbody>{rows}</tbody></table></section>"
+        '<table class="grid"><thead><tr><th scope="col">file</th>'
+        f'<th scope="col" class="num">size</th></tr></thead><tbody>{rows}</tbody></table></section>'
     )
 
 
@@ -485,8 +488,10 @@ th, td { border: 1px solid #d4d4d4; padding: .25rem .6rem; text-align: left; ver
 thead th { background: #f3f3f3; font-weight: 600; }
 tbody th { font-weight: normal; background: #fafafa; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 a { color: #1a5fb4; }
-figure { margin: 1rem 0 1.6rem; }
+.figures { display: flex; flex-wrap: wrap; gap: 0 1.5rem; align-items: flex-start; }
+figure { margin: 1rem 0 1.2rem; max-width: 100%; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: .85rem; margin-top: .3rem; }
 @media print {
