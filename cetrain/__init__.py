@@ -9,7 +9,8 @@ only read results):
     estimators/  LogisticRegression, SoftmaxRegression, MultiLabelRegression: scikit-learn's
                  face of the core
     plots/       the house style and the run's figures
-    runs/        the settings table, train and compare, metrics, model files, run folders
+    runs/        the settings table, train and compare, metrics, model files, run folders,
+                 the HTML report of a folder
     teach/       landscape, saturation, the entropy calculator, the loss table, gradcheck
     cli/         the click commands
 
