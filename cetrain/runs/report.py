@@ -446,8 +446,9 @@ def _files_section(folder: Path) -> str:
         for path in _listed(folder)
     )
     return (
-        '<section class="files"><h2>Files</h2><p>Beside this page in the folder:</p>'
-        '<table class="grid"><thead><tr><th scope="col">file</th>'
+        '<section class="files"><h2>Files</h2>'
+        '<table class="grid"><caption>Beside this page in the folder</caption>'
+        '<thead><tr><th scope="col">file</th>'
         f'<th scope="col" class="num">size</th></tr></thead><tbody>{rows}</tbody></table></section>'
     )
 
