@@ -402,7 +402,7 @@ def _caption(caption: str | None) -> str:
     return f"<caption>{_key(caption)}</caption>" if caption else ""
 
 
-# --- figures and files ---------------------------------------------------------------------
+# --- the sections --------------------------------------------------------------------------
 
 
 def _record_section(name: str, data: Mapping[str, Any], command: str | None) -> str:
@@ -454,7 +454,7 @@ def _files_section(folder: Path) -> str:
 
 
 def _size(n: int) -> str:
-    """1 023 B, 1.6 kB, 2.3 MB."""
+    """1023 B, 1.6 kB, 2.3 MB."""
     for unit, scale in (("MB", 1e6), ("kB", 1e3)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"

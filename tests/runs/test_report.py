@@ -380,6 +380,7 @@ def test_mappings_nest_and_long_lists_are_left_to_the_file(tmp_path):
             "test_accuracy": {"cetrain": 0.9, "sklearn": 0.9},
             "deeper": {"a": {"b": {"c": {"d": {"e": 1}}}}},
         },
+        "baseline": {"why": "no reference for the focal loss"},
         "curve": list(range(100)),
     }
     page = read(write_metrics(tmp_path / "nested", data))
@@ -390,6 +391,8 @@ def test_mappings_nest_and_long_lists_are_left_to_the_file(tmp_path):
         "test_accuracy": {"cetrain": "0.90", "sklearn": "0.90000"},
     }
     assert page.pairs()["note"] == "fit by scikit-learn"
+    (baseline,) = [table for table in page.tables if table["caption"] == "baseline"]
+    assert baseline["rows"] == [[("th", "why"), ("td", "no reference for the focal loss")]]
     notes = [p for p in page.blocks["p"] if p.startswith("Not shown here")]
     assert notes == [
         "Not shown here (too long or too deeply nested for a table): a; see metrics.json.",
