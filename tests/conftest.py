@@ -233,3 +233,24 @@ def assert_not_blank(image: np.ndarray | Path) -> None:
     # Pack each pixel into one integer: np.unique over rows (axis=0) is far slower.
     codes = ((rgb.reshape(-1, 3) * 255).round().astype(np.int64) * [65536, 256, 1]).sum(axis=1)
     assert len(np.unique(codes)) > 50
+
+
+@pytest.fixture(scope="session")
+def moons_run(tmp_path_factory) -> Path:
+    """A real `cetrain train` run folder (moons, 50 epochs), made once for the whole session.
+    Copy it before changing anything in it."""
+    out = tmp_path_factory.mktemp("moons-run") / "moons"
+    result = invoke("train", "--data", "moons", "--epochs", 50, "--quiet", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def moons_comparison(tmp_path_factory) -> Path:
+    """A real `cetrain compare` folder (cross-entropy and mse on moons), made once."""
+    out = tmp_path_factory.mktemp("moons-compare") / "compare"
+    result = invoke(
+        "compare", "--data", "moons", "--n-samples", 80, "--epochs", 50, "--quiet", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    return out

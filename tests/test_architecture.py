@@ -3,6 +3,7 @@ and the commands that need neither scikit-learn nor matplotlib do not import the
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -129,12 +130,21 @@ def cli_code(*args: str) -> str:
         ["train", "--help"],
         ["loss", "--target", "1", "--probs", "0.2,0.7,0.1", "--focal-gamma", "1"],
         ["gradcheck"],
+        ["report", "--help"],
     ],
     ids=" ".join,
 )
 def test_commands_that_need_no_heavy_library_start_without_it(args):
     loaded = modules_after(cli_code(*args))
     assert "click" in loaded  # the command did run
+    assert not loaded & {"sklearn", "matplotlib", "scipy", "pandas"}
+
+
+def test_a_report_reads_its_folder_without_a_heavy_library(tmp_path):
+    (tmp_path / "metrics.json").write_text('{"train": {"accuracy": 0.5}}', encoding="utf-8")
+    shutil.copy(PACKAGE.parent / "docs" / "images" / "quickstart-loss-curve.png", tmp_path)
+    loaded = modules_after(cli_code("report", str(tmp_path)))
+    assert (tmp_path / "report.html").is_file()
     assert not loaded & {"sklearn", "matplotlib", "scipy", "pandas"}
 
 

@@ -184,3 +184,31 @@ def test_the_readme_notebook_section_runs(species_model_dir, tmp_path, monkeypat
     assert 0.5 < report["accuracy"] <= 1
     assert shown["saved.predict_proba"].shape == (3, 3)
     assert list(saved.classes_) == ["finch", "sparrow", "warbler"]
+
+
+def report_examples() -> list[str]:
+    """The command lines of the README's report section, in order."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `cetrain report RUN_DIR`")[1].split("\n### ")[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return [line.split("  #")[0].strip() for line in block.strip().splitlines()]
+
+
+def test_the_report_examples_run_and_write_their_page(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write runs/...
+    lines = report_examples()
+    from_help = re.findall(r"^ +(cetrain report .+)$", invoke("report", "--help").stdout, re.M)
+    assert from_help and set(from_help) <= set(lines)  # so --help's examples run here too
+    reports = 0
+    for line in lines:
+        args = shlex.split(line)[1:]
+        if args[0] in ("train", "compare"):
+            args += ["--epochs", "3"]  # fast: the page, not the fit, is under test
+        result = invoke(*args)
+        assert result.exit_code == 0, (line, result.output)
+        if args[0] == "report":
+            page = tmp_path / args[1] / "report.html"
+            assert result.stdout == f"{Path(args[1]) / 'report.html'}\n"
+            assert page.read_text(encoding="utf-8").count("<img ") >= 1
+            reports += 1
+    assert reports >= 2

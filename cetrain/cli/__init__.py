@@ -2,10 +2,12 @@
 
 `base` holds the `cetrain` group and what the commands share; `training` the commands that
 train (train, compare, datasets); `teaching` the teaching commands (loss, gradcheck,
-landscape, saturation). Each command imports the heavy libraries it needs when it runs.
+landscape, saturation); `reporting` the page of a folder (report). Each command imports the
+heavy libraries it needs when it runs.
 """
 
-from cetrain.cli import scoring, teaching, training  # noqa: F401  (they add their commands to the group)
+# each module adds its commands to the group
+from cetrain.cli import reporting, scoring, teaching, training  # noqa: F401
 from cetrain.cli.base import cli
 
 __all__ = ["cli", "main"]

@@ -124,6 +124,22 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write `text` to `path` at once: into a new hidden file beside it, then renamed onto it.
+    A reader sees the old file or the new one, never half of one; only `path` itself is
+    replaced (a link at `path` is replaced, not what it points to)."""
+    temp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    handle = temp.open("x", encoding="utf-8")  # "x": never a file that is already there
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def frame_epochs(n_iter: int, n_frames: int) -> list[int]:
     """Epochs to draw in an animation: the first, the last, and log-spaced ones between them,
     since the boundary moves most in the first epochs."""
