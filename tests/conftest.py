@@ -32,6 +32,7 @@ DEFAULT_SETTINGS_TOML = {
     "format": "png",
     "animate": False,
     "reference": False,
+    "report": False,
 }
 
 # What a run folder holds (the table), sorted; a binary model's also holds roc.png.

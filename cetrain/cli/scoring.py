@@ -139,11 +139,13 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
         "command": f"cetrain evaluate {model_file} {data} --out NEW_FOLDER",
         "model": str(model_file),
         "data": str(data),
-        "title": f"{model.estimator.kind.capitalize()} regression on {Path(data).name}",
         "rows_dropped": rows.rows_dropped,
     }
-    folder = write_folder(lambda path: write_evaluation(evaluation, record, path, fmt), out)
-    _echo_evaluation(evaluation, record["title"], folder)
+    title = f"{model.estimator.kind.capitalize()} regression on {Path(data).name}"
+    folder = write_folder(
+        lambda path: write_evaluation(evaluation, record, path, title=title, fmt=fmt), out
+    )
+    _echo_evaluation(evaluation, title, folder)
 
 
 def _echo_evaluation(evaluation: Evaluation, title: str, folder: Path) -> None:

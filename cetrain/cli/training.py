@@ -90,7 +90,7 @@ def train_command(config: Path | None, **options):
       cetrain train --data genres --target electronic,rock,pop
       cetrain train --data sparse --l1 0.05 --l2 0
       cetrain train --data iris --loss focal --focal-alpha setosa=0.5,virginica=2
-      cetrain train configs/quickstart.toml --reference
+      cetrain train configs/quickstart.toml --reference --report
     """
     from cetrain.runs import train, write
 
@@ -106,6 +106,12 @@ def train_command(config: Path | None, **options):
         _echo_summary(result, folder)
     if result.metrics.reference is not None:
         _echo_reference(result.metrics.reference, quiet=settings.quiet)
+    if settings.report:
+        from cetrain.runs.report import write_report
+
+        page = write_folder(lambda path: write_report(path), folder)
+        if not settings.quiet:
+            click.echo(f"Report: {page}")
 
 
 @cli.command("compare")

@@ -176,6 +176,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         Param(
+            "report",
+            Flag(),
+            False,
+            "Also write report.html: the run on one self-contained page (as `cetrain report`).",
+        ),
+        train_only=True,
+    ),
+    Setting(
+        Param(
             "out",
             Text(metavar="PATH"),
             None,

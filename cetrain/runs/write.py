@@ -113,13 +113,14 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
 
 
 def write_evaluation(
-    evaluation: Evaluation, record: dict, out: str | Path, fmt: str = "png"
+    evaluation: Evaluation, record: dict, out: str | Path, *, title: str, fmt: str = "png"
 ) -> Path:
     """The folder of `cetrain evaluate`, atomically: metrics.json (`record`, e.g. the command and
-    the files, then the evaluation's metrics) and the diagnostic figures. Returns the folder."""
+    the files, then the evaluation's metrics) and the diagnostic figures, titled `title`.
+    Returns the folder."""
     with staged_folder(out) as folder:
         write_json(folder / "metrics.json", record | evaluation.to_dict())
-        _save_diagnostics(evaluation, folder, str(record.get("title", "")), fmt)
+        _save_diagnostics(evaluation, folder, title, fmt)
     return Path(out)
 
 

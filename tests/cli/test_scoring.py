@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -287,3 +289,34 @@ def test_evaluate_names_a_label_the_model_never_saw(species, tmp_path):
         f"'{path}', line 2: column 'species' holds the class 'robin', which the model was not "
         "trained on; its classes are: finch, sparrow, warbler",
     )
+
+
+def test_report_reads_an_evaluate_folder(evaluated, tmp_path):
+    _, out = evaluated
+    folder = shutil.copytree(out, tmp_path / "eval")
+    result = invoke("report", folder)
+    assert result.exit_code == 0, result.output
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert f"<code>{metrics['command']}</code></pre>" in page
+    assert re.findall(r'<img [^>]*alt="([^"]+)"', page) == [
+        "calibration",
+        "confusion matrix",
+        "roc",
+    ]
+    yes = metrics["per_class"]["Yes"]
+    assert f'<th scope="row">Yes</th><td class="num">{yes["precision"]:.5f}</td>' in page
+
+
+def test_train_report_writes_the_page_with_the_reference(tmp_path):
+    out = tmp_path / "run"
+    args = ("--data", "moons", "--n-samples", "80", "--epochs", "300", "--out", out)
+    result = invoke("train", *args, "--reference", "--report")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == f"Report: {out / 'report.html'}"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    figures = sorted(p.stem.replace("_", " ") for p in out.glob("*.png"))
+    assert figures == ["calibration", "confusion matrix", "decision boundary", "loss curve", "roc"]
+    assert page.count("data:image/png;base64,") == len(figures)
+    gap = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["reference"]
+    assert "relative_gap" in gap and "reference" in page
