@@ -222,7 +222,13 @@ def test_a_train_page_shows_the_metrics(moons_run):
 def test_a_train_page_shows_every_figure_inline(moons_run):
     page = read(moons_run)
     figures = sorted(path for path in moons_run.iterdir() if path.suffix == ".png")
-    assert [path.name for path in figures] == ["decision_boundary.png", "loss_curve.png"]
+    assert [path.name for path in figures] == [
+        "calibration.png",
+        "confusion_matrix.png",
+        "decision_boundary.png",
+        "loss_curve.png",
+        "roc.png",
+    ]
     assert len(page.images) == len(figures)
     for image, path in zip(page.images, figures, strict=True):
         prefix = "data:image/png;base64,"
@@ -236,7 +242,7 @@ def test_a_train_page_shows_the_command_that_reruns_it(moons_run):
     command = f"cetrain train {moons_run / 'config.toml'} --out NEW_FOLDER"
     assert page.blocks["pre"] == [command]
     assert page.blocks["p"][0] == (
-        f"What cetrain train wrote in {moons_run}: settings, metrics, 2 figures and the command "
+        f"What cetrain train wrote in {moons_run}: settings, metrics, 5 figures and the command "
         "that re-runs it."
     )
 

@@ -26,7 +26,7 @@ VALID_KEYS = ", ".join(KEYS)
 FIRST_KEYS = "data target weight_col features n_samples noise model loss class_weight".split()
 LAST_KEYS = (
     "lr epochs tol l2 l1 momentum standardize poly test_size seed plot_features format animate "
-    "reference out quiet"
+    "reference report out quiet"
 ).split()
 
 
