@@ -120,17 +120,19 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
     """
     from cetrain.runs.evaluation import assess
     from cetrain.runs.modelfile import load_model
+    from cetrain.runs.trained import as_table
     from cetrain.runs.write import write_evaluation
 
     if out is not None:
         check_run_dir(out)
     model = load_model(model_file)
-    rows = model.encode(data, with_targets=True)
+    table = as_table(data, model.columns)
+    rows = model.encode(table, with_targets=True)
     if not len(rows.kept):
         raise DataError(
             f"every row of '{data}' has a missing value in a used column; no rows are left"
         )
-    evaluation = assess(model.pipeline, rows.X, model.targets(data, rows.kept))
+    evaluation = assess(model.pipeline, rows.X, model.targets(table, rows.kept))
     _echo_ignored(rows.ignored)
     if rows.rows_dropped:
         click.echo(f"Dropped {count(rows.rows_dropped, 'row')} with missing values.", err=True)

@@ -24,7 +24,7 @@ from cetrain.core.losses import LOSSES
 from cetrain.errors import DataError
 from cetrain.runs.evaluation import Evaluation, assess
 from cetrain.runs.pipeline import ClassifierPipeline
-from cetrain.runs.trained import TrainedModel
+from cetrain.runs.trained import TrainedModel, as_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,8 +34,9 @@ def evaluate(model: Any, X: Any, y: Any) -> Evaluation:
     """The metrics and predictions of `cetrain evaluate` (cetrain.runs.evaluation.assess) on
     (X, y); ``.metrics`` is the dict that metrics.json holds."""
     if isinstance(model, TrainedModel) and y is None:
-        rows = model.encode(X, with_targets=True)
-        return assess(model.pipeline, rows.X, model.targets(X, rows.kept))
+        table = as_table(X, model.columns)
+        rows = model.encode(table, with_targets=True)
+        return assess(model.pipeline, rows.X, model.targets(table, rows.kept))
     pipeline = _pipeline(model)
     return assess(pipeline, _features(model, X), np.asarray(y))
 
@@ -160,5 +161,5 @@ def _pipeline(model: Any) -> ClassifierPipeline:
 def _features(model: Any, X: Any) -> np.ndarray:
     """X as the pipeline's input features: a loaded model encodes raw data itself."""
     if isinstance(model, TrainedModel):
-        return model._features(X, keep_missing=False)[0]
+        return model.features(X)[0]
     return np.asarray(X, dtype=np.float64)

@@ -152,8 +152,11 @@ class TrainedModel:
                 )
         return out
 
-    def _features(self, data: Any, keep_missing: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """The features to score, and (with keep_missing) which rows had missing values."""
+    def features(
+        self, data: Any, keep_missing: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The features to score (n, d), and with keep_missing which rows had missing values
+        (n,) (their features are NaN); rows left out are counted in a MissingValuesWarning."""
         if _is_encoded(data):
             return np.asarray(data, dtype=np.float64), None
         rows = self.encode(data, keep_missing)
@@ -170,27 +173,28 @@ class TrainedModel:
 
     def decision_function(self, data: Any, keep_missing: bool = False) -> np.ndarray:
         """The scores, as the estimator's decision_function gives them."""
-        X, missing = self._features(data, keep_missing)
+        X, missing = self.features(data, keep_missing)
         return _with_missing(X, missing, self.pipeline.decision_function, np.nan)
 
     def predict_proba(self, data: Any, keep_missing: bool = False) -> np.ndarray:
         """Class probabilities (n, C), columns in the order of classes_."""
-        X, missing = self._features(data, keep_missing)
+        X, missing = self.features(data, keep_missing)
         return _with_missing(X, missing, self.pipeline.predict_proba, np.nan)
 
     def predict(self, data: Any, keep_missing: bool = False) -> np.ndarray:
         """The predicted class of each row (n,), or for a multi-label model 0/1 columns (n, C);
         with keep_missing, an object array with None in rows that had missing values."""
-        X, missing = self._features(data, keep_missing)
+        X, missing = self.features(data, keep_missing)
         return _with_missing(X, missing, self.pipeline.predict, None)
 
     def score(self, data: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Accuracy on data, as the estimator's score; y defaults to the data's own target
         columns (rows missing a feature or a target are left out)."""
         if y is None and not _is_encoded(data):
-            rows = self.encode(data, with_targets=True)
-            return self.pipeline.score(rows.X, self.targets(data, rows.kept), sample_weight)
-        X, _ = self._features(data, keep_missing=False)
+            table = as_table(data, self.columns)
+            rows = self.encode(table, with_targets=True)
+            return self.pipeline.score(rows.X, self.targets(table, rows.kept), sample_weight)
+        X, _ = self.features(data)
         return self.pipeline.score(X, y, sample_weight)
 
 
@@ -206,7 +210,10 @@ def _with_missing(X: np.ndarray, missing: np.ndarray | None, method, fill) -> np
 
 
 def as_table(data: Any, columns: InputColumns) -> RawTable:
-    """Raw data of any accepted kind (see TrainedModel) as a RawTable."""
+    """Raw data of any accepted kind (see TrainedModel) as a RawTable (read once: a RawTable
+    is returned as it is)."""
+    if isinstance(data, RawTable):
+        return data
     if isinstance(data, str | os.PathLike):
         return read_table(Path(data))
     if hasattr(data, "columns") and hasattr(data, "to_dict"):  # a pandas DataFrame
