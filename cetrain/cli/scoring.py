@@ -53,11 +53,13 @@ def predict_command(
     """Score the rows of a CSV file with a trained model (a model.json).
 
     DATA needs the model's input columns, in any order; other columns are
-    ignored (and named on standard error). The output has one probability
-    column p(<class>) per class and the predicted class (for a multi-label
-    model, p(<label>) and a 0/1 predicted(<label>) per label), one row per
-    input row in the input's order. Without --out it goes to standard
-    output, so it can be piped.
+    ignored (and named on standard error). Text columns are encoded with the
+    levels seen in training (another level is an error), and the model's
+    standardisation and polynomial features are applied as trained. The
+    output has one probability column p(<class>) per class and the
+    predicted class (for a multi-label model, p(<label>) and a 0/1
+    predicted(<label>) per label), one row per input row in the input's
+    order. Without --out it goes to standard output, so it can be piped.
 
     \b
     Examples:
