@@ -33,7 +33,7 @@ THIRD_PARTY = {
     "core": {"numpy"},
     "data": {"numpy", "sklearn"},
     "estimators": {"numpy", "sklearn"},
-    "plots": {"numpy", "matplotlib", "sklearn"},  # diagnostics count with sklearn.metrics
+    "plots": {"numpy", "matplotlib"},
     "runs": {"numpy", "sklearn"},  # evaluation's metrics
     "teach": {"numpy"},
     "cli": {"click"},

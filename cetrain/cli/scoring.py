@@ -8,6 +8,7 @@ standardisation and polynomial features as trained.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING
 import click
 
 from cetrain.cli.base import cli, count, echo_table, fixed, user_errors, write_folder
-from cetrain.errors import DataError
 from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir, default_run_dir
 
 if TYPE_CHECKING:
@@ -66,18 +66,18 @@ def predict_command(
       cetrain predict runs/species/model.json docs/examples/new_birds.csv --id-col id
       cetrain predict runs/species/model.json docs/examples/new_birds.csv --out birds.csv
     """
-    from cetrain.runs.folder import write_new_file
+    from cetrain.runs.folder import check_new_file, write_new_file
     from cetrain.runs.modelfile import load_model
     from cetrain.runs.predictions import predict_table
 
-    if out is not None and out.exists():
-        write_new_file(out, lambda handle: None)  # refuses, naming the file
+    if out is not None:
+        check_new_file(out)  # before the work, not after
     model = load_model(model_file)
     table = predict_table(model, data, id_col=id_col, keep_missing=keep_missing)
     _echo_ignored(table.ignored)
     if table.rows_dropped:
         click.echo(
-            f"Left out {count(table.rows_dropped, 'row')} with missing values "
+            f"Dropped {count(table.rows_dropped, 'row')} with missing values "
             "(--keep-missing keeps them, with empty predictions).",
             err=True,
         )
@@ -120,27 +120,23 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
       cetrain evaluate runs/species/model.json docs/examples/new_birds.csv
       cetrain evaluate runs/species/model.json docs/examples/new_birds.csv --out runs/birds-eval
     """
-    from cetrain.runs.evaluation import assess
     from cetrain.runs.modelfile import load_model
-    from cetrain.runs.trained import as_table
     from cetrain.runs.write import write_evaluation
 
     if out is not None:
         check_run_dir(out)
     model = load_model(model_file)
-    table = as_table(data, model.columns)
-    rows = model.encode(table, with_targets=True)
-    if not len(rows.kept):
-        raise DataError(
-            f"every row of '{data}' has a missing value in a used column; no rows are left"
-        )
-    evaluation = assess(model.pipeline, rows.X, model.targets(table, rows.kept))
+    evaluation, rows = model.evaluate(data)
     _echo_ignored(rows.ignored)
     if rows.rows_dropped:
         click.echo(f"Dropped {count(rows.rows_dropped, 'row')} with missing values.", err=True)
     out = out or default_run_dir(Path(data).stem, "evaluate")
+    format_option = [] if fmt == "png" else ["--format", fmt]
     record = {
-        "command": f"cetrain evaluate {model_file} {data} --out NEW_FOLDER",
+        "command": shlex.join(
+            ["cetrain", "evaluate", str(model_file), str(data), *format_option, "--out"]
+        )
+        + " NEW_FOLDER",
         "model": str(model_file),
         "data": str(data),
         "rows_dropped": rows.rows_dropped,

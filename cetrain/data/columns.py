@@ -34,9 +34,14 @@ MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 
 
+# pandas' missing-value markers, recognised by type name so that pandas need not be imported
+PANDAS_MISSING = frozenset({"NAType", "NaTType"})
+
+
 def is_missing(value: object) -> bool:
-    """True for None, a float NaN, or text that is empty or one of MISSING_TOKENS (any case)."""
-    if value is None:
+    """True for None, a float NaN, pandas' NA and NaT, or text that is empty or one of
+    MISSING_TOKENS (any case)."""
+    if value is None or type(value).__name__ in PANDAS_MISSING:
         return True
     if isinstance(value, str):
         return value.strip().lower() in MISSING_TOKENS
@@ -75,10 +80,14 @@ class RawTable:
     @classmethod
     def from_mapping(cls, data: Mapping, where: str = "the data") -> RawTable:
         """A mapping of column name to a sequence of values (or to one value: one row)."""
-        columns = {}
+        columns: dict[str, list] = {}
         for name, values in data.items():
-            if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
-                values = [values]
+            if hasattr(values, "tolist"):  # a NumPy array or a pandas Series
+                values = values.tolist()
+            if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+                values = [values]  # one value: one row
+            if str(name) in columns:
+                raise DataError(f"{where} has two columns named '{name}'; name each column once")
             columns[str(name)] = list(values)
         lengths = {len(values) for values in columns.values()}
         if len(lengths) > 1:

@@ -7,6 +7,7 @@ from cetrain.plots.boundary import decision_boundary, label_boundaries
 from cetrain.plots.comparison import comparison_figure
 from cetrain.plots.curves import loss_curve
 from cetrain.plots.diagnostics import (
+    confusion_figure,
     confusion_matrices,
     diagnostic_figures,
     label_confusion_matrices,
@@ -21,6 +22,7 @@ __all__ = [
     "boundary_animation",
     "class_colors",
     "comparison_figure",
+    "confusion_figure",
     "confusion_matrices",
     "decision_boundary",
     "diagnostic_figures",

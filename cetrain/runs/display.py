@@ -14,6 +14,7 @@ as fit took them.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,21 +25,22 @@ from cetrain.core.losses import LOSSES
 from cetrain.errors import DataError
 from cetrain.runs.evaluation import Evaluation, assess
 from cetrain.runs.pipeline import ClassifierPipeline
-from cetrain.runs.trained import TrainedModel, as_table
+from cetrain.runs.trained import TrainedModel
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def evaluate(model: Any, X: Any, y: Any) -> Evaluation:
+def evaluate(model: Any, X: Any, y: Any = None) -> Evaluation:
     """The metrics and predictions of `cetrain evaluate` (cetrain.runs.evaluation.assess) on
-    (X, y); ``.metrics`` is the dict that metrics.json holds."""
-    if isinstance(model, TrainedModel) and y is None:
-        table = as_table(X, model.columns)
-        rows = model.encode(table, with_targets=True)
-        return assess(model.pipeline, rows.X, model.targets(table, rows.kept))
-    pipeline = _pipeline(model)
-    return assess(pipeline, _features(model, X), np.asarray(y))
+    (X, y); ``.metrics`` is the dict that metrics.json holds. A loaded model takes raw data,
+    and without y reads the targets from the data's own target columns."""
+    if isinstance(model, TrainedModel):
+        if y is None:
+            return model.evaluate(X)[0]
+        rows = model.features(X)
+        return assess(model.pipeline, rows.X, np.asarray(y)[rows.kept])
+    return assess(_pipeline(model), _features(model, X), np.asarray(y))
 
 
 def plot_loss_curve(model: Any, title: str | None = None) -> Figure:
@@ -107,41 +109,26 @@ def plot_decision_boundary(
 
 def plot_confusion_matrix(model: Any, X: Any, y: Any, title: str = "Confusion matrix") -> Figure:
     """Counts and row-normalised shares (one 2 x 2 matrix per label for multi-label)."""
-    return _diagnostic("confusion_matrix", model, X, y, title)
+    return plots.confusion_figure(evaluate(model, X, y), title=title)
 
 
 def plot_calibration(model: Any, X: Any, y: Any, title: str = "Calibration") -> Figure:
     """The reliability diagram with the rows in each bin."""
-    return _diagnostic("calibration", model, X, y, title)
+    ev = evaluate(model, X, y)
+    return plots.reliability_diagram(ev.calibration, ev.class_names, title=title)
 
 
 def plot_roc_curve(model: Any, X: Any, y: Any, title: str = "ROC curve") -> Figure:
     """The ROC curve of a binary model, with its AUC."""
     ev = evaluate(model, X, y)
-    if not ev.is_binary:
+    if ev.roc is None:
+        what = "labels" if ev.label_sets else "classes"
         raise DataError(
-            "a ROC curve is drawn for a binary model; this one has "
-            f"{len(ev.class_names)} {'labels' if ev.label_sets else 'classes'}"
+            "a ROC curve is drawn for a binary model on rows of both classes; this one has "
+            f"{len(ev.class_names)} {what}"
+            + (" (the rows hold one class)" if len(ev.class_names) == 2 else "")
         )
-    return _diagnostic("roc", model, X, y, title, ev)
-
-
-def _diagnostic(
-    name: str, model: Any, X: Any, y: Any, title: str, ev: Evaluation | None = None
-) -> Figure:
-    ev = ev or evaluate(model, X, y)
-    draw = {
-        "confusion_matrix": lambda: (
-            plots.label_confusion_matrices if ev.label_sets else plots.confusion_matrices
-        )(ev.truth, ev.predicted, ev.class_names, title=title),
-        "calibration": lambda: plots.reliability_diagram(
-            ev.truth, ev.proba, ev.class_names, label_sets=ev.label_sets, title=title
-        ),
-        "roc": lambda: plots.roc_curve_figure(
-            ev.truth, ev.proba[:, 1], ev.class_names, title=title
-        ),
-    }
-    return draw[name]()
+    return plots.roc_curve_figure(ev.roc, ev.class_names, title=title)
 
 
 def _pipeline(model: Any) -> ClassifierPipeline:
@@ -152,14 +139,26 @@ def _pipeline(model: Any) -> ClassifierPipeline:
         return model
     if not hasattr(model, "coef_"):
         raise DataError(f"expected a fitted cetrain model; got {type(model).__name__}")
-    names = [str(n) for n in getattr(model, "feature_names_in_", [])] or [
-        f"x{j}" for j in range(model.n_features_in_)
-    ]
-    return ClassifierPipeline(model, names)
+    if not hasattr(model, "feature_names_in_"):
+        return ClassifierPipeline(model, [f"x{j}" for j in range(model.n_features_in_)])
+    # fit on a DataFrame: _features checks the columns' names once; the pipeline then scores
+    # arrays (a grid, rows), on a copy that does not ask each of them for names
+    unnamed = copy.copy(model)
+    del unnamed.feature_names_in_
+    return ClassifierPipeline(unnamed, [str(name) for name in model.feature_names_in_])
 
 
 def _features(model: Any, X: Any) -> np.ndarray:
-    """X as the pipeline's input features: a loaded model encodes raw data itself."""
+    """X as the pipeline's input features: a loaded model encodes raw data itself; a DataFrame
+    must have the columns the estimator was fit on, in order."""
     if isinstance(model, TrainedModel):
-        return model.features(X)[0]
+        return model.features(X).X
+    expected = getattr(model, "feature_names_in_", None)
+    if expected is not None and hasattr(X, "columns"):
+        given = [str(name) for name in X.columns]
+        if given != [str(name) for name in expected]:
+            raise DataError(
+                f"X has the columns {', '.join(given)}; the model was fit on "
+                f"{', '.join(map(str, expected))}"
+            )
     return np.asarray(X, dtype=np.float64)

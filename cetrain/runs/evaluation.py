@@ -11,6 +11,11 @@ exactly from the model's scores (log-sum-exp), not from clipped probabilities:
 For probability rows (soft targets) the log loss and Brier score compare the predicted
 probabilities with the target rows, and the per-class numbers take each row's most probable class
 as its label.
+
+The evaluation also holds what its figures draw (cetrain.plots.diagnostics): the confusion
+matrix (`confusion_matrix`, or `multilabel_confusion_matrix` per label), the reliability curves
+(`calibration_curve`, uniform bins) with the rows in each bin, and for a binary model the ROC
+curve (`roc_curve`) and its area (`roc_auc_score`, also in the metrics as ``roc_auc``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,52 @@ import numpy as np
 
 if TYPE_CHECKING:
     from cetrain.runs.pipeline import ClassifierPipeline
+
+
+N_BINS = 10  # bins of the reliability diagram, each 0.1 wide
+
+
+@dataclasses.dataclass(frozen=True)
+class ReliabilityCurve:
+    """One curve of a reliability diagram: in each non-empty bin of predicted probability, the
+    mean predicted probability and the share of rows where the event happened."""
+
+    name: str
+    mean_predicted: np.ndarray
+    observed: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """What a reliability diagram shows.
+
+    Attributes
+    ----------
+    event : str
+        What is calibrated: "positive" (P(classes[1]), binary), "confidence" (the probability of
+        the predicted class against whether it is right) or "labels" (each label's probability).
+    curves : list of ReliabilityCurve
+        One, or one per label.
+    bin_edges : ndarray of shape (n_bins + 1,)
+    bin_counts : ndarray of shape (n_bins,)
+        The probabilities in each bin (over all curves), binned as calibration_curve bins them:
+        a value on an inner edge belongs to the bin below it.
+    """
+
+    event: str
+    curves: list[ReliabilityCurve]
+    bin_edges: np.ndarray
+    bin_counts: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class RocCurve:
+    """A binary model's ROC curve: false and true positive rates as the threshold on
+    P(classes[1]) falls, and the area under it."""
+
+    false_positive_rate: np.ndarray
+    true_positive_rate: np.ndarray
+    auc: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +93,11 @@ class Evaluation:
         predict_proba of the rows.
     metrics : dict
         What metrics.json holds (see `assess`).
+    confusion : ndarray of shape (C, C), or (C, 2, 2) for label sets
+        Counts: true class by row, predicted class by column (per label: 0/1 by 0/1).
+    calibration : Calibration
+    roc : RocCurve or None
+        For a binary model whose rows hold both classes.
     """
 
     class_names: list[str]
@@ -50,11 +106,9 @@ class Evaluation:
     predicted: np.ndarray
     proba: np.ndarray
     metrics: dict
-
-    @property
-    def is_binary(self) -> bool:
-        """Two classes, one label per row: the case a ROC curve describes."""
-        return not self.label_sets and len(self.class_names) == 2
+    confusion: np.ndarray
+    calibration: Calibration
+    roc: RocCurve | None
 
     def to_dict(self) -> dict:
         return dict(self.metrics)
@@ -106,7 +160,10 @@ def assess(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> Evalua
                 for k, name in enumerate(names)
             },
         }
-        return Evaluation(names, True, truth, predicted, proba, out)
+        confusion = skm.multilabel_confusion_matrix(truth, predicted)
+        curves = [(name, truth[:, k], proba[:, k]) for k, name in enumerate(names)]
+        calibration = _calibration("labels", curves)
+        return Evaluation(names, True, truth, predicted, proba, out, confusion, calibration, None)
 
     y = np.asarray(y)
     truth = estimator.class_index(y)
@@ -137,7 +194,34 @@ def assess(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> Evalua
             for k, name in enumerate(names)
         },
     }
-    return Evaluation(names, False, truth, predicted, proba, out)
+    confusion = skm.confusion_matrix(truth, predicted, labels=labels)
+    roc = None
+    if n_classes == 2:
+        calibration = _calibration("positive", [(f"P({names[1]})", truth == 1, proba[:, 1])])
+        if len(np.unique(truth)) == 2:
+            roc = RocCurve(
+                *skm.roc_curve(truth, proba[:, 1])[:2], skm.roc_auc_score(truth, proba[:, 1])
+            )
+            out["roc_auc"] = float(roc.auc)
+    else:
+        hits = predicted == truth
+        calibration = _calibration("confidence", [("predicted class", hits, proba.max(axis=1))])
+    return Evaluation(names, False, truth, predicted, proba, out, confusion, calibration, roc)
+
+
+def _calibration(event: str, curves: list[tuple[str, np.ndarray, np.ndarray]]) -> Calibration:
+    """Reliability curves of (name, whether the event happened (n,), its probability (n,))."""
+    from sklearn.calibration import calibration_curve
+
+    edges = np.linspace(0.0, 1.0, N_BINS + 1)
+    counts = np.zeros(N_BINS, dtype=np.int64)
+    drawn = []
+    for name, happened, probability in curves:
+        observed, mean_predicted = calibration_curve(happened, probability, n_bins=N_BINS)
+        drawn.append(ReliabilityCurve(name, mean_predicted, observed))
+        # calibration_curve's own binning: searchsorted on the inner edges
+        counts += np.bincount(np.searchsorted(edges[1:-1], probability), minlength=N_BINS)
+    return Calibration(event, drawn, edges, counts)
 
 
 def _balanced_accuracy(truth: np.ndarray, predicted: np.ndarray) -> float:

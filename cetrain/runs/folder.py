@@ -90,14 +90,20 @@ def staged_folder(out: str | Path) -> Iterator[Path]:
         raise
 
 
-def write_new_file(path: str | Path, write: Callable[[TextIO], None]) -> Path:
-    """Write a file all at once with write(handle): into a hidden file beside it, then linked
-    into place, which fails if `path` exists meanwhile, so nothing the user had is replaced."""
+def check_new_file(path: str | Path) -> Path:
+    """Refuse a file that exists (nothing the user had is replaced) or whose folder does not."""
     path = Path(path)
     if path.exists():
         raise RunFolderError(f"'{path}' already exists; choose a new --out or remove it")
     if not path.parent.is_dir():
         raise RunFolderError(f"cannot write '{path}': the folder '{path.parent}' does not exist")
+    return path
+
+
+def write_new_file(path: str | Path, write: Callable[[TextIO], None]) -> Path:
+    """Write a file all at once with write(handle): into a hidden file beside it, then linked
+    into place, which fails if `path` exists meanwhile, so nothing the user had is replaced."""
+    path = check_new_file(path)
     staging = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
         with staging.open("w", encoding="utf-8", newline="") as handle:

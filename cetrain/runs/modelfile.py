@@ -180,7 +180,11 @@ def load_model(path: str | Path) -> TrainedModel:
     if not isinstance(data, dict):
         raise ModelFileError(f"'{path}' is not a cetrain model file (expected a JSON object)")
     source = f"'{path}'"
-    return TrainedModel(from_dict(data, source), _input_columns(data, source), _targets(data))
+    pipeline, columns = from_dict(data, source), _input_columns(data, source)
+    try:
+        return TrainedModel(pipeline, columns, _targets(data))
+    except DataError as exc:  # the columns do not make the features
+        raise ModelFileError(f"{source}: {exc}") from None
 
 
 def _input_columns(data: dict[str, Any], source: str) -> InputColumns:
@@ -188,22 +192,14 @@ def _input_columns(data: dict[str, Any], source: str) -> InputColumns:
     recorded = data.get("input_columns") or []
     if not isinstance(recorded, list):
         raise ModelFileError(f"{source}: input_columns must be a list")
-    columns = (
-        InputColumns.from_dicts(recorded, source)
-        if recorded
-        else InputColumns.numeric(data["feature_names"])
-    )
-    if columns.feature_names != list(data["feature_names"]):
-        raise ModelFileError(
-            f"{source}: input_columns encode to the features {', '.join(columns.feature_names)}, "
-            f"but feature_names lists {', '.join(map(str, data['feature_names']))}"
-        )
-    return columns
+    if not recorded:
+        return InputColumns.numeric(data["feature_names"])
+    return InputColumns.from_dicts(recorded, source)
 
 
 def _targets(data: dict[str, Any]) -> list[str]:
-    """The target column(s): model.json's "target" joins several with commas; a 2-D target's
-    columns are the classes."""
+    """The target column(s): for labels, model.json's "target"; for a 2-D target, its columns,
+    which are the classes."""
     if data.get("target_kind", TargetKind.LABELS) != TargetKind.LABELS:
         return [str(c) for c in data["classes"]]
     return [str(data.get("target") or "label")]

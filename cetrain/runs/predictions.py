@@ -17,7 +17,7 @@ import numpy as np
 
 from cetrain.data.columns import RawTable
 from cetrain.errors import DataError
-from cetrain.runs.trained import TrainedModel, as_table
+from cetrain.runs.trained import TrainedModel, as_table, check_rows_left
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,9 +59,12 @@ def predict_table(
             f"{', '.join(table.columns)}"
         )
     encoded = model.columns.encode(table, keep_missing)
+    check_rows_left(table, encoded, hint="; --keep-missing keeps them, with empty predictions")
     scored = ~encoded.missing[encoded.kept]
-    proba = model.pipeline.predict_proba(encoded.X[scored])
-    predicted = model.pipeline.predict(encoded.X[scored])
+    proba = predicted = np.empty((0,))
+    if scored.any():
+        proba = model.pipeline.predict_proba(encoded.X[scored])
+        predicted = model.pipeline.predict(encoded.X[scored])
     names = [str(c) for c in model.classes_]
     header = [f"p({name})" for name in names]
     if model.predicts_label_sets:
@@ -77,6 +80,11 @@ def predict_table(
     )
     rows = [next(cells) if is_scored else blank for is_scored in scored]
     if id_col is not None:
+        if id_col in header:
+            raise DataError(
+                f"--id-col '{id_col}' has the name of an output column; the output's columns are: "
+                f"{', '.join(header)}"
+            )
         header.insert(0, id_col)
         rows = [[_cell(table, id_col, i), *row] for i, row in zip(encoded.kept, rows, strict=True)]
     ignored = [name for name in encoded.ignored if name != id_col]

@@ -26,6 +26,7 @@ from cetrain.core.heads import TargetKind
 from cetrain.data.columns import EncodedRows, InputColumns, RawTable
 from cetrain.data.csvfile import parse_labels, read_table
 from cetrain.errors import DataError
+from cetrain.runs.evaluation import Evaluation, assess
 
 if TYPE_CHECKING:
     from cetrain.runs.pipeline import ClassifierPipeline
@@ -57,9 +58,8 @@ class TrainedModel:
     ) -> None:
         if columns.feature_names != pipeline.feature_names:
             raise DataError(
-                "the input columns encode to the features "
-                f"{', '.join(columns.feature_names)}, not the model's "
-                f"{', '.join(pipeline.feature_names)}"
+                f"input_columns encode to the features {', '.join(columns.feature_names)}, "
+                f"but feature_names lists {', '.join(pipeline.feature_names)}"
             )
         self.pipeline = pipeline
         self.columns = columns
@@ -152,50 +152,87 @@ class TrainedModel:
                 )
         return out
 
-    def features(
-        self, data: Any, keep_missing: bool = False
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The features to score (n, d), and with keep_missing which rows had missing values
-        (n,) (their features are NaN); rows left out are counted in a MissingValuesWarning."""
-        if _is_encoded(data):
-            return np.asarray(data, dtype=np.float64), None
-        rows = self.encode(data, keep_missing)
+    def features(self, data: Any, keep_missing: bool = False) -> EncodedRows:
+        """The features of the rows to score, and which rows they are.
+
+        Raw data is encoded (see `encode`); a row with a missing value is left out, counted in
+        a MissingValuesWarning, or with keep_missing kept with NaN features. A NumPy array of
+        numbers with one column per feature is taken as already encoded.
+        """
+        if _is_encoded(data, len(self.feature_names)):
+            X = np.asarray(data, dtype=np.float64)
+            n = X.shape[0] if X.ndim else 0
+            return EncodedRows(X, np.arange(n), np.zeros(n, dtype=bool), [])
+        table = as_table(data, self.columns)
+        rows = self.encode(table, keep_missing)
+        check_rows_left(table, rows, hint="; keep_missing=True keeps them, scored NaN")
         if rows.rows_dropped:
             warnings.warn(
-                f"{rows.rows_dropped} of {len(rows.missing)} rows have a missing value in a used "
+                f"{rows.rows_dropped} of {table.n_rows} rows have a missing value in a used "
                 "column and were left out; pass keep_missing=True to keep them (scored NaN)",
                 MissingValuesWarning,
                 stacklevel=3,
             )
-        return rows.X, rows.missing if keep_missing else None
+        return rows
+
+    def labelled(self, data: Any) -> tuple[EncodedRows, np.ndarray]:
+        """The features and targets of raw data that holds the target columns; rows with a
+        missing value in a feature or a target are left out (as in training)."""
+        table = as_table(data, self.columns)
+        rows = self.encode(table, with_targets=True)
+        check_rows_left(table, rows)
+        return rows, self.targets(table, rows.kept)
+
+    def evaluate(self, data: Any) -> tuple[Evaluation, EncodedRows]:
+        """`cetrain evaluate`'s numbers on raw labelled data (cetrain.runs.evaluation.assess),
+        with the rows they were measured on."""
+        rows, y = self.labelled(data)
+        return assess(self.pipeline, rows.X, y), rows
 
     # --- predictions ------------------------------------------------------------------------
 
     def decision_function(self, data: Any, keep_missing: bool = False) -> np.ndarray:
         """The scores, as the estimator's decision_function gives them."""
-        X, missing = self.features(data, keep_missing)
-        return _with_missing(X, missing, self.pipeline.decision_function, np.nan)
+        return _scored(self.features(data, keep_missing), self.pipeline.decision_function, np.nan)
 
     def predict_proba(self, data: Any, keep_missing: bool = False) -> np.ndarray:
         """Class probabilities (n, C), columns in the order of classes_."""
-        X, missing = self.features(data, keep_missing)
-        return _with_missing(X, missing, self.pipeline.predict_proba, np.nan)
+        return _scored(self.features(data, keep_missing), self.pipeline.predict_proba, np.nan)
 
     def predict(self, data: Any, keep_missing: bool = False) -> np.ndarray:
         """The predicted class of each row (n,), or for a multi-label model 0/1 columns (n, C);
         with keep_missing, an object array with None in rows that had missing values."""
-        X, missing = self.features(data, keep_missing)
-        return _with_missing(X, missing, self.pipeline.predict, None)
+        return _scored(self.features(data, keep_missing), self.pipeline.predict, None)
 
     def score(self, data: Any, y: Any = None, sample_weight: Any = None) -> float:
-        """Accuracy on data, as the estimator's score; y defaults to the data's own target
-        columns (rows missing a feature or a target are left out)."""
-        if y is None and not _is_encoded(data):
-            table = as_table(data, self.columns)
-            rows = self.encode(table, with_targets=True)
-            return self.pipeline.score(rows.X, self.targets(table, rows.kept), sample_weight)
-        X, _ = self.features(data)
-        return self.pipeline.score(X, y, sample_weight)
+        """Accuracy, as the estimator's score. Without y, the targets are the data's own target
+        columns; rows with a missing value (in a feature, or a target) are left out, and so are
+        their entries of y and sample_weight."""
+        if y is None and not _is_encoded(data, len(self.feature_names)):
+            rows, y = self.labelled(data)
+        else:
+            rows = self.features(data)
+            y = np.asarray(y)[rows.kept]
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[rows.kept]
+        return self.pipeline.score(rows.X, y, sample_weight)
+
+
+def check_rows_left(table: RawTable, rows: EncodedRows, hint: str = "") -> None:
+    """Refuse data with no row to score (DataError), rather than fail inside the estimator."""
+    if table.n_rows == 0:
+        raise DataError(f"{table.where} has no rows to score")
+    if len(rows.kept) == 0:
+        raise DataError(
+            f"every row of {table.where} has a missing value in a used column, so no row is "
+            f"left to score{hint}"
+        )
+
+
+def _scored(rows: EncodedRows, method, fill) -> np.ndarray:
+    """method on the rows' features, with `fill` in the rows that had missing values (kept
+    with keep_missing, their features NaN)."""
+    return _with_missing(rows.X, rows.missing[rows.kept], method, fill)
 
 
 def _with_missing(X: np.ndarray, missing: np.ndarray | None, method, fill) -> np.ndarray:
@@ -217,6 +254,9 @@ def as_table(data: Any, columns: InputColumns) -> RawTable:
     if isinstance(data, str | os.PathLike):
         return read_table(Path(data))
     if hasattr(data, "columns") and hasattr(data, "to_dict"):  # a pandas DataFrame
+        names = [str(name) for name in data.columns]
+        if len(set(names)) < len(names):
+            raise DataError(f"the DataFrame has repeated column names: {', '.join(names)}")
         return RawTable.from_mapping(
             {str(name): data[name].tolist() for name in data.columns}, "the DataFrame"
         )
@@ -227,19 +267,21 @@ def as_table(data: Any, columns: InputColumns) -> RawTable:
         rows = rows[None, :]
     if rows.ndim != 2 or rows.shape[1] != len(columns.names):
         raise DataError(
-            f"rows of raw values need one value per input column ({', '.join(columns.names)}); "
-            f"got shape {rows.shape}"
+            f"rows of raw values need one value per input column ({', '.join(columns.names)}), "
+            f"and an array of encoded features one column per feature; got shape {rows.shape}"
         )
     return RawTable.from_mapping(
         {name: rows[:, j].tolist() for j, name in enumerate(columns.names)}, "the rows"
     )
 
 
-def _is_encoded(data: Any) -> bool:
-    """A NumPy array (or nested list) of numbers: features already encoded."""
-    if isinstance(data, str | os.PathLike | Mapping) or hasattr(data, "columns"):
+def _is_encoded(data: Any, n_features: int) -> bool:
+    """A NumPy array (or nested list) of numbers with one column per feature: features already
+    encoded. Rows of numbers of another width are raw rows (see as_table)."""
+    if isinstance(data, str | os.PathLike | Mapping | RawTable) or hasattr(data, "columns"):
         return False
     try:
-        return np.asarray(data).dtype.kind in "fiub"
+        array = np.asarray(data)
     except (TypeError, ValueError):
         return False
+    return array.dtype.kind in "fiub" and array.ndim == 2 and array.shape[1] == n_features

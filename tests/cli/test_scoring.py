@@ -115,7 +115,7 @@ def test_predict_leaves_out_rows_with_missing_values_or_keeps_them_blank(species
     assert dropped.exit_code == 0, dropped.output
     assert [row[0] for row in parse_csv(dropped.stdout)[1]] == [rows[i][0] for i in (0, 2, 4)]
     assert dropped.stderr.splitlines()[-1] == (
-        "Left out 2 rows with missing values (--keep-missing keeps them, with empty predictions)."
+        "Dropped 2 rows with missing values (--keep-missing keeps them, with empty predictions)."
     )
     kept = invoke("predict", species.model, path, "--id-col", "id", "--keep-missing")
     out_rows = parse_csv(kept.stdout)[1]

@@ -33,7 +33,10 @@ def test_evaluate_gives_the_metrics_of_cetrain_evaluate(iris_model):
 
 def test_roc_is_for_binary_models_only(iris_model):
     model, X, y = iris_model
-    expected = r"^a ROC curve is drawn for a binary model; this one has 3 classes$"
+    expected = (
+        r"^a ROC curve is drawn for a binary model on rows of both classes; this one has 3 "
+        r"classes$"
+    )
     with pytest.raises(DataError, match=expected):
         cetrain.plot_roc_curve(model, X, y)
     Xb, yb = load_breast_cancer(return_X_y=True)

@@ -39,7 +39,7 @@ def test_multiclass_metrics_are_scikit_learns(iris):
         assert ours["recall"] == pytest.approx(report[str(k)]["recall"])
         assert ours["f1"] == pytest.approx(report[str(k)]["f1-score"])
         assert ours["support"] == report[str(k)]["support"]
-    assert not ev.is_binary
+    assert ev.roc is None and ev.calibration.event == "confidence"
     np.testing.assert_array_equal(ev.predicted, predicted)
 
 
@@ -78,3 +78,41 @@ def test_probability_rows_are_compared_as_probabilities(iris):
     assert ev.metrics["log_loss"] == pytest.approx(np.mean(-np.sum(Q * np.log(proba), axis=1)))
     assert ev.metrics["brier"] == pytest.approx(np.mean(np.sum((proba - Q) ** 2, axis=1)))
     np.testing.assert_array_equal(ev.truth, np.argmax(Q, axis=1))
+
+
+def test_the_figures_numbers_are_scikit_learns():
+    from sklearn.calibration import calibration_curve
+    from sklearn.datasets import load_breast_cancer
+
+    from cetrain.estimators import LogisticRegression
+
+    X, y = load_breast_cancer(return_X_y=True)
+    pipeline = fitted(LogisticRegression(max_iter=200, tol=1e-2), X[::2], y[::2])
+    ev = assess(pipeline, X[1::2], y[1::2])
+    p1 = pipeline.predict_proba(X[1::2])[:, 1]
+    np.testing.assert_array_equal(
+        ev.confusion, skm.confusion_matrix(y[1::2], pipeline.predict(X[1::2]))
+    )
+    observed, predicted = calibration_curve(y[1::2], p1, n_bins=10)
+    (curve,) = ev.calibration.curves
+    np.testing.assert_array_equal(curve.observed, observed)
+    np.testing.assert_array_equal(curve.mean_predicted, predicted)
+    # the bins hold every row, a value on an inner edge in the bin below it, as calibration_curve
+    assert ev.calibration.bin_counts.sum() == len(p1)
+    inner = np.linspace(0, 1, 11)[1:-1]
+    assert ev.calibration.bin_counts[0] == np.sum(p1 <= inner[0])
+    assert ev.metrics["roc_auc"] == pytest.approx(skm.roc_auc_score(y[1::2], p1))
+    fpr, tpr, _ = skm.roc_curve(y[1::2], p1)
+    np.testing.assert_array_equal(ev.roc.true_positive_rate, tpr)
+    np.testing.assert_array_equal(ev.roc.false_positive_rate, fpr)
+
+
+def test_rows_of_one_class_have_no_roc_curve():
+    from sklearn.datasets import load_breast_cancer
+
+    from cetrain.estimators import LogisticRegression
+
+    X, y = load_breast_cancer(return_X_y=True)
+    pipeline = fitted(LogisticRegression(max_iter=200, tol=1e-2), X, y)
+    ev = assess(pipeline, X[y == 1], y[y == 1])
+    assert ev.roc is None and "roc_auc" not in ev.metrics
