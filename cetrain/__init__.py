@@ -27,12 +27,12 @@ _HOMES = {
     "MultiLabelRegression": "cetrain.estimators",
     "SoftmaxRegression": "cetrain.estimators",
     "load_model": "cetrain.runs.modelfile",
-    "evaluate": "cetrain.runs.display",
-    "plot_calibration": "cetrain.runs.display",
-    "plot_confusion_matrix": "cetrain.runs.display",
-    "plot_decision_boundary": "cetrain.runs.display",
-    "plot_loss_curve": "cetrain.runs.display",
-    "plot_roc_curve": "cetrain.runs.display",
+    "evaluate": "cetrain.runs.notebook",
+    "plot_calibration": "cetrain.runs.notebook",
+    "plot_confusion_matrix": "cetrain.runs.notebook",
+    "plot_decision_boundary": "cetrain.runs.notebook",
+    "plot_loss_curve": "cetrain.runs.notebook",
+    "plot_roc_curve": "cetrain.runs.notebook",
 }
 __all__ = [*_HOMES, "__version__"]
 

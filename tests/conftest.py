@@ -49,10 +49,10 @@ RUN_FILES = [
 
 
 def run_files(folder: Path) -> list[str]:
-    """The files a run folder must hold: RUN_FILES, and roc.png when its model.json is a binary
-    model of class labels."""
+    """The files a run folder must hold: RUN_FILES, and roc.png when its model.json has two
+    classes, one per row (labels, or rows of two probabilities)."""
     model = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    binary = len(model["classes"]) == 2 and model.get("target_kind", "labels") == "labels"
+    binary = len(model["classes"]) == 2 and model.get("target_kind", "labels") != "indicator"
     return sorted([*RUN_FILES, "roc.png"]) if binary else RUN_FILES
 
 

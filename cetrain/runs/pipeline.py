@@ -70,7 +70,8 @@ class ClassifierPipeline:
         return self
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """Scores poly(X) @ coef_.T + intercept_: (n,) for logistic, (n, C) for softmax."""
+        """The estimator's decision_function of poly(X): (n,) for two classes (the logit of
+        P(classes_[1])), (n, C) for more classes or label columns."""
         return self.estimator.decision_function(self.transform(X))
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
