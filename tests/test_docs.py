@@ -1,6 +1,7 @@
 """The README and the lesson in docs/teaching.md say what the commands really do."""
 
 import ast
+import json
 import re
 import shlex
 from pathlib import Path
@@ -142,11 +143,19 @@ def test_every_predict_and_evaluate_example_runs(command, species_model_dir, tmp
     result = invoke(*shlex.split(command)[1:])
     assert result.exit_code == 0, result.output
     args = shlex.split(command)
-    if "--out" in args:
-        assert (tmp_path / args[args.index("--out") + 1]).exists()
-    elif args[1] == "predict":
-        assert result.stdout.splitlines()[0].endswith("p(finch),p(sparrow),p(warbler),predicted")
-        assert len(result.stdout.splitlines()) == 1 + 60 - 2  # 60 birds, 2 with a gap
+    out = tmp_path / args[args.index("--out") + 1] if "--out" in args else None
+    if args[1] == "predict":
+        text = result.stdout if out is None else out.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        with_id = "--id-col" in args
+        assert lines[0] == ("id," if with_id else "") + "p(finch),p(sparrow),p(warbler),predicted"
+        assert len(lines) == 1 + 60 - 2  # 60 birds, 2 with a missing value
+    elif out is not None:  # evaluate
+        metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+        assert (metrics["rows"], metrics["rows_dropped"]) == (58, 2)
+        assert result.stdout.splitlines()[-1] == f"Evaluation folder: {args[-1]}"
+    else:
+        assert result.stdout.splitlines()[-1].startswith("Evaluation folder: runs/")
 
 
 def test_the_readme_notebook_section_runs(species_model_dir, tmp_path, monkeypatch):

@@ -318,5 +318,41 @@ def test_train_report_writes_the_page_with_the_reference(tmp_path):
     figures = sorted(p.stem.replace("_", " ") for p in out.glob("*.png"))
     assert figures == ["calibration", "confusion matrix", "decision boundary", "loss curve", "roc"]
     assert page.count("data:image/png;base64,") == len(figures)
-    gap = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["reference"]
-    assert "relative_gap" in gap and "reference" in page
+    reference = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["reference"]
+    assert abs(reference["relative_gap"]) < 1e-6
+    shown = f"<td>{reference['scikit-learn']['objective']:.5g}</td>"
+    assert f'<th scope="row">objective</th>{shown}' in page
+
+
+def test_predict_on_rows_that_all_miss_a_value(species, tmp_path):
+    header, rows = parse_csv(species.test_csv.read_text(encoding="utf-8"))
+    for row in rows[:3]:
+        row[header.index("site")] = "?"
+    path = write_rows(tmp_path / "gaps.csv", header, rows[:3])
+    assert_error(
+        invoke("predict", species.model, path),
+        f"every row of '{path}' has a missing value in a used column, so no row is left to "
+        "score; --keep-missing keeps them, with empty predictions",
+    )
+    kept = invoke("predict", species.model, path, "--keep-missing", "--id-col", "id")
+    assert kept.exit_code == 0, kept.output
+    assert parse_csv(kept.stdout)[1] == [[row[0], "", "", "", ""] for row in rows[:3]]
+
+
+def test_predict_refuses_an_id_column_named_like_an_output_column(species, tmp_path):
+    header, rows = parse_csv(species.test_csv.read_text(encoding="utf-8"))
+    header[header.index("comment")] = "predicted"
+    path = write_rows(tmp_path / "new.csv", header, rows)
+    assert_error(
+        invoke("predict", species.model, path, "--id-col", "predicted"),
+        "--id-col 'predicted' has the name of an output column; the output's columns are: "
+        "p(finch), p(sparrow), p(warbler), predicted",
+    )
+
+
+def test_predict_checks_out_before_scoring(species, tmp_path):
+    out = tmp_path / "no-such-folder" / "p.csv"
+    assert_error(
+        invoke("predict", species.model, species.test_csv, "--out", out),
+        f"cannot write '{out}': the folder '{out.parent}' does not exist",
+    )

@@ -4,6 +4,7 @@ cetrain.data.columns), from a CSV path, a DataFrame, a mapping or raw rows."""
 import csv
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -201,3 +202,66 @@ def test_input_columns_encode_as_training_did():
     kept = columns.encode(table, keep_missing=True)
     np.testing.assert_array_equal(kept.X[2], [np.nan] * 3)
     assert kept.rows_dropped == 0 and list(kept.missing) == [False, False, True]
+
+
+def test_score_with_y_keeps_the_labels_of_the_rows_it_scores(species_run):
+    _, model = species_run
+    frame = pd.read_csv(SPECIES, dtype=str, keep_default_na=False).head(20)
+    frame.loc[[2, 7], "site"] = ""
+    y = frame.pop("species").to_numpy()
+    weight = np.arange(1.0, 21.0)
+    kept = [i for i in range(20) if i not in (2, 7)]
+    with pytest.warns(MissingValuesWarning):
+        accuracy = model.score(frame, y, sample_weight=weight)
+    right = model.predict(frame.iloc[kept]) == y[kept]
+    assert accuracy == pytest.approx(np.average(right, weights=weight[kept]))
+
+
+def test_pandas_missing_markers_and_a_mapping_of_series(species_run):
+    _, model = species_run
+    frame = pd.read_csv(SPECIES).head(4).convert_dtypes()  # nullable dtypes: pd.NA
+    frame.loc[1, "mass_g"] = pd.NA
+    frame.loc[3, "site"] = pd.NA
+    proba = model.predict_proba(frame, keep_missing=True)
+    assert np.isnan(proba[[1, 3]]).all() and np.isfinite(proba[[0, 2]]).all()
+    series = {name: frame[name] for name in frame.columns}
+    np.testing.assert_array_equal(model.predict_proba(series, keep_missing=True), proba)
+
+
+def test_data_without_a_row_to_score_is_one_clear_error(species_run):
+    _, model = species_run
+    frame = pd.read_csv(SPECIES).head(2).assign(site=None)
+    with pytest.raises(DataError) as caught:
+        model.predict(frame)
+    assert str(caught.value) == (
+        "every row of the DataFrame has a missing value in a used column, so no row is left to "
+        "score; keep_missing=True keeps them, scored NaN"
+    )
+    assert list(model.predict(frame, keep_missing=True)) == [None, None]
+    with pytest.raises(DataError, match=r"^the DataFrame has no rows to score$"):
+        model.predict(frame.iloc[:0])
+
+
+@pytest.mark.parametrize("name", ["soft-targets", "iris-ovr", "genres-multilabel"])
+def test_every_target_kind_evaluates_from_its_own_columns(name, tmp_path):
+    """A model from tests/fixtures scores a CSV of its own columns: rows drawn at random,
+    targets made from its own predictions, so every prediction is right."""
+    from cetrain.runs.modelfile import load_model
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "models"
+    model = load_model(fixtures / f"{name}.json")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, len(model.feature_names))) * 2
+    frame = pd.DataFrame(X, columns=model.input_columns)
+    proba = model.predict_proba(X)
+    if model.estimator.target_kind_ == "labels":
+        frame[model.target_names[0]] = model.predict(X)
+    elif model.predicts_label_sets:
+        frame[model.target_names] = model.predict(X)
+    else:
+        frame[model.target_names] = proba
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    assert model.score(tmp_path / "rows.csv") == 1.0
+    evaluation, rows = model.evaluate(tmp_path / "rows.csv")
+    assert rows.rows_dropped == 0 and evaluation.metrics["rows"] == 40
+    np.testing.assert_allclose(evaluation.proba, proba, rtol=0, atol=1e-12)
