@@ -64,7 +64,8 @@ def _settings(
 def _echo_notes(result: TrainResult, warnings: bool = True) -> None:
     """Dropped rows and (unless warnings=False) convergence warnings, on stderr."""
     if result.dataset.rows_dropped:
-        click.echo(f"Dropped {result.dataset.rows_dropped} rows with missing values.", err=True)
+        dropped = count(result.dataset.rows_dropped, "row")
+        click.echo(f"Dropped {dropped} with missing values.", err=True)
     for message in result.warnings if warnings else ():
         click.echo(f"Warning: {message}", err=True)
 

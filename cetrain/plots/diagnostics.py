@@ -170,15 +170,26 @@ def roc_curve_figure(roc, class_names: Sequence[str], *, title: str) -> Figure:
 
     Parameters
     ----------
-    roc : cetrain.runs.evaluation.RocCurve
-        False and true positive rates for class_names[1] as the positive class, and the AUC.
+    roc : cetrain.runs.evaluation.RocCurve or None
+        False and true positive rates for class_names[1] as the positive class, and the AUC;
+        None when the rows hold one class only, which the figure then says.
     """
     fig = Figure(figsize=(7, 6.5), layout="constrained")
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], color="#999999", linestyle=":", label="chance (AUC 0.5)")
-    fpr, tpr = roc.false_positive_rate, roc.true_positive_rate
-    ax.plot(fpr, tpr, color=OKABE_ITO[4], linewidth=2.5, label=f"model (AUC {roc.auc:.3f})")
-    ax.fill_between(fpr, tpr, alpha=0.12, color=OKABE_ITO[4])
+    if roc is None:
+        ax.text(
+            0.5,
+            0.55,
+            "these rows hold one class only:\nno ROC curve",
+            ha="center",
+            va="center",
+            fontsize=LEGEND_SIZE,
+        )
+    else:
+        fpr, tpr = roc.false_positive_rate, roc.true_positive_rate
+        ax.plot(fpr, tpr, color=OKABE_ITO[4], linewidth=2.5, label=f"model (AUC {roc.auc:.3f})")
+        ax.fill_between(fpr, tpr, alpha=0.12, color=OKABE_ITO[4])
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.01)
     ax.set_aspect("equal")
@@ -201,13 +212,13 @@ def confusion_figure(evaluation, *, title: str) -> Figure:
 
 def diagnostic_figures(evaluation, *, title: str) -> dict[str, Figure]:
     """Every diagnostic figure of an evaluation (cetrain.runs.evaluation.Evaluation), by file
-    stem: confusion_matrix, calibration, and roc when the evaluation has a ROC curve."""
+    stem: confusion_matrix, calibration, and for a binary model roc."""
     ev = evaluation
     names = ev.class_names
     figures = {
         "confusion_matrix": confusion_figure(ev, title=f"{title}: confusion matrix"),
         "calibration": reliability_diagram(ev.calibration, names, title=f"{title}: calibration"),
     }
-    if ev.roc is not None:
+    if ev.is_binary:
         figures["roc"] = roc_curve_figure(ev.roc, names, title=f"{title}: ROC curve")
     return figures

@@ -110,6 +110,12 @@ class Evaluation:
     calibration: Calibration
     roc: RocCurve | None
 
+    @property
+    def is_binary(self) -> bool:
+        """Two classes, one per row: the case a ROC curve describes (roc is None all the same
+        when the rows hold one class only)."""
+        return not self.label_sets and len(self.class_names) == 2
+
     def to_dict(self) -> dict:
         return dict(self.metrics)
 

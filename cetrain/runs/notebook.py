@@ -36,10 +36,7 @@ def evaluate(model: Any, X: Any, y: Any = None) -> Evaluation:
     (X, y); ``.metrics`` is the dict that metrics.json holds. A loaded model takes raw data,
     and without y reads the targets from the data's own target columns."""
     if isinstance(model, TrainedModel):
-        if y is None:
-            return model.evaluate(X)[0]
-        rows = model.features(X)
-        return assess(model.pipeline, rows.X, np.asarray(y)[rows.kept])
+        return model.evaluate(X, y)[0]
     return assess(_pipeline(model), _features(model, X), np.asarray(y))
 
 

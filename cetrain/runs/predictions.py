@@ -52,11 +52,22 @@ def predict_table(
     model: TrainedModel, data, id_col: str | None = None, keep_missing: bool = False
 ) -> Predictions:
     """Score raw data (a CSV path, DataFrame or mapping) and lay the result out as a table."""
+    names = [str(c) for c in model.classes_]
+    header = [f"p({name})" for name in names]
+    if model.predicts_label_sets:
+        header += [f"predicted({name})" for name in names]
+    else:
+        header.append("predicted")
     table = as_table(data, model.columns)
     if id_col is not None and id_col not in table.columns:
         raise DataError(
             f"--id-col '{id_col}' is not a column of {table.where}; the columns are: "
             f"{', '.join(table.columns)}"
+        )
+    if id_col in header:
+        raise DataError(
+            f"--id-col '{id_col}' has the name of an output column; the output's columns are: "
+            f"{', '.join(header)}"
         )
     encoded = model.columns.encode(table, keep_missing)
     check_rows_left(table, encoded, hint="; --keep-missing keeps them, with empty predictions")
@@ -65,12 +76,6 @@ def predict_table(
     if scored.any():
         proba = model.pipeline.predict_proba(encoded.X[scored])
         predicted = model.pipeline.predict(encoded.X[scored])
-    names = [str(c) for c in model.classes_]
-    header = [f"p({name})" for name in names]
-    if model.predicts_label_sets:
-        header += [f"predicted({name})" for name in names]
-    else:
-        header.append("predicted")
     blank = [""] * len(header)
     cells = iter(
         [repr(float(p)) for p in row_proba] + [str(int(v)) for v in np.atleast_1d(row_pred)]
@@ -80,11 +85,6 @@ def predict_table(
     )
     rows = [next(cells) if is_scored else blank for is_scored in scored]
     if id_col is not None:
-        if id_col in header:
-            raise DataError(
-                f"--id-col '{id_col}' has the name of an output column; the output's columns are: "
-                f"{', '.join(header)}"
-            )
         header.insert(0, id_col)
         rows = [[_cell(table, id_col, i), *row] for i, row in zip(encoded.kept, rows, strict=True)]
     ignored = [name for name in encoded.ignored if name != id_col]

@@ -159,20 +159,27 @@ class TrainedModel:
         a MissingValuesWarning, or with keep_missing kept with NaN features. A NumPy array of
         numbers with one column per feature is taken as already encoded.
         """
-        if _is_encoded(data, len(self.feature_names)):
-            X = np.asarray(data, dtype=np.float64)
-            n = X.shape[0] if X.ndim else 0
-            return EncodedRows(X, np.arange(n), np.zeros(n, dtype=bool), [])
-        table = as_table(data, self.columns)
-        rows = self.encode(table, keep_missing)
-        check_rows_left(table, rows, hint="; keep_missing=True keeps them, scored NaN")
+        rows = self._rows(data, keep_missing, "; keep_missing=True keeps them, scored NaN")
         if rows.rows_dropped:
             warnings.warn(
-                f"{rows.rows_dropped} of {table.n_rows} rows have a missing value in a used "
+                f"{rows.rows_dropped} of {len(rows.missing)} rows have a missing value in a used "
                 "column and were left out; pass keep_missing=True to keep them (scored NaN)",
                 MissingValuesWarning,
                 stacklevel=3,
             )
+        return rows
+
+    def _rows(self, data: Any, keep_missing: bool, hint: str = "") -> EncodedRows:
+        """The encoded rows of data (features as they are for an encoded array); no row to
+        score is a DataError ending with `hint`. len(rows.missing) is the data's row count."""
+        if _is_encoded(data, len(self.feature_names)):
+            X = np.asarray(data, dtype=np.float64)
+            if len(X) == 0:
+                raise DataError("the array of features has no rows to score")
+            return EncodedRows(X, np.arange(len(X)), np.zeros(len(X), dtype=bool), [])
+        table = as_table(data, self.columns)
+        rows = self.encode(table, keep_missing)
+        check_rows_left(table, rows, hint)
         return rows
 
     def labelled(self, data: Any) -> tuple[EncodedRows, np.ndarray]:
@@ -183,10 +190,10 @@ class TrainedModel:
         check_rows_left(table, rows)
         return rows, self.targets(table, rows.kept)
 
-    def evaluate(self, data: Any) -> tuple[Evaluation, EncodedRows]:
-        """`cetrain evaluate`'s numbers on raw labelled data (cetrain.runs.evaluation.assess),
-        with the rows they were measured on."""
-        rows, y = self.labelled(data)
+    def evaluate(self, data: Any, y: Any = None) -> tuple[Evaluation, EncodedRows]:
+        """`cetrain evaluate`'s numbers (cetrain.runs.evaluation.assess) on data with its own
+        target columns, or on data and y, with the rows they were measured on."""
+        rows, y = self._labelled_rows(data, y)
         return assess(self.pipeline, rows.X, y), rows
 
     # --- predictions ------------------------------------------------------------------------
@@ -206,16 +213,36 @@ class TrainedModel:
 
     def score(self, data: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Accuracy, as the estimator's score. Without y, the targets are the data's own target
-        columns; rows with a missing value (in a feature, or a target) are left out, and so are
-        their entries of y and sample_weight."""
-        if y is None and not _is_encoded(data, len(self.feature_names)):
-            rows, y = self.labelled(data)
-        else:
-            rows = self.features(data)
-            y = np.asarray(y)[rows.kept]
+        columns. Rows with a missing value (in a feature, or a target) are left out, as in
+        training, and so are their entries of y and sample_weight, which need one entry per
+        row of data."""
+        rows, y = self._labelled_rows(data, y)
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)[rows.kept]
+            weights = _one_per_row(sample_weight, len(rows.missing), "sample_weight")
+            sample_weight = weights[rows.kept]
         return self.pipeline.score(rows.X, y, sample_weight)
+
+    def _labelled_rows(self, data: Any, y: Any) -> tuple[EncodedRows, np.ndarray]:
+        """The rows to measure and their targets: y's entries of the rows kept, or without y
+        the data's own target columns (rows missing a target are left out too)."""
+        if y is not None:
+            rows = self._rows(data, keep_missing=False)
+            return rows, _one_per_row(y, len(rows.missing), "y")[rows.kept]
+        if _is_encoded(data, len(self.feature_names)):
+            raise DataError(
+                "y is needed with an array of encoded features (raw data may hold its own "
+                f"target columns: {', '.join(self.target_names)})"
+            )
+        return self.labelled(data)
+
+
+def _one_per_row(values: Any, n_rows: int, name: str) -> np.ndarray:
+    """values as an array with one entry (or row) per row of the data scored."""
+    array = np.asarray(values)
+    if array.ndim == 0 or len(array) != n_rows:
+        got = "one value" if array.ndim == 0 else f"{len(array)}"
+        raise DataError(f"{name} needs one entry per row of the data ({n_rows}); got {got}")
+    return array
 
 
 def check_rows_left(table: RawTable, rows: EncodedRows, hint: str = "") -> None:
@@ -262,13 +289,13 @@ def as_table(data: Any, columns: InputColumns) -> RawTable:
         )
     if isinstance(data, Mapping):
         return RawTable.from_mapping(data)
-    rows = np.asarray(data, dtype=object)
-    if rows.ndim == 1:
-        rows = rows[None, :]
-    if rows.ndim != 2 or rows.shape[1] != len(columns.names):
+    given = np.asarray(data, dtype=object)
+    rows = given[None, :] if given.ndim == 1 else given
+    if rows.ndim != 2 or rows.shape[1] != len(columns.names) or not rows.size:
         raise DataError(
-            f"rows of raw values need one value per input column ({', '.join(columns.names)}), "
-            f"and an array of encoded features one column per feature; got shape {rows.shape}"
+            f"rows of raw values need one value per input column ({len(columns.names)}: "
+            f"{', '.join(columns.names)}), and an array of encoded features one column per "
+            f"feature ({len(columns.feature_names)}); got shape {given.shape}"
         )
     return RawTable.from_mapping(
         {name: rows[:, j].tolist() for j, name in enumerate(columns.names)}, "the rows"

@@ -352,7 +352,29 @@ def test_predict_refuses_an_id_column_named_like_an_output_column(species, tmp_p
 
 def test_predict_checks_out_before_scoring(species, tmp_path):
     out = tmp_path / "no-such-folder" / "p.csv"
+    unreadable = tmp_path / "missing.csv"  # reading it would be an error of its own
     assert_error(
-        invoke("predict", species.model, species.test_csv, "--out", out),
+        invoke("predict", species.model, unreadable, "--out", out),
         f"cannot write '{out}': the folder '{out.parent}' does not exist",
+    )
+
+
+def test_evaluate_on_rows_of_one_class_says_there_is_no_roc_curve(default, tmp_path):
+    header, rows = parse_csv(default.test_csv.read_text(encoding="utf-8"))
+    label = header.index("default")
+    path = write_rows(tmp_path / "no.csv", header, [r for r in rows if r[label] == "No"])
+    out = tmp_path / "eval"
+    result = invoke("evaluate", default.model, path, "--out", out, "--format", "svg")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "calibration.svg",
+        "confusion_matrix.svg",
+        "metrics.json",
+        "roc.svg",
+    ]
+    assert "these rows hold one class only" in (out / "roc.svg").read_text(encoding="utf-8")
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert "roc_auc" not in metrics
+    assert metrics["command"] == (
+        f"cetrain evaluate {default.model} {path} --format svg --out NEW_FOLDER"
     )

@@ -211,8 +211,7 @@ def test_score_with_y_keeps_the_labels_of_the_rows_it_scores(species_run):
     y = frame.pop("species").to_numpy()
     weight = np.arange(1.0, 21.0)
     kept = [i for i in range(20) if i not in (2, 7)]
-    with pytest.warns(MissingValuesWarning):
-        accuracy = model.score(frame, y, sample_weight=weight)
+    accuracy = model.score(frame, y, sample_weight=weight)  # rows left out, as in training
     right = model.predict(frame.iloc[kept]) == y[kept]
     assert accuracy == pytest.approx(np.average(right, weights=weight[kept]))
 
@@ -265,3 +264,26 @@ def test_every_target_kind_evaluates_from_its_own_columns(name, tmp_path):
     evaluation, rows = model.evaluate(tmp_path / "rows.csv")
     assert rows.rows_dropped == 0 and evaluation.metrics["rows"] == 40
     np.testing.assert_allclose(evaluation.proba, proba, rtol=0, atol=1e-12)
+
+
+def test_y_and_sample_weight_need_one_entry_per_row(species_run):
+    result, model = species_run
+    frame = pd.read_csv(SPECIES, dtype=str, keep_default_na=False).head(10)
+    y = frame.pop("species").to_numpy()
+    with pytest.raises(DataError) as caught:
+        model.score(frame, np.concatenate([y, y]))
+    assert str(caught.value) == "y needs one entry per row of the data (10); got 20"
+    with pytest.raises(DataError) as caught:
+        model.score(frame, y, sample_weight=np.ones(3))
+    assert str(caught.value) == "sample_weight needs one entry per row of the data (10); got 3"
+    with pytest.raises(DataError) as caught:
+        model.score(result.X_test[:5], result.y_test[:7])
+    assert str(caught.value) == "y needs one entry per row of the data (5); got 7"
+    with pytest.raises(DataError) as caught:
+        model.score(result.X_test)
+    assert str(caught.value) == (
+        "y is needed with an array of encoded features (raw data may hold its own target "
+        "columns: species)"
+    )
+    with pytest.raises(DataError, match=r"^the array of features has no rows to score$"):
+        model.predict(result.X_test[:0])
