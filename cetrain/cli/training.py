@@ -62,12 +62,35 @@ def _settings(
 
 
 def _echo_notes(result: TrainResult, warnings: bool = True) -> None:
-    """Dropped rows and (unless warnings=False) convergence warnings, on stderr."""
+    """Dropped rows, (unless warnings=False) convergence warnings, and what the run's numbers
+    teach (cetrain.runs.hints), on stderr."""
     if result.dataset.rows_dropped:
         dropped = count(result.dataset.rows_dropped, "row")
         click.echo(f"Dropped {dropped} with missing values.", err=True)
     for message in result.warnings if warnings else ():
         click.echo(f"Warning: {message}", err=True)
+    if warnings:
+        for note in result.notes:
+            click.echo(f"Note: {note}", err=True)
+
+
+def _echo_comparison_notes(comparison: Comparison) -> None:
+    """Each run's warnings, named; a note every run earned once, the others named."""
+    runs = comparison.runs
+    for name, run in runs.items():
+        for message in run.warnings:
+            click.echo(f"Warning: {name}: {message}", err=True)
+    shared = [
+        note
+        for note in next(iter(runs.values())).notes
+        if all(note in run.notes for run in runs.values())
+    ]
+    for note in shared:
+        click.echo(f"Note: {note}", err=True)
+    for name, run in runs.items():
+        for note in run.notes:
+            if note not in shared:
+                click.echo(f"Note: {name}: {note}", err=True)
 
 
 @cli.command("train")
@@ -192,9 +215,7 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
         lambda path: write.write_comparison(comparison, path, settings.format), out
     )
     _echo_notes(first, warnings=False)
-    for name, run in comparison.runs.items():
-        for message in run.warnings:
-            click.echo(f"Warning: {name}: {message}", err=True)
+    _echo_comparison_notes(comparison)
     if settings.quiet:
         click.echo(str(folder))
     else:

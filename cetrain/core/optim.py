@@ -29,6 +29,9 @@ DIVERGENCE_FACTOR = 1e3
 # would take millions of epochs to meet a gradient tolerance such as 1e-6.
 SUBGRADIENT_WINDOW = 100
 SUBGRADIENT_RTOL = 1e-4
+# A run whose loss rose in at least this share of its epochs oscillated: its step overshoots
+# the minimum again and again (gradient descent with a small enough step never goes uphill).
+OSCILLATION_SHARE = 0.1
 
 Objective = Callable[[np.ndarray, np.ndarray], float]
 Callback = Callable[[int, np.ndarray, float, float], None]
@@ -158,6 +161,16 @@ def gradient_descent(
         else:
             y[:] = x
     return result
+
+
+def uphill_epochs(values: list[float]) -> int:
+    """How many epochs ended with a higher value than they started from."""
+    return int(np.count_nonzero(np.diff(np.asarray(values, dtype=np.float64)) > 0))
+
+
+def oscillated(values: list[float]) -> bool:
+    """The values (a loss per epoch) rose in at least OSCILLATION_SHARE of the epochs."""
+    return len(values) > 1 and uphill_epochs(values) >= OSCILLATION_SHARE * (len(values) - 1)
 
 
 def _stalled(objective: list[float], tol: float) -> bool:

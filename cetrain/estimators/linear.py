@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
 from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec
 from cetrain.core.objective import LinearObjective
-from cetrain.core.optim import OptimizeResult, gradient_descent
+from cetrain.core.optim import OptimizeResult, gradient_descent, oscillated, uphill_epochs
 from cetrain.core.params import per_class
 from cetrain.data.preprocess import Standardizer
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
@@ -166,7 +166,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         )
         result = self._descend(objective, loss, recorder)
         self._keep_result(result, recorder)
-        self._warn_if_not_converged(result.grad_norm[-1])
+        self._warn_if_not_converged(result)
         return self
 
     def training_objective(
@@ -305,15 +305,29 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             W[:] = self.head_.initial_weights(random)
         return theta
 
-    def _warn_if_not_converged(self, grad_norm: float) -> None:
+    def _warn_if_not_converged(self, result: OptimizeResult) -> None:
+        """A ConvergenceWarning that says what stopped the run and what to change: a smaller
+        step when a hand-set learning rate made the training loss oscillate, otherwise more
+        epochs, more penalty or a larger tol."""
         if self.status_ == "max_iter":
-            warnings.warn(
+            stopped = (
                 f"training stopped after max_iter={self.max_iter} epochs with gradient norm "
-                f"{grad_norm:.3g} > tol={self.tol:g}; raise max_iter (--epochs), raise the l2 "
-                "penalty (--l2) if the classes are separable, or raise tol",
-                ConvergenceWarning,
-                stacklevel=3,
+                f"{result.grad_norm[-1]:.3g} > tol={self.tol:g}"
             )
+            by_hand = params.LEARNING_RATE.check(self.learning_rate) != "auto"
+            losses = self.history_.train_loss
+            if by_hand and oscillated(losses):
+                advice = (
+                    f"the loss rose in {uphill_epochs(losses)} of {result.n_iter} "
+                    f"epochs: the step learning_rate={self.learning_rate_:g} overshoots; use a "
+                    "smaller learning rate or learning_rate='auto' (--lr auto)"
+                )
+            else:
+                advice = (
+                    "raise max_iter (--epochs), raise the l2 penalty (--l2) if the classes are "
+                    "separable, or raise tol"
+                )
+            warnings.warn(f"{stopped}; {advice}", ConvergenceWarning, stacklevel=3)
         elif self.status_ == "diverged":
             warnings.warn(
                 f"training diverged with learning_rate={self.learning_rate_:g}: the loss grew "

@@ -47,7 +47,8 @@ class SplitMetrics:
 
 @dataclasses.dataclass(frozen=True)
 class RunMetrics:
-    """metrics.json: both splits, and how the training went."""
+    """metrics.json: both splits, how the training went, and what it teaches (`notes`, the
+    sentences of cetrain.runs.hints)."""
 
     train: SplitMetrics
     test: SplitMetrics | None
@@ -62,6 +63,7 @@ class RunMetrics:
     final_grad_norm: float
     zero_coefficients: int
     coefficients: int
+    notes: tuple[str, ...] = ()
     reference: Reference | NoReference | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,6 +71,7 @@ class RunMetrics:
         values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         values["train"] = self.train.to_dict()
         values["test"] = None if self.test is None else self.test.to_dict()
+        values["notes"] = list(self.notes)
         if self.reference is None:
             del values["reference"]
         else:

@@ -17,6 +17,7 @@ from cetrain.core.losses import LOSSES
 from cetrain.data import Dataset, load_dataset, target_kind, train_test_split
 from cetrain.errors import ConfigError, DataError
 from cetrain.estimators.history import EpochCallback, History
+from cetrain.runs import hints
 from cetrain.runs.metrics import RunMetrics, evaluate
 from cetrain.runs.pipeline import ClassifierPipeline
 from cetrain.runs.reference import NoReference, Reference, sklearn_reference
@@ -54,6 +55,7 @@ class TrainResult:
     metrics: RunMetrics
     plot_features: tuple[int, int]
     warnings: list[str]
+    notes: list[str] = dataclasses.field(default_factory=list)  # cetrain.runs.hints
 
     @property
     def history(self) -> History:
@@ -81,7 +83,8 @@ def train(
     Returns
     -------
     TrainResult
-        ConvergenceWarnings raised while fitting are returned in `warnings`, not raised.
+        ConvergenceWarnings raised while fitting are returned in `warnings`, not raised; what
+        the run's numbers teach (cetrain.runs.hints) in `notes` and metrics.notes.
     """
     if dataset is None:
         dataset = load_settings_data(settings)
@@ -97,7 +100,7 @@ def train(
     metrics = _measure(pipeline, split, dataset, seconds)
     if settings.reference:
         metrics = dataclasses.replace(metrics, reference=_reference(pipeline, split))
-    return TrainResult(
+    result = TrainResult(
         settings=_resolved_settings(settings, dataset, kind, plot_features),
         dataset=dataset,
         pipeline=pipeline,
@@ -109,6 +112,9 @@ def train(
         plot_features=plot_features,
         warnings=caught,
     )
+    result.notes = hints.notes(result)
+    result.metrics = dataclasses.replace(metrics, notes=tuple(result.notes))
+    return result
 
 
 def load_settings_data(settings: TrainSettings) -> Dataset:
