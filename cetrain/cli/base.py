@@ -142,11 +142,22 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"
 
 
+def _is_terminal(stream) -> bool:
+    """The stream is an interactive terminal (False for a pipe, a file or a notebook's)."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
 class ProgressBar:
-    """click's progress bar over epochs with the current loss, redrawn at most every 0.1 s.
+    """click's progress bar over epochs with the current loss, on stderr, redrawn at most every
+    0.1 s.
 
     The bar appears at the first epoch, so a mistake found while loading the data prints
-    only its error.
+    only its error. It is drawn only on a terminal: piped, or in a notebook's `!cetrain`, a bar
+    cannot redraw itself and would leave its label behind, one bare line per run.
     """
 
     def __init__(self, epochs: int, enabled: bool, label: str = "Training") -> None:
@@ -155,7 +166,7 @@ class ProgressBar:
         self.shown, self.last_draw = 0, 0.0
 
     def __enter__(self):
-        return self.update if self.enabled else None
+        return self.update if self.enabled and _is_terminal(sys.stderr) else None
 
     def update(self, epoch: int, loss: float, grad_norm: float) -> None:
         if self.bar is None:
