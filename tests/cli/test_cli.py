@@ -1083,3 +1083,74 @@ def test_version():
     result = invoke("--version")
     assert_ok(result)
     assert result.stdout == "cetrain, version 0.1.0\n"
+
+
+# --------------------------------------------------------------------------- notes, progress bar
+
+
+@pytest.mark.usefixtures("no_diagnostic_figures")
+def test_a_note_is_one_line_on_stderr_and_kept_in_the_metrics(workdir):
+    result = invoke("train", "--data", "line", "--out", "run")
+    assert_ok(result)
+    note = (
+        "Note: the test split is small (3 rows, 1 row of class red): test accuracy 1.00 is 3 of "
+        "3, and a 95% interval for it is 0.44 to 1.00 (Wilson); a larger --test-size or more "
+        "data narrows it"
+    )
+    assert result.stderr == note + "\n"
+    assert "Note" not in result.stdout
+    assert read_json(workdir / "run" / "metrics.json")["notes"] == [note.removeprefix("Note: ")]
+    quiet = invoke("train", "--data", "line", "--out", "quiet", "--quiet")
+    assert (quiet.stdout, quiet.stderr) == ("quiet\n", note + "\n")
+
+
+@pytest.mark.usefixtures("no_diagnostic_figures")
+def test_compare_prints_a_note_every_run_earned_once_and_names_the_others(workdir):
+    shared = invoke("compare", "--data", "line", "--out", "shared")
+    assert_ok(shared)
+    assert shared.stderr.splitlines() == [
+        "Note: the test split is small (3 rows, 1 row of class red): test accuracy 1.00 is 3 of "
+        "3, and a 95% interval for it is 0.44 to 1.00 (Wilson); a larger --test-size or more "
+        "data narrows it"
+    ]
+    named = invoke("compare", "--data", "circles", "--out", "named")
+    assert_ok(named)
+    assert named.stderr.splitlines() == [
+        f"Note: {loss}: a straight boundary cannot separate 'circles': training accuracy "
+        f"{accuracy}, test 0.40, near the 0.50 of always guessing the largest class; polynomial "
+        "features bend it: try --poly 2"
+        for loss, accuracy in (("cross-entropy", "0.54"), ("mse", "0.55"))
+    ]
+
+
+@pytest.mark.usefixtures("no_diagnostic_figures")
+def test_no_progress_bar_fragments_when_the_output_is_not_a_terminal(workdir):
+    # CliRunner's streams are not terminals, as a pipe or a notebook's `!cetrain` is not
+    train = invoke("train", "--data", "moons", "--n-samples", "80", "--out", "train")
+    assert_ok(train)
+    assert train.stderr == ""
+    assert train.stdout.startswith("Logistic regression on moons: 60 train / 20 test rows")
+    compare = invoke("compare", "--data", "moons", "--n-samples", "80", "--out", "compare")
+    assert_ok(compare)
+    assert compare.stderr == ""
+    assert compare.stdout.startswith("Logistic regression on moons: 60 train / 20 test rows")
+
+
+@pytest.mark.usefixtures("no_diagnostic_figures")
+def test_the_progress_bar_draws_on_a_terminal(workdir, monkeypatch):
+    import click.testing
+
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    train = invoke("train", "--data", "moons", "--n-samples", "80", "--out", "train")
+    assert_ok(train)
+    assert train.stderr.startswith("\rTraining")
+    assert "\rTraining  [####################################]  100%  done" in train.stderr
+    compare = invoke("compare", "--data", "moons", "--n-samples", "80", "--out", "compare")
+    assert_ok(compare)
+    drawn = compare.stderr.split("\n")
+    assert len(drawn) == 3 and drawn[2] == ""
+    assert drawn[0].startswith("\rcross-entropy") and "100%  done" in drawn[0]
+    assert drawn[1].startswith("\rmse") and "100%  done" in drawn[1]
+    # --quiet draws nothing, even on a terminal
+    quiet = invoke("train", "--data", "moons", "--n-samples", "80", "--out", "quiet", "--quiet")
+    assert quiet.stderr == ""
