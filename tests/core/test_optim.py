@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from cetrain.core.optim import DIVERGENCE_FACTOR, gradient_descent
+from cetrain.core.optim import (
+    DIVERGENCE_FACTOR,
+    OSCILLATION_SHARE,
+    gradient_descent,
+    oscillated,
+    uphill_epochs,
+)
 
 
 def quadratic(A, minimiser):
@@ -286,3 +292,15 @@ def test_the_subgradient_method_handles_a_kink_at_the_minimum():
     # the step at epoch k is 1/sqrt(k+1): within one step of the kink at the end
     assert abs(result.theta[0] - 3.0) <= 1 / np.sqrt(result.n_iter)
     assert min(result.objective) < 0.05
+
+
+def test_uphill_epochs_and_oscillation():
+    assert uphill_epochs([3.0, 2.0, 4.0, 1.0, 5.0, 5.0]) == 2
+    falling = list(np.linspace(1.0, 0.1, 101))
+    assert not oscillated(falling)
+    # one rise in every 10 epochs is OSCILLATION_SHARE of them: an oscillation
+    assert OSCILLATION_SHARE == 0.1
+    bumpy = [value + (0.5 if i % 10 == 0 else 0.0) for i, value in enumerate(falling)]
+    assert uphill_epochs(bumpy) == 10 and oscillated(bumpy)
+    fewer = [value + (0.5 if i % 10 == 0 and i < 100 else 0.0) for i, value in enumerate(falling)]
+    assert uphill_epochs(fewer) == 9 and not oscillated(fewer)
