@@ -1117,8 +1117,8 @@ def test_compare_prints_a_note_every_run_earned_once_and_names_the_others(workdi
     assert_ok(named)
     assert named.stderr.splitlines() == [
         f"Note: {loss}: a straight boundary cannot separate 'circles': training accuracy "
-        f"{accuracy}, test 0.40, near the 0.50 of always guessing the largest class; polynomial "
-        "features bend it: try --poly 2"
+        f"{accuracy}, test 0.40, closer to the 0.50 of always guessing the largest class than "
+        "to 1; polynomial features bend it: try --poly 2"
         for loss, accuracy in (("cross-entropy", "0.54"), ("mse", "0.55"))
     ]
 
