@@ -984,8 +984,9 @@ def test_convergence_warning_is_one_line_on_stderr_and_the_run_is_written(workdi
 
 
 def test_convergence_warning_is_printed_with_quiet_too(workdir):
+    # 80 rows: a test split of 20, too many for the note of a small one
     result = invoke(
-        "train", "--data", "moons", "--n-samples", "60", "--epochs", "3", "--out", "run", "--quiet"
+        "train", "--data", "moons", "--n-samples", "80", "--epochs", "3", "--out", "run", "--quiet"
     )
     assert result.exit_code == 0
     assert result.stdout == "run\n"

@@ -111,7 +111,8 @@ def read(folder: Path) -> Page:
 
 
 def assert_shows(text: str, value) -> None:
-    """A cell shows the value: ints as ints, floats to 5 significant digits, lists joined."""
+    """A cell shows the value: ints as ints, floats to 5 significant digits, lists joined (an
+    empty one as —)."""
     if value is None:
         assert text == "—"
     elif isinstance(value, bool):
@@ -122,7 +123,7 @@ def assert_shows(text: str, value) -> None:
         assert float(text) == pytest.approx(value, rel=5e-5, abs=1e-300)
         assert len(text.lstrip("-0.").partition("e")[0].replace(".", "")) <= 6, text
     elif isinstance(value, list):
-        assert text == ", ".join(map(str, value))
+        assert text == (", ".join(map(str, value)) or "—")
     else:
         assert text == value
 
