@@ -147,7 +147,8 @@ def _step_too_large(result: TrainResult) -> list[str]:
         return []
     return [
         f"the step --lr {metrics.learning_rate:g} is too large: {what}; try a smaller --lr "
-        f"(e.g. {metrics.learning_rate / 10:g}) or --lr auto (1/L, a step that never overshoots)"
+        f"(e.g. {metrics.learning_rate / 10:g}) or --lr auto (1/L, the step the curvature of the "
+        "loss allows)"
     ]
 
 

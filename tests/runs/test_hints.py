@@ -147,7 +147,7 @@ def test_an_oscillating_step_is_told_to_shrink():
     assert result.notes == [
         f"the step --lr 100 is too large: the loss rose in {rises} of 5000 epochs instead of "
         "falling: each step overshoots the minimum; try a smaller --lr (e.g. 10) or --lr auto "
-        "(1/L, a step that never overshoots)"
+        "(1/L, the step the curvature of the loss allows)"
     ]
 
 
@@ -157,7 +157,7 @@ def test_a_diverging_step_is_told_to_shrink():
     assert result.notes == [
         f"the step --lr 1e+06 is too large: the loss blew up and training stopped after "
         f"{result.metrics.epochs} epoch; try a smaller --lr (e.g. 100000) or --lr auto "
-        "(1/L, a step that never overshoots)"
+        "(1/L, the step the curvature of the loss allows)"
     ]
 
 
