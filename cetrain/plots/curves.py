@@ -36,8 +36,8 @@ def choose_epoch_axis(curves: Sequence[Sequence[float]], epoch_axis: str = "auto
     "auto" is "log" when some curve has made 90% of its decrease by 10% of the axis's epochs:
     the first epoch e with L_0 - L_e >= 0.9 (L_0 - L_last) is at most 0.1 N, where N is the
     last epoch of the longest curve (at least MIN_LOG_EPOCHS). A curve that does not decrease
-    (L_last >= L_0, or a non-finite end) never asks for a log axis. On a shared axis a short
-    run that ends early counts as front-loaded: on a linear axis it would be a sliver.
+    (L_last >= L_0, or a non-finite start or end) never asks for a log axis. On a shared axis a
+    short run that ends early counts as front-loaded: on a linear axis it would be a sliver.
 
     Parameters
     ----------
@@ -55,8 +55,8 @@ def choose_epoch_axis(curves: Sequence[Sequence[float]], epoch_axis: str = "auto
     for curve in curves:
         values = np.asarray(curve, dtype=float)
         finite = np.flatnonzero(np.isfinite(values))
-        if finite.size < 2 or finite[0] != 0:
-            continue
+        if finite.size < 2 or finite[0] != 0 or finite[-1] != values.size - 1:
+            continue  # a run that diverged ends in no finite loss
         start, end = values[0], values[finite[-1]]
         if not end < start:
             continue

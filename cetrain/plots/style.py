@@ -63,6 +63,7 @@ TICK_SIZE = 12
 LEGEND_SIZE = 12
 NOTE_SIZE = 11
 TITLE_WIDTH = 48  # characters per title line at TITLE_SIZE on an 8-inch-wide axes
+LABEL_WIDTH = 45  # characters per axis-label line at LABEL_SIZE along a 5-inch side
 
 
 def class_colors(n_classes: int, class_names: Sequence[str] | None = None) -> list[str]:
@@ -136,7 +137,6 @@ def curve_styles(
         if own is not None and own not in taken:
             styles[name] = (own, "-")
             taken.add(own)
-    black_curves = 0
     for name in names:
         if name in styles:
             continue
@@ -151,15 +151,17 @@ def curve_styles(
             styles[name] = (free[0], "-")
             taken.add(free[0])
         else:
-            styles[name] = (OKABE_ITO[7], CURVE_DASHES[black_curves % len(CURVE_DASHES)])
-            black_curves += 1
+            # black may already be a spare's colour, solid
+            black = sum(color == OKABE_ITO[7] for color, _ in styles.values())
+            styles[name] = (OKABE_ITO[7], CURVE_DASHES[black % len(CURVE_DASHES)])
     return {name: styles[name] for name in names}
 
 
 def decorate(ax, *, title: str, xlabel: str, ylabel: str, note: str | None = None) -> None:
     """Title (with an optional note on the lines below it), axis labels and tick sizes.
 
-    Long title lines are wrapped so that they stay inside the figure.
+    Long title lines and axis labels are wrapped, evenly (`wrap_evenly`), so that they stay
+    inside the figure and do not run into each other.
     """
     title = "\n".join(wrap_evenly(line, TITLE_WIDTH) for line in title.split("\n"))
     if note is None:
@@ -167,8 +169,8 @@ def decorate(ax, *, title: str, xlabel: str, ylabel: str, note: str | None = Non
     else:
         # One text object keeps the note with the title for anyone reading get_title().
         ax.set_title(f"{title}\n{note}", fontsize=LABEL_SIZE)
-    ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
-    ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
+    ax.set_xlabel(wrap_evenly(xlabel, LABEL_WIDTH), fontsize=LABEL_SIZE)
+    ax.set_ylabel(wrap_evenly(ylabel, LABEL_WIDTH), fontsize=LABEL_SIZE)
     ax.tick_params(labelsize=TICK_SIZE)
 
 

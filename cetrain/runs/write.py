@@ -39,6 +39,7 @@ from cetrain.runs.train import TrainResult
 
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
+    from matplotlib.figure import Figure
 
 RUN_FILES = (
     "config.toml",
@@ -187,16 +188,7 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
             **_plot_data(first),
         )
         save_figure(figure, folder, "comparison", fmt)
-        calibrations = {
-            names[name]: assess(run.pipeline, run.X_test, run.y_test).calibration
-            for name, run in comparison.runs.items()
-        }
-        calibration = plots.reliability_comparison(
-            calibrations,
-            _plot_data(first)["class_names"],
-            title=f"{figure_title}: calibration on the test rows",
-            compared=comparison.vary,
-        )
+        calibration = calibration_figure(comparison, names, f"{figure_title}: calibration")
         save_figure(calibration, folder, "calibration", fmt)
         if comparison.settings.animate:
             _write_animation(
@@ -204,6 +196,22 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
                 folder / "training.gif",
             )
     return Path(out)
+
+
+def calibration_figure(comparison: Comparison, names: dict[str, str], title: str) -> Figure:
+    """calibration.png of a comparison: each model's reliability curve on the test rows (as
+    `assess` computes it, with scikit-learn's calibration_curve) on one panel, named
+    names[value], with each model's rows per bin."""
+    first = comparison.runs[comparison.values[0]]
+    return plots.reliability_comparison(
+        {
+            names[value]: assess(run.pipeline, run.X_test, run.y_test).calibration
+            for value, run in comparison.runs.items()
+        },
+        _plot_data(first)["class_names"],
+        title=f"{title} on the test rows",
+        compared=comparison.vary,
+    )
 
 
 def _plot_data(result: TrainResult) -> dict:
