@@ -32,6 +32,7 @@ def comparison_figure(
     title: str = "Cross-entropy vs MSE",
     compared: str = "loss",
     epoch_axis: str = "auto",
+    resolution: int = 150,
 ) -> Figure:
     """The same model trained on several losses (or several models), side by side.
 
@@ -59,6 +60,8 @@ def comparison_figure(
     compared : {"loss", "model"}
         What the names are: legends say "trained on" a loss, or name the model.
     epoch_axis : {"auto", "log", "linear"}
+    resolution : int
+        Grid points per side of each decision boundary.
 
     Returns
     -------
@@ -112,7 +115,7 @@ def comparison_figure(
             plot_features=plot_features,
             title=f"{'trained on ' if compared == 'loss' else ''}{name}\ntest accuracy "
             f"{history.val_accuracy[-1]:.3f}, log loss {history.val_log_loss[-1]:.3f}",
-            resolution=150,
+            resolution=resolution,
             fig=sub,
         )
     return fig

@@ -127,6 +127,31 @@ def figure(kind: str, data, pipeline, binary_pipeline):
             class_names=CLASSES,
             feature_names=FEATURES,
             plot_features=(2, 3),
+            resolution=20,
+        )
+    if kind == "comparison_iris":  # the three-line titles of configs/iris-ovr-compare.toml
+        runs = {
+            "softmax model": histories()["cross-entropy"],
+            "one-vs-rest sigmoids": histories()["hinge"],
+        }
+        return plots.comparison_figure(
+            runs,
+            {name: pipeline.predict_proba for name in runs},
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            title="iris, loss cross-entropy: softmax model vs one-vs-rest sigmoids",
+            class_names=["setosa", "versicolor", "virginica"],
+            feature_names=[
+                "sepal length (cm)",
+                "sepal width (cm)",
+                "petal length (cm)",
+                "petal width (cm)",
+            ],
+            plot_features=(2, 3),
+            compared="model",
+            resolution=20,
         )
     if kind in ("confusion_matrix", "calibration", "roc"):
         model = binary_pipeline if kind == "roc" else pipeline
@@ -193,8 +218,10 @@ def drawn(fig):
 
 
 def collisions(fig) -> list[str]:
-    renderer = drawn(fig)
-    boxes = text_boxes(fig, renderer)
+    return overlaps(text_boxes(fig, drawn(fig)))
+
+
+def overlaps(boxes: list[tuple[str, Bbox]]) -> list[str]:
     found = []
     for i, (first, a) in enumerate(boxes):
         for second, b in boxes[i + 1 :]:
@@ -217,6 +244,7 @@ KINDS = [
     pytest.param("decision_boundary", marks=BOUNDARY_TITLE_INTO_LEGEND),
     pytest.param("label_boundaries", marks=BOUNDARY_TITLE_INTO_LEGEND),
     pytest.param("comparison", marks=BOUNDARY_TITLE_INTO_LEGEND),
+    "comparison_iris",
     "confusion_matrix",
     "calibration",
     "roc",
@@ -229,8 +257,9 @@ KINDS = [
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_two_texts_of_a_figure_overlap(kind, data, pipeline, binary_pipeline):
     fig = figure(kind, data, pipeline, binary_pipeline)
-    assert len(text_boxes(fig, drawn(fig))) >= 4  # titles, labels, legends
-    assert collisions(fig) == []
+    boxes = text_boxes(fig, drawn(fig))
+    assert len(boxes) >= 4  # titles, labels, legends
+    assert overlaps(boxes) == []
 
 
 def test_the_check_finds_a_legend_on_top_of_a_final_value():
