@@ -128,12 +128,7 @@ def reliability_diagram(calibration, class_names: Sequence[str], *, title: str) 
         label's probability, one curve per label).
     class_names : sequence of str
     """
-    axis_labels = {
-        "positive": (f"predicted P({class_names[-1]})", f"share that is {class_names[-1]}"),
-        "confidence": ("confidence (probability of the predicted class)", "share right"),
-        "labels": ("predicted probability of the label", "share of rows with the label"),
-    }
-    xlabel, ylabel = axis_labels[calibration.event]
+    xlabel, ylabel = _calibration_labels(calibration.event, class_names)
     if calibration.event == "labels":
         colors = class_colors(len(class_names), class_names)
     else:
@@ -166,6 +161,15 @@ def reliability_diagram(calibration, class_names: Sequence[str], *, title: str) 
     return fig
 
 
+def _calibration_labels(event: str, class_names: Sequence[str]) -> tuple[str, str]:
+    """The x and y labels of a reliability diagram of `event` (see Calibration)."""
+    return {
+        "positive": (f"predicted P({class_names[-1]})", f"share that is {class_names[-1]}"),
+        "confidence": ("confidence (probability of the predicted class)", "share right"),
+        "labels": ("predicted probability of the label", "share of rows with the label"),
+    }[event]
+
+
 def reliability_comparison(
     calibrations: Mapping, class_names: Sequence[str], *, title: str, compared: str = "loss"
 ) -> Figure:
@@ -186,10 +190,7 @@ def reliability_comparison(
     events = {calibrations[name].event for name in names}
     if len(events) != 1 or "labels" in events:
         raise ValueError(f"the calibrations must share one event, positive or confidence: {events}")
-    xlabel, ylabel = {
-        "positive": (f"predicted P({class_names[-1]})", f"share that is {class_names[-1]}"),
-        "confidence": ("confidence (probability of the predicted class)", "share right"),
-    }[events.pop()]
+    xlabel, ylabel = _calibration_labels(events.pop(), class_names)
     styles = curve_styles(names, class_colors(len(class_names), class_names))
 
     fig = Figure(figsize=(9, 8.5), layout="constrained")

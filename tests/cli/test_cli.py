@@ -222,7 +222,7 @@ def test_config_toml_holds_the_resolved_settings(run):
     history = np.genfromtxt(run.out / "history.csv", delimiter=",", names=True)
     axis = plots.choose_epoch_axis([np.atleast_1d(history["train_loss"])])
     assert run.config == {**defaults, **expected, "epoch_axis": axis}
-    if run.name == "iris":  # 90% of the decrease in its first 20 of 405 epochs
+    if run.name == "iris":  # 90% of the decrease in its first 11 of 405 epochs
         assert axis == "log"
 
 
