@@ -33,6 +33,10 @@ PICTURES = {
         ["compare", "configs/quickstart.toml", "--losses", "cross-entropy,mse"],
         "comparison.png",
     ),
+    "moons-calibration.png": (
+        ["compare", "configs/quickstart.toml", "--losses", "cross-entropy,mse"],
+        "calibration.png",
+    ),
 }
 
 

@@ -29,6 +29,7 @@ DEFAULT_SETTINGS_TOML = {
     "poly": 1,
     "test_size": 0.25,
     "seed": 0,
+    "epoch_axis": "auto",
     "format": "png",
     "animate": False,
     "reference": False,

@@ -162,8 +162,10 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
     step-size rule. comparison.png shows each loss's own training curve,
     the test log loss and accuracy of every model (one scale for all,
     whatever it was trained on), the gradient norms and the decision
-    boundaries side by side; comparison.json and the printed table hold
-    the numbers. With --models it is the model that varies, on one loss.
+    boundaries side by side; calibration.png every model's reliability
+    diagram on the test rows, on one panel; comparison.json and the printed
+    table hold the numbers. With --models it is the model that varies, on
+    one loss.
     CONFIG takes the train options' keys and `losses` (or `models`).
 
     \b

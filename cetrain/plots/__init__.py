@@ -5,31 +5,34 @@ first used: only --animate needs matplotlib's animation module)."""
 
 from cetrain.plots.boundary import decision_boundary, label_boundaries
 from cetrain.plots.comparison import comparison_figure
-from cetrain.plots.curves import loss_curve
+from cetrain.plots.curves import choose_epoch_axis, loss_curve
 from cetrain.plots.diagnostics import (
     confusion_figure,
     confusion_matrices,
     diagnostic_figures,
     label_confusion_matrices,
+    reliability_comparison,
     reliability_diagram,
     roc_curve_figure,
 )
-from cetrain.plots.style import LOSS_COLORS, OKABE_ITO, class_colors, loss_color
+from cetrain.plots.style import LOSS_COLORS, OKABE_ITO, class_colors, curve_styles
 
 __all__ = [
     "LOSS_COLORS",
     "OKABE_ITO",
     "boundary_animation",
+    "choose_epoch_axis",
     "class_colors",
     "comparison_figure",
     "confusion_figure",
     "confusion_matrices",
+    "curve_styles",
     "decision_boundary",
     "diagnostic_figures",
     "label_boundaries",
     "label_confusion_matrices",
-    "loss_color",
     "loss_curve",
+    "reliability_comparison",
     "reliability_diagram",
     "roc_curve_figure",
 ]

@@ -6,7 +6,7 @@ in cetrain.runs.evaluation (an `Evaluation` holds them); each function takes the
 returns a standalone Figure.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -19,6 +19,7 @@ from cetrain.plots.style import (
     TICK_SIZE,
     TITLE_SIZE,
     class_colors,
+    curve_styles,
     decorate,
 )
 
@@ -127,12 +128,7 @@ def reliability_diagram(calibration, class_names: Sequence[str], *, title: str) 
         label's probability, one curve per label).
     class_names : sequence of str
     """
-    axis_labels = {
-        "positive": (f"predicted P({class_names[-1]})", f"share that is {class_names[-1]}"),
-        "confidence": ("confidence (probability of the predicted class)", "share right"),
-        "labels": ("predicted probability of the label", "share of rows with the label"),
-    }
-    xlabel, ylabel = axis_labels[calibration.event]
+    xlabel, ylabel = _calibration_labels(calibration.event, class_names)
     if calibration.event == "labels":
         colors = class_colors(len(class_names), class_names)
     else:
@@ -162,6 +158,79 @@ def reliability_diagram(calibration, class_names: Sequence[str], *, title: str) 
     bottom.set_ylim(0, max(calibration.bin_counts.max(), 1) * 1.3)
     what = "predictions" if calibration.event == "labels" else "rows"
     decorate(bottom, title="", xlabel=xlabel, ylabel=f"{what} per bin")
+    return fig
+
+
+def _calibration_labels(event: str, class_names: Sequence[str]) -> tuple[str, str]:
+    """The x and y labels of a reliability diagram of `event` (see Calibration)."""
+    return {
+        "positive": (f"predicted P({class_names[-1]})", f"share that is {class_names[-1]}"),
+        "confidence": ("confidence (probability of the predicted class)", "share right"),
+        "labels": ("predicted probability of the label", "share of rows with the label"),
+    }[event]
+
+
+def reliability_comparison(
+    calibrations: Mapping, class_names: Sequence[str], *, title: str, compared: str = "loss"
+) -> Figure:
+    """The reliability diagrams of several models on the same rows, on one panel (top), and
+    each model's rows per bin side by side (bottom): log loss and squared error differ in the
+    probabilities more than in the accuracy.
+
+    Parameters
+    ----------
+    calibrations : mapping name -> cetrain.runs.evaluation.Calibration
+        One per model, all of the same event ("positive" or "confidence"); each drawn in its
+        `curve_styles` colour, as in the comparison figure.
+    class_names : sequence of str
+    compared : {"loss", "model"}
+        The legend's title says "trained on" a loss, or "model".
+    """
+    names = list(calibrations)
+    events = {calibrations[name].event for name in names}
+    if len(events) != 1 or "labels" in events:
+        raise ValueError(f"the calibrations must share one event, positive or confidence: {events}")
+    xlabel, ylabel = _calibration_labels(events.pop(), class_names)
+    styles = curve_styles(names, class_colors(len(class_names), class_names))
+
+    fig = Figure(figsize=(9, 8.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1.4))
+    top.plot([0, 1], [0, 1], color="#999999", linestyle=":", label="perfectly calibrated")
+    width = 0.9 / len(names)
+    for index, name in enumerate(names):
+        calibration, (color, dashes) = calibrations[name], styles[name]
+        (curve,) = calibration.curves
+        top.plot(
+            curve.mean_predicted,
+            curve.observed,
+            marker="o",
+            linestyle=dashes,
+            color=color,
+            linewidth=2,
+            label=name,
+        )
+        edges = calibration.bin_edges
+        left = edges[:-1] + np.diff(edges) * (0.05 + index * width)
+        bottom.bar(
+            left,
+            calibration.bin_counts,
+            width=np.diff(edges) * width,
+            align="edge",
+            color=color,
+            edgecolor=DARK,
+            linewidth=0.5,
+        )
+    top.set_xlim(0, 1)
+    top.set_ylim(-0.02, 1.02)
+    decorate(top, title=title, xlabel="", ylabel=ylabel)
+    fig.legend(
+        *top.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=min(len(names) + 1, 3),
+        fontsize=LEGEND_SIZE,
+        title="trained on" if compared == "loss" else "model",
+    )
+    decorate(bottom, title="", xlabel=xlabel, ylabel="rows per bin")
     return fig
 
 

@@ -3,7 +3,7 @@
 Figures are meant for a teacher's slides: each has a title, labelled axes and a legend, large fonts,
 and colours from the Okabe–Ito palette, which stays distinguishable under the common forms of colour
 blindness. Class k is drawn in `class_colors(C)[k]` in every figure of a run, and a loss keeps one
-colour in every figure (`loss_color`).
+colour in every figure where no class has it (`curve_styles`).
 
 Nothing in cetrain.plots shows, saves or touches pyplot: every figure is a standalone `Figure`, so
 many runs in one process leak no global state. The caller decides where a figure goes.
@@ -63,6 +63,7 @@ TICK_SIZE = 12
 LEGEND_SIZE = 12
 NOTE_SIZE = 11
 TITLE_WIDTH = 48  # characters per title line at TITLE_SIZE on an 8-inch-wide axes
+LABEL_WIDTH = 45  # characters per axis-label line at LABEL_SIZE along a 5-inch side
 
 
 def class_colors(n_classes: int, class_names: Sequence[str] | None = None) -> list[str]:
@@ -104,29 +105,87 @@ def class_colors(n_classes: int, class_names: Sequence[str] | None = None) -> li
     return colors[:n_classes]
 
 
-def loss_color(name: str, index: int) -> str:
-    """The colour of loss `name`, the index-th loss of a comparison: its own in LOSS_COLORS,
-    else an Okabe–Ito colour that no listed loss uses, taken in turn."""
-    if name in LOSS_COLORS:
-        return LOSS_COLORS[name]
-    spare = [color for color in OKABE_ITO[:7] if color not in LOSS_COLORS.values()]
-    return spare[index % len(spare)]
+# Colours for the curves of losses (or models) without their own LOSS_COLORS colour, in the
+# order they are taken. Yellow is left out: a thin yellow line is lost on white.
+_SPARE_CURVE_COLORS = (OKABE_ITO[6], OKABE_ITO[7], OKABE_ITO[2], OKABE_ITO[0], OKABE_ITO[1])
+# Okabe–Ito's two blues are one hue in two lightnesses: a spare curve colour never sits next to
+# the other blue (a dark and a light blue curve, or a light blue curve beside a blue class).
+_SAME_HUE = {OKABE_ITO[1]: OKABE_ITO[4], OKABE_ITO[4]: OKABE_ITO[1]}
+CURVE_DASHES = ("-", "--", ":", "-.")
+
+
+def curve_styles(
+    names: Sequence[str], class_colors_shown: Sequence[str] = ()
+) -> dict[str, tuple[str, str]]:
+    """The colour and line style of each compared curve (a loss or a model) in a figure that
+    also shows classes in `class_colors_shown`.
+
+    A loss keeps its LOSS_COLORS colour (cross-entropy blue, MSE vermillion) unless a class of
+    the figure has that colour. The others take, in turn, a spare colour that is no class's
+    colour, no other curve's, and not the other blue of one already shown; when none is left
+    (seven or more classes) the curves are black and told apart by their dashes. So a curve's
+    colour is never a class colour of the same figure.
+
+    Returns
+    -------
+    dict name -> (colour "#rrggbb", matplotlib line style)
+    """
+    taken = {color.upper() for color in class_colors_shown}
+    styles: dict[str, tuple[str, str]] = {}
+    for name in names:
+        own = LOSS_COLORS.get(name)
+        if own is not None and own not in taken:
+            styles[name] = (own, "-")
+            taken.add(own)
+    for name in names:
+        if name in styles:
+            continue
+        free = [
+            color
+            for color in _SPARE_CURVE_COLORS
+            if color not in taken
+            and _SAME_HUE.get(color) not in taken
+            and color not in LOSS_COLORS.values()
+        ]
+        if free:
+            styles[name] = (free[0], "-")
+            taken.add(free[0])
+        else:
+            # black may already be a spare's colour, solid
+            black = sum(color == OKABE_ITO[7] for color, _ in styles.values())
+            styles[name] = (OKABE_ITO[7], CURVE_DASHES[black % len(CURVE_DASHES)])
+    return {name: styles[name] for name in names}
 
 
 def decorate(ax, *, title: str, xlabel: str, ylabel: str, note: str | None = None) -> None:
     """Title (with an optional note on the lines below it), axis labels and tick sizes.
 
-    Long title lines are wrapped so that they stay inside the figure.
+    Long title lines and axis labels are wrapped, evenly (`wrap_evenly`), so that they stay
+    inside the figure and do not run into each other.
     """
-    title = "\n".join(textwrap.fill(line, TITLE_WIDTH) for line in title.split("\n"))
+    title = "\n".join(wrap_evenly(line, TITLE_WIDTH) for line in title.split("\n"))
     if note is None:
         ax.set_title(title, fontsize=TITLE_SIZE)
     else:
         # One text object keeps the note with the title for anyone reading get_title().
         ax.set_title(f"{title}\n{note}", fontsize=LABEL_SIZE)
-    ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
-    ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
+    ax.set_xlabel(wrap_evenly(xlabel, LABEL_WIDTH), fontsize=LABEL_SIZE)
+    ax.set_ylabel(wrap_evenly(ylabel, LABEL_WIDTH), fontsize=LABEL_SIZE)
     ax.tick_params(labelsize=TICK_SIZE)
+
+
+def wrap_evenly(text: str, width: int) -> str:
+    """`text` on as few lines of at most `width` characters as textwrap needs, the lines made as
+    even as possible, so that no line is left with a lone word."""
+    lines = textwrap.wrap(text, width)
+    if len(lines) <= 1:
+        return text
+    # the narrowest width that still needs no more lines
+    narrow = max(len(word) for word in text.split())
+    for even in range(max(narrow, -(-len(text) // len(lines))), width + 1):
+        if len(textwrap.wrap(text, even)) == len(lines):
+            return "\n".join(textwrap.wrap(text, even))
+    return "\n".join(lines)
 
 
 def lighten(color: str, amount: float) -> np.ndarray:

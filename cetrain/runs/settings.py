@@ -155,6 +155,15 @@ SETTINGS: tuple[Setting, ...] = (
             default_text="the first two",
         )
     ),
+    Setting(
+        Param(
+            "epoch_axis",
+            Choice(("auto", "log", "linear")),
+            "auto",
+            "Epoch axis of the loss curves: auto is log when the training loss makes 90% of its "
+            "decrease in the first 10% of the epochs (config.toml records the choice made).",
+        )
+    ),
     Setting(Param("format", Choice(FIGURE_FORMATS), "png", "File format of the figures.")),
     Setting(
         Param(

@@ -16,6 +16,7 @@ training.gif            with --animate: the boundary moving over the epochs
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,7 @@ from cetrain.runs.train import TrainResult
 
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
+    from matplotlib.figure import Figure
 
 RUN_FILES = (
     "config.toml",
@@ -71,7 +73,10 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
         f"cetrain train settings of the run in {final}\n"
         f"re-run with: cetrain train {final / 'config.toml'} --out NEW_FOLDER"
     )
-    (folder / "config.toml").write_text(to_toml(result.settings, header), encoding="utf-8")
+    # config.toml records the epoch axis drawn ("auto" resolved), as it records the model
+    axis = plots.choose_epoch_axis([result.history.train_loss], result.settings.epoch_axis)
+    settings = dataclasses.replace(result.settings, epoch_axis=axis)
+    (folder / "config.toml").write_text(to_toml(settings, header), encoding="utf-8")
     write_json(folder / "metrics.json", result.metrics.to_dict())
     _write_history(result.history, folder / "history.csv")
     write_json(folder / "model.json", _model_json(result))
@@ -82,6 +87,7 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
         result.history.val_loss,
         loss_name=loss_name,
         title=f"{_model_title(result)}: {loss_name} by epoch",
+        epoch_axis=axis,
     )
     save_figure(curve, folder, "loss_curve", fmt)
     if estimator.head_.predicts_label_sets:
@@ -135,6 +141,8 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
     config.toml           the shared settings, with `losses`
     comparison.<fmt>      training curves, test log loss and accuracy, gradient norms,
                           decision boundaries side by side
+    calibration.<fmt>     every model's reliability diagram on the test rows on one panel,
+                          with each model's rows per bin
     comparison.json       the summary table and every model's per-epoch history
     model-<loss>.json     each trained model (model-<model>.json when the models vary; see
                           cetrain.runs.modelfile)
@@ -147,8 +155,12 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
             f"re-run with: cetrain compare {Path(out) / 'config.toml'} --out NEW_FOLDER"
         )
         vary = comparison.vary  # "loss" or "model": LIST_KEYS[vary] lists the values compared
+        axis = plots.choose_epoch_axis(
+            [run.history.train_loss for run in comparison.runs.values()],
+            comparison.settings.epoch_axis,
+        )
         text = to_toml(
-            comparison.settings,
+            dataclasses.replace(comparison.settings, epoch_axis=axis),
             header,
             exclude=(vary, *TRAIN_ONLY),
             extra={LIST_KEYS[vary]: tuple(comparison.values)},
@@ -162,25 +174,44 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
             name: name if comparison.vary == "loss" else _variant_title(comparison, name)
             for name in comparison.values
         }
+        figure_title = (
+            _model_title(first)
+            if comparison.vary == "loss"
+            else f"{first.dataset.name}, loss {first.settings.loss}"
+        )
         figure = plots.comparison_figure(
             {names[name]: run.history for name, run in comparison.runs.items()},
             {names[name]: run.pipeline.predict_proba for name, run in comparison.runs.items()},
-            title=(
-                f"{_model_title(first)}: " + " vs ".join(names.values())
-                if comparison.vary == "loss"
-                else f"{first.dataset.name}, loss {first.settings.loss}: "
-                + " vs ".join(names.values())
-            ),
+            title=f"{figure_title}: " + " vs ".join(names.values()),
             compared=comparison.vary,
+            epoch_axis=axis,
             **_plot_data(first),
         )
         save_figure(figure, folder, "comparison", fmt)
+        calibration = calibration_figure(comparison, names, f"{figure_title}: calibration")
+        save_figure(calibration, folder, "calibration", fmt)
         if comparison.settings.animate:
             _write_animation(
                 {_variant_title(comparison, name): run for name, run in comparison.runs.items()},
                 folder / "training.gif",
             )
     return Path(out)
+
+
+def calibration_figure(comparison: Comparison, names: dict[str, str], title: str) -> Figure:
+    """calibration.png of a comparison: each model's reliability curve on the test rows (as
+    `assess` computes it, with scikit-learn's calibration_curve) on one panel, named
+    names[value], with each model's rows per bin."""
+    first = comparison.runs[comparison.values[0]]
+    return plots.reliability_comparison(
+        {
+            names[value]: assess(run.pipeline, run.X_test, run.y_test).calibration
+            for value, run in comparison.runs.items()
+        },
+        _plot_data(first)["class_names"],
+        title=f"{title} on the test rows",
+        compared=comparison.vary,
+    )
 
 
 def _plot_data(result: TrainResult) -> dict:

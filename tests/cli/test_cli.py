@@ -218,7 +218,12 @@ def test_config_toml_holds_the_resolved_settings(run):
         },
         "no_test": {"data": "line", "target": "color", "model": "logistic", "test_size": 0.0},
     }[run.name]
-    assert run.config == {**defaults, **expected}
+    # the epoch axis drawn, "auto" resolved by the run's own training loss
+    history = np.genfromtxt(run.out / "history.csv", delimiter=",", names=True)
+    axis = plots.choose_epoch_axis([np.atleast_1d(history["train_loss"])])
+    assert run.config == {**defaults, **expected, "epoch_axis": axis}
+    if run.name == "iris":  # 90% of the decrease in its first 11 of 405 epochs
+        assert axis == "log"
 
 
 def test_config_toml_reproduces_the_run(run):

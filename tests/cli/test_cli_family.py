@@ -236,7 +236,8 @@ def test_compare_models_trains_softmax_and_one_vs_rest(tmp_path):
     assert comparison["models"] == ["softmax", "multilabel"]
     assert comparison["loss"] == "cross-entropy"
     assert sorted(p.name for p in out.iterdir()) == [
-        "comparison.json", "comparison.png", "config.toml", "model-multilabel.json",
+        "calibration.png", "comparison.json", "comparison.png", "config.toml",
+        "model-multilabel.json",
         "model-softmax.json",
     ]  # fmt: skip
     for name in ("softmax", "multilabel"):

@@ -352,12 +352,18 @@ def test_comparison_figure_names_what_is_compared(compared, names, prefix):
     curves, boundaries = fig.subfigs
     assert curves.get_suptitle() == "Which one?"
     assert len(curves.axes) == 4
+    # one legend for the four panels, with each run's epochs
+    (legend,) = curves.legends
+    assert legend.get_title().get_text() == ("model" if compared == "model" else "trained on")
+    assert [t.get_text() for t in legend.get_texts()] == [f"{name} (5 epochs)" for name in names]
+    styles = plots.curve_styles(names, plots.class_colors(2))
     for ax in curves.axes:
-        legend = ax.get_legend()
-        assert legend.get_title().get_text() == ("model" if compared == "model" else "trained on")
-        assert [t.get_text() for t in legend.get_texts()] == names
-        colours = [matplotlib.colors.to_hex(line.get_color()) for line in ax.get_lines()]
-        assert colours == [plots.loss_color(name, i).lower() for i, name in enumerate(names)]
+        # each curve, then a dot at its last epoch
+        lines = ax.get_lines()
+        colours = [matplotlib.colors.to_hex(line.get_color()) for line in lines]
+        assert colours == [styles[name][0].lower() for name in names for _ in range(2)]
+        assert [line.get_xdata()[-1] for line in lines] == [5] * 4
+        assert len(lines[1].get_xdata()) == 1 and lines[1].get_marker() == "o"
     assert len(set(colours)) == len(names)
     titles = [panel_axes(panel)[0].get_title() for panel in boundaries.subfigs]
     assert titles == [

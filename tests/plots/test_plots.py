@@ -18,6 +18,7 @@ from matplotlib.contour import ContourSet
 from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch
 
+from cetrain import plots
 from cetrain.plots import OKABE_ITO, class_colors, decision_boundary, loss_curve
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -594,3 +595,71 @@ def test_building_figures_never_imports_pyplot():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- the epoch axis
+
+
+def front_loaded(n: int, reached: int) -> np.ndarray:
+    """A loss from 1 to 0 over n + 1 epochs that has made 90% of its decrease at `reached`."""
+    epochs = np.arange(n + 1)
+    return np.where(
+        epochs < reached, 1 - 0.9 * epochs / reached, 0.1 * (n - epochs) / max(n - reached, 1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("curves", "axis"),
+    [
+        ([front_loaded(400, 40)], "log"),  # 90% of the decrease by 10% of the epochs
+        ([front_loaded(400, 41)], "linear"),  # just after
+        ([front_loaded(19, 1)], "linear"),  # too few epochs for a log axis
+        ([np.linspace(1, 2, 100)], "linear"),  # no decrease
+        ([[1.0, 0.5, *[np.inf] * 98]], "linear"),  # diverged: no finite end below the start
+        # a short run beside a long one: front-loaded on the shared axis
+        ([front_loaded(80, 40), front_loaded(1200, 600)], "log"),
+        ([front_loaded(1200, 600), front_loaded(1100, 600)], "linear"),
+    ],
+)
+def test_auto_epoch_axis_is_log_when_the_decrease_is_front_loaded(curves, axis):
+    assert plots.choose_epoch_axis(curves, "auto") == axis
+    assert plots.choose_epoch_axis(curves, "linear") == "linear"
+    assert plots.choose_epoch_axis(curves, "log") == "log"
+
+
+def test_a_log_epoch_axis_keeps_epoch_zero_and_says_so():
+    fig = plots.loss_curve(front_loaded(400, 20), loss_name="loss")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "symlog" and ax.get_xlabel() == "epoch (log scale)"
+    assert ax.get_xlim()[0] == 0 and ax.get_lines()[0].get_xdata()[0] == 0
+    linear = plots.loss_curve(front_loaded(400, 20), loss_name="loss", epoch_axis="linear")
+    assert (linear.axes[0].get_xscale(), linear.axes[0].get_xlabel()) == ("linear", "epoch")
+    with pytest.raises(ValueError, match="epoch_axis must be auto, log or linear"):
+        plots.choose_epoch_axis([[1.0]], "logarithmic")
+
+
+@pytest.mark.parametrize(
+    ("n_classes", "expected"),
+    [
+        # cross-entropy keeps its blue; hinge takes no class's colour and not the other blue
+        (2, {"cross-entropy": ("#0072B2", "-"), "hinge": ("#CC79A7", "-")}),
+        # with five classes blue is a class colour: both take spares
+        (5, {"cross-entropy": ("#CC79A7", "-"), "hinge": ("#000000", "-")}),
+    ],
+)
+def test_curve_colours_are_never_a_class_colour(n_classes, expected):
+    classes = plots.class_colors(n_classes)
+    styles = plots.curve_styles(["cross-entropy", "hinge"], classes)
+    assert styles == expected
+    assert not {color for color, _ in styles.values()} & set(classes)
+
+
+def test_with_no_colour_left_the_curves_are_black_and_dashed():
+    names = ["cross-entropy", "mse", "focal", "hinge"]
+    styles = plots.curve_styles(names, plots.class_colors(10))
+    assert list(styles.values()) == [
+        ("#000000", "-"),
+        ("#000000", "--"),
+        ("#000000", ":"),
+        ("#000000", "-."),
+    ]

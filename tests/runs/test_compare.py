@@ -39,6 +39,7 @@ def compared(tmp_path_factory):
 def test_compare_writes_its_files(compared):
     out, _ = compared
     assert sorted(path.name for path in out.iterdir()) == [
+        "calibration.png",
         "comparison.json",
         "comparison.png",
         "config.toml",
@@ -330,3 +331,41 @@ def test_compare_warnings_name_their_loss(tmp_path):
     warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
     assert [line.split(":")[1].strip() for line in warnings] == ["cross-entropy", "mse"]
     assert all("stopped after max_iter=3 epochs" in line for line in warnings)
+
+
+@pytest.mark.parametrize(
+    ("data", "event"),
+    [({"data": "moons", "n_samples": 80}, "positive"), ({"data": "iris"}, "confidence")],
+)
+def test_the_calibration_panel_bins_agree_with_sklearn(data, event):
+    """calibration.png: each model's points are sklearn's calibration_curve of its test
+    probabilities (10 uniform bins), and its bars the test rows in each bin."""
+    from sklearn.calibration import calibration_curve
+
+    comparison = compare(resolve_settings({**data, "epochs": 300}), ["cross-entropy", "mse"])
+    fig = write.calibration_figure(comparison, {"cross-entropy": "CE", "mse": "MSE"}, "t")
+    top, bottom = fig.axes
+    curves = {line.get_label(): line for line in top.get_lines()}
+    assert list(curves) == ["perfectly calibrated", "CE", "MSE"]
+    bars = bottom.patches
+    assert len(bars) == 20  # ten bins a model, side by side
+    for index, (value, name) in enumerate([("cross-entropy", "CE"), ("mse", "MSE")]):
+        run = comparison.runs[value]
+        proba = run.pipeline.predict_proba(run.X_test)
+        truth = run.pipeline.estimator.class_index(run.y_test)
+        if event == "positive":
+            happened, probability = truth == 1, proba[:, 1]
+        else:
+            happened, probability = proba.argmax(axis=1) == truth, proba.max(axis=1)
+        observed, predicted = calibration_curve(happened, probability, n_bins=10)
+        np.testing.assert_allclose(curves[name].get_xdata(), predicted)
+        np.testing.assert_allclose(curves[name].get_ydata(), observed)
+        # the bars: rows per bin, a value on an inner edge in the bin below, as sklearn bins
+        counts = np.bincount(
+            np.searchsorted(np.linspace(0, 1, 11)[1:-1], probability), minlength=10
+        )
+        heights = [bar.get_height() for bar in bars[10 * index : 10 * index + 10]]
+        assert heights == counts.tolist() and sum(heights) == len(run.y_test)
+    # and the colours are those of the comparison figure
+    styles = plots.curve_styles(["CE", "MSE"], plots.class_colors(2 if event == "positive" else 3))
+    assert [curves[n].get_color() for n in ("CE", "MSE")] == [styles[n][0] for n in ("CE", "MSE")]

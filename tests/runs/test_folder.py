@@ -166,7 +166,10 @@ def test_write_run_refuses_a_non_empty_folder_and_leaves_it_alone(tmp_path, resu
 def test_files_describe_the_result(tmp_path, result):
     out = write_run(result, tmp_path / "run")
     config = tomllib.loads((out / "config.toml").read_text(encoding="utf-8"))
-    assert resolve_settings(config) == result.settings
+    # the settings, with the epoch axis drawn in place of "auto"
+    axis = plots.choose_epoch_axis([result.history["train_loss"]])
+    assert result.settings.epoch_axis == "auto" and axis in ("log", "linear")
+    assert resolve_settings(config) == dataclasses.replace(result.settings, epoch_axis=axis)
     header = (out / "config.toml").read_text(encoding="utf-8").splitlines()[:2]
     assert header == [
         f"# cetrain train settings of the run in {out}",

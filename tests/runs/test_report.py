@@ -278,7 +278,7 @@ def test_a_compare_page_shows_the_summary_of_every_loss(moons_comparison):
     assert page.blocks["pre"] == [
         f"cetrain compare {moons_comparison / 'config.toml'} --out NEW_FOLDER"
     ]
-    assert [image["alt"] for image in page.images] == ["comparison"]
+    assert [image["alt"] for image in page.images] == ["calibration", "comparison"]
     # the per-epoch lists are left to the file, and the page says so
     assert (
         "Not shown here (too long or too deeply nested for a table): history; "
