@@ -41,6 +41,8 @@ it printed or wrote.
 import ast
 import dataclasses
 import functools
+import hashlib
+import importlib.util
 import io
 import itertools
 import json
@@ -634,3 +636,58 @@ def test_the_readme_notebook_section_runs(species_model_dir, tmp_path, monkeypat
     assert 0.5 < report["accuracy"] <= 1
     assert shown["saved.predict_proba"].shape == (3, 3)
     assert list(saved.classes_) == ["finch", "sparrow", "warbler"]
+
+
+def load_make_images():
+    """docs/make_images.py as a module."""
+    spec = importlib.util.spec_from_file_location("make_images", ROOT / "docs" / "make_images.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def differences(measured, committed, where: str = "") -> list[str]:
+    """Where two figure records differ: texts exactly, numbers to 1e-3 relative (1e-9 absolute)
+    so that another machine's last digit of a fit does not count."""
+    if isinstance(measured, dict) and isinstance(committed, dict):
+        if measured.keys() != committed.keys():
+            return [f"{where}: keys {sorted(measured)} != {sorted(committed)}"]
+        return [
+            d
+            for key in measured
+            for d in differences(measured[key], committed[key], f"{where}.{key}")
+        ]
+    if isinstance(measured, list) and isinstance(committed, list):
+        if len(measured) != len(committed):
+            return [f"{where}: {len(measured)} items, committed {len(committed)}"]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(measured, committed, strict=True))
+            for d in differences(a, b, f"{where}[{i}]")
+        ]
+    if isinstance(measured, float) and isinstance(committed, int | float):
+        if math.isclose(measured, committed, rel_tol=1e-3, abs_tol=1e-9):
+            return []
+    elif measured == committed:
+        return []
+    return [f"{where}: {measured!r}, committed {committed!r}"]
+
+
+def test_the_committed_pictures_are_what_make_images_draws(tmp_path):
+    """Each docs/images/NAME.png has the NAME.json that `python docs/make_images.py` wrote with
+    it (same SHA-256), and that JSON's figure data is what the command draws today: a change
+    in the commands' figures or numbers makes a stale picture fail here, a change of rendering
+    (fonts, antialiasing on another machine) does not."""
+    make_images = load_make_images()
+    pictures = {path.name for path in (ROOT / "docs" / "images").glob("*.png")}
+    assert pictures == set(make_images.PICTURES)
+    measured = make_images.make(tmp_path, render=False)
+    stale = []
+    for image, data in measured.items():
+        path = ROOT / "docs" / "images" / image
+        committed = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        assert committed["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), image
+        assert committed["command"] == data["command"]
+        found = differences(data["figure"], committed["figure"], image)
+        stale += found[:5]
+    assert not stale, "stale pictures; run `python docs/make_images.py`:\n" + "\n".join(stale)
