@@ -27,15 +27,20 @@ and evaluate after `cetrain train --data species --out runs/species`). The --hel
 after the README's, in the same folder. A command that writes a folder or file (`--out P`, or the
 default runs/<time>-...) writes it there; when P already exists (another section's example named
 it too), the earlier P is moved aside first, as a reader trying that example afresh would. A
-command that repeats one already run in that folder is not run again. `train` and `compare` get
-`--epochs 3` (fast: what is checked does not depend on the fit) unless their text quotes a number
-that does (`FULL_FIT`). Each must exit with 0, or with the code its note states ("exit code N").
+command that repeats one already run in that folder is not run again (its note is checked against
+the earlier result). `train` and `compare` get `--epochs 3` (fast: what is checked does not
+depend on the fit) unless their text quotes a number that does (`FULL_FIT`). Figures are built
+but not rendered (`_unrendered`). Each must exit with 0, or with the code its note states ("exit
+code N"), or 1 when its quoted output is an `Error:` line.
 
 What is checked against the output: a ```text block right after a one-command ```sh block is
 exactly what the command prints; every decimal number in a command's note (`# 0.0020: confident
-and right`) that is not one of its own arguments is printed by it; and the numbers the prose
-quotes about a command (`documented_numbers` tests and the CHECKS below) are measured from what
-it printed or wrote.
+and right`) that is not one of its own arguments is printed by it; and what the prose says about
+a command's result (`readme_checks`, `lesson_checks`: the predict and evaluate rows, the report
+page, "focal = CE = 0.2014", the saturation and landscape epochs, the gradient errors, "16 of
+the 20 coefficients", ...) is measured from what it printed or wrote.
+
+The pictures in docs/images/ are checked by their data (`test_the_committed_pictures_...`).
 """
 
 import ast
@@ -239,6 +244,7 @@ class Ran:
     result: Result
     folder: Path  # the working folder
     problems: list[str] = dataclasses.field(default_factory=list)
+    checked: list[str] = dataclasses.field(default_factory=list)  # the checks that applied
 
     def written(self) -> Path:
         """The folder or file the command wrote: its --out, or the folder it names ("Run
@@ -342,6 +348,7 @@ def problems(run: Ran, checks: list[tuple[Callable[[Ran], bool], Callable]]) -> 
         found.append(f"{where}: {sorted(missing)} not printed")
     for applies, check in checks:
         if applies(run):
+            run.checked.append(getattr(check, "__qualname__", "").split(".")[0])
             try:
                 check(run)
             except AssertionError as error:
@@ -382,6 +389,7 @@ def check_prediction(run: Ran) -> None:
 
 
 def check_evaluation(run: Ran) -> None:
+    """`evaluate` on the new birds: 58 rows scored, 2 left out, and the folder it names."""
     folder = run.written()
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     assert (metrics["rows"], metrics["rows_dropped"]) == (58, 2)
@@ -559,6 +567,14 @@ def test_every_readme_and_help_command_runs_as_documented(readme_runs):
     assert not found, "\n\n".join(found)
     commands = {run.example.args[0] for run in readme_runs}
     assert commands >= {*cli.commands, "--help"}  # every command is shown at work
+    assert_every_check_applied(readme_runs, readme_checks())
+
+
+def assert_every_check_applied(runs: list[Ran], checks: list) -> None:
+    """Each check found its command: a document that drops or rewrites one fails here."""
+    applied = {name for run in runs for name in run.checked}
+    names = {check.__qualname__.split(".")[0] for _, check in checks}
+    assert names <= applied, names - applied
 
 
 def test_every_help_has_examples():
@@ -571,6 +587,7 @@ def test_every_lesson_command_runs_as_documented(lesson_runs):
     assert not found, "\n\n".join(found)
     quoted = [run for run in lesson_runs if run.example.output is not None]
     assert len(quoted) == 3  # the three printed tables of the lesson
+    assert_every_check_applied(lesson_runs, lesson_checks())
 
 
 def test_the_extraction_rule():
