@@ -282,3 +282,25 @@ def test_cli_focal_alpha_none_is_no_weighting_so_gamma_0_is_cross_entropy():
     expected = f"{math.log1p(math.exp(-1.5)):.4f}"
     assert loss_table(result.stdout)["focal"] == [expected, "alpha", "none,", "gamma", "0"]
     assert loss_table(result.stdout)["cross-entropy"] == [expected]
+
+
+@pytest.mark.parametrize("word", ["none", "None", "NONE", " none "])
+@pytest.mark.parametrize("gamma", [0.0, 2.0])
+def test_cli_focal_alpha_none_in_any_spelling_is_no_weighting(word, gamma):
+    # -(1 - p_t)^gamma log p_t with no alpha: the binary form on the score 1.5, the softmax
+    # form on (2.0, 1.0, 0.1) with class 1 true; alpha 0.25 would make the binary one a quarter
+    binary = invoke(
+        "loss", "--binary", "--target", "1", "--scores", "1.5",
+        "--focal-gamma", gamma, "--focal-alpha", word,
+    )  # fmt: skip
+    softmax_result = invoke(
+        "loss", "--target", "1", "--scores", "2.0,1.0,0.1",
+        "--focal-gamma", gamma, "--focal-alpha", word,
+    )  # fmt: skip
+    p_binary, p_softmax = sigmoid(1.5), softmax(SCORES)[1]
+    for result, p in ((binary, p_binary), (softmax_result, p_softmax)):
+        assert result.exit_code == 0, result.output
+        expected = -((1 - p) ** gamma) * math.log(p)
+        assert loss_table(result.stdout)["focal"] == [
+            f"{expected:.4f}", "alpha", "none,", "gamma", f"{gamma:g}",
+        ]  # fmt: skip
