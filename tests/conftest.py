@@ -29,6 +29,7 @@ DEFAULT_SETTINGS_TOML = {
     "poly": 1,
     "test_size": 0.25,
     "seed": 0,
+    "show_loss": False,
     "format": "png",
     "animate": False,
     "reference": False,
@@ -45,6 +46,7 @@ RUN_FILES = [
     "loss_curve.png",
     "metrics.json",
     "model.json",
+    "worst_points.csv",
 ]
 
 

@@ -21,6 +21,8 @@ def comparison_figure(
     class_names: Sequence[str],
     feature_names: Sequence[str],
     plot_features: tuple[int, int] = (0, 1),
+    categorical: Mapping[str, Sequence[str]] | None = None,
+    why: str | None = None,
     title: str = "Cross-entropy vs MSE",
     compared: str = "loss",
 ) -> Figure:
@@ -38,7 +40,8 @@ def comparison_figure(
         (each drawn in its LOSS_COLORS colour) or, with compared="model", model names.
     predictors : mapping name -> predict_proba
         Same keys as `histories`; see decision_boundary.
-    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features
+    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features,
+    categorical, why
         As for decision_boundary; y holds class indices.
     title : str
     compared : {"loss", "model"}
@@ -82,6 +85,8 @@ def comparison_figure(
             class_names=class_names,
             feature_names=feature_names,
             plot_features=plot_features,
+            categorical=categorical,
+            why=why,
             title=f"{'trained on ' if compared == 'loss' else ''}{name}\ntest accuracy "
             f"{history.val_accuracy[-1]:.3f}, log loss {history.val_log_loss[-1]:.3f}",
             resolution=150,

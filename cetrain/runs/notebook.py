@@ -26,6 +26,7 @@ from cetrain.errors import DataError
 from cetrain.runs.evaluation import Evaluation, assess
 from cetrain.runs.pipeline import ClassifierPipeline
 from cetrain.runs.trained import TrainedModel
+from cetrain.runs.view import categorical_levels
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -68,7 +69,8 @@ def plot_decision_boundary(
     plot_features: tuple[int, int] = (0, 1),
     title: str | None = None,
 ) -> Figure:
-    """Where the model predicts each class over two features (the others held at their mean),
+    """Where the model predicts each class over two features (the others held at their mean;
+    a text column of the model's input columns at its most frequent level),
     the rows (X, y) as circles and (X_test, y_test), if given, as triangles
     (cetrain.plots.decision_boundary; label_boundaries for a multi-label model)."""
     pipeline = _pipeline(model)
@@ -101,6 +103,7 @@ def plot_decision_boundary(
         feature_names=names,
         plot_features=plot_features if X.shape[1] > 1 else (0, 0),
         title=title,
+        categorical=_text_columns(model),
     )
 
 
@@ -126,6 +129,13 @@ def plot_roc_curve(model: Any, X: Any, y: Any, title: str = "ROC curve") -> Figu
             + (" (the rows hold one class)" if len(ev.class_names) == 2 else "")
         )
     return plots.roc_curve_figure(ev.roc, ev.class_names, title=title)
+
+
+def _text_columns(model: Any) -> dict[str, list[str]]:
+    """The text columns of a trained model's inputs, {name: levels} (none for an estimator)."""
+    if not isinstance(model, TrainedModel):
+        return {}
+    return categorical_levels([column.to_dict() for column in model.columns.columns])
 
 
 def _pipeline(model: Any) -> ClassifierPipeline:

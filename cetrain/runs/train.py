@@ -21,6 +21,7 @@ from cetrain.runs.metrics import RunMetrics, evaluate
 from cetrain.runs.pipeline import ClassifierPipeline
 from cetrain.runs.reference import NoReference, Reference, sklearn_reference
 from cetrain.runs.settings import TrainSettings, estimator_params
+from cetrain.runs.view import PlotView, model_view, named_view, recorded_names
 
 # A label column with more distinct values than this is a number to predict, not classes.
 MAX_CLASSES = 100
@@ -54,6 +55,8 @@ class TrainResult:
     metrics: RunMetrics
     plot_features: tuple[int, int]
     warnings: list[str]
+    # why the plot shows plot_features (None when they were named, or there are at most two)
+    plot_why: str | None = None
 
     @property
     def history(self) -> History:
@@ -89,7 +92,7 @@ def train(
     classes = _classes(dataset, kind_of_target)
     kind = choose_model(settings.model, classes, dataset.name, kind_of_target)
     _check_run(settings, dataset, kind, kind_of_target)
-    plot_features = _plot_feature_indices(settings.plot_features, dataset.feature_names)
+    view = named_view(settings.plot_features, dataset.feature_names, dataset.columns)
     split = _split(settings, dataset, classes, kind_of_target)
     estimator = estimators.ESTIMATORS[kind](**estimator_params(settings))
     pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
@@ -97,8 +100,10 @@ def train(
     metrics = _measure(pipeline, split, dataset, seconds)
     if settings.reference:
         metrics = dataclasses.replace(metrics, reference=_reference(pipeline, split))
+    if view is None:  # more than two features, none named: those that matter most to the model
+        view = model_view(pipeline, split.X_train, dataset.feature_names, dataset.columns)
     return TrainResult(
-        settings=_resolved_settings(settings, dataset, kind, plot_features),
+        settings=_resolved_settings(settings, dataset, kind, view),
         dataset=dataset,
         pipeline=pipeline,
         X_train=split.X_train,
@@ -106,8 +111,9 @@ def train(
         y_train=split.y_train,
         y_test=split.y_test,
         metrics=metrics,
-        plot_features=plot_features,
+        plot_features=view.features,
         warnings=caught,
+        plot_why=view.why,
     )
 
 
@@ -257,7 +263,7 @@ def _reference(pipeline: ClassifierPipeline, split: Split) -> Reference | NoRefe
 
 
 def _resolved_settings(
-    settings: TrainSettings, dataset: Dataset, kind: str, plot_features: tuple[int, int]
+    settings: TrainSettings, dataset: Dataset, kind: str, view: PlotView
 ) -> TrainSettings:
     """The settings with what the run actually used filled in, so config.toml reproduces it."""
     from_csv = dataset.source not in ("sklearn", "generator")
@@ -272,7 +278,7 @@ def _resolved_settings(
         data=dataset.name if by_name else dataset.source,
         target=target,
         model=kind,
-        plot_features=tuple(names[i] for i in plot_features) if len(names) > 1 else None,
+        plot_features=recorded_names(view, names, dataset.columns) if len(names) > 1 else None,
     )
 
 
@@ -344,19 +350,3 @@ def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:
             f"the target '{dataset.target_name}' has {n_classes} distinct values in {n_rows} rows; "
             "cetrain trains classifiers, so pick a column of class labels with --target"
         )
-
-
-def _plot_feature_indices(
-    names: tuple[str, ...] | None, feature_names: list[str]
-) -> tuple[int, int]:
-    """Column indices of the two features to plot: the named ones, or the first two."""
-    if names is None:
-        return (0, 1) if len(feature_names) > 1 else (0, 0)
-    if len(feature_names) < 2:
-        raise ConfigError("plot_features needs data with at least two features")
-    unknown = [name for name in names if name not in feature_names]
-    if unknown:
-        raise ConfigError(
-            f"unknown plot feature '{unknown[0]}'; the features are: {', '.join(feature_names)}"
-        )
-    return feature_names.index(names[0]), feature_names.index(names[1])

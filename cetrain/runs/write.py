@@ -5,7 +5,10 @@ metrics.json            train/test accuracy, log loss and loss, epochs, status, 
 history.csv             epoch, train_loss, test_loss, grad_norm
 model.json              the trained pipeline (see cetrain.runs.modelfile)
 loss_curve.png          train and test loss by epoch
-decision_boundary.png   regions, boundary, train/test points, misclassified points
+decision_boundary.png   regions, boundary, train/test points, misclassified points ringed
+                        (with --show-loss: each point's area by its own loss)
+worst_points.csv        the rows with the largest loss: split, features, true and predicted
+                        class, probabilities, loss
 confusion_matrix.png    on the test rows (the training rows without a test split): counts and
                         row-normalised shares
 calibration.png         the reliability diagram with the rows in each bin, on the same rows
@@ -19,6 +22,8 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from cetrain import plots
 from cetrain.core.losses import LOSSES
@@ -35,9 +40,13 @@ from cetrain.runs.folder import (
 from cetrain.runs.modelfile import to_dict
 from cetrain.runs.settings import TRAIN_ONLY, to_toml
 from cetrain.runs.train import TrainResult
+from cetrain.runs.view import categorical_levels
 
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
+
+# worst_points.csv holds this many rows (fewer when the data has fewer)
+WORST_POINTS = 20
 
 RUN_FILES = (
     "config.toml",
@@ -48,6 +57,7 @@ RUN_FILES = (
     "decision_boundary.png",
     "confusion_matrix.png",
     "calibration.png",
+    "worst_points.csv",
 )
 BINARY_FILES = ("roc.png",)  # a binary model's run folder also holds these
 
@@ -75,6 +85,8 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
     write_json(folder / "metrics.json", result.metrics.to_dict())
     _write_history(result.history, folder / "history.csv")
     write_json(folder / "model.json", _model_json(result))
+    losses = point_losses(result)
+    _write_worst_points(result, losses, folder / "worst_points.csv")
 
     loss_name = LOSSES[estimator.loss].label
     curve = plots.loss_curve(
@@ -95,12 +107,16 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
             label_names=data["class_names"],
             feature_names=data["feature_names"],
             plot_features=data["plot_features"],
+            categorical=data["categorical"],
+            why=data["why"],
             title=f"{_model_title(result)}: decision boundary of each label",
         )
     else:
         boundary = plots.decision_boundary(
             result.pipeline.predict_proba,
             title=f"{_model_title(result)}: decision boundary",
+            point_loss=np.concatenate(losses) if result.settings.show_loss else None,
+            loss_name=loss_name,
             **_plot_data(result),
         )
     save_figure(boundary, folder, "decision_boundary", fmt)
@@ -195,7 +211,81 @@ def _plot_data(result: TrainResult) -> dict:
         "class_names": [str(c) for c in estimator.classes_],
         "feature_names": result.dataset.feature_names,
         "plot_features": result.plot_features,
+        "categorical": categorical_levels(result.dataset.columns),
+        "why": result.plot_why,
     }
+
+
+def point_losses(result: TrainResult) -> tuple[np.ndarray, np.ndarray]:
+    """Each training row's and each test row's own loss under the training loss (its class
+    weight included; estimator.row_losses): the mean of a split's is its loss in history.csv
+    when the data has no weight column."""
+    pipeline = result.pipeline
+    estimator = pipeline.estimator
+    losses = []
+    for X, y in ((result.X_train, result.y_train), (result.X_test, result.y_test)):
+        has_rows = len(y) > 0
+        losses.append(estimator.row_losses(pipeline.transform(X), y) if has_rows else np.empty(0))
+    return losses[0], losses[1]
+
+
+def _write_worst_points(
+    result: TrainResult, losses: tuple[np.ndarray, np.ndarray], path: Path
+) -> None:
+    """worst_points.csv: the WORST_POINTS rows (train and test) with the largest loss, largest
+    first: their split and position in it, features, true and predicted class, the
+    predicted probability of each class and the loss."""
+    estimator = result.pipeline.estimator
+    classes = [str(c) for c in estimator.classes_]
+    splits = [("train", result.X_train, result.y_train), ("test", result.X_test, result.y_test)]
+    rows = []
+    for (split, X, y), loss in zip(splits, losses, strict=True):
+        if len(loss) == 0:
+            continue
+        P = result.pipeline.predict_proba(X)
+        true, predicted = _class_words(estimator, np.asarray(y), P, classes)
+        rows += [
+            (float(loss[k]), split, k, X[k], true[k], predicted[k], P[k]) for k in range(len(loss))
+        ]
+    # largest loss first; ties keep the train-then-test, row order
+    rows = sorted(rows, key=lambda row: -row[0])[:WORST_POINTS]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "rank",
+                "split",
+                "row",
+                *result.dataset.feature_names,
+                "true",
+                "predicted",
+                *(f"P({c})" for c in classes),
+                "loss",
+            ]
+        )
+        for rank, (loss, split, k, x, true, predicted, p) in enumerate(rows, start=1):
+            writer.writerow(
+                [rank, split, k, *map(repr, x.tolist()), true, predicted]
+                + [repr(v) for v in p.tolist()]
+                + [repr(loss)]
+            )
+
+
+def _class_words(estimator, y: np.ndarray, P: np.ndarray, classes: list[str]):
+    """The true and the predicted class of each row as text: a class name, or for 0/1 label
+    columns the labels joined by "+" ("none" for no label)."""
+    if estimator.head_.predicts_label_sets:
+
+        def words(rows):
+            return [
+                "+".join(c for c, on in zip(classes, r, strict=True) if on) or "none" for r in rows
+            ]
+
+        return words(y >= 0.5), words(P >= 0.5)
+    return (
+        [classes[k] for k in estimator.class_index(y)],
+        [classes[k] for k in P.argmax(axis=1)],
+    )
 
 
 def _variant_title(comparison: Comparison, name: str) -> str:
