@@ -161,7 +161,8 @@ def decision_boundary(
             )
             xy = np.column_stack([X_points[:, numeric], heights])
             name = groups[text_col][0]
-            shown = f"P against {feature_names[numeric]}, one curve per level of {name}"
+            target = f"P({class_names[1]})" if n_classes == 2 else "P"
+            shown = f"{target} against {feature_names[numeric]}, one curve per level of {name}"
             xlabel = feature_names[numeric]
             ylabel = f"P({class_names[1]})" if n_classes == 2 else "predicted probability"
         else:

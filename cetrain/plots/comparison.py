@@ -1,6 +1,7 @@
 """The comparison figure: the same model trained on several losses (or several models)."""
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -25,6 +26,7 @@ def comparison_figure(
     why: str | None = None,
     title: str = "Cross-entropy vs MSE",
     compared: str = "loss",
+    panel_options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Figure:
     """The same model trained on several losses (or several models), side by side.
 
@@ -46,6 +48,8 @@ def comparison_figure(
     title : str
     compared : {"loss", "model"}
         What the names are: legends say "trained on" a loss, or name the model.
+    panel_options : mapping name -> mapping, optional
+        More keyword arguments of each model's decision_boundary (e.g. point_loss).
 
     Returns
     -------
@@ -91,5 +95,6 @@ def comparison_figure(
             f"{history.val_accuracy[-1]:.3f}, log loss {history.val_log_loss[-1]:.3f}",
             resolution=150,
             fig=sub,
+            **(panel_options or {}).get(name, {}),
         )
     return fig

@@ -44,6 +44,7 @@ from cetrain.runs.view import categorical_levels
 
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
+    from matplotlib.figure import Figure
 
 # worst_points.csv holds this many rows (fewer when the data has fewer)
 WORST_POINTS = 20
@@ -85,8 +86,7 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
     write_json(folder / "metrics.json", result.metrics.to_dict())
     _write_history(result.history, folder / "history.csv")
     write_json(folder / "model.json", _model_json(result))
-    losses = point_losses(result)
-    _write_worst_points(result, losses, folder / "worst_points.csv")
+    _write_worst_points(result, point_losses(result), folder / "worst_points.csv")
 
     loss_name = LOSSES[estimator.loss].label
     curve = plots.loss_curve(
@@ -96,9 +96,21 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
         title=f"{_model_title(result)}: {loss_name} by epoch",
     )
     save_figure(curve, folder, "loss_curve", fmt)
-    if estimator.head_.predicts_label_sets:
+    save_figure(boundary_figure(result), folder, "decision_boundary", fmt)
+    has_test = len(result.y_test) > 0
+    X, y = (result.X_test, result.y_test) if has_test else (result.X_train, result.y_train)
+    rows = "test rows" if has_test else "training rows"
+    _save_diagnostics(assess(result.pipeline, X, y), folder, f"{_model_title(result)}, {rows}", fmt)
+    if result.settings.animate:
+        _write_animation({_model_title(result): result}, folder / "training.gif")
+
+
+def boundary_figure(result: TrainResult) -> Figure:
+    """decision_boundary.png of a run (one panel per label for a multi-label model); with
+    show_loss, each point's area by its own training loss."""
+    if result.pipeline.estimator.head_.predicts_label_sets:
         data = _plot_data(result)
-        boundary = plots.label_boundaries(
+        return plots.label_boundaries(
             result.pipeline.predict_proba,
             data["X_train"],
             result.y_train,
@@ -111,21 +123,12 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
             why=data["why"],
             title=f"{_model_title(result)}: decision boundary of each label",
         )
-    else:
-        boundary = plots.decision_boundary(
-            result.pipeline.predict_proba,
-            title=f"{_model_title(result)}: decision boundary",
-            point_loss=np.concatenate(losses) if result.settings.show_loss else None,
-            loss_name=loss_name,
-            **_plot_data(result),
-        )
-    save_figure(boundary, folder, "decision_boundary", fmt)
-    has_test = len(result.y_test) > 0
-    X, y = (result.X_test, result.y_test) if has_test else (result.X_train, result.y_train)
-    rows = "test rows" if has_test else "training rows"
-    _save_diagnostics(assess(result.pipeline, X, y), folder, f"{_model_title(result)}, {rows}", fmt)
-    if result.settings.animate:
-        _write_animation({_model_title(result): result}, folder / "training.gif")
+    return plots.decision_boundary(
+        result.pipeline.predict_proba,
+        title=f"{_model_title(result)}: decision boundary",
+        **(_loss_sizes(result) if result.settings.show_loss else {}),
+        **_plot_data(result),
+    )
 
 
 def write_evaluation(
@@ -188,6 +191,9 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
                 + " vs ".join(names.values())
             ),
             compared=comparison.vary,
+            panel_options={names[name]: _loss_sizes(run) for name, run in comparison.runs.items()}
+            if comparison.settings.show_loss
+            else None,
             **_plot_data(first),
         )
         save_figure(figure, folder, "comparison", fmt)
@@ -213,6 +219,14 @@ def _plot_data(result: TrainResult) -> dict:
         "plot_features": result.plot_features,
         "categorical": categorical_levels(result.dataset.columns),
         "why": result.plot_why,
+    }
+
+
+def _loss_sizes(result: TrainResult) -> dict:
+    """decision_boundary's options that size the points by their own training loss."""
+    return {
+        "point_loss": np.concatenate(point_losses(result)),
+        "loss_name": LOSSES[result.pipeline.estimator.loss].label,
     }
 
 

@@ -349,3 +349,19 @@ def test_train_does_not_touch_the_file_system(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run(data="exam", test_size=0)
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_a_text_column_is_named_by_its_name():
+    result = run(data="default", plot_features="balance,student", epochs=5)
+    assert result.plot_features == (1, 0)  # student's one-hot column student=Yes is column 0
+    assert result.settings.plot_features == ("balance", "student")
+    assert result.plot_why is None
+
+
+def test_two_levels_of_one_text_column_are_one_plot_feature():
+    with raises_exactly(
+        ConfigError,
+        "plot features 'site=meadow' and 'site=woodland' are levels of one text column; "
+        "name two different features",
+    ):
+        run(data="species", plot_features="site=meadow,site=woodland")
