@@ -226,6 +226,8 @@ def label_boundaries(
     resolution: int = 120,
     categorical: Mapping[str, Sequence[str]] | None = None,
     why: str | None = None,
+    point_loss: np.ndarray | None = None,
+    loss_name: str = "loss",
 ) -> Figure:
     """A multi-label model's decision boundaries: one panel per label, where P(label) > 1/2.
 
@@ -236,8 +238,9 @@ def label_boundaries(
     X_train, X_test : ndarray of shape (n, d)
     Y_train, Y_test : ndarray of shape (n, C)
         0/1 label columns (Y_test may have 0 rows).
-    label_names, feature_names, plot_features, categorical, why
-        As for decision_boundary, with one name per label.
+    label_names, feature_names, plot_features, categorical, why, point_loss, loss_name
+        As for decision_boundary, with one name per label; point_loss is each row's loss
+        over all its labels, the same in every panel.
     title : str, optional
         A title over all the panels.
     resolution : int
@@ -284,6 +287,8 @@ def label_boundaries(
             fig=panel,
             categorical=categorical,
             why=why,
+            point_loss=point_loss,
+            loss_name=loss_name,
         )
     if title:
         fig.suptitle(title, fontsize=TITLE_SIZE + 2)

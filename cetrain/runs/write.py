@@ -122,6 +122,7 @@ def boundary_figure(result: TrainResult) -> Figure:
             categorical=data["categorical"],
             why=data["why"],
             title=f"{_model_title(result)}: decision boundary of each label",
+            **(_loss_sizes(result) if result.settings.show_loss else {}),
         )
     return plots.decision_boundary(
         result.pipeline.predict_proba,
