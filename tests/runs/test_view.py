@@ -16,7 +16,8 @@ from cetrain.plots.style import DARK
 from cetrain.runs.settings import resolve_settings
 from cetrain.runs.train import train
 from cetrain.runs.view import categorical_levels, named_view
-from cetrain.runs.write import WORST_POINTS, boundary_figure, point_losses, write_run
+from cetrain.runs.write import WORST_POINTS, boundary_figure, point_losses
+from cetrain.runs.write import _write_worst_points as write_worst_points
 
 DATASETS = [info.name for info in list_datasets()]
 
@@ -327,8 +328,8 @@ def test_without_show_loss_every_point_has_one_size(results):
 
 def test_worst_points_are_the_rows_with_the_largest_loss(moons_shown, tmp_path):
     result = moons_shown
-    write_run(result, tmp_path / "run")
-    with (tmp_path / "run" / "worst_points.csv").open(encoding="utf-8") as handle:
+    write_worst_points(result, point_losses(result), tmp_path / "worst_points.csv")
+    with (tmp_path / "worst_points.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     names = result.dataset.feature_names
     classes = [str(c) for c in result.pipeline.classes_]
@@ -370,8 +371,8 @@ def test_worst_points_are_the_rows_with_the_largest_loss(moons_shown, tmp_path):
 
 def test_worst_points_of_a_multilabel_run_name_the_label_sets(results, tmp_path):
     result = results["genres"]
-    write_run(result, tmp_path / "run")
-    with (tmp_path / "run" / "worst_points.csv").open(encoding="utf-8") as handle:
+    write_worst_points(result, point_losses(result), tmp_path / "worst_points.csv")
+    with (tmp_path / "worst_points.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     labels = [str(c) for c in result.pipeline.classes_]
     Y = np.vstack([result.y_train, result.y_test])
