@@ -91,6 +91,8 @@ def model_view(
     rest = f"; next {label[order[2]]}, {candidates[order[2]]:.2g}" if len(order) > 2 else ""
     n = len(order)
     why = f"chosen for the largest standardised coefficients of {n} features ({shown}{rest})"
+    if candidates[first] == 0:
+        why = f"the first two that vary: all {n} features' coefficients are zero"
     return PlotView((first, second), why)
 
 

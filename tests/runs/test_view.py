@@ -411,3 +411,10 @@ def test_compare_sizes_every_model_on_one_loss_scale(tmp_path, monkeypatch):
     ]
     # under MSE no point costs more than 1; under cross-entropy the worst cost more
     assert seen["mse"]["point_loss"].max() < 1 < seen["cross-entropy"]["point_loss"].max()
+
+
+def test_a_model_with_no_nonzero_coefficient_shows_the_first_two_that_vary():
+    result = run(data="sparse", l1=0.5, l2=0.0)
+    assert not result.pipeline.estimator.coef_.any()
+    assert result.plot_features == (0, 1)
+    assert result.plot_why == "the first two that vary: all 20 features' coefficients are zero"
