@@ -10,9 +10,9 @@ only read results):
                  face of the core
     plots/       the house style and the run's figures
     runs/        the settings table, train and compare, metrics, the notes that teach
-                 (hints), the scikit-learn reference, model files, trained models on raw rows,
-                 predict and evaluate, the notebook figures, run folders, the HTML report of a
-                 folder
+                 (hints), the scikit-learn reference, which two features the boundary plot
+                 shows, model files, trained models on raw rows, predict and evaluate, the
+                 notebook figures, run folders, the HTML report of a folder
     teach/       landscape, saturation, the entropy calculator, the loss table, gradcheck
     cli/         the click commands
 

@@ -30,6 +30,7 @@ DEFAULT_SETTINGS_TOML = {
     "test_size": 0.25,
     "seed": 0,
     "epoch_axis": "auto",
+    "show_loss": False,
     "format": "png",
     "animate": False,
     "reference": False,
@@ -46,6 +47,7 @@ RUN_FILES = [
     "loss_curve.png",
     "metrics.json",
     "model.json",
+    "worst_points.csv",
 ]
 
 

@@ -114,6 +114,8 @@ def train_command(config: Path | None, **options):
       cetrain train configs/quickstart.toml --loss mse --epochs 2000
       cetrain train --data moons --poly 3 --animate --format svg
       cetrain train --data default --class-weight balanced
+      cetrain train --data moons --show-loss
+      cetrain train --data species --plot-features mass_g,site
       cetrain train --data genres --target electronic,rock,pop
       cetrain train --data sparse --l1 0.05 --l2 0
       cetrain train --data iris --loss focal --focal-alpha setosa=0.5,virginica=2

@@ -423,6 +423,36 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         float
         """
+        chosen, kernel_scores, target, weight = self._loss_terms(X, y, loss)
+        if weight is None:
+            return float(chosen.accumulate(kernel_scores, target, None) / kernel_scores.shape[-1])
+        return float(chosen.accumulate(kernel_scores, target, weight / weight.sum()))
+
+    def row_losses(self, X: ArrayLike, y: ArrayLike, loss: str | None = None) -> np.ndarray:
+        """Each row's loss: its term l_i of the mean loss, times its weight w_i (class weight)
+        over the mean weight, so that the rows' mean is mean_loss(X, y, loss).
+
+        Parameters
+        ----------
+        X, y, loss
+            As for mean_loss.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            w_i l_i / mean(w) (l_i when no weights apply); for 0/1 label columns l_i is the
+            mean over the row's labels.
+        """
+        chosen, kernel_scores, target, weight = self._loss_terms(X, y, loss)
+        per_row = np.empty(kernel_scores.shape[-1])
+        chosen.accumulate(kernel_scores, target, None, per_row)
+        return per_row if weight is None else per_row * (weight / weight.mean())
+
+    def _loss_terms(
+        self, X: ArrayLike, y: ArrayLike, loss: str | None
+    ) -> tuple[Loss, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The chosen loss, the scores in its kernel layout, the prepared targets and the
+        row weights: the training objective's own path (mean_loss and row_losses)."""
         scores = self._scores(X)
         y = self._check_target(y, scores.shape[0])
         if loss == "cross-entropy":
@@ -432,12 +462,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             chosen, with_class_weight = self._training_loss(y), True
         else:
             chosen, with_class_weight = loss_for(loss, self.head_.form), False
-        # the training objective's own path: prepared targets, class weights, the kernel
         target, weight = self._loss_inputs(chosen, y, None, with_class_weight=with_class_weight)
-        kernel_scores = chosen.to_kernel_layout(chosen.check_scores(scores))
-        if weight is None:
-            return float(chosen.accumulate(kernel_scores, target, None) / len(y))
-        return float(chosen.accumulate(kernel_scores, target, weight / weight.sum()))
+        return chosen, chosen.to_kernel_layout(chosen.check_scores(scores)), target, weight
 
     # --- targets --------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ def boundary_animation(
     class_names: Sequence[str],
     feature_names: Sequence[str],
     plot_features: tuple[int, int] = (0, 1),
+    categorical: Mapping[str, Sequence[str]] | None = None,
+    why: str | None = None,
     resolution: int = 70,
 ) -> FuncAnimation:
     """The decision boundary as it moves during training: one frame per chosen epoch.
@@ -28,7 +30,8 @@ def boundary_animation(
     frames : sequence of mappings title -> predict_proba
         For each frame, the model (or several, drawn side by side) as it was at some epoch,
         under the panel's title (e.g. "trained on mse: epoch 12").
-    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features
+    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features,
+    categorical, why
         As for decision_boundary.
     resolution : int
         Grid points per axis: lower than the still figure's, to keep the file small.
@@ -62,6 +65,8 @@ def boundary_animation(
                 class_names=class_names,
                 feature_names=feature_names,
                 plot_features=plot_features,
+                categorical=categorical,
+                why=why,
                 title=title,
                 resolution=resolution,
                 fig=panel,

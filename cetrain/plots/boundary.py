@@ -1,7 +1,7 @@
 """Decision boundaries: where a model predicts each class, with the data on top."""
 
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
@@ -35,18 +35,28 @@ def decision_boundary(
     title: str | None = None,
     resolution: int = 200,
     fig: Figure | SubFigure | None = None,
+    categorical: Mapping[str, Sequence[str]] | None = None,
+    why: str | None = None,
+    point_loss: np.ndarray | None = None,
+    loss_name: str = "loss",
 ) -> Figure | SubFigure:
     """Where the model predicts each class, with the data on top.
 
     With two or more features, the plane of ``plot_features`` is shaded on a grid (the other
-    features held at their training mean): binary by P(class 1) with the 0.5 boundary and a
-    colorbar, multiclass by the predicted class with opacity growing with its probability and the
+    features held fixed: a numeric one at its training mean, a text column's one-hot columns at
+    its most frequent level): binary by P(class 1) with the 0.5 boundary and a colorbar,
+    multiclass by the predicted class with opacity growing with its probability and the
     boundaries drawn as dark lines. With one feature, the predicted probabilities are curves over
     x, the boundaries dashed vertical lines and the points sit at their target probability.
+    When one plotted feature is a level of a text column (see ``categorical``), the probabilities
+    are curves over the other, numeric, feature: one line style per level, the points in one
+    band per class and level.
 
-    Points are coloured by their true class: train as circles, test as triangles. A black cross
-    marks each point whose predicted class (argmax of ``predict_proba`` on all its features)
-    differs from its label.
+    Points are coloured by their true class: train as circles, test as triangles. A thick dark
+    ring around a point, which keeps its colour, marks each point whose predicted class (argmax
+    of ``predict_proba`` on all its features) differs from its label. A class that the model
+    predicts for some test row (training row, without a test set) but that wins nowhere in the
+    drawn slice is named in a note under the title.
 
     Parameters
     ----------
@@ -64,13 +74,25 @@ def decision_boundary(
     plot_features : (int, int), default (0, 1)
         Columns on the x and y axes when d >= 2; ignored when d == 1.
     title : str, optional
-        Defaults to "Decision boundary". When d > 2 a second line names the plotted features and
-        says the others are held at their mean.
+        Defaults to "Decision boundary". When d > 2 the lines below name the plotted features,
+        say why (``why``) and where the others are held, and name any class that the model
+        predicts but that wins nowhere in the slice.
     resolution : int, default 200
         Grid points per axis (d >= 2); the 1-D plot uses ``resolution**2`` points along x.
     fig : Figure or SubFigure, optional
         Draw into this (empty) figure or sub-figure, e.g. one panel of a comparison or one frame
         of an animation, instead of a new Figure.
+    categorical : mapping str -> sequence of str, optional
+        The text columns among the features: each column's levels, the first of which has no
+        column of its own; the others are the one-hot features named "column=level".
+    why : str, optional
+        Why these two features are plotted, said in the subtitle after their names (e.g.
+        "chosen as ...").
+    point_loss : ndarray of shape (n_train + n_test,), optional
+        Each point's own loss (train rows, then test rows): the points' areas grow with it
+        (``loss_marker_area``) and the legend gives the scale.
+    loss_name : str
+        What point_loss is, for the legend (e.g. "cross-entropy (nats)").
 
     Returns
     -------
@@ -100,58 +122,93 @@ def decision_boundary(
     predicted = _predict(predict_proba, X_points, n_classes).argmax(axis=1)
     wrong = predicted != y_points
     is_test = np.arange(len(y_points)) >= len(y_train)
+    sizes = _point_sizes(point_loss, len(y_points), is_test)
 
     if fig is None:
         fig = Figure(figsize=(9, 6) if n_features >= 2 else (9, 5), layout="constrained")
     ax = fig.add_subplot()
     if title is None:
         title = "Decision boundary"
+    groups = _text_columns(feature_names, categorical)
+    level_styles: list[tuple[str, str]] = []
 
     if n_features == 1:
-        heights = _draw_probability_curves(
+        heights, winners = _draw_probability_curves(
             ax, predict_proba, X_points[:, 0], y_points, colors, class_names, resolution
         )
         xy = np.column_stack([X_points[:, 0], heights])
-        decorate(
-            ax,
-            title=title,
-            xlabel=feature_names[0],
-            ylabel=f"P({class_names[1]})" if n_classes == 2 else "predicted probability",
-        )
+        notes = []
+        xlabel = feature_names[0]
+        ylabel = f"P({class_names[1]})" if n_classes == 2 else "predicted probability"
     else:
         i, j = plot_features
-        _draw_regions(
-            fig,
-            ax,
-            predict_proba,
-            X_points,
-            X_train.mean(axis=0),
-            (i, j),
-            colors,
-            class_names,
-            resolution,
-        )
-        xy = X_points[:, [i, j]]
-        note = _held_at_mean_note(feature_names, i, j) if n_features > 2 else None
-        decorate(ax, title=title, xlabel=feature_names[i], ylabel=feature_names[j], note=note)
+        held, held_text = _slice(X_train, feature_names, groups, (i, j))
+        plotted_text = [k for k in (i, j) if k in groups]
+        if len(plotted_text) == 1:
+            text_col = plotted_text[0]
+            numeric = j if text_col == i else i
+            heights, winners, level_styles = _draw_level_curves(
+                ax,
+                predict_proba,
+                X_points,
+                held,
+                numeric,
+                groups[text_col],
+                y_points,
+                colors,
+                class_names,
+                resolution,
+            )
+            xy = np.column_stack([X_points[:, numeric], heights])
+            name = groups[text_col][0]
+            target = f"P({class_names[1]})" if n_classes == 2 else "P"
+            shown = f"{target} against {feature_names[numeric]}, one curve per level of {name}"
+            xlabel = feature_names[numeric]
+            ylabel = f"P({class_names[1]})" if n_classes == 2 else "predicted probability"
+        else:
+            winners = _draw_regions(
+                fig, ax, predict_proba, X_points, held, (i, j), colors, class_names, resolution
+            )
+            xy = X_points[:, [i, j]]
+            shown = (
+                f"{_axis_name(feature_names, groups, i)} vs {_axis_name(feature_names, groups, j)}"
+            )
+            xlabel, ylabel = feature_names[i], feature_names[j]
+        notes = [_slice_note(shown, why, held_text)] if n_features > 2 or plotted_text else []
+    rows = is_test if is_test.any() else ~is_test
+    notes += _nowhere_note(predicted[rows], winners, class_names, bool(is_test.any()))
+    decorate(
+        ax, title=title, xlabel=xlabel, ylabel=ylabel, note="\n".join(notes) if notes else None
+    )
 
-    _draw_points(ax, xy, y_points, is_test, wrong, colors)
+    _draw_points(ax, xy, y_points, is_test, wrong, colors, sizes)
     handles = [
         Patch(facecolor=c, edgecolor=DARK, label=name)
         for c, name in zip(colors, class_names, strict=True)
     ]
     handles += _marker_handles(has_test=bool(is_test.any()), n_wrong=int(wrong.sum()))
-    handles.append(
-        Line2D(
-            [],
-            [],
-            color=DARK,
-            lw=2,
-            ls="-" if n_features >= 2 else "--",
-            label="decision boundary",
+    if level_styles:
+        handles += [
+            Line2D([], [], color=DARK, lw=2.5, ls=ls, label=lab) for ls, lab in level_styles
+        ]
+        if n_classes == 2:
+            handles.append(Line2D([], [], color="#888888", lw=1, ls=":", label="P = 0.5"))
+    else:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=DARK,
+                lw=2,
+                ls="-" if n_features >= 2 else "--",
+                label="decision boundary",
+            )
         )
-    )
-    fig.legend(handles=handles, loc="outside right upper", fontsize=LEGEND_SIZE, frameon=False)
+    if point_loss is not None:
+        handles += _loss_handles(np.asarray(point_loss, dtype=float), loss_name)
+    # a tuple is drawn as its handles on top of each other, under the last one's label
+    labels = [(h[-1] if isinstance(h, tuple) else h).get_label() for h in handles]
+    fig.legend(handles, labels, loc="outside right upper", fontsize=LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -167,6 +224,10 @@ def label_boundaries(
     plot_features: tuple[int, int] = (0, 1),
     title: str | None = None,
     resolution: int = 120,
+    categorical: Mapping[str, Sequence[str]] | None = None,
+    why: str | None = None,
+    point_loss: np.ndarray | None = None,
+    loss_name: str = "loss",
 ) -> Figure:
     """A multi-label model's decision boundaries: one panel per label, where P(label) > 1/2.
 
@@ -177,8 +238,9 @@ def label_boundaries(
     X_train, X_test : ndarray of shape (n, d)
     Y_train, Y_test : ndarray of shape (n, C)
         0/1 label columns (Y_test may have 0 rows).
-    label_names, feature_names, plot_features
-        As for decision_boundary, with one name per label.
+    label_names, feature_names, plot_features, categorical, why, point_loss, loss_name
+        As for decision_boundary, with one name per label; point_loss is each row's loss
+        over all its labels, the same in every panel.
     title : str, optional
         A title over all the panels.
     resolution : int
@@ -223,6 +285,10 @@ def label_boundaries(
             title=f"label {name}",
             resolution=resolution,
             fig=panel,
+            categorical=categorical,
+            why=why,
+            point_loss=point_loss,
+            loss_name=loss_name,
         )
     if title:
         fig.suptitle(title, fontsize=TITLE_SIZE + 2)
@@ -276,32 +342,126 @@ def _padded_range(values: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
     return lo - margin, hi + margin
 
 
-def _held_at_mean_note(feature_names: Sequence[str], i: int, j: int) -> str:
-    """Subtitle for d > 2: which features are plotted, and that the others are fixed."""
-    others = [n for k, n in enumerate(feature_names) if k not in (i, j)]
-    shown = f"{feature_names[i]} vs {feature_names[j]}"
-    if len(others) == 1:
-        return textwrap.fill(f"{shown}; the other feature ({others[0]}) is held at its mean", 60)
-    # Listing dozens of pixel names would swamp the slide; the count is what matters then.
-    names = f" ({', '.join(others)})" if len(others) <= 4 else ""
-    note = f"{shown}; the other {len(others)} features{names} are held at their mean"
-    return textwrap.fill(note, width=60)
+# Characters per line of the subtitle (at LABEL_SIZE, over the axes of a 9-inch figure).
+NOTE_WIDTH = 62
+
+# Marker area (points^2) of a point whose own loss is 0, and the growth per unit of loss: a
+# confidently wrong point under cross-entropy (loss 5) is about 20 times the area of a right one.
+LOSS_AREA_FLOOR = 10.0
+LOSS_AREA_PER_UNIT = 80.0
+LOSS_AREA_CAP = 1200.0
 
 
-def _draw_regions(fig, ax, predict_proba, X_points, means, pair, colors, class_names, resolution):
-    """Shade the plane of the two plotted features by the model's prediction, boundaries on top."""
+def loss_marker_area(loss: np.ndarray) -> np.ndarray:
+    """The marker area of points by their own loss, as decision_boundary draws them:
+    LOSS_AREA_FLOOR + LOSS_AREA_PER_UNIT * loss, at most LOSS_AREA_CAP."""
+    loss = np.asarray(loss, dtype=float)
+    return np.minimum(LOSS_AREA_FLOOR + LOSS_AREA_PER_UNIT * np.maximum(loss, 0.0), LOSS_AREA_CAP)
+
+
+def _point_sizes(point_loss, n_points: int, is_test: np.ndarray) -> np.ndarray:
+    """Each point's marker area: by its loss when given, else one size (test triangles a bit
+    larger, as a triangle looks smaller than a circle of the same area)."""
+    if point_loss is None:
+        size = float(np.clip(4000.0 / max(n_points, 1), 14.0, 60.0))
+        return np.where(is_test, 1.4 * size, size)
+    point_loss = np.asarray(point_loss, dtype=float).ravel()
+    if point_loss.shape != (n_points,):
+        raise ValueError(
+            f"point_loss needs one loss per point ({n_points}: train, then test); "
+            f"got shape {point_loss.shape}"
+        )
+    return loss_marker_area(point_loss)
+
+
+def _text_columns(feature_names, categorical) -> dict[int, tuple[str, list[str], list[int]]]:
+    """{index of a one-hot column: (its text column, the levels, the one-hot indices of
+    levels[1:])} for the text columns whose one-hot columns are all among the features."""
+    groups = {}
+    for name, levels in (categorical or {}).items():
+        levels = [str(level) for level in levels]
+        columns = [f"{name}={level}" for level in levels[1:]]
+        if len(levels) < 2 or not all(c in feature_names for c in columns):
+            continue
+        indices = [list(feature_names).index(c) for c in columns]
+        groups.update({k: (str(name), levels, indices) for k in indices})
+    return groups
+
+
+def _slice(X_train, feature_names, groups, plotted) -> tuple[np.ndarray, str]:
+    """Where the features that are not plotted are held: numeric ones at their training mean,
+    a text column's one-hot columns at its most frequent level. Returns the values and the
+    words for the subtitle."""
+    held = X_train.mean(axis=0)
+    plotted_groups = {groups[k][0] for k in plotted if k in groups}
+    levels_held = []
+    for name, levels, indices in {g[0]: g for g in groups.values()}.values():
+        columns = X_train[:, indices]
+        counts = [int(np.sum(np.all(columns == 0, axis=1))), *np.sum(columns == 1, axis=0)]
+        mode = int(np.argmax(counts))
+        held[indices] = 0.0
+        if mode > 0:
+            held[indices[mode - 1]] = 1.0
+        if name not in plotted_groups:
+            levels_held.append(f"{name} at {levels[mode]}")
+    numeric = [n for k, n in enumerate(feature_names) if k not in plotted and k not in groups]
+    parts = []
+    if len(numeric) == 1:
+        parts.append(f"the other feature ({numeric[0]}) is held at its mean")
+    elif numeric:
+        # Listing dozens of pixel names would swamp the slide; the count is what matters then.
+        names = f" ({', '.join(numeric)})" if len(numeric) <= 4 else ""
+        parts.append(f"the other {len(numeric)} features{names} are held at their mean")
+    if levels_held:
+        which = "level" if len(levels_held) == 1 else "levels"
+        parts.append(f"{', '.join(levels_held)}, the most frequent {which}")
+    return held, "; ".join(parts)
+
+
+def _axis_name(feature_names, groups, k: int) -> str:
+    return groups[k][0] if k in groups else feature_names[k]
+
+
+def _slice_note(shown: str, why: str | None, held_text: str) -> str:
+    """Subtitle: what is plotted, why, and where the other features are held."""
+    note = shown + (f", {why}" if why else "") + (f"; {held_text}" if held_text else "")
+    return textwrap.fill(note, width=NOTE_WIDTH)
+
+
+def _nowhere_note(predicted, winners, class_names, test: bool) -> list[str]:
+    """A note naming the classes the model predicts for some rows but that win nowhere in
+    the drawn slice (empty when every predicted class has a region)."""
+    missing = [k for k in np.unique(predicted) if k not in winners]
+    if not missing:
+        return []
+    names = ", ".join(str(class_names[k]) for k in missing)
+    rows = int(np.isin(predicted, missing).sum())
+    one = len(missing) == 1
+    note = (
+        f"{names} {'wins' if one else 'win'} nowhere in this slice, though predicted for "
+        f"{rows} {'test' if test else 'training'} rows: the held features tell "
+        f"{'it' if one else 'them'} apart"
+    )
+    return [textwrap.fill(note, width=NOTE_WIDTH)]
+
+
+def _draw_regions(fig, ax, predict_proba, X_points, held, pair, colors, class_names, resolution):
+    """Shade the plane of the two plotted features by the model's prediction, boundaries on top.
+    Returns the classes that win somewhere on the grid."""
     i, j = pair
     x_lo, x_hi = _padded_range(X_points[:, i])
     y_lo, y_hi = _padded_range(X_points[:, j])
     gx = np.linspace(x_lo, x_hi, resolution)
     gy = np.linspace(y_lo, y_hi, resolution)
     GX, GY = np.meshgrid(gx, gy)
-    grid = np.tile(means, (GX.size, 1))
+    grid = np.tile(held, (GX.size, 1))
     grid[:, i] = GX.ravel()
     grid[:, j] = GY.ravel()
     n_classes = len(class_names)
     P = _predict(predict_proba, grid, n_classes).reshape(resolution, resolution, n_classes)
     extent = (x_lo, x_hi, y_lo, y_hi)
+    winner = P.argmax(axis=2)
+    winners = {int(k) for k in np.unique(winner)}
 
     if n_classes == 2:
         # Lightened ends keep the points (full class colours) visible on their own side.
@@ -328,9 +488,8 @@ def _draw_regions(fig, ax, predict_proba, X_points, means, pair, colors, class_n
         if p1.min() < 0.5 < p1.max():
             ax.contour(GX, GY, p1, levels=[0.5], colors=DARK, linewidths=2.0, zorder=2)
             cbar.ax.axhline(0.5, color=DARK, lw=2.0)
-        return
+        return winners
 
-    winner = P.argmax(axis=2)
     top = P.max(axis=2)
     # Opacity runs from faint at a uniform guess (1/C) to fairly strong at certainty; the blend
     # towards white is done here so the image is opaque and the result does not depend on alpha.
@@ -353,12 +512,14 @@ def _draw_regions(fig, ax, predict_proba, X_points, means, pair, colors, class_n
         margin = P[:, :, k] - np.where(winner == k, second, first)
         if margin.min() < 0.0 < margin.max():
             ax.contour(GX, GY, margin, levels=[0.0], colors=DARK, linewidths=1.8, zorder=2)
+    return winners
 
 
 def _draw_probability_curves(
     ax, predict_proba, x_points, y_points, colors, class_names, resolution
 ):
-    """1-D plot: P(class | x) curves and dashed boundaries; returns the height of each point."""
+    """1-D plot: P(class | x) curves and dashed boundaries; returns the height of each point
+    and the classes that win somewhere."""
     n_classes = len(class_names)
     lo, hi = _padded_range(x_points)
     gx = np.linspace(lo, hi, resolution**2)
@@ -399,20 +560,93 @@ def _draw_probability_curves(
             fontsize=NOTE_SIZE,
             color=DARK,
         )
-    return heights
+    return heights, {int(k) for k in np.unique(winner)}
 
 
-def _draw_points(ax, xy, y, is_test, wrong, colors) -> None:
-    """Scatter the points in their true class colour; cross out the misclassified ones."""
-    size = float(np.clip(4000.0 / max(len(y), 1), 14.0, 60.0))
+# Line styles of a text column's levels (beyond four they repeat, with thinner lines).
+LEVEL_STYLES = ("-", "--", ":", "-.")
+
+
+def _draw_level_curves(
+    ax, predict_proba, X_points, held, numeric, group, y_points, colors, class_names, resolution
+):
+    """P(class | numeric feature) at each level of a text column, the other features held.
+
+    Binary: one curve of P(class 1) per level; more classes: one curve per class (its colour)
+    and level. The points sit in bands, one per class and level, jittered within their band.
+    Returns the points' heights, the classes that win somewhere and the legend's
+    (line style, label) for each level.
+    """
+    name, levels, indices = group
+    n_classes, n_levels = len(class_names), len(levels)
+    lo, hi = _padded_range(X_points[:, numeric])
+    gx = np.linspace(lo, hi, resolution * 4)
+    styles = [LEVEL_STYLES[k % len(LEVEL_STYLES)] for k in range(n_levels)]
+    widths = [3.0 if k < len(LEVEL_STYLES) else 1.6 for k in range(n_levels)]
+    winners: set[int] = set()
+    for level in range(n_levels):
+        grid = np.tile(held, (gx.size, 1))
+        grid[:, numeric] = gx
+        grid[:, indices] = 0.0
+        if level > 0:
+            grid[:, indices[level - 1]] = 1.0
+        P = _predict(predict_proba, grid, n_classes)
+        winners |= {int(k) for k in np.unique(P.argmax(axis=1))}
+        shown = [1] if n_classes == 2 else range(n_classes)
+        for k in shown:
+            color = DARK if n_classes == 2 else colors[k]
+            ax.plot(gx, P[:, k], color=color, ls=styles[level], lw=widths[level], zorder=2)
+
+    # each point's level: 0 when all the one-hot columns are 0, else 1 + the column that is 1
+    columns = X_points[:, indices]
+    point_level = np.where(columns.max(axis=1) > 0.5, 1 + columns.argmax(axis=1), 0)
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(y_points))
+    if n_classes == 2:
+        # class 1 in bands above P = 1, class 0 below P = 0, level 0 nearest the curves
+        band = 0.05
+        side = np.where(y_points == 1, 1.0, -1.0)
+        centres = {
+            (c, level): (1.0 if c == 1 else 0.0) + (1 if c == 1 else -1) * band * (level + 0.7)
+            for c in (0, 1)
+            for level in range(n_levels)
+        }
+        heights = y_points + side * band * (point_level + 0.7 + jitter)
+        ax.axhline(0.5, color="#888888", lw=1, ls=":", zorder=1)
+        ax.set_ylim(-band * (n_levels + 0.4), 1.0 + band * (n_levels + 0.4))
+    else:
+        # one band per class and level below zero
+        band = min(0.05, 0.5 / (n_classes * n_levels))
+        centres = {
+            (c, level): -band * (c * n_levels + level + 1)
+            for c in range(n_classes)
+            for level in range(n_levels)
+        }
+        heights = -band * (y_points * n_levels + point_level + 1 + jitter)
+        ax.axhline(0.0, color="#888888", lw=1, zorder=1)
+        ax.set_ylim(-band * (n_classes * n_levels + 0.6), 1.05)
+    ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_xlim(lo, hi)
+    # the bands' levels on the right-hand axis, so that no label covers a point
+    if len(centres) <= 16:
+        bands = ax.twinx()
+        bands.set_ylim(ax.get_ylim())
+        bands.set_yticks(list(centres.values()), [f"{name}={levels[lv]}" for _, lv in centres])
+        bands.tick_params(labelsize=NOTE_SIZE, length=0)
+    return heights, winners, [(styles[k], f"{name} = {levels[k]}") for k in range(n_levels)]
+
+
+def _draw_points(ax, xy, y, is_test, wrong, colors, sizes) -> None:
+    """Scatter the points in their true class colour (largest first, so that no small point
+    hides under a large one); ring the misclassified ones, which keep their colour."""
     point_colors = np.array(colors)[y]
-    for test, marker, scale in ((False, "o", 1.0), (True, "^", 1.4)):
-        rows = is_test == test
-        if rows.any():
+    for test, marker in ((False, "o"), (True, "^")):
+        rows = np.flatnonzero(is_test == test)
+        if rows.size:
+            rows = rows[np.argsort(-sizes[rows], kind="stable")]
             ax.scatter(
                 xy[rows, 0],
                 xy[rows, 1],
-                s=size * scale,
+                s=sizes[rows],
                 c=point_colors[rows],
                 marker=marker,
                 edgecolors=DARK,
@@ -420,26 +654,64 @@ def _draw_points(ax, xy, y, is_test, wrong, colors) -> None:
                 zorder=4,
             )
     if wrong.any():
-        ax.scatter(
-            xy[wrong, 0],
-            xy[wrong, 1],
-            s=size * 1.6,
-            c="black",
-            marker="x",
-            linewidths=1.6,
-            zorder=5,
-        )
+        # a ring a little wider than its point: dark on a white halo, seen on any background
+        diameter = np.sqrt(sizes[wrong])
+        ring = (diameter + np.clip(0.6 * diameter, 3.0, RING_GAP)) ** 2
+        for color, width, z in (("white", 3.2, 5), (DARK, 1.7, 6)):
+            ax.scatter(
+                xy[wrong, 0],
+                xy[wrong, 1],
+                s=ring,
+                marker="o",
+                facecolors="none",
+                edgecolors=color,
+                linewidths=width,
+                zorder=z,
+            )
 
 
-def _marker_handles(*, has_test: bool, n_wrong: int) -> list[Line2D]:
-    """Legend entries for the marker shapes: train, test (if any) and misclassified."""
+# At most this many points between a misclassified point's edge and its ring (in marker
+# size, a diameter); 0.6 of the point's diameter, and at least 3, below that.
+RING_GAP = 7.0
 
-    def marker(shape, label, **style):
-        return Line2D([], [], ls="none", marker=shape, ms=9, label=label, **style)
+
+def _marker_handles(*, has_test: bool, n_wrong: int) -> list:
+    """Legend entries for the marker shapes: train, test (if any) and misclassified (a grey
+    point in its ring)."""
+
+    def marker(shape, label, ms=9, **style):
+        return Line2D([], [], ls="none", marker=shape, ms=ms, label=label, **style)
 
     grey = {"markerfacecolor": "#BBBBBB", "markeredgecolor": DARK}
     handles = [marker("o", "train", **grey)]
     if has_test:
         handles.append(marker("^", "test", **grey))
-    handles.append(marker("x", f"misclassified ({n_wrong})", color="black", mew=1.6))
+    ring = {"markerfacecolor": "none", "markeredgecolor": DARK, "mew": 2.0}
+    handles.append(
+        (
+            marker("o", "", **grey),
+            marker("o", f"misclassified ({n_wrong})", ms=9 + RING_GAP, **ring),
+        )
+    )
     return handles
+
+
+def _loss_handles(point_loss: np.ndarray, loss_name: str) -> list[Line2D]:
+    """Legend entries for the point sizes: a heading, then points of loss 0.1 and 1 (those not
+    above the largest loss) and of the largest loss."""
+    largest = float(np.max(point_loss)) if point_loss.size else 0.0
+    values = [v for v in (0.1, 1.0) if v < 0.7 * largest] + [largest]
+    heading = Line2D([], [], ls="none", label=f"area: each point's\n{loss_name}")
+    return [heading] + [
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker="o",
+            ms=float(np.sqrt(loss_marker_area(v))),
+            markerfacecolor="#BBBBBB",
+            markeredgecolor=DARK,
+            label=f"{v:.3g}" + (" (largest)" if v == largest else ""),
+        )
+        for v in values
+    ]

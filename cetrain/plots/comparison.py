@@ -1,6 +1,7 @@
 """The comparison figure: the same model trained on several losses (or several models)."""
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -29,10 +30,13 @@ def comparison_figure(
     class_names: Sequence[str],
     feature_names: Sequence[str],
     plot_features: tuple[int, int] = (0, 1),
+    categorical: Mapping[str, Sequence[str]] | None = None,
+    why: str | None = None,
     title: str = "Cross-entropy vs MSE",
     compared: str = "loss",
     epoch_axis: str = "auto",
     resolution: int = 150,
+    panel_options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Figure:
     """The same model trained on several losses (or several models), side by side.
 
@@ -54,7 +58,8 @@ def comparison_figure(
         (each drawn in its LOSS_COLORS colour) or, with compared="model", model names.
     predictors : mapping name -> predict_proba
         Same keys as `histories`; see decision_boundary.
-    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features
+    X_train, y_train, X_test, y_test, class_names, feature_names, plot_features,
+    categorical, why
         As for decision_boundary; y holds class indices.
     title : str
     compared : {"loss", "model"}
@@ -62,6 +67,8 @@ def comparison_figure(
     epoch_axis : {"auto", "log", "linear"}
     resolution : int
         Grid points per side of each decision boundary.
+    panel_options : mapping name -> mapping, optional
+        More keyword arguments of each model's decision_boundary (e.g. point_loss).
 
     Returns
     -------
@@ -113,9 +120,12 @@ def comparison_figure(
             class_names=class_names,
             feature_names=feature_names,
             plot_features=plot_features,
+            categorical=categorical,
+            why=why,
             title=f"{'trained on ' if compared == 'loss' else ''}{name}\ntest accuracy "
             f"{history.val_accuracy[-1]:.3f}, log loss {history.val_log_loss[-1]:.3f}",
             resolution=resolution,
             fig=sub,
+            **(panel_options or {}).get(name, {}),
         )
     return fig

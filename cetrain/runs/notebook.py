@@ -26,6 +26,7 @@ from cetrain.errors import DataError
 from cetrain.runs.evaluation import Evaluation, assess
 from cetrain.runs.pipeline import ClassifierPipeline
 from cetrain.runs.trained import TrainedModel
+from cetrain.runs.view import PlotView, categorical_levels, model_view, named_view
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -65,18 +66,33 @@ def plot_decision_boundary(
     y_test: Any = None,
     *,
     feature_names: Sequence[str] | None = None,
-    plot_features: tuple[int, int] = (0, 1),
+    plot_features: tuple[int, int] | None = None,
     title: str | None = None,
+    columns: Sequence[dict] | None = None,
 ) -> Figure:
-    """Where the model predicts each class over two features (the others held at their mean),
-    the rows (X, y) as circles and (X_test, y_test), if given, as triangles
-    (cetrain.plots.decision_boundary; label_boundaries for a multi-label model)."""
+    """Where the model predicts each class over two features (the others held at their mean,
+    a text column at its most frequent level), the rows (X, y) as circles and
+    (X_test, y_test), if given, as triangles (cetrain.plots.decision_boundary;
+    label_boundaries for a multi-label model).
+
+    plot_features None: with more than two features, the two with the largest standardised
+    coefficients (as `cetrain train` chooses them), the subtitle says so. `columns` (a
+    Dataset's columns) tells which features are the one-hot columns of a text column; a
+    model from load_model knows its own."""
     pipeline = _pipeline(model)
     estimator = pipeline.estimator
     X = _features(model, X)
     X_test = np.empty((0, X.shape[1])) if X_test is None else _features(model, X_test)
     names = list(feature_names or pipeline.feature_names)
     class_names = [str(c) for c in estimator.classes_]
+    if columns is None and isinstance(model, TrainedModel):
+        columns = [column.to_dict() for column in model.columns.columns]
+    columns = list(columns or [])
+    if plot_features is not None:  # checked by the plot, which names the columns it takes
+        view = PlotView(tuple(plot_features) if X.shape[1] > 1 else (0, 0))
+    else:
+        view = named_view(None, names, columns) or model_view(pipeline, X, names, columns)
+    categorical = categorical_levels(columns)
     if estimator.head_.predicts_label_sets:
         y_test = np.empty((0, len(class_names))) if y_test is None else np.asarray(y_test)
         return plots.label_boundaries(
@@ -87,8 +103,10 @@ def plot_decision_boundary(
             y_test,
             label_names=class_names,
             feature_names=names,
-            plot_features=plot_features,
+            plot_features=view.features,
             title=title,
+            categorical=categorical,
+            why=view.why,
         )
     y_test = np.empty(0, dtype=np.int64) if y_test is None else estimator.class_index(y_test)
     return plots.decision_boundary(
@@ -99,8 +117,10 @@ def plot_decision_boundary(
         y_test,
         class_names=class_names,
         feature_names=names,
-        plot_features=plot_features if X.shape[1] > 1 else (0, 0),
+        plot_features=view.features,
         title=title,
+        categorical=categorical,
+        why=view.why,
     )
 
 

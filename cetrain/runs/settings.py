@@ -151,8 +151,17 @@ SETTINGS: tuple[Setting, ...] = (
             "plot_features",
             Names(count=2, what="features"),
             None,
-            "Two comma-separated features for the boundary plot.",
-            default_text="the first two",
+            "Two comma-separated features (or text columns) for the boundary plot.",
+            default_text="the two with the largest standardised coefficients",
+        )
+    ),
+    Setting(
+        Param(
+            "show_loss",
+            Flag(),
+            False,
+            "Size each point of the boundary plot by its own training loss, so the few "
+            "confidently wrong points that dominate the mean stand out.",
         )
     ),
     Setting(

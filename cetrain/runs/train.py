@@ -22,6 +22,7 @@ from cetrain.runs.metrics import RunMetrics, evaluate
 from cetrain.runs.pipeline import ClassifierPipeline
 from cetrain.runs.reference import NoReference, Reference, sklearn_reference
 from cetrain.runs.settings import TrainSettings, estimator_params
+from cetrain.runs.view import PlotView, model_view, named_view, recorded_names
 
 # A label column with more distinct values than this is a number to predict, not classes.
 MAX_CLASSES = 100
@@ -56,6 +57,8 @@ class TrainResult:
     plot_features: tuple[int, int]
     warnings: list[str]
     notes: list[str] = dataclasses.field(default_factory=list)  # cetrain.runs.hints
+    # why the plot shows plot_features (None when they were named, or there are at most two)
+    plot_why: str | None = None
 
     @property
     def history(self) -> History:
@@ -92,7 +95,7 @@ def train(
     classes = _classes(dataset, kind_of_target)
     kind = choose_model(settings.model, classes, dataset.name, kind_of_target)
     _check_run(settings, dataset, kind, kind_of_target)
-    plot_features = _plot_feature_indices(settings.plot_features, dataset.feature_names)
+    view = named_view(settings.plot_features, dataset.feature_names, dataset.columns)
     split = _split(settings, dataset, classes, kind_of_target)
     estimator = estimators.ESTIMATORS[kind](**estimator_params(settings))
     pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
@@ -100,8 +103,10 @@ def train(
     metrics = _measure(pipeline, split, dataset, seconds)
     if settings.reference:
         metrics = dataclasses.replace(metrics, reference=_reference(pipeline, split))
+    if view is None:  # more than two features, none named: those that matter most to the model
+        view = model_view(pipeline, split.X_train, dataset.feature_names, dataset.columns)
     result = TrainResult(
-        settings=_resolved_settings(settings, dataset, kind, plot_features),
+        settings=_resolved_settings(settings, dataset, kind, view),
         dataset=dataset,
         pipeline=pipeline,
         X_train=split.X_train,
@@ -109,8 +114,9 @@ def train(
         y_train=split.y_train,
         y_test=split.y_test,
         metrics=metrics,
-        plot_features=plot_features,
+        plot_features=view.features,
         warnings=caught,
+        plot_why=view.why,
     )
     result.notes = hints.notes(result)
     result.metrics = dataclasses.replace(metrics, notes=tuple(result.notes))
@@ -263,7 +269,7 @@ def _reference(pipeline: ClassifierPipeline, split: Split) -> Reference | NoRefe
 
 
 def _resolved_settings(
-    settings: TrainSettings, dataset: Dataset, kind: str, plot_features: tuple[int, int]
+    settings: TrainSettings, dataset: Dataset, kind: str, view: PlotView
 ) -> TrainSettings:
     """The settings with what the run actually used filled in, so config.toml reproduces it."""
     from_csv = dataset.source not in ("sklearn", "generator")
@@ -278,7 +284,7 @@ def _resolved_settings(
         data=dataset.name if by_name else dataset.source,
         target=target,
         model=kind,
-        plot_features=tuple(names[i] for i in plot_features) if len(names) > 1 else None,
+        plot_features=recorded_names(view, names, dataset.columns) if len(names) > 1 else None,
     )
 
 
@@ -350,19 +356,3 @@ def _check_labels_are_classes(classes: np.ndarray, dataset: Dataset) -> None:
             f"the target '{dataset.target_name}' has {n_classes} distinct values in {n_rows} rows; "
             "cetrain trains classifiers, so pick a column of class labels with --target"
         )
-
-
-def _plot_feature_indices(
-    names: tuple[str, ...] | None, feature_names: list[str]
-) -> tuple[int, int]:
-    """Column indices of the two features to plot: the named ones, or the first two."""
-    if names is None:
-        return (0, 1) if len(feature_names) > 1 else (0, 0)
-    if len(feature_names) < 2:
-        raise ConfigError("plot_features needs data with at least two features")
-    unknown = [name for name in names if name not in feature_names]
-    if unknown:
-        raise ConfigError(
-            f"unknown plot feature '{unknown[0]}'; the features are: {', '.join(feature_names)}"
-        )
-    return feature_names.index(names[0]), feature_names.index(names[1])

@@ -5,7 +5,10 @@ metrics.json            train/test accuracy, log loss and loss, epochs, status, 
 history.csv             epoch, train_loss, test_loss, grad_norm
 model.json              the trained pipeline (see cetrain.runs.modelfile)
 loss_curve.png          train and test loss by epoch
-decision_boundary.png   regions, boundary, train/test points, misclassified points
+decision_boundary.png   regions, boundary, train/test points, misclassified points ringed
+                        (with --show-loss: each point's area by its own loss)
+worst_points.csv        the rows with the largest loss: split, features, true and predicted
+                        class, probabilities, loss
 confusion_matrix.png    on the test rows (the training rows without a test split): counts and
                         row-normalised shares
 calibration.png         the reliability diagram with the rows in each bin, on the same rows
@@ -20,6 +23,8 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from cetrain import plots
 from cetrain.core.losses import LOSSES
@@ -36,10 +41,14 @@ from cetrain.runs.folder import (
 from cetrain.runs.modelfile import to_dict
 from cetrain.runs.settings import TRAIN_ONLY, to_toml
 from cetrain.runs.train import TrainResult
+from cetrain.runs.view import categorical_levels
 
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
     from matplotlib.figure import Figure
+
+# worst_points.csv holds this many rows (fewer when the data has fewer)
+WORST_POINTS = 20
 
 RUN_FILES = (
     "config.toml",
@@ -50,6 +59,7 @@ RUN_FILES = (
     "decision_boundary.png",
     "confusion_matrix.png",
     "calibration.png",
+    "worst_points.csv",
 )
 BINARY_FILES = ("roc.png",)  # a binary model's run folder also holds these
 
@@ -80,6 +90,7 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
     write_json(folder / "metrics.json", result.metrics.to_dict())
     _write_history(result.history, folder / "history.csv")
     write_json(folder / "model.json", _model_json(result))
+    _write_worst_points(result, point_losses(result), folder / "worst_points.csv")
 
     loss_name = LOSSES[estimator.loss].label
     curve = plots.loss_curve(
@@ -90,9 +101,21 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
         epoch_axis=axis,
     )
     save_figure(curve, folder, "loss_curve", fmt)
-    if estimator.head_.predicts_label_sets:
+    save_figure(boundary_figure(result), folder, "decision_boundary", fmt)
+    has_test = len(result.y_test) > 0
+    X, y = (result.X_test, result.y_test) if has_test else (result.X_train, result.y_train)
+    rows = "test rows" if has_test else "training rows"
+    _save_diagnostics(assess(result.pipeline, X, y), folder, f"{_model_title(result)}, {rows}", fmt)
+    if result.settings.animate:
+        _write_animation({_model_title(result): result}, folder / "training.gif")
+
+
+def boundary_figure(result: TrainResult) -> Figure:
+    """decision_boundary.png of a run (one panel per label for a multi-label model); with
+    show_loss, each point's area by its own training loss."""
+    if result.pipeline.estimator.head_.predicts_label_sets:
         data = _plot_data(result)
-        boundary = plots.label_boundaries(
+        return plots.label_boundaries(
             result.pipeline.predict_proba,
             data["X_train"],
             result.y_train,
@@ -101,21 +124,17 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
             label_names=data["class_names"],
             feature_names=data["feature_names"],
             plot_features=data["plot_features"],
+            categorical=data["categorical"],
+            why=data["why"],
             title=f"{_model_title(result)}: decision boundary of each label",
+            **(_loss_sizes(result) if result.settings.show_loss else {}),
         )
-    else:
-        boundary = plots.decision_boundary(
-            result.pipeline.predict_proba,
-            title=f"{_model_title(result)}: decision boundary",
-            **_plot_data(result),
-        )
-    save_figure(boundary, folder, "decision_boundary", fmt)
-    has_test = len(result.y_test) > 0
-    X, y = (result.X_test, result.y_test) if has_test else (result.X_train, result.y_train)
-    rows = "test rows" if has_test else "training rows"
-    _save_diagnostics(assess(result.pipeline, X, y), folder, f"{_model_title(result)}, {rows}", fmt)
-    if result.settings.animate:
-        _write_animation({_model_title(result): result}, folder / "training.gif")
+    return plots.decision_boundary(
+        result.pipeline.predict_proba,
+        title=f"{_model_title(result)}: decision boundary",
+        **(_loss_sizes(result) if result.settings.show_loss else {}),
+        **_plot_data(result),
+    )
 
 
 def write_evaluation(
@@ -185,6 +204,9 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
             title=f"{figure_title}: " + " vs ".join(names.values()),
             compared=comparison.vary,
             epoch_axis=axis,
+            panel_options={names[name]: _loss_sizes(run) for name, run in comparison.runs.items()}
+            if comparison.settings.show_loss
+            else None,
             **_plot_data(first),
         )
         save_figure(figure, folder, "comparison", fmt)
@@ -226,7 +248,89 @@ def _plot_data(result: TrainResult) -> dict:
         "class_names": [str(c) for c in estimator.classes_],
         "feature_names": result.dataset.feature_names,
         "plot_features": result.plot_features,
+        "categorical": categorical_levels(result.dataset.columns),
+        "why": result.plot_why,
     }
+
+
+def _loss_sizes(result: TrainResult) -> dict:
+    """decision_boundary's options that size the points by their own training loss."""
+    return {
+        "point_loss": np.concatenate(point_losses(result)),
+        "loss_name": LOSSES[result.pipeline.estimator.loss].label,
+    }
+
+
+def point_losses(result: TrainResult) -> tuple[np.ndarray, np.ndarray]:
+    """Each training row's and each test row's own loss under the training loss (its class
+    weight included; estimator.row_losses): the mean of a split's is its loss in history.csv
+    when the data has no weight column."""
+    pipeline = result.pipeline
+    estimator = pipeline.estimator
+    losses = []
+    for X, y in ((result.X_train, result.y_train), (result.X_test, result.y_test)):
+        has_rows = len(y) > 0
+        losses.append(estimator.row_losses(pipeline.transform(X), y) if has_rows else np.empty(0))
+    return losses[0], losses[1]
+
+
+def _write_worst_points(
+    result: TrainResult, losses: tuple[np.ndarray, np.ndarray], path: Path
+) -> None:
+    """worst_points.csv: the WORST_POINTS rows (train and test) with the largest loss, largest
+    first: their split and position in it, features, true and predicted class, the
+    predicted probability of each class and the loss."""
+    estimator = result.pipeline.estimator
+    classes = [str(c) for c in estimator.classes_]
+    splits = [("train", result.X_train, result.y_train), ("test", result.X_test, result.y_test)]
+    rows = []
+    for (split, X, y), loss in zip(splits, losses, strict=True):
+        if len(loss) == 0:
+            continue
+        P = result.pipeline.predict_proba(X)
+        true, predicted = _class_words(estimator, np.asarray(y), P, classes)
+        rows += [
+            (float(loss[k]), split, k, X[k], true[k], predicted[k], P[k]) for k in range(len(loss))
+        ]
+    # largest loss first; ties keep the train-then-test, row order
+    rows = sorted(rows, key=lambda row: -row[0])[:WORST_POINTS]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "rank",
+                "split",
+                "row",
+                *result.dataset.feature_names,
+                "true",
+                "predicted",
+                *(f"P({c})" for c in classes),
+                "loss",
+            ]
+        )
+        for rank, (loss, split, k, x, true, predicted, p) in enumerate(rows, start=1):
+            writer.writerow(
+                [rank, split, k, *map(repr, x.tolist()), true, predicted]
+                + [repr(v) for v in p.tolist()]
+                + [repr(loss)]
+            )
+
+
+def _class_words(estimator, y: np.ndarray, P: np.ndarray, classes: list[str]):
+    """The true and the predicted class of each row as text: a class name, or for 0/1 label
+    columns the labels joined by "+" ("none" for no label)."""
+    if estimator.head_.predicts_label_sets:
+
+        def words(rows):
+            return [
+                "+".join(c for c, on in zip(classes, r, strict=True) if on) or "none" for r in rows
+            ]
+
+        return words(y >= 0.5), words(P >= 0.5)
+    return (
+        [classes[k] for k in estimator.class_index(y)],
+        [classes[k] for k in P.argmax(axis=1)],
+    )
 
 
 def _variant_title(comparison: Comparison, name: str) -> str:

@@ -196,7 +196,12 @@ def test_run_succeeds_and_writes_exactly_the_run_files(run):
 def test_config_toml_holds_the_resolved_settings(run):
     defaults = DEFAULT_SETTINGS_TOML
     expected = {
-        "iris": {"data": "iris", "model": "softmax", "plot_features": IRIS_FEATURES[:2]},
+        # the two features with the largest standardised coefficients
+        "iris": {
+            "data": "iris",
+            "model": "softmax",
+            "plot_features": ["petal width (cm)", "petal length (cm)"],
+        },
         "binary": {
             "data": "moons",
             "n_samples": 60,
@@ -214,7 +219,7 @@ def test_config_toml_holds_the_resolved_settings(run):
             "data": str(run.csv.resolve()),
             "target": "label",
             "model": "logistic",
-            "plot_features": ["size", "colour=green"],
+            "plot_features": ["size", "weight"],
         },
         "no_test": {"data": "line", "target": "color", "model": "logistic", "test_size": 0.0},
     }[run.name]

@@ -773,3 +773,21 @@ def test_a_convergence_warning_pickles():
     warning = pickle.loads(pickle.dumps(ConvergenceWarning("stopped at max_iter")))
     assert type(warning) is ConvergenceWarning
     assert str(warning) == "stopped at max_iter"
+
+
+@pytest.mark.parametrize("loss", ["cross-entropy", "mse", "focal"])
+def test_row_losses_are_each_rows_term_of_the_mean_loss(loss):
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = SoftmaxRegression(loss=loss, max_iter=30, class_weight={0: 3.0}).fit(X, y)
+    rows = model.row_losses(X, y)
+    assert rows.shape == (150,)
+    assert rows.mean() == pytest.approx(model.mean_loss(X, y), rel=1e-12)
+    # cross-entropy of each row, unweighted: -log P(true class), as sklearn's log_loss sums it
+    P = model.predict_proba(X)
+    np.testing.assert_allclose(model.row_losses(X, y, "cross-entropy"), -np.log(P[range(150), y]))
+    if loss == "cross-entropy":  # class 0 weighs 3: its rows' terms, over the mean weight 5/3
+        weight = np.where(y == 0, 3.0, 1.0)
+        np.testing.assert_allclose(rows, -np.log(P[range(150), y]) * weight / weight.mean())
+        assert log_loss(y, P, sample_weight=weight) == pytest.approx(rows.mean(), rel=1e-10)

@@ -20,6 +20,7 @@ from matplotlib.patches import Patch
 
 from cetrain import plots
 from cetrain.plots import OKABE_ITO, class_colors, decision_boundary, loss_curve
+from cetrain.plots.style import DARK
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -61,7 +62,16 @@ def swatch_colors(fig):
 
 
 def scatters(ax):
-    return [c for c in ax.collections if isinstance(c, PathCollection)]
+    """The filled point markers (not the rings around misclassified points)."""
+    return [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_facecolors())]
+
+
+def rings(ax):
+    """The dark rings around misclassified points (each on a white halo)."""
+    hollow = [
+        c for c in ax.collections if isinstance(c, PathCollection) and not len(c.get_facecolors())
+    ]
+    return [c for c in hollow if np.allclose(c.get_edgecolors()[0], to_rgba(DARK))]
 
 
 def is_marker(collection, marker):
@@ -288,7 +298,7 @@ def test_binary_boundary_is_the_half_contour_at_x1_zero(binary_data):
     np.testing.assert_allclose(pixel_at(image, ax, 2.2, 0.0), cmap(1.0)[:3], atol=0.02)
 
 
-def test_legend_counts_misclassified_points_and_crosses_them(binary_data):
+def test_legend_counts_misclassified_points_and_rings_them(binary_data):
     fig = binary_figure(binary_data)
     assert legend_texts(fig) == [
         "cat",
@@ -298,10 +308,26 @@ def test_legend_counts_misclassified_points_and_crosses_them(binary_data):
         "misclassified (4)",
         "decision boundary",
     ]
-    crosses = [c for c in scatters(fig.axes[0]) if is_marker(c, "x")]
-    (cross,) = crosses
+    (ring,) = rings(fig.axes[0])
     expected = [[0.5, 0.8], [0.7, -0.2], [-0.6, -0.9], [-0.4, 1.2]]
-    assert sorted(map(tuple, cross.get_offsets())) == sorted(map(tuple, expected))
+    assert sorted(map(tuple, ring.get_offsets())) == sorted(map(tuple, expected))
+    # each ring is wider than its point, which keeps its class colour under it
+    X_train, y_train, X_test, y_test = binary_data
+    X, y = np.vstack([X_train, X_test]), np.concatenate([y_train, y_test])
+    point_sizes = {
+        tuple(xy): s
+        for c in scatters(fig.axes[0])
+        for xy, s in zip(
+            c.get_offsets(), np.broadcast_to(c.get_sizes(), len(c.get_offsets())), strict=True
+        )
+    }
+    for xy, size in zip(ring.get_offsets(), ring.get_sizes(), strict=True):
+        assert size > 1.5 * point_sizes[tuple(xy)]
+    colors = class_colors(2)
+    for c in scatters(fig.axes[0]):
+        for xy, face in zip(c.get_offsets(), c.get_facecolors(), strict=True):
+            row = int(np.flatnonzero(np.all(X == xy, axis=1))[0])
+            np.testing.assert_allclose(face, to_rgba(colors[y[row]]))
 
 
 def test_points_are_coloured_by_true_class_train_circles_test_triangles(binary_data):

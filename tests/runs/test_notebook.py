@@ -53,3 +53,27 @@ def test_loss_curve_draws_the_history_and_needs_one(iris_model):
     saved = from_dict(to_dict(ClassifierPipeline(model, names)))  # as model.json reads back
     with pytest.raises(DataError, match=r"^this model has no training history"):
         cetrain.plot_loss_curve(saved)
+
+
+def test_decision_boundary_shows_what_the_model_uses_and_keeps_text_columns_whole():
+    from cetrain.data import load_dataset
+
+    birds = load_dataset("species")
+    model = cetrain.SoftmaxRegression(max_iter=300, tol=1e-3).fit(birds.X, birds.y)
+    fig = cetrain.plot_decision_boundary(
+        model, birds.X, birds.y, feature_names=birds.feature_names, columns=birds.columns
+    )
+    ax = fig.axes[0]
+    # the two largest standardised coefficients, over the classes
+    weight = np.linalg.norm(model.coef_ * birds.X.std(axis=0), axis=0)
+    first, second = np.argsort(-weight)[:2]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (
+        birds.feature_names[first],
+        birds.feature_names[second],
+    )
+    title = " ".join(ax.get_title().split("\n"))
+    assert "chosen for the largest standardised coefficients of 5 features" in title
+    site = birds.X[:, [birds.feature_names.index(f"site={s}") for s in ("meadow", "woodland")]]
+    counts = [np.sum(site.sum(axis=1) == 0), *site.sum(axis=0)]
+    most = ["marsh", "meadow", "woodland"][int(np.argmax(counts))]
+    assert f"site at {most}, the most frequent level" in title

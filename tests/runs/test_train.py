@@ -108,9 +108,18 @@ def test_no_data_is_a_config_error():
         train(resolve_settings({}))
 
 
-def test_plot_features_default_to_the_first_two(iris_result):
-    assert iris_result.plot_features == (0, 1)
-    assert iris_result.settings.plot_features == tuple(IRIS_FEATURES[:2])
+def test_plot_features_default_to_the_largest_standardised_coefficients(iris_result):
+    # coefficients in original units times the features' spread: the standardised ones
+    estimator = iris_result.pipeline.estimator
+    weight = np.linalg.norm(estimator.coef_ * iris_result.X_train.std(axis=0), axis=0)
+    largest = tuple(np.argsort(-weight)[:2].tolist())
+    assert largest == (3, 2)  # petal width, then petal length
+    assert iris_result.plot_features == largest
+    assert iris_result.settings.plot_features == ("petal width (cm)", "petal length (cm)")
+    assert iris_result.plot_why == (
+        f"chosen for the largest standardised coefficients of 4 features "
+        f"({weight[3]:.2g} and {weight[2]:.2g}; next sepal width (cm), {weight[1]:.2g})"
+    )
 
 
 def test_named_plot_features_become_their_indices():
@@ -340,3 +349,19 @@ def test_train_does_not_touch_the_file_system(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run(data="exam", test_size=0)
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_a_text_column_is_named_by_its_name():
+    result = run(data="default", plot_features="balance,student", epochs=5)
+    assert result.plot_features == (1, 0)  # student's one-hot column student=Yes is column 0
+    assert result.settings.plot_features == ("balance", "student")
+    assert result.plot_why is None
+
+
+def test_two_levels_of_one_text_column_are_one_plot_feature():
+    with raises_exactly(
+        ConfigError,
+        "plot features 'site=meadow' and 'site=woodland' are levels of one text column; "
+        "name two different features",
+    ):
+        run(data="species", plot_features="site=meadow,site=woodland")
