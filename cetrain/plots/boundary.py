@@ -1,6 +1,5 @@
 """Decision boundaries: where a model predicts each class, with the data on top."""
 
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -19,6 +18,7 @@ from cetrain.plots.style import (
     class_colors,
     decorate,
     lighten,
+    wrap_evenly,
 )
 
 
@@ -177,9 +177,6 @@ def decision_boundary(
         notes = [_slice_note(shown, why, held_text)] if n_features > 2 or plotted_text else []
     rows = is_test if is_test.any() else ~is_test
     notes += _nowhere_note(predicted[rows], winners, class_names, bool(is_test.any()))
-    decorate(
-        ax, title=title, xlabel=xlabel, ylabel=ylabel, note="\n".join(notes) if notes else None
-    )
 
     _draw_points(ax, xy, y_points, is_test, wrong, colors, sizes)
     handles = [
@@ -208,8 +205,45 @@ def decision_boundary(
         handles += _loss_handles(np.asarray(point_loss, dtype=float), loss_name)
     # a tuple is drawn as its handles on top of each other, under the last one's label
     labels = [(h[-1] if isinstance(h, tuple) else h).get_label() for h in handles]
-    fig.legend(handles, labels, loc="outside right upper", fontsize=LEGEND_SIZE, frameon=False)
+    # Long class or feature names would make a legend on the right so wide that the axes, and
+    # the title over them, run under it: then the legend goes below the axes, in two columns.
+    below = max(len(label) for label in labels) > LONG_LEGEND_LABEL
+    if below:
+        fig.legend(
+            handles, labels, loc="outside lower center", ncols=2, fontsize=LEGEND_SIZE,
+            frameon=False,
+        )  # fmt: skip
+    else:
+        fig.legend(handles, labels, loc="outside right upper", fontsize=LEGEND_SIZE, frameon=False)
+    # the title and its notes are wrapped to the width the axes will have
+    size = TITLE_SIZE if not notes else LABEL_SIZE
+    width = _chars_across_axes(fig, labels, below, colorbar=len(fig.axes) > 1, fontsize=size)
+    title = "\n".join(wrap_evenly(line, width) for line in title.split("\n"))
+    note = "\n".join(wrap_evenly(text, width) for text in notes) if notes else None
+    decorate(ax, title=title, xlabel=xlabel, ylabel=ylabel, note=note)
     return fig
+
+
+# A legend label longer than this many characters moves the legend below the axes.
+LONG_LEGEND_LABEL = 24
+# Inches the layout takes beside the axes, for the wrapping estimate: the y axis's label and
+# ticks, a colour bar with its label, and a legend's handles and padding. A character is taken
+# as 0.55 em wide, DejaVu Sans's average over lowercase text and spaces.
+Y_AXIS_INCHES, COLORBAR_INCHES, LEGEND_PAD_INCHES, EM_PER_CHAR = 1.0, 1.1, 0.8, 0.55
+
+
+def _chars_across_axes(fig, labels, legend_below: bool, colorbar: bool, fontsize: float) -> int:
+    """How many characters at `fontsize` fit on a line as wide as the axes will be, once the
+    legend of `labels` (unless it is below) and a colour bar have taken their share."""
+    axes_inches = fig.bbox.width / fig.dpi - Y_AXIS_INCHES
+    if not legend_below:
+        longest = max(len(label) for label in labels)
+        axes_inches -= LEGEND_PAD_INCHES + EM_PER_CHAR * LEGEND_SIZE / 72 * longest
+    if colorbar:
+        # the title, centred over the axes, may reach over the colour bar on its right as far
+        # as over the y axis on its left
+        axes_inches += 2 * min(Y_AXIS_INCHES, COLORBAR_INCHES) - COLORBAR_INCHES
+    return max(20, int(axes_inches * 72 / (EM_PER_CHAR * fontsize)))
 
 
 def label_boundaries(
@@ -342,9 +376,6 @@ def _padded_range(values: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
     return lo - margin, hi + margin
 
 
-# Characters per line of the subtitle (at LABEL_SIZE, over the axes of a 9-inch figure).
-NOTE_WIDTH = 62
-
 # Marker area (points^2) of a point whose own loss is 0, and the growth per unit of loss: a
 # confidently wrong point under cross-entropy (loss 5) is about 20 times the area of a right one.
 LOSS_AREA_FLOOR = 10.0
@@ -423,9 +454,9 @@ def _axis_name(feature_names, groups, k: int) -> str:
 
 
 def _slice_note(shown: str, why: str | None, held_text: str) -> str:
-    """Subtitle: what is plotted, why, and where the other features are held."""
-    note = shown + (f", {why}" if why else "") + (f"; {held_text}" if held_text else "")
-    return textwrap.fill(note, width=NOTE_WIDTH)
+    """Subtitle: what is plotted, why, and where the other features are held (one line; the
+    figure wraps it to its axes)."""
+    return shown + (f", {why}" if why else "") + (f"; {held_text}" if held_text else "")
 
 
 def _nowhere_note(predicted, winners, class_names, test: bool) -> list[str]:
@@ -442,7 +473,7 @@ def _nowhere_note(predicted, winners, class_names, test: bool) -> list[str]:
         f"{rows} {'test' if test else 'training'} rows: the held features tell "
         f"{'it' if one else 'them'} apart"
     )
-    return [textwrap.fill(note, width=NOTE_WIDTH)]
+    return [note]
 
 
 def _draw_regions(fig, ax, predict_proba, X_points, held, pair, colors, class_names, resolution):

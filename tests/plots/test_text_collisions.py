@@ -232,18 +232,12 @@ def overlaps(boxes: list[tuple[str, Bbox]]) -> list[str]:
     return found
 
 
-# cetrain/plots/boundary.py wraps a panel's title at a fixed width, and with long class names
-# its legend (right of the colour bar) narrows the axes until the title runs into the legend;
-# the comparison figure draws the same panels. Reported to the owner of boundary.py.
-BOUNDARY_TITLE_INTO_LEGEND = pytest.mark.xfail(
-    strict=True, reason="boundary.py: a title wider than its axes runs into the legend"
-)
 KINDS = [
     "loss_curve",
     "loss_curve_oscillating",
-    pytest.param("decision_boundary", marks=BOUNDARY_TITLE_INTO_LEGEND),
-    pytest.param("label_boundaries", marks=BOUNDARY_TITLE_INTO_LEGEND),
-    pytest.param("comparison", marks=BOUNDARY_TITLE_INTO_LEGEND),
+    "decision_boundary",
+    "label_boundaries",
+    "comparison",
     "comparison_iris",
     "confusion_matrix",
     "calibration",
