@@ -42,10 +42,11 @@ def named_view(names: tuple[str, ...] | None, feature_names: list[str], columns:
         return None if len(feature_names) > 2 else PlotView((0, min(1, len(feature_names) - 1)))
     if len(feature_names) < 2:
         raise ConfigError("plot_features needs data with at least two features")
+    # a text column of one level has no one-hot column, and so is no feature to plot
     firsts = {
         name: feature_names.index(f"{name}={levels[1]}")
         for name, levels in categorical_levels(columns).items()
-        if f"{name}={levels[1]}" in feature_names
+        if len(levels) > 1 and f"{name}={levels[1]}" in feature_names
     }
     indices = []
     for name in names:
@@ -61,6 +62,12 @@ def named_view(names: tuple[str, ...] | None, feature_names: list[str], columns:
         raise ConfigError(
             f"plot features '{names[0]}' and '{names[1]}' are levels of one text column; "
             "name two different features"
+        )
+    if all(index in groups for index in indices):
+        # the plot draws a text column as one curve per level over a numeric feature
+        raise ConfigError(
+            f"plot features '{names[0]}' and '{names[1]}' are both text columns; name at "
+            "most one, with a numeric feature"
         )
     return PlotView((indices[0], indices[1]))
 

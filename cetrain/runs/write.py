@@ -207,7 +207,7 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
             panel_options={names[name]: _loss_sizes(run) for name, run in comparison.runs.items()}
             if comparison.settings.show_loss
             else None,
-            **_plot_data(first),
+            **_comparison_plot_data(comparison, names),
         )
         save_figure(figure, folder, "comparison", fmt)
         calibration = calibration_figure(comparison, names, f"{figure_title}: calibration")
@@ -218,6 +218,16 @@ def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") 
                 folder / "training.gif",
             )
     return Path(out)
+
+
+def _comparison_plot_data(comparison: Comparison, names: dict[str, str]) -> dict:
+    """The first model's plot data for every panel: the slice chosen for the first model is
+    drawn for all, and its reason says whose coefficients chose it."""
+    first_name = comparison.values[0]
+    data = _plot_data(comparison.runs[first_name])
+    if data["why"]:
+        data["why"] = f"{data['why']} in the {names[first_name]} model"
+    return data
 
 
 def calibration_figure(comparison: Comparison, names: dict[str, str], title: str) -> Figure:

@@ -11,6 +11,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba
 
 from cetrain.data import list_datasets
+from cetrain.errors import ConfigError
 from cetrain.plots.boundary import loss_marker_area
 from cetrain.plots.style import DARK
 from cetrain.runs.settings import resolve_settings
@@ -418,3 +419,46 @@ def test_a_model_with_no_nonzero_coefficient_shows_the_first_two_that_vary():
     assert not result.pipeline.estimator.coef_.any()
     assert result.plot_features == (0, 1)
     assert result.plot_why == "the first two that vary: all 20 features' coefficients are zero"
+
+
+def _text_csv(path):
+    """Two numeric columns, a one-level text column, two text columns of several levels."""
+    rng = np.random.default_rng(0)
+    rows = ["a,b,only,city,colour,label"]
+    for i in range(60):
+        a, b = rng.normal(size=2)
+        city, colour = ["x", "y", "z"][i % 3], ["red", "blue"][i % 2]
+        rows.append(f"{a:.3f},{b:.3f},same,{city},{colour},{int(a + b > 0)}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_one_level_text_column_is_not_a_plot_feature(tmp_path):
+    data = str(_text_csv(tmp_path / "t.csv"))
+    result = train(resolve_settings({"data": data, "plot_features": ["a", "city"], "epochs": 50}))
+    assert result.settings.plot_features == ("a", "city")
+    with pytest.raises(ConfigError) as caught:
+        train(resolve_settings({"data": data, "plot_features": ["a", "only"], "epochs": 50}))
+    assert str(caught.value).startswith("unknown plot feature 'only'; the features are: a, b,")
+
+
+def test_two_text_columns_cannot_both_be_plotted(tmp_path):
+    data = str(_text_csv(tmp_path / "t.csv"))
+    with pytest.raises(ConfigError) as caught:
+        train(resolve_settings({"data": data, "plot_features": ["city", "colour"], "epochs": 50}))
+    assert str(caught.value) == (
+        "plot features 'city' and 'colour' are both text columns; name at most one, with a "
+        "numeric feature"
+    )
+
+
+def test_a_comparison_says_whose_coefficients_chose_its_slice():
+    from cetrain.runs.compare import compare
+    from cetrain.runs.write import _comparison_plot_data
+
+    settings = resolve_settings({"data": "iris", "epochs": 50})
+    comparison = compare(settings, ["cross-entropy", "mse"], vary="loss")
+    data = _comparison_plot_data(comparison, {"cross-entropy": "cross-entropy", "mse": "mse"})
+    first = comparison.runs["cross-entropy"]
+    assert data["why"] == f"{first.plot_why} in the cross-entropy model"
+    assert data["plot_features"] == first.plot_features
