@@ -116,12 +116,26 @@ def setting_options(settings: Iterable[Setting]) -> Callable:
 # --- output ----------------------------------------------------------------------------------
 
 
-def write_folder(write: Callable[[Path], Path], out: Path) -> Path:
-    """Call write(out), reporting a failure of the file system as one `Error:` line."""
+def write_folder(
+    write: Callable[[Path], Path], out: str | Path | None, default: tuple[str, str] = ("", "")
+) -> Path:
+    """Call write(out), reporting a failure of the file system as one `Error:` line.
+
+    Without `out`, the folder is runs/<time>-<default[0]>-<default[1]>, reserved (created
+    empty) just before writing so that runs ending together never take the same name; it is
+    removed again if the writing fails."""
+    from cetrain.runs.folder import reserve_run_dir
+
+    reserved = not out  # None, or an empty option
+    out = reserve_run_dir(*default) if reserved else Path(out)
     try:
         return write(out)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
+    except BaseException as exc:
+        if reserved and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        if isinstance(exc, OSError):
+            raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
+        raise
 
 
 def echo_table(header: list[str], rows: list[list[str]], align: str) -> None:

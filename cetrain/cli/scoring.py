@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cetrain.cli.base import cli, count, echo_table, fixed, user_errors, write_folder
-from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir, default_run_dir
+from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir
 
 if TYPE_CHECKING:
     from cetrain.runs.evaluation import Evaluation
@@ -130,7 +130,6 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
     _echo_ignored(rows.ignored)
     if rows.rows_dropped:
         click.echo(f"Dropped {count(rows.rows_dropped, 'row')} with missing values.", err=True)
-    out = out or default_run_dir(Path(data).stem, "evaluate")
     format_option = [] if fmt == "png" else ["--format", fmt]
     record = {
         "command": shlex.join(
@@ -143,7 +142,9 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
     }
     title = f"{model.estimator.kind.capitalize()} regression on {Path(data).name}"
     folder = write_folder(
-        lambda path: write_evaluation(evaluation, record, path, title=title, fmt=fmt), out
+        lambda path: write_evaluation(evaluation, record, path, title=title, fmt=fmt),
+        out,
+        default=(Path(data).stem, "evaluate"),
     )
     _echo_evaluation(evaluation, title, folder)
 

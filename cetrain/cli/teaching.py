@@ -6,7 +6,6 @@ draw.
 """
 
 import math
-from pathlib import Path
 
 import click
 
@@ -25,7 +24,7 @@ from cetrain.core.links import log_softmax
 from cetrain.core.losses import LABEL_SMOOTHING, LOSSES
 from cetrain.data.split import SEED
 from cetrain.errors import DataError
-from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir, default_run_dir
+from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir
 from cetrain.runs.settings import loss_option_settings, loss_options
 from cetrain.teach import landscape, saturation
 from cetrain.teach.gradcheck import L2, STEP, check_gradients
@@ -424,7 +423,8 @@ def landscape_command(data, feature, target, start, lr, epochs, out, fmt):
 
     folder = write_folder(
         lambda path: write_demo(path, "landscape", landscape_figure(result), result.to_dict(), fmt),
-        Path(out) if out else default_run_dir(problem.name, "landscape"),
+        out,
+        default=(problem.name, "landscape"),
     )
 
     if problem.rows_dropped:
@@ -516,7 +516,8 @@ def saturation_command(lr, epochs, start, target, out, fmt):
         lambda path: write_demo(
             path, "saturation", saturation_figure(result), result.to_dict(), fmt
         ),
-        Path(out) if out else default_run_dir("neuron", "saturation"),
+        out,
+        default=("neuron", "saturation"),
     )
 
     w0, b0 = result.start

@@ -21,7 +21,7 @@ from cetrain.cli.base import (
 from cetrain.core.losses import LOSS_NAMES
 from cetrain.errors import ConfigError
 from cetrain.runs.compare import ACCURACY_SHARE, DEFAULT_LOSSES, LIST_KEYS, MODEL_CHOICES
-from cetrain.runs.folder import check_run_dir, default_run_dir
+from cetrain.runs.folder import check_run_dir
 from cetrain.runs.settings import (
     SETTINGS,
     TRAIN_ONLY,
@@ -126,8 +126,11 @@ def train_command(config: Path | None, **options):
     settings = _settings(config, options)
     with ProgressBar(settings.epochs, enabled=not settings.quiet) as on_epoch:
         result = train.train(settings, callback=on_epoch)
-    out = Path(settings.out or default_run_dir(result.dataset.name, result.settings.model))
-    folder = write_folder(lambda path: write.write_run(result, path, settings.format), out)
+    folder = write_folder(
+        lambda path: write.write_run(result, path, settings.format),
+        settings.out,
+        default=(result.dataset.name, result.settings.model),
+    )
     _echo_notes(result)
     if settings.quiet:
         click.echo(str(folder))
@@ -217,9 +220,10 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
     if bars:
         bars[-1].close()
     first = comparison.runs[names[0]]
-    out = Path(settings.out or default_run_dir(first.dataset.name, "compare"))
     folder = write_folder(
-        lambda path: write.write_comparison(comparison, path, settings.format), out
+        lambda path: write.write_comparison(comparison, path, settings.format),
+        settings.out,
+        default=(first.dataset.name, "compare"),
     )
     _echo_notes(first, warnings=False)
     _echo_comparison_notes(comparison)

@@ -46,6 +46,19 @@ def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path
     return candidate
 
 
+def reserve_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
+    """default_run_dir's folder, created empty at once. os.mkdir is atomic, so runs that end in
+    the same second, started together, each get a folder of their own (-2, -3, ...)."""
+    Path(root).mkdir(parents=True, exist_ok=True)
+    while True:
+        candidate = default_run_dir(dataset, model, root)
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue  # another run took the name between the look and the mkdir
+        return candidate
+
+
 def check_run_dir(path: str | Path) -> Path:
     """Refuse a destination that holds anything (a run never overwrites what is there), or one
     that cannot be created because a file stands where one of its parent folders would be."""

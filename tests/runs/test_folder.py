@@ -4,7 +4,10 @@ import csv
 import dataclasses
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -285,3 +288,61 @@ def test_write_json_turns_every_non_finite_number_into_null(tmp_path):
         "curve": [1.0, None, None],
         "nested": {"pair": [2.0, None]},
     }
+
+
+def test_reserved_folders_of_runs_ending_together_are_distinct(tmp_path, fixed_clock):
+    """Runs ending in the same second each reserve their own folder: os.mkdir is atomic."""
+    from cetrain.runs.folder import reserve_run_dir
+
+    folders = [reserve_run_dir("moons", "logistic", root=tmp_path) for _ in range(4)]
+    assert [f.name for f in folders] == [
+        "20240506-070809-moons-logistic",
+        "20240506-070809-moons-logistic-2",
+        "20240506-070809-moons-logistic-3",
+        "20240506-070809-moons-logistic-4",
+    ]
+    assert all(f.is_dir() and not any(f.iterdir()) for f in folders)
+
+
+def test_four_runs_started_together_all_keep_their_folder(tmp_path):
+    """The issue's case: four `cetrain train` processes at once, default --out, all succeed."""
+    code = (
+        "import sys; from cetrain.cli import cli; "
+        "cli.main(['train', '--data', 'line', '--epochs', '20', '--quiet'], "
+        "prog_name='cetrain', standalone_mode=False)"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "MPLBACKEND": "Agg"},
+        )
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], outputs
+    folders = sorted((tmp_path / "runs").iterdir())
+    assert len(folders) == 4
+    assert sorted(out.strip().splitlines()[-1] for out, _ in outputs) == [
+        str(Path("runs") / f.name) for f in folders
+    ]
+    assert all((f / "model.json").is_file() for f in folders)
+
+
+def test_a_failed_write_gives_back_its_reserved_folder(tmp_path, monkeypatch):
+    from conftest import invoke
+
+    import cetrain.runs.write
+
+    def fail(result, out, fmt="png"):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cetrain.runs.write, "write_run", fail)
+    result = invoke("train", "--data", "line", "--epochs", "5", "--quiet")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot write the run folder 'runs/")
+    assert list((tmp_path / "runs").iterdir()) == []
