@@ -91,7 +91,7 @@ def staged_folder(out: str | Path) -> Iterator[Path]:
     """
     out = check_run_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    staging = _staging_path(out)
     staging.mkdir()
     try:
         yield staging
@@ -117,15 +117,13 @@ def write_new_file(path: str | Path, write: Callable[[TextIO], None]) -> Path:
     """Write a file all at once with write(handle): into a hidden file beside it, then linked
     into place, which fails if `path` exists meanwhile, so nothing the user had is replaced."""
     path = check_new_file(path)
-    staging = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        with staging.open("w", encoding="utf-8", newline="") as handle:
-            write(handle)
-        os.link(staging, path)  # unlike rename, refuses to replace a file that appeared
-    except FileExistsError:
-        raise RunFolderError(f"'{path}' already exists; choose a new --out or remove it") from None
-    finally:
-        staging.unlink(missing_ok=True)
+    with _staged_file(path, write) as staging:
+        try:
+            os.link(staging, path)  # unlike rename, refuses to replace a file that appeared
+        except FileExistsError:
+            raise RunFolderError(
+                f"'{path}' already exists; choose a new --out or remove it"
+            ) from None
     return path
 
 
@@ -147,16 +145,27 @@ def write_text_atomically(path: Path, text: str) -> Path:
     """Write `text` to `path` at once: into a new hidden file beside it, then renamed onto it.
     A reader sees the old file or the new one, never half of one; only `path` itself is
     replaced (a link at `path` is replaced, not what it points to)."""
-    temp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    handle = temp.open("x", encoding="utf-8")  # "x": never a file that is already there
-    try:
-        with handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with _staged_file(path, lambda handle: handle.write(text)) as staging:
+        os.replace(staging, path)
     return path
+
+
+@contextmanager
+def _staged_file(path: Path, write: Callable[[TextIO], object]) -> Iterator[Path]:
+    """A new hidden file beside `path` holding what write(handle) wrote, for the caller to put
+    in place (link or rename); whatever is left of it is removed when the block ends."""
+    staging = _staging_path(path)
+    try:
+        with staging.open("x", encoding="utf-8", newline="") as handle:  # "x": a new file
+            write(handle)
+        yield staging
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def _staging_path(path: Path) -> Path:
+    """The hidden name beside `path` under which it is written before it is put in place."""
+    return path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
 
 
 def frame_epochs(n_iter: int, n_frames: int) -> list[int]:
