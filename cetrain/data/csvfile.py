@@ -121,14 +121,10 @@ def read_csv(
     if len(targets) == 1:
         y = parse_labels([row[index[targets[0]]] for _, row in kept])
     else:
-        y = np.column_stack(
-            [_unit_column(t, [(line, row[index[t]]) for line, row in kept], where) for t in targets]
-        )
+        y = np.column_stack([unit_column(t, _numbered(kept, index[t]), where) for t in targets])
     sample_weight = None
     if weight_col is not None:
-        sample_weight = _weights(
-            weight_col, [(line, row[index[weight_col]]) for line, row in kept], where
-        )
+        sample_weight = _weights(weight_col, _numbered(kept, index[weight_col]), where)
         if not sample_weight.any():
             raise DataError(
                 f"{where}: every weight in column '{weight_col}' is 0 in the {len(kept)} rows "
@@ -185,8 +181,14 @@ def _target_columns(
     return names
 
 
-def _unit_column(col: str, values: list[tuple[int, str]], where: str) -> np.ndarray:
-    """One of several target columns as float64, every value a number in [0, 1]."""
+def _numbered(rows: list[tuple[int, list[str]]], column: int) -> list[tuple[str, str]]:
+    """One column of (line number, fields) rows as (row name, value) pairs: ("line 7", "0.5")."""
+    return [(f"line {line}", row[column]) for line, row in rows]
+
+
+def unit_column(col: str, values: list[tuple[str, object]], where: str) -> np.ndarray:
+    """One of several target columns as float64, every value a number in [0, 1]. `values` are
+    (row name, value) pairs, the row named in an error ("line 7", "row 3")."""
     return _checked_numbers(
         values,
         where,
@@ -198,7 +200,7 @@ def _unit_column(col: str, values: list[tuple[int, str]], where: str) -> np.ndar
     )
 
 
-def _weights(col: str, values: list[tuple[int, str]], where: str) -> np.ndarray:
+def _weights(col: str, values: list[tuple[str, str]], where: str) -> np.ndarray:
     """The weight column as float64, every value a finite number >= 0."""
     return _checked_numbers(
         values,
@@ -211,22 +213,23 @@ def _weights(col: str, values: list[tuple[int, str]], where: str) -> np.ndarray:
 
 
 def _checked_numbers(
-    values: list[tuple[int, str]],
+    values: list[tuple[str, object]],
     where: str,
     accept: Callable[[np.ndarray], np.ndarray],
-    complaint: Callable[[str], str],
+    complaint: Callable[[object], str],
 ) -> np.ndarray:
-    """The (line, text) values as float64; the first one that is not an accepted number raises."""
+    """The (row name, value) values as float64; the first one that is not an accepted number
+    raises, naming its row."""
     out = np.full(len(values), math.nan)
     for i, (_, value) in enumerate(values):
         try:
             out[i] = float(value)
-        except ValueError:
+        except (TypeError, ValueError):
             pass  # stays NaN, which no check accepts
     bad = np.flatnonzero(~accept(out))
     if bad.size:
-        line, value = values[bad[0]]
-        raise DataError(f"{where}, line {line}: {complaint(value)}")
+        row, value = values[bad[0]]
+        raise DataError(f"{where}, {row}: {complaint(value)}")
     return out
 
 

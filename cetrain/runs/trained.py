@@ -13,7 +13,6 @@ prediction). See cetrain.data.columns for how each column is read.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -24,7 +23,7 @@ import numpy as np
 
 from cetrain.core.heads import TargetKind
 from cetrain.data.columns import EncodedRows, InputColumns, RawTable
-from cetrain.data.csvfile import parse_labels, read_table
+from cetrain.data.csvfile import parse_labels, read_table, unit_column
 from cetrain.errors import DataError
 from cetrain.runs.evaluation import Evaluation, assess
 
@@ -125,7 +124,13 @@ class TrainedModel:
                     f"{', '.join(map(str, self.classes_))}"
                 )
             return labels
-        return np.column_stack([self._unit_column(table, name, rows) for name in self.target_names])
+        columns = {
+            name: [(table.row_names[i], table.columns[name][i]) for i in rows]
+            for name in self.target_names
+        }
+        return np.column_stack(
+            [unit_column(name, values, table.where) for name, values in columns.items()]
+        )
 
     def _check_has_targets(self, table: RawTable) -> None:
         absent = [name for name in self.target_names if name not in table.columns]
@@ -135,22 +140,6 @@ class TrainedModel:
                 f"{table.where} has no column {', '.join(repr(a) for a in absent)}; evaluating "
                 f"needs the {what} the model was trained on ({', '.join(self.target_names)})"
             )
-
-    @staticmethod
-    def _unit_column(table: RawTable, name: str, rows: np.ndarray) -> np.ndarray:
-        out = np.empty(len(rows))
-        for k, i in enumerate(rows):
-            value = table.columns[name][i]
-            try:
-                out[k] = float(value.strip() if isinstance(value, str) else value)
-            except (TypeError, ValueError):
-                out[k] = math.nan
-            if not 0 <= out[k] <= 1:
-                raise DataError(
-                    f"{table.where}, {table.row_names[i]}: target column '{name}' holds "
-                    f"'{value}', not a number in [0, 1]"
-                )
-        return out
 
     def features(self, data: Any, keep_missing: bool = False) -> EncodedRows:
         """The features of the rows to score, and which rows they are.
