@@ -6,6 +6,7 @@ draw.
 """
 
 import math
+from collections.abc import Callable
 
 import click
 
@@ -39,6 +40,19 @@ from cetrain.teach.infotheory import (
 from cetrain.teach.losstable import LossValue, loss_values, model_for, smooth
 
 MAX_DEMO_EPOCHS = 20_000  # landscape and saturation keep every epoch in their JSON
+
+
+def _demo_epochs(default: int) -> Callable:
+    """The --epochs option of landscape and saturation."""
+    return click.option(
+        "--epochs",
+        type=click.IntRange(1, MAX_DEMO_EPOCHS),
+        default=default,
+        show_default=True,
+        help=f"Steps of plain gradient descent on each loss (at most {MAX_DEMO_EPOCHS}).",
+    )
+
+
 # --smoothing is train's label smoothing, applied to the truth
 SMOOTHING = LABEL_SMOOTHING.renamed(
     "smoothing", help="Label smoothing of the truth: p' = (1-e) p + e/C (C = 2 with --binary)."
@@ -381,13 +395,7 @@ _FORMAT_OPTION = click.option(
     metavar="NUMBER",
     help="Step size of both descents.  [default: 1/L for cross-entropy, which is safe for MSE too]",
 )
-@click.option(
-    "--epochs",
-    type=click.IntRange(1, MAX_DEMO_EPOCHS),
-    default=landscape.DEFAULT_EPOCHS,
-    show_default=True,
-    help="Steps of plain gradient descent on each loss (at most 20000).",
-)
+@_demo_epochs(landscape.DEFAULT_EPOCHS)
 @click.option(
     "--out",
     type=click.Path(),
@@ -458,13 +466,7 @@ def landscape_command(data, feature, target, start, lr, epochs, out, fmt):
     show_default=True,
     help="Step size of both runs.",
 )
-@click.option(
-    "--epochs",
-    type=click.IntRange(1, MAX_DEMO_EPOCHS),
-    default=saturation.DEFAULT_EPOCHS,
-    show_default=True,
-    help="Steps of plain gradient descent on each loss (at most 20000).",
-)
+@_demo_epochs(saturation.DEFAULT_EPOCHS)
 @click.option(
     "--start",
     type=Numbers(2, "W,B", "2,2"),
