@@ -151,6 +151,14 @@ def fixed(value: float) -> str:
     return "inf" if value == math.inf else f"{round(value, 4) + 0.0:.4f}"
 
 
+def echo_dropped(rows: int, hint: str = "") -> None:
+    """'Dropped 2 rows with missing values.' on stderr (nothing for 0), with an optional
+    hint in brackets before the full stop."""
+    if rows:
+        bracket = f" ({hint})" if hint else ""
+        click.echo(f"Dropped {count(rows, 'row')} with missing values{bracket}.", err=True)
+
+
 def count(n: int, noun: str) -> str:
     """'1 row', '3 rows', '2 classes'."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cetrain.cli.base import cli, count, echo_table, fixed, user_errors, write_folder
+from cetrain.cli.base import (
+    cli,
+    count,
+    echo_dropped,
+    echo_table,
+    fixed,
+    user_errors,
+    write_folder,
+)
 from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir
 
 if TYPE_CHECKING:
@@ -75,12 +83,7 @@ def predict_command(
     model = load_model(model_file)
     table = predict_table(model, data, id_col=id_col, keep_missing=keep_missing)
     _echo_ignored(table.ignored)
-    if table.rows_dropped:
-        click.echo(
-            f"Dropped {count(table.rows_dropped, 'row')} with missing values "
-            "(--keep-missing keeps them, with empty predictions).",
-            err=True,
-        )
+    echo_dropped(table.rows_dropped, "--keep-missing keeps them, with empty predictions")
     if out is None:
         table.write_csv(sys.stdout)
     else:
@@ -128,8 +131,7 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
     model = load_model(model_file)
     evaluation, rows = model.evaluate(data)
     _echo_ignored(rows.ignored)
-    if rows.rows_dropped:
-        click.echo(f"Dropped {count(rows.rows_dropped, 'row')} with missing values.", err=True)
+    echo_dropped(rows.rows_dropped)
     format_option = [] if fmt == "png" else ["--format", fmt]
     record = {
         "command": shlex.join(

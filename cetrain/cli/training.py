@@ -14,6 +14,7 @@ from cetrain.cli.base import (
     ProgressBar,
     cli,
     count,
+    echo_dropped,
     setting_options,
     user_errors,
     write_folder,
@@ -64,9 +65,7 @@ def _settings(
 def _echo_notes(result: TrainResult, warnings: bool = True) -> None:
     """Dropped rows, (unless warnings=False) convergence warnings, and what the run's numbers
     teach (cetrain.runs.hints), on stderr."""
-    if result.dataset.rows_dropped:
-        dropped = count(result.dataset.rows_dropped, "row")
-        click.echo(f"Dropped {dropped} with missing values.", err=True)
+    echo_dropped(result.dataset.rows_dropped)
     for message in result.warnings if warnings else ():
         click.echo(f"Warning: {message}", err=True)
     if warnings:
