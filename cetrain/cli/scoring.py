@@ -16,14 +16,17 @@ from typing import TYPE_CHECKING
 import click
 
 from cetrain.cli.base import (
+    ParamType,
     cli,
     count,
     echo_dropped,
     echo_table,
     fixed,
+    option_help,
     user_errors,
     write_folder,
 )
+from cetrain.data.numbers import DECIMAL, THOUSANDS
 from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir
 
 if TYPE_CHECKING:
@@ -31,6 +34,21 @@ if TYPE_CHECKING:
 
 _MODEL = click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
 _DATA = click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _number_options(command):
+    """--decimal and --thousands: how DATA writes its numbers, as for training."""
+    for param in (THOUSANDS, DECIMAL):
+        flag = "--" + param.name
+        command = click.option(flag, type=ParamType(param), help=option_help(param))(command)
+    return command
+
+
+def _read_data(data: Path, decimal: str | None, thousands: str | None):
+    """DATA as a raw table, its numbers read in the format the options give."""
+    from cetrain.data.csvfile import read_table
+
+    return read_table(data, decimal=decimal, thousands=thousands)
 
 
 def _echo_ignored(ignored: list[str]) -> None:
@@ -54,9 +72,16 @@ def _echo_ignored(ignored: list[str]) -> None:
     help="Keep rows with a missing value in a used column, with empty probabilities and "
     "prediction (default: leave them out and say how many).",
 )
+@_number_options
 @user_errors
 def predict_command(
-    model_file: Path, data: Path, out: Path | None, id_col: str | None, keep_missing: bool
+    model_file: Path,
+    data: Path,
+    out: Path | None,
+    id_col: str | None,
+    keep_missing: bool,
+    decimal: str | None,
+    thousands: str | None,
 ):
     """Score the rows of a CSV file with a trained model (a model.json).
 
@@ -68,6 +93,8 @@ def predict_command(
     predicted class (for a multi-label model, p(<label>) and a 0/1
     predicted(<label>) per label), one row per input row in the input's
     order. Without --out it goes to standard output, so it can be piped.
+    Numbers written with a decimal comma or thousands separators need
+    --decimal and --thousands, as in training.
 
     \b
     Examples:
@@ -81,7 +108,8 @@ def predict_command(
     if out is not None:
         check_new_file(out)  # before the work, not after
     model = load_model(model_file)
-    table = predict_table(model, data, id_col=id_col, keep_missing=keep_missing)
+    raw = _read_data(data, decimal, thousands)
+    table = predict_table(model, raw, id_col=id_col, keep_missing=keep_missing)
     _echo_ignored(table.ignored)
     echo_dropped(table.rows_dropped, "--keep-missing keeps them, with empty predictions")
     if out is None:
@@ -107,8 +135,16 @@ def predict_command(
     show_default=True,
     help="File format of the figures.",
 )
+@_number_options
 @user_errors
-def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
+def evaluate_command(
+    model_file: Path,
+    data: Path,
+    out: Path | None,
+    fmt: str,
+    decimal: str | None,
+    thousands: str | None,
+):
     """Measure a trained model on a CSV file that holds the labels.
 
     DATA needs the model's input columns and the label column(s) it was
@@ -117,6 +153,8 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
     for a multi-label model), and writes a folder with metrics.json,
     confusion_matrix.png, calibration.png and, for a binary model, roc.png.
     Rows with a missing value in a used column are left out and counted.
+    Numbers written with a decimal comma or thousands separators need
+    --decimal and --thousands, as in training.
 
     \b
     Examples:
@@ -129,10 +167,12 @@ def evaluate_command(model_file: Path, data: Path, out: Path | None, fmt: str):
     if out is not None:
         check_run_dir(out)
     model = load_model(model_file)
-    evaluation, rows = model.evaluate(data)
+    evaluation, rows = model.evaluate(_read_data(data, decimal, thousands))
     _echo_ignored(rows.ignored)
     echo_dropped(rows.rows_dropped)
     format_option = [] if fmt == "png" else ["--format", fmt]
+    for name, value in (("--decimal", decimal), ("--thousands", thousands)):
+        format_option += [] if value is None else [name, value]
     record = {
         "command": shlex.join(
             ["cetrain", "evaluate", str(model_file), str(data), *format_option, "--out"]

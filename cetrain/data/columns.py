@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from cetrain.data.numbers import PLAIN, NumberFormat, other_format
 from cetrain.errors import DataError, ModelFileError
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
@@ -67,11 +68,14 @@ class RawTable:
         How to name the data in errors, e.g. "'new.csv'" or "the DataFrame".
     row_names : list of str
         How to name each row in errors: "line 7" for a CSV file, "row 3" otherwise.
+    numbers : NumberFormat
+        How its text writes numbers (a CSV file read with --decimal or --thousands).
     """
 
     columns: dict[str, list]
     where: str
     row_names: list[str]
+    numbers: NumberFormat = PLAIN
 
     @property
     def n_rows(self) -> int:
@@ -167,14 +171,19 @@ class InputColumn:
         return out
 
     def _number(self, value: object, table: RawTable, row: int) -> float:
-        try:
-            number = float(value.strip() if isinstance(value, str) else value)
-        except (TypeError, ValueError):
-            number = math.nan
-        if not math.isfinite(number):
+        if isinstance(value, str):
+            number = table.numbers.parse(value)
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError, OverflowError):
+                number = None
+        if number is None or not math.isfinite(number):
+            other = other_format(value, table.numbers) if isinstance(value, str) else None
+            hint = "" if other is None or number is not None else _format_hint(other, table)
             raise DataError(
                 f"{table.where}, {table.row_names[row]}: column '{self.name}' holds '{value}', "
-                "not a finite number; the model was trained on numbers in this column"
+                f"not a finite number{hint}; the model was trained on numbers in this column"
             )
         return number
 
@@ -265,6 +274,13 @@ def _as_text(value: object) -> object:
     if value is None:
         return None
     return value.strip() if isinstance(value, str) else str(value)
+
+
+def _format_hint(other: NumberFormat, table: RawTable) -> str:
+    """How to read a value written in the `other` number format, for an error."""
+    if other.plain:
+        return f" when read with {table.numbers.options} (it is a plain number: leave that out)"
+    return f" ({other.options} reads it as one)"
 
 
 def _quoted(names: Sequence[str]) -> str:

@@ -18,7 +18,8 @@ import numpy as np
 
 from cetrain.data.columns import CATEGORICAL, InputColumn, RawTable, is_missing, one_hot
 from cetrain.data.dataset import Dataset, check_features
-from cetrain.errors import DataError
+from cetrain.data.numbers import PLAIN, NumberFormat, format_problem
+from cetrain.errors import CetrainError, DataError
 
 MAX_LEVELS = 50
 DELIMITERS = (",", ";", "\t")
@@ -31,6 +32,8 @@ def read_csv(
     features: Sequence[str] | None = None,
     name: str | None = None,
     weight_col: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
 ) -> Dataset:
     """Read a CSV file with a header into a Dataset.
 
@@ -38,7 +41,10 @@ def read_csv(
     Fields are stripped; an empty field or one of ``na``, ``n/a``, ``nan``, ``null``, ``none``,
     ``?`` (any case) is missing, and a row missing a used column (feature, target or weight) is
     dropped. A column whose values are all numbers is numeric; any other feature column is one-hot
-    encoded with its sorted levels, the first level dropped, columns named ``column=level``.
+    encoded with its sorted levels, the first level dropped, columns named ``column=level``,
+    unless its values are numbers in another format than `decimal` and `thousands` describe
+    (``1,011``, ``12,5``; see cetrain.data.numbers): that is a DataError naming the options
+    that read it, never a column of categories.
 
     Parameters
     ----------
@@ -58,6 +64,11 @@ def read_csv(
     weight_col : str, optional
         A numeric column of per-row sample weights, >= 0 and not all 0; never a feature. A row
         whose weight is missing is dropped.
+    decimal : {".", ","}, optional
+        The decimal mark of the numbers (default ".").
+    thousands : {",", ".", "'", "space", "none"}, optional
+        The thousands separator of the numbers (default none; "space" is a space, a no-break
+        or a narrow no-break space).
 
     Returns
     -------
@@ -75,6 +86,7 @@ def read_csv(
     """
     path = Path(path)
     where = f"'{path}'"
+    numbers = _number_format(decimal, thousands)
     header, rows = _read_table(path, where)
     if weight_col is not None and weight_col not in header:
         raise DataError(
@@ -108,7 +120,7 @@ def read_csv(
     blocks, feature_names, columns = [], [], []
     for col in chosen:
         values = [(line, row[index[col]]) for line, row in kept]
-        block, names, info = _encode_column(col, values, where)
+        block, names, info = _encode_column(col, values, where, numbers)
         blocks.append(block)
         feature_names += names
         columns.append(info)
@@ -121,10 +133,12 @@ def read_csv(
     if len(targets) == 1:
         y = parse_labels([row[index[targets[0]]] for _, row in kept])
     else:
-        y = np.column_stack([unit_column(t, _numbered(kept, index[t]), where) for t in targets])
+        y = np.column_stack(
+            [unit_column(t, _numbered(kept, index[t]), where, numbers) for t in targets]
+        )
     sample_weight = None
     if weight_col is not None:
-        sample_weight = _weights(weight_col, _numbered(kept, index[weight_col]), where)
+        sample_weight = _weights(weight_col, _numbered(kept, index[weight_col]), where, numbers)
         if not sample_weight.any():
             raise DataError(
                 f"{where}: every weight in column '{weight_col}' is 0 in the {len(kept)} rows "
@@ -144,13 +158,28 @@ def read_csv(
     )
 
 
-def read_table(path: str | os.PathLike) -> RawTable:
+def read_table(
+    path: str | os.PathLike, decimal: str | None = None, thousands: str | None = None
+) -> RawTable:
     """A CSV file's columns as raw text, unencoded: for scoring new rows with a trained model
-    (see cetrain.data.columns). Raises DataError as read_csv does for an unreadable file."""
+    (see cetrain.data.columns), its numbers read in the format `decimal` and `thousands` give
+    (see read_csv). Raises DataError as read_csv does for an unreadable file."""
     path = Path(path)
+    numbers = _number_format(decimal, thousands)
     header, rows = _read_table(path, f"'{path}'", for_training=False)
     columns = {name: [row[i] for _, row in rows] for i, name in enumerate(header)}
-    return RawTable(columns, f"'{path}'", [f"line {line}" for line, _ in rows])
+    return RawTable(columns, f"'{path}'", [f"line {line}" for line, _ in rows], numbers)
+
+
+def _number_format(decimal: str | None, thousands: str | None) -> NumberFormat:
+    """The number format of the settings; DataError for a decimal mark that is also the
+    thousands separator."""
+    try:
+        return NumberFormat.of(decimal, thousands)
+    except ValueError as exc:  # ConfigError for a value out of range is a ValueError too
+        if isinstance(exc, CetrainError):
+            raise
+        raise DataError(f"{exc}; --decimal and --thousands must be different marks") from None
 
 
 def _target_columns(
@@ -186,12 +215,16 @@ def _numbered(rows: list[tuple[int, list[str]]], column: int) -> list[tuple[str,
     return [(f"line {line}", row[column]) for line, row in rows]
 
 
-def unit_column(col: str, values: list[tuple[str, object]], where: str) -> np.ndarray:
+def unit_column(
+    col: str, values: list[tuple[str, object]], where: str, numbers: NumberFormat = PLAIN
+) -> np.ndarray:
     """One of several target columns as float64, every value a number in [0, 1]. `values` are
-    (row name, value) pairs, the row named in an error ("line 7", "row 3")."""
+    (row name, value) pairs, the row named in an error ("line 7", "row 3"); text is read in
+    the `numbers` format."""
     return _checked_numbers(
         values,
         where,
+        numbers,
         lambda v: (v >= 0) & (v <= 1),
         lambda value: (
             f"target column '{col}' holds '{value}', not a number in [0, 1]; "
@@ -200,11 +233,14 @@ def unit_column(col: str, values: list[tuple[str, object]], where: str) -> np.nd
     )
 
 
-def _weights(col: str, values: list[tuple[str, str]], where: str) -> np.ndarray:
+def _weights(
+    col: str, values: list[tuple[str, str]], where: str, numbers: NumberFormat
+) -> np.ndarray:
     """The weight column as float64, every value a finite number >= 0."""
     return _checked_numbers(
         values,
         where,
+        numbers,
         lambda v: (v >= 0) & (v < math.inf),
         lambda value: (
             f"weight column '{col}' holds '{value}'; sample weights must be finite numbers >= 0"
@@ -215,17 +251,17 @@ def _weights(col: str, values: list[tuple[str, str]], where: str) -> np.ndarray:
 def _checked_numbers(
     values: list[tuple[str, object]],
     where: str,
+    numbers: NumberFormat,
     accept: Callable[[np.ndarray], np.ndarray],
     complaint: Callable[[object], str],
 ) -> np.ndarray:
-    """The (row name, value) values as float64; the first one that is not an accepted number
-    raises, naming its row."""
+    """The (row name, value) values as float64 (text read in the `numbers` format); the first
+    one that is not an accepted number raises, naming its row."""
     out = np.full(len(values), math.nan)
     for i, (_, value) in enumerate(values):
-        try:
-            out[i] = float(value)
-        except (TypeError, ValueError):
-            pass  # stays NaN, which no check accepts
+        number = numbers.parse(value) if isinstance(value, str) else _float(value)
+        if number is not None:
+            out[i] = number  # else NaN, which no check accepts
     bad = np.flatnonzero(~accept(out))
     if bad.size:
         row, value = values[bad[0]]
@@ -310,10 +346,11 @@ def _check_header(fields: list[str], where: str, line: int, for_training: bool) 
 
 
 def _encode_column(
-    col: str, values: list[tuple[int, str]], where: str
+    col: str, values: list[tuple[int, str]], where: str, numbers: NumberFormat = PLAIN
 ) -> tuple[np.ndarray, list[str], dict]:
-    """A numeric column as is, or a text column one-hot with its first sorted level dropped."""
-    floats = _as_floats([v for _, v in values])
+    """A numeric column as is, or a text column one-hot with its first sorted level dropped;
+    numbers in another format than `numbers` are a DataError (see format_problem)."""
+    floats = _as_floats([v for _, v in values], numbers)
     if floats is not None:
         bad = np.flatnonzero(~np.isfinite(floats))
         if bad.size:
@@ -323,10 +360,13 @@ def _encode_column(
                 "use a finite number, or leave the field empty to mark it missing"
             )
         return floats[:, None], [col], InputColumn(col).to_dict()
+    problem = format_problem(col, [(f"line {line}", v) for line, v in values], numbers)
+    if problem is not None:
+        raise DataError(f"{where}: {problem}")
     texts = np.array([v for _, v in values])
     levels = sorted(set(texts.tolist()))
     if len(levels) > MAX_LEVELS:
-        line, example = next((ln, v) for ln, v in values if _as_floats([v]) is None)
+        line, example = next((ln, v) for ln, v in values if _as_floats([v], numbers) is None)
         raise DataError(
             f"{where}: column '{col}' has {len(levels)} different text values (more than "
             f"{MAX_LEVELS}, e.g. '{example}' on line {line}), too many to one-hot encode; "
@@ -336,11 +376,22 @@ def _encode_column(
     return one_hot(texts, levels), column.feature_names, column.to_dict()
 
 
-def _as_floats(values: list[str]) -> np.ndarray | None:
-    """The values as float64 if every one parses as a number, else None."""
+def _as_floats(values: list[str], numbers: NumberFormat = PLAIN) -> np.ndarray | None:
+    """The values as float64 if every one is a number in the `numbers` format, else None."""
+    if numbers.plain:
+        try:
+            return np.array([float(v) for v in values], dtype=np.float64)
+        except ValueError:
+            return None
+    out = [numbers.parse(v) for v in values]
+    return None if None in out else np.array(out, dtype=np.float64)
+
+
+def _float(value: object) -> float | None:
+    """A non-text value (from a DataFrame or a mapping) as a float, or None."""
     try:
-        return np.array([float(v) for v in values], dtype=np.float64)
-    except ValueError:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

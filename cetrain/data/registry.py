@@ -182,6 +182,8 @@ def load_dataset(
     noise: float | None = None,
     seed: int = 0,
     weight_col: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
 ) -> Dataset:
     """Load a registered dataset by name, or a CSV file by path.
 
@@ -205,6 +207,8 @@ def load_dataset(
         Seed of the generated sets; ignored by the others.
     weight_col : str, optional
         CSV only: a numeric column of per-row sample weights (see `read_csv`).
+    decimal, thousands : str, optional
+        CSV only: the decimal mark and thousands separator of its numbers (see `read_csv`).
 
     Returns
     -------
@@ -223,6 +227,11 @@ def load_dataset(
             raise DataError(f"target applies only to CSV data; '{key}' comes with its own labels")
         if weight_col is not None:
             raise DataError(f"weight_col applies only to CSV data; '{key}' has no weight column")
+        for option, value in (("decimal", decimal), ("thousands", thousands)):
+            if value is not None:
+                raise DataError(
+                    f"{option} applies only to CSV data; '{key}' is not read from a CSV file"
+                )
         if key in _GENERATORS:
             ds = _generate(key, n_samples, noise, seed)
         else:
@@ -239,7 +248,14 @@ def load_dataset(
     _reject_generator_options(spec, n_samples, noise)
     if target is None:
         target = _registered_target(path, csvs)
-    return read_csv(path, target=target, features=features, weight_col=weight_col)
+    return read_csv(
+        path,
+        target=target,
+        features=features,
+        weight_col=weight_col,
+        decimal=decimal,
+        thousands=thousands,
+    )
 
 
 def _registered_target(path: Path, csvs: dict[str, Path]) -> tuple[str, ...] | None:

@@ -24,6 +24,7 @@ from typing import Any
 from cetrain.core.heads import MODEL_KINDS
 from cetrain.core.losses import LOSSES, LossSpec
 from cetrain.core.params import Choice, Columns, Flag, Names, Param, Text, is_none_word
+from cetrain.data.numbers import DECIMAL, THOUSANDS
 from cetrain.data.preprocess import POLY, STANDARDIZE
 from cetrain.data.registry import N_SAMPLES, NOISE, looks_like_path
 from cetrain.data.split import SEED, TEST_SIZE
@@ -119,6 +120,8 @@ SETTINGS: tuple[Setting, ...] = (
             default_text="all but the target",
         )
     ),
+    Setting(DECIMAL),
+    Setting(THOUSANDS),
     Setting(N_SAMPLES),
     Setting(NOISE),
     Setting(

@@ -138,6 +138,8 @@ def load_settings_data(settings: TrainSettings) -> Dataset:
         noise=settings.noise,
         seed=settings.seed,
         weight_col=settings.weight_col,
+        decimal=settings.decimal,
+        thousands=settings.thousands,
     )
 
 

@@ -129,7 +129,10 @@ class TrainedModel:
             for name in self.target_names
         }
         return np.column_stack(
-            [unit_column(name, values, table.where) for name, values in columns.items()]
+            [
+                unit_column(name, values, table.where, table.numbers)
+                for name, values in columns.items()
+            ]
         )
 
     def _check_has_targets(self, table: RawTable) -> None:

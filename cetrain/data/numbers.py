@@ -1,0 +1,226 @@
+"""Numbers as CSV files write them: a decimal comma, thousands separators, and how to tell.
+
+A file's number format is two settings, declared here once: `decimal` (``.`` or ``,``) and
+`thousands` (``,``, ``.``, ``'``, ``space`` or none). ``space`` is any of the space, the
+no-break space (U+00A0) and the narrow no-break space (U+202F) that French and SI style put
+between groups. With either setting given, a number must be written in that format: digits in
+groups of three after the first group (or no grouping at all), the decimal mark given, an
+optional exponent; ``12.5`` is not a number in a file read with ``--decimal ,``. Without them,
+a number is what Python's float() reads.
+
+A text column is never read as categories when its values are numbers in another format:
+`format_problem` finds such a column and says which options read it. ``1,011`` reads as 1011
+with ``--thousands ,`` and as 1.011 with ``--decimal ,``: the message names both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import re
+from collections.abc import Sequence
+
+from cetrain.core.params import Choice, Param
+
+DECIMAL = Param(
+    "decimal",
+    Choice((".", ",")),
+    None,
+    "Decimal mark of the numbers in a CSV file, e.g. --decimal , for 12,5.",
+    default_text=".",
+)
+THOUSANDS = Param(
+    "thousands",
+    Choice((",", ".", "'", "space", "none")),
+    None,
+    "Thousands separator of the numbers in a CSV file, e.g. --thousands , for 1,011 "
+    "(space: a space or no-break space, as in 1 011).",
+    default_text="none",
+)
+
+_SPACES = " \u00a0\u202f"
+_NON_FINITE = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
+# a currency sign before a number, or a percent sign after it: read by no format
+_SIGNED = re.compile(r"[$€£¥]\s?(?P<a>[^$€£¥%]+)|(?P<b>[^$€£¥%]+?)\s?%")
+
+
+@dataclasses.dataclass(frozen=True)
+class NumberFormat:
+    """How a file writes its numbers: the decimal mark and the thousands separator (None)."""
+
+    decimal: str = "."
+    thousands: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.thousands == "none":
+            object.__setattr__(self, "thousands", None)
+        if self.decimal not in (".", ","):
+            raise ValueError(f"decimal must be '.' or ','; got {self.decimal!r}")
+        if self.thousands == self.decimal:
+            raise ValueError(
+                f"the decimal mark and the thousands separator are both '{self.decimal}'"
+            )
+
+    @classmethod
+    def of(cls, decimal: str | None = None, thousands: str | None = None) -> NumberFormat:
+        """The format of the settings (None: the default), checked by their declarations."""
+        return cls(DECIMAL.check(decimal) or ".", THOUSANDS.check(thousands))
+
+    @property
+    def plain(self) -> bool:
+        return self.decimal == "." and self.thousands is None
+
+    @property
+    def options(self) -> str:
+        """The command-line options that read this format, e.g. "--decimal , --thousands ."."""
+        parts = [] if self.decimal == "." else [f"--decimal {self.decimal}"]
+        if self.thousands is not None:
+            parts.append(f"--thousands {self.thousands}")
+        return " ".join(parts)
+
+    @property
+    def words(self) -> str:
+        """What sets the format apart from plain numbers: "thousands separators", ..."""
+        parts = [] if self.thousands is None else ["thousands separators"]
+        if self.decimal == ",":
+            parts.insert(0, "a decimal comma")
+        return " and ".join(parts) or "a decimal point"
+
+    def parse(self, text: str) -> float | None:
+        """The number the text holds in this format (inf for 1e999), or None if it holds none."""
+        text = text.strip()
+        if self.plain:
+            try:
+                return float(text)
+            except ValueError:
+                return None
+        if _NON_FINITE.fullmatch(text):
+            return float(text)
+        match = self._pattern.fullmatch(text)
+        if match is None:
+            return None
+        digits = (match["int"] or "0").translate({ord(c): None for c in self._separators})
+        fraction = match["frac"] or match["frac2"] or ""
+        return float(f"{match['sign'] or ''}{digits}.{fraction}{match['exp'] or ''}")
+
+    @property
+    def _separators(self) -> str:
+        return _SPACES if self.thousands == "space" else (self.thousands or "")
+
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern:
+        """sign? (digits (mark digits?)? | mark digits) exponent?, digits grouped or not."""
+        whole = "[0-9]+"
+        if self.thousands is not None:
+            whole = rf"[0-9]{{1,3}}(?:[{re.escape(self._separators)}][0-9]{{3}})+|[0-9]+"
+        mark = re.escape(self.decimal)
+        return re.compile(
+            rf"(?P<sign>[+-])?(?:(?P<int>{whole})(?:{mark}(?P<frac>[0-9]*))?|{mark}(?P<frac2>[0-9]+))"
+            r"(?P<exp>[eE][+-]?[0-9]+)?"
+        )
+
+
+PLAIN = NumberFormat()
+
+# The formats a column may be written in, simplest (fewest options) first.
+FORMATS = (
+    PLAIN,
+    NumberFormat(".", ","),
+    NumberFormat(",", None),
+    NumberFormat(".", "space"),
+    NumberFormat(".", "'"),
+    NumberFormat(",", "."),
+    NumberFormat(",", "space"),
+    NumberFormat(",", "'"),
+)
+
+
+def other_format(text: str, given: NumberFormat) -> NumberFormat | None:
+    """The simplest other format in which the text is a number (None: no format reads it)."""
+    return next((f for f in FORMATS if f != given and f.parse(text) is not None), None)
+
+
+def format_problem(
+    column: str, values: Sequence[tuple[str, str]], given: NumberFormat
+) -> str | None:
+    """Why a column that `given` does not read as numbers must not become categories: its
+    values are numbers written in another format (or with a currency or percent sign), maybe
+    with a few words among them. None when the column is text.
+
+    `values` are (row name, text) pairs, e.g. ("line 7", "1,011"); the message names the first
+    value that sets the format apart, and the options that read the column.
+    """
+    numbers = [(row, v) for row, v in values if any(f.parse(v) is not None for f in FORMATS)]
+    formatted = [(row, v) for row, v in numbers if given.parse(v) is None or PLAIN.parse(v) is None]
+    if not formatted or 2 * len(numbers) <= len(values):
+        return _signed_problem(column, values)
+    row, example = formatted[0]
+    readers = [f for f in FORMATS if all(f.parse(v) is not None for _, v in numbers)]
+    words = [(r, v) for r, v in values if all(f.parse(v) is None for f in FORMATS)]
+    text = f" and the text '{words[0][1]}' ({words[0][0]})" if words else ""
+    leave_out = "or leave the column out with --features"
+    if given in readers:
+        return (
+            f"column '{column}' holds numbers ('{example}' on {row}){text}, so it would be read "
+            f"as text; leave a missing value empty (or write na), {leave_out}"
+        )
+    if not readers:
+        simplest = next(f for f in FORMATS if f.parse(example) is not None)
+        other = next(v for _, v in numbers if simplest.parse(v) is None)
+        return (
+            f"column '{column}' holds numbers written in different formats ('{example}' on "
+            f"{row}, '{other}'){text}, so it would be read as text; write every number in one "
+            f"format, {leave_out}"
+        )
+    first = readers[0]
+    same = [f for f in readers[1:] if _n_options(f) == _n_options(first)]
+    alt = same[0] if same and first.parse(example) != same[0].parse(example) else None
+    if given.plain:
+        with_given, fix = "", f"pass {first.options} to read them as numbers"
+        if alt is not None:
+            fix = (
+                f"pass {first.options} to read '{example}' as {_shown(first.parse(example))}, "
+                f"or {alt.options} to read it as {_shown(alt.parse(example))}"
+            )
+    else:
+        with_given = f" with {given.options}"
+        either = first.options if alt is None else f"{first.options} or {alt.options}"
+        fix = f"they need {either} (the options apply to every column)"
+        if first.plain:
+            fix = f"they are read without {given.options} (the options apply to every column)"
+    kind = first.words if alt is None else f"{first.words} or {alt.words}"
+    missing = "; leave a missing value empty (or write na)" if words else ""
+    return (
+        f"column '{column}' holds numbers with {kind} ('{example}' on {row}){text}, which "
+        f"would be read as text{with_given}; {fix}{missing}, {leave_out}"
+    )
+
+
+def _signed_problem(column: str, values: Sequence[tuple[str, str]]) -> str | None:
+    """A column of numbers with a currency or percent sign (most of its values)."""
+    signed = [(row, v) for row, v in values if _signed_number(v)]
+    if 2 * len(signed) <= len(values):
+        return None
+    row, example = signed[0]
+    return (
+        f"column '{column}' holds numbers with a currency or percent sign ('{example}' on "
+        f"{row}), which would be read as text; write the numbers without the sign, or leave "
+        "the column out with --features"
+    )
+
+
+def _signed_number(text: str) -> bool:
+    match = _SIGNED.fullmatch(text.strip())
+    if match is None:
+        return False
+    number = match["a"] if match["a"] is not None else match["b"]
+    return any(f.parse(number) is not None for f in FORMATS)
+
+
+def _n_options(fmt: NumberFormat) -> int:
+    return len(fmt.options.split(" ")) // 2 if fmt.options else 0
+
+
+def _shown(value: float | None) -> str:
+    return "nothing" if value is None or not math.isfinite(value) else f"{value:.15g}"
