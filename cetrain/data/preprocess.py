@@ -1,5 +1,6 @@
 """Feature preprocessing: standardisation (and its mapping back to original units), polynomials."""
 
+from collections.abc import Sequence
 from itertools import combinations_with_replacement
 from math import comb
 
@@ -9,6 +10,12 @@ from cetrain.core.params import Flag, Integer, Param
 from cetrain.errors import DataError, ModelFileError
 
 MAX_POLY_FEATURES = 20_000
+_EPS = np.finfo(np.float64).eps
+# The spreads (largest minus smallest value) that float64 can standardise: below the smallest,
+# the values are subnormal or their differences are, and 1/spread (a coefficient in original
+# units) overflows; above the largest, the centred values and the reciprocal underflow.
+SMALLEST_SPREAD = float(np.finfo(np.float64).tiny / _EPS)  # 1.0e-292
+LARGEST_SPREAD = float(np.finfo(np.float64).max * _EPS)  # 4.0e292
 
 STANDARDIZE = Param("standardize", Flag(), True, "Standardise features inside the model.")
 POLY = Param("poly", Integer(1), 1, "Degree of polynomial features (1: none).")
@@ -17,29 +24,42 @@ POLY = Param("poly", Integer(1), 1, "Degree of polynomial features (1: none).")
 class Standardizer:
     """z = (x - mean) / scale per feature, with the (weighted) mean and population std.
 
-    A constant feature gets scale 1 (it becomes all zeros rather than a division by zero).
-    With enabled=False it is the identity: mean 0 and scale 1.
+    A constant feature (whose spread is rounding noise of its values) gets scale 1: it becomes
+    all zeros rather than a division by zero. A feature whose spread float64 cannot standardise
+    is a DataError (see check_spread), enabled or not. With enabled=False it is the identity:
+    mean 0 and scale 1.
     """
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
 
-    def fit(self, X: np.ndarray, sample_weight: np.ndarray | None = None) -> "Standardizer":
-        """Learn mean_ and scale_ from X of shape (n, d)."""
+    def fit(
+        self,
+        X: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        feature_names: Sequence[str] | None = None,
+    ) -> "Standardizer":
+        """Learn mean_ and scale_ from X of shape (n, d); `feature_names` name the features in
+        errors (default "feature 0", ...)."""
         d = X.shape[1]
+        check_spread(X, feature_names)
         if not self.enabled:
             self.mean_, self.scale_ = np.zeros(d), np.ones(d)
             return self
-        self.mean_ = np.average(X, axis=0, weights=sample_weight)
+        largest_value = np.max(np.abs(X), axis=0)
+        with np.errstate(over="ignore"):
+            self.mean_ = np.average(X, axis=0, weights=sample_weight)
+        if not np.all(np.isfinite(self.mean_)):
+            # the sum overflowed (values near 1e308): the mean of x / max|x|, times max|x|
+            top = np.where(largest_value > 0, largest_value, 1.0)
+            self.mean_ = top * np.average(X / top, axis=0, weights=sample_weight)
         centred = X - self.mean_
         # std = m sqrt(mean((x - mean)^2 / m^2)) with m = max |x - mean|: the squares cannot
         # overflow, even for features near 1e300
         largest = np.max(np.abs(centred), axis=0)
         unit = np.where(largest > 0, largest, 1.0)
         std = largest * np.sqrt(np.average((centred / unit) ** 2, axis=0, weights=sample_weight))
-        # Below this, the spread is rounding noise of the mean, not information.
-        constant = std <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(self.mean_), 1.0)
-        self.scale_ = np.where(constant, 1.0, std)
+        self.scale_ = np.where(_is_constant(std, largest_value), 1.0, std)
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -80,6 +100,45 @@ class Standardizer:
         if std.mean_.ndim != 1 or std.mean_.shape != std.scale_.shape:
             raise ModelFileError("bad standardisation settings in the model file: shapes differ")
         return std
+
+
+def _is_constant(spread: np.ndarray, largest_value: np.ndarray) -> np.ndarray:
+    """Features whose spread is rounding noise of their values, not information (all 0 too)."""
+    return spread <= 10 * _EPS * largest_value
+
+
+def check_spread(X: np.ndarray, feature_names: Sequence[str] | None = None) -> None:
+    """Refuse features (columns of X, finite) whose spread float64 cannot standardise: wider
+    than LARGEST_SPREAD (values near +-1e308), or narrower than SMALLEST_SPREAD and not
+    constant (values all near 1e-308), which would otherwise be silently taken as constant.
+    DataError naming the features, with the range of the first."""
+    names = feature_names or [f"feature {j}" for j in range(X.shape[1])]
+    if X.shape[0] == 0:
+        return
+    low, high = X.min(axis=0), X.max(axis=0)
+    with np.errstate(over="ignore"):
+        spread = high - low
+    largest_value = np.maximum(np.abs(low), np.abs(high))
+    wide = ~(spread <= LARGEST_SPREAD)  # inf too
+    narrow = (spread < SMALLEST_SPREAD) & ~_is_constant(spread, largest_value)
+    for bad, verbs, how, fix in (
+        (wide, ("spreads", "spread"), f"over more than {LARGEST_SPREAD:.0e}", "divide"),
+        (narrow, ("varies", "vary"), f"by less than {SMALLEST_SPREAD:.0e}", "multiply"),
+    ):
+        if not bad.any():
+            continue
+        j = np.flatnonzero(bad)
+        first = f"from {low[j[0]]:.3g} to {high[j[0]]:.3g}"
+        if len(j) == 1:
+            what, verb, them = f"feature '{names[j[0]]}'", verbs[0], "it"
+        else:
+            listed = ", ".join(f"'{names[k]}'" for k in j[:5]) + (", ..." if len(j) > 5 else "")
+            what, verb, them = f"features {listed}", verbs[1], "them"
+            first = f"'{names[j[0]]}' {first}"
+        raise DataError(
+            f"{what} {verb} {how} ({first}), beyond what float64 arithmetic can standardise; "
+            f"rescale {them} ({fix} by a power of ten) or leave {them} out with --features"
+        )
 
 
 class PolynomialFeatures:

@@ -154,7 +154,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
         # the weights of the loss (sample x class weight) standardise too, so that the fit is
         # scikit-learn's on features standardised with the same weighted mean and scale
-        self.standardizer_ = Standardizer(enabled=self.standardize).fit(X, sample_weight=weight)
+        self.standardizer_ = Standardizer(enabled=self.standardize).fit(
+            X, sample_weight=weight, feature_names=getattr(self, "feature_names_in_", None)
+        )
         objective = self._objective(X, loss, target, weight)
         self.learning_rate_ = self._step_size(objective)
         recorder = HistoryRecorder(

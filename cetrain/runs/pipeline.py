@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cetrain.data.preprocess import PolynomialFeatures
+from cetrain.data.preprocess import PolynomialFeatures, check_spread
 from cetrain.errors import DataError
 
 if TYPE_CHECKING:  # the estimators import scikit-learn: only what fits or loads one needs it
@@ -66,7 +66,9 @@ class ClassifierPipeline:
         validation = fit_params.pop("validation_data", None)
         if validation is not None:
             fit_params["validation_data"] = (self.transform(validation[0]), validation[1])
-        self.estimator.fit(self.transform(X), y, **fit_params)
+        features = self.transform(X)
+        check_spread(features, self.model_feature_names)  # named here, as the estimator cannot
+        self.estimator.fit(features, y, **fit_params)
         return self
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
