@@ -112,7 +112,9 @@ def check_spread(X: np.ndarray, feature_names: Sequence[str] | None = None) -> N
     than LARGEST_SPREAD (values near +-1e308), or narrower than SMALLEST_SPREAD and not
     constant (values all near 1e-308), which would otherwise be silently taken as constant.
     DataError naming the features, with the range of the first."""
-    names = feature_names or [f"feature {j}" for j in range(X.shape[1])]
+    if feature_names is None:
+        feature_names = [f"feature {j}" for j in range(X.shape[1])]
+    names = [str(name) for name in feature_names]
     if X.shape[0] == 0:
         return
     low, high = X.min(axis=0), X.max(axis=0)

@@ -74,6 +74,52 @@ def test_constant_column_with_weights():
     assert std.scale_[0] == 1.0
 
 
+@pytest.mark.parametrize("scale", [1e-250, 1e-20, 1e250, 1e290])
+def test_tiny_and_huge_spreads_that_float64_can_hold_are_standardised(scale):
+    X = X_RAW[:, :1] * scale
+    std = Standardizer().fit(X)
+    assert std.scale_[0] == pytest.approx(X_RAW[:, 0].std() * scale, rel=1e-12)
+    Z = std.transform(X)
+    np.testing.assert_allclose(Z.std(axis=0), 1.0, rtol=1e-12)
+
+
+def test_a_mean_that_overflows_as_a_sum_is_taken_on_the_scaled_values():
+    X = np.array([[1.7e308], [1.7e308], [1.7e308]])
+    std = Standardizer().fit(X)
+    assert std.mean_[0] == 1.7e308
+    assert std.scale_[0] == 1.0
+    np.testing.assert_array_equal(std.transform(X), 0.0)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_spread_too_wide_for_float64_is_an_error_naming_the_feature(enabled):
+    X = np.column_stack([[-1.7e308, 1.7e308, 0.0], [1.0, 2.0, 3.0]])
+    with pytest.raises(DataError) as caught:
+        Standardizer(enabled).fit(X, feature_names=["income", "age"])
+    assert str(caught.value) == (
+        "feature 'income' spreads over more than 4e+292 (from -1.7e+308 to 1.7e+308), beyond "
+        "what float64 arithmetic can standardise; rescale it (divide by a power of ten) or "
+        "leave it out with --features"
+    )
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_spreads_too_narrow_for_float64_are_an_error_not_a_constant(enabled):
+    X = np.column_stack([[1e-308, -2e-308, 0.0], [3e-309, 0.0, 1e-310], [1.0, 2.0, 3.0]])
+    with pytest.raises(DataError) as caught:
+        Standardizer(enabled).fit(X)
+    assert str(caught.value) == (
+        "features 'feature 0', 'feature 1' vary by less than 1e-292 ('feature 0' from -2e-308 "
+        "to 1e-308), beyond what float64 arithmetic can standardise; rescale them (multiply "
+        "by a power of ten) or leave them out with --features"
+    )
+
+
+def test_values_equal_to_the_last_bit_are_constant_even_near_the_limits():
+    X = np.column_stack([np.full(4, 1e-308), np.full(4, -1.7e308), np.full(4, 5e-324)])
+    np.testing.assert_array_equal(Standardizer().fit(X).scale_, [1.0, 1.0, 1.0])
+
+
 def test_disabled_standardizer_is_the_identity():
     std = Standardizer(enabled=False).fit(X_RAW, sample_weight=np.ones(40))
     np.testing.assert_array_equal(std.mean_, np.zeros(3))
