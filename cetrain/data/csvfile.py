@@ -18,7 +18,7 @@ import numpy as np
 
 from cetrain.data.columns import CATEGORICAL, InputColumn, RawTable, is_missing, one_hot
 from cetrain.data.dataset import Dataset, check_features
-from cetrain.data.numbers import PLAIN, NumberFormat, format_problem
+from cetrain.data.numbers import PLAIN, NumberFormat, format_problem, shown
 from cetrain.errors import CetrainError, DataError
 
 MAX_LEVELS = 50
@@ -292,6 +292,12 @@ def _read_table(
             f"{where}, line {line}: not UTF-8 text (byte 0x{body[exc.start]:02x}); "
             "save the file as UTF-8"
         ) from exc
+    if "\x00" in text:  # text files hold none: a binary file, or another encoding's zeros
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataError(
+            f"{where}, line {line}: holds a NUL byte, which text never does; save the file as "
+            "UTF-8 text"
+        )
 
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     reader = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(first_line))
@@ -356,7 +362,8 @@ def _encode_column(
         if bad.size:
             line, value = values[bad[0]]
             raise DataError(
-                f"{where}, line {line}: column '{col}' holds the non-finite number '{value}'; "
+                f"{where}, line {line}: column '{col}' holds the non-finite number "
+                f"'{shown(value)}'; "
                 "use a finite number, or leave the field empty to mark it missing"
             )
         return floats[:, None], [col], InputColumn(col).to_dict()

@@ -156,21 +156,22 @@ def format_problem(
     if not formatted or 2 * len(numbers) <= len(values):
         return _signed_problem(column, values)
     row, example = formatted[0]
+    where = f"'{shown(example)}' on {row}"
     readers = [f for f in FORMATS if all(f.parse(v) is not None for _, v in numbers)]
     words = [(r, v) for r, v in values if all(f.parse(v) is None for f in FORMATS)]
-    text = f" and the text '{words[0][1]}' ({words[0][0]})" if words else ""
+    text = f" and the text '{shown(words[0][1])}' ({words[0][0]})" if words else ""
     leave_out = "or leave the column out with --features"
     if given in readers:
         return (
-            f"column '{column}' holds numbers ('{example}' on {row}){text}, so it would be read "
+            f"column '{column}' holds numbers ({where}){text}, so it would be read "
             f"as text; leave a missing value empty (or write na), {leave_out}"
         )
     if not readers:
         simplest = next(f for f in FORMATS if f.parse(example) is not None)
         other = next(v for _, v in numbers if simplest.parse(v) is None)
         return (
-            f"column '{column}' holds numbers written in different formats ('{example}' on "
-            f"{row}, '{other}'){text}, so it would be read as text; write every number in one "
+            f"column '{column}' holds numbers written in different formats ({where}, "
+            f"'{shown(other)}'){text}, so it would be read as text; write every number in one "
             f"format, {leave_out}"
         )
     first = readers[0]
@@ -180,8 +181,9 @@ def format_problem(
         with_given, fix = "", f"pass {first.options} to read them as numbers"
         if alt is not None:
             fix = (
-                f"pass {first.options} to read '{example}' as {_shown(first.parse(example))}, "
-                f"or {alt.options} to read it as {_shown(alt.parse(example))}"
+                f"pass {first.options} to read '{shown(example)}' as "
+                f"{_shown(first.parse(example))}, or {alt.options} to read it as "
+                f"{_shown(alt.parse(example))}"
             )
     else:
         with_given = f" with {given.options}"
@@ -192,9 +194,14 @@ def format_problem(
     kind = first.words if alt is None else f"{first.words} or {alt.words}"
     missing = "; leave a missing value empty (or write na)" if words else ""
     return (
-        f"column '{column}' holds numbers with {kind} ('{example}' on {row}){text}, which "
+        f"column '{column}' holds numbers with {kind} ({where}){text}, which "
         f"would be read as text{with_given}; {fix}{missing}, {leave_out}"
     )
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A value as an error shows it: cut to `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _signed_problem(column: str, values: Sequence[tuple[str, str]]) -> str | None:
@@ -204,7 +211,7 @@ def _signed_problem(column: str, values: Sequence[tuple[str, str]]) -> str | Non
         return None
     row, example = signed[0]
     return (
-        f"column '{column}' holds numbers with a currency or percent sign ('{example}' on "
+        f"column '{column}' holds numbers with a currency or percent sign ('{shown(example)}' on "
         f"{row}), which would be read as text; write the numbers without the sign, or leave "
         "the column out with --features"
     )

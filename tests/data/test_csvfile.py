@@ -210,3 +210,21 @@ def test_a_table_for_scoring_reads_its_numbers_in_the_format_given(tmp_path):
     assert table.numbers == NumberFormat(",", ".")
     assert table.numbers.parse(table.columns["a"][0]) == 1011.5
     assert read_table(path).numbers == PLAIN
+
+
+def test_a_nul_byte_is_refused_naming_its_line(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"x,label\n1,0\n2\x00,1\n")
+    with raises_exactly(
+        f"'{path}', line 3: holds a NUL byte, which text never does; save the file as UTF-8 text"
+    ):
+        read_csv(path)
+
+
+def test_a_long_value_is_shown_cut_short(tmp_path):
+    path = write(tmp_path, "x,label\n" + "9" * 400 + ",0\n2,1\n")
+    with raises_exactly(
+        f"'{path}', line 2: column 'x' holds the non-finite number '{'9' * 37}...'; use a "
+        "finite number, or leave the field empty to mark it missing"
+    ):
+        read_csv(path)
