@@ -114,6 +114,19 @@ def malformed_csv(draw) -> bytes:
     return data
 
 
+@st.composite
+def nearly_valid_csv(draw) -> bytes:
+    """A CSV that trains unless one of its numbers is hostile: two feature columns of ordinary
+    and extreme numbers (and numbers in other formats), and 0/1 labels."""
+    numbers = st.one_of(
+        st.floats(-100, 100, allow_nan=False).map(repr),
+        st.sampled_from(["1e308", "-1.7e308", "1e-308", "-0", "5e-324", "1e309", '"1,011"']),
+    )
+    n = draw(st.integers(8, 14))
+    rows = [f"{draw(numbers)},{draw(numbers)},{i % 2}" for i in range(n)]
+    return ("a,b,label\n" + "\n".join(rows) + "\n").encode()
+
+
 def _read_every_way(path: Path) -> None:
     """The CSV through read_csv (with and without number options), load_dataset and
     read_table: each returns or raises a CetrainError."""
@@ -159,12 +172,26 @@ def test_malformed_csv_loads_or_raises_cetrain_errors(data):
 )
 @given(st.one_of(malformed_csv(), st.binary(max_size=120)), st.sampled_from(["x", "label"]))
 def test_cetrain_train_on_malformed_csv_gives_one_error_line_or_a_run(monkeypatch, data, target):
+    _train_gives_one_error_line_or_a_run(monkeypatch, data, target)
+
+
+@settings(
+    max_examples=int(os.environ.get("FUZZ_RUN_N", 5)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(nearly_valid_csv())
+def test_cetrain_train_on_extreme_numbers_gives_one_error_line_or_a_run(monkeypatch, data):
+    _train_gives_one_error_line_or_a_run(monkeypatch, data, "label", "--test-size", "0")
+
+
+def _train_gives_one_error_line_or_a_run(monkeypatch, data: bytes, target: str, *more) -> None:
     monkeypatch.setattr(cetrain.runs.write, "_save_diagnostics", lambda *args: None)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.csv"
         path.write_bytes(data)
         out = Path(folder) / "run"
-        args = ["train", "--data", str(path), "--target", target, "--epochs", "1"]
+        args = ["train", "--data", str(path), "--target", target, "--epochs", "1", *more]
         result = CliRunner().invoke(cli, [*args, "--out", str(out), "--quiet"])
         assert "Traceback" not in result.output
         if result.exit_code == 0:
