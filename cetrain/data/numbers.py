@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import operator
 import re
 from collections.abc import Sequence
 
@@ -61,6 +62,7 @@ class NumberFormat:
             raise ValueError(
                 f"the decimal mark and the thousands separator are both '{self.decimal}'"
             )
+        self._compile()
 
     @classmethod
     def of(cls, decimal: str | None = None, thousands: str | None = None) -> NumberFormat:
@@ -95,30 +97,24 @@ class NumberFormat:
                 return float(text)
             except ValueError:
                 return None
-        if _NON_FINITE.fullmatch(text):
-            return float(text)
-        match = self._pattern.fullmatch(text)
+        match = self._regex.fullmatch(text)
         if match is None:
-            return None
-        digits = (match["int"] or "0").translate({ord(c): None for c in self._separators})
-        fraction = match["frac"] or match["frac2"] or ""
-        return float(f"{match['sign'] or ''}{digits}.{fraction}{match['exp'] or ''}")
+            return float(text) if _NON_FINITE.fullmatch(text) else None
+        sign, whole, fraction, fraction_only, exponent = match.groups()
+        digits = whole.translate(self._drop) if whole else "0"
+        return float(f"{sign or ''}{digits}.{fraction or fraction_only or ''}{exponent or ''}")
 
-    @property
-    def _separators(self) -> str:
-        return _SPACES if self.thousands == "space" else (self.thousands or "")
-
-    @functools.cached_property
-    def _pattern(self) -> re.Pattern:
-        """sign? (digits (mark digits?)? | mark digits) exponent?, digits grouped or not."""
+    def _compile(self) -> None:
+        """The pattern of a number, sign? (digits (mark digits?)? | mark digits) exponent?,
+        the digits grouped or not, and the separators to drop from it."""
+        separators = _SPACES if self.thousands == "space" else (self.thousands or "")
         whole = "[0-9]+"
-        if self.thousands is not None:
-            whole = rf"[0-9]{{1,3}}(?:[{re.escape(self._separators)}][0-9]{{3}})+|[0-9]+"
+        if separators:
+            whole = rf"[0-9]{{1,3}}(?:[{re.escape(separators)}][0-9]{{3}})+|[0-9]+"
         mark = re.escape(self.decimal)
-        return re.compile(
-            rf"(?P<sign>[+-])?(?:(?P<int>{whole})(?:{mark}(?P<frac>[0-9]*))?|{mark}(?P<frac2>[0-9]+))"
-            r"(?P<exp>[eE][+-]?[0-9]+)?"
-        )
+        number = rf"([+-])?(?:({whole})(?:{mark}([0-9]*))?|{mark}([0-9]+))([eE][+-]?[0-9]+)?"
+        object.__setattr__(self, "_regex", re.compile(number))
+        object.__setattr__(self, "_drop", {ord(c): None for c in separators})
 
 
 PLAIN = NumberFormat()
@@ -151,14 +147,18 @@ def format_problem(
     `values` are (row name, text) pairs, e.g. ("line 7", "1,011"); the message names the first
     value that sets the format apart, and the options that read the column.
     """
-    numbers = [(row, v) for row, v in values if any(f.parse(v) is not None for f in FORMATS)]
-    formatted = [(row, v) for row, v in numbers if given.parse(v) is None or PLAIN.parse(v) is None]
+    # the formats that read each distinct value, as bits of FORMATS (a column repeats values)
+    read_by = {v: _reading(v) for v in {v for _, v in values}}
+    numbers = [(row, v) for row, v in values if read_by[v]]
+    needed = _bit(given) | _bit(PLAIN)
+    formatted = [(row, v) for row, v in numbers if read_by[v] & needed != needed]
     if not formatted or 2 * len(numbers) <= len(values):
         return _signed_problem(column, values)
     row, example = formatted[0]
     where = f"'{shown(example)}' on {row}"
-    readers = [f for f in FORMATS if all(f.parse(v) is not None for _, v in numbers)]
-    words = [(r, v) for r, v in values if all(f.parse(v) is None for f in FORMATS)]
+    common = functools.reduce(operator.and_, (read_by[v] for _, v in numbers))
+    readers = [f for f in FORMATS if common & _bit(f)]
+    words = [(r, v) for r, v in values if not read_by[v]]
     text = f" and the text '{shown(words[0][1])}' ({words[0][0]})" if words else ""
     leave_out = "or leave the column out with --features"
     if given in readers:
@@ -197,6 +197,15 @@ def format_problem(
         f"column '{column}' holds numbers with {kind} ({where}){text}, which "
         f"would be read as text{with_given}; {fix}{missing}, {leave_out}"
     )
+
+
+def _reading(text: str) -> int:
+    """The formats that read the text as a number, as bits (bit i: FORMATS[i])."""
+    return sum(1 << i for i, f in enumerate(FORMATS) if f.parse(text) is not None)
+
+
+def _bit(fmt: NumberFormat) -> int:
+    return 1 << FORMATS.index(fmt) if fmt in FORMATS else 0
 
 
 def shown(text: str, limit: int = 40) -> str:
