@@ -102,6 +102,17 @@ def setting_option(setting: Setting) -> Callable:
     )
 
 
+def number_options(command: Callable) -> Callable:
+    """--decimal and --thousands, for a command that reads a CSV file outside the run
+    settings (predict, evaluate, landscape): declared once, in cetrain.data.numbers."""
+    from cetrain.data.numbers import DECIMAL, THOUSANDS
+
+    for param in (THOUSANDS, DECIMAL):
+        flag = "--" + param.name
+        command = click.option(flag, type=ParamType(param), help=option_help(param))(command)
+    return command
+
+
 def setting_options(settings: Iterable[Setting]) -> Callable:
     """Apply the options of `settings` to a command, in their order."""
 

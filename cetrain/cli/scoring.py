@@ -16,17 +16,15 @@ from typing import TYPE_CHECKING
 import click
 
 from cetrain.cli.base import (
-    ParamType,
     cli,
     count,
     echo_dropped,
     echo_table,
     fixed,
-    option_help,
+    number_options,
     user_errors,
     write_folder,
 )
-from cetrain.data.numbers import DECIMAL, THOUSANDS
 from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir
 
 if TYPE_CHECKING:
@@ -34,14 +32,6 @@ if TYPE_CHECKING:
 
 _MODEL = click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
 _DATA = click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
-
-
-def _number_options(command):
-    """--decimal and --thousands: how DATA writes its numbers, as for training."""
-    for param in (THOUSANDS, DECIMAL):
-        flag = "--" + param.name
-        command = click.option(flag, type=ParamType(param), help=option_help(param))(command)
-    return command
 
 
 def _read_data(data: Path, decimal: str | None, thousands: str | None):
@@ -72,7 +62,7 @@ def _echo_ignored(ignored: list[str]) -> None:
     help="Keep rows with a missing value in a used column, with empty probabilities and "
     "prediction (default: leave them out and say how many).",
 )
-@_number_options
+@number_options
 @user_errors
 def predict_command(
     model_file: Path,
@@ -135,7 +125,7 @@ def predict_command(
     show_default=True,
     help="File format of the figures.",
 )
-@_number_options
+@number_options
 @user_errors
 def evaluate_command(
     model_file: Path,

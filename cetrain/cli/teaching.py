@@ -16,6 +16,7 @@ from cetrain.cli.base import (
     count,
     echo_table,
     fixed,
+    number_options,
     option_help,
     setting_options,
     user_errors,
@@ -402,8 +403,9 @@ _FORMAT_OPTION = click.option(
     help="Folder to create; must not exist or be empty.  [default: runs/<time>-<data>-landscape]",
 )
 @_FORMAT_OPTION
+@number_options
 @user_errors
-def landscape_command(data, feature, target, start, lr, epochs, out, fmt):
+def landscape_command(data, feature, target, start, lr, epochs, out, fmt, decimal, thousands):
     """Draw cross-entropy and MSE over the weights of a one-feature problem.
 
     With scores s = w*x + b on the raw feature x, mean cross-entropy is a
@@ -424,7 +426,7 @@ def landscape_command(data, feature, target, start, lr, epochs, out, fmt):
     """
     if out is not None:
         check_run_dir(out)  # fail now, not after the computation
-    problem = landscape.one_feature_data(data, feature, target)
+    problem = landscape.one_feature_data(data, feature, target, decimal, thousands)
     result = landscape.compute_landscape(problem, start=start, learning_rate=lr, epochs=epochs)
     from cetrain.runs.folder import write_demo
     from cetrain.teach.landscape_figure import landscape_figure

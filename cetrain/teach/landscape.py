@@ -186,7 +186,11 @@ class LandscapeResult:
 
 
 def one_feature_data(
-    spec: str, feature: str | None = None, target: str | None = None
+    spec: str,
+    feature: str | None = None,
+    target: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
 ) -> OneFeatureData:
     """Load a dataset with one feature (or one chosen feature) and exactly two classes.
 
@@ -198,6 +202,8 @@ def one_feature_data(
         The feature to use; needed when the dataset has more than one.
     target : str, optional
         CSV only: the label column (default: the last one).
+    decimal, thousands : str, optional
+        CSV only: how its numbers are written (see `cetrain.data.read_csv`).
 
     Returns
     -------
@@ -210,8 +216,9 @@ def one_feature_data(
         Several features and no `feature`, an unknown `feature`, a text feature with more than
         two levels, not exactly two classes, or classes that a threshold on x separates.
     """
+    numbers = {"decimal": decimal, "thousands": thousands}
     if feature is None:
-        ds = load_dataset(spec, target=target)
+        ds = load_dataset(spec, target=target, **numbers)
         if ds.X.shape[1] != 1:
             raise DataError(
                 f"'{ds.name}' has {ds.X.shape[1]} features ({_listing(ds.feature_names)}); "
@@ -219,10 +226,10 @@ def one_feature_data(
             )
     else:
         try:
-            ds = load_dataset(spec, target=target, features=[feature])
+            ds = load_dataset(spec, target=target, features=[feature], **numbers)
         except DataError:
             # Say which features there are, in the option's own words, when that is the problem.
-            names = load_dataset(spec, target=target).feature_names
+            names = load_dataset(spec, target=target, **numbers).feature_names
             if feature not in names:
                 raise DataError(
                     f"unknown feature '{feature}' in '{spec}'; use one of: {_listing(names)}"
