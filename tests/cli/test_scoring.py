@@ -230,6 +230,36 @@ def test_evaluate_writes_scikit_learns_metrics(default, evaluated):
         assert_not_blank(out / name)
 
 
+def test_evaluate_reads_a_file_with_decimal_commas_and_thousands_separators(
+    default, evaluated, tmp_path
+):
+    """The same rows written as a German spreadsheet writes them ("53.047,95"; separated by
+    ";") give the same numbers with --decimal , --thousands ., and the command says so."""
+    header, rows = read_rows(default.test_csv)
+
+    def german(value: str) -> str:
+        try:
+            return f"{float(value):,.2f}".translate(str.maketrans(",.", ".,"))
+        except ValueError:
+            return value
+
+    path = tmp_path / "german.csv"
+    lines = [";".join(header), *(";".join(german(v) for v in row) for row in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "eval"
+    result = invoke(
+        "evaluate", default.model, path, "--decimal", ",", "--thousands", ".", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    expected = json.loads((evaluated[1] / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["log_loss"] == pytest.approx(expected["log_loss"], rel=1e-12)
+    assert metrics["accuracy"] == expected["accuracy"]
+    assert metrics["command"] == (
+        f"cetrain evaluate {default.model} {path} --decimal , --thousands . --out NEW_FOLDER"
+    )
+
+
 def test_evaluate_prints_a_short_table(evaluated):
     result, out = evaluated
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))

@@ -429,3 +429,10 @@ def test_target_picks_the_label_column_of_a_csv(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads((out / "landscape.json").read_text(encoding="utf-8"))
     assert (data["feature"], data["classes"]) == ("x", ["green", "red"])
+
+
+def test_one_feature_data_reads_decimal_commas_when_told(tmp_path):
+    path = tmp_path / "heights.csv"
+    path.write_text("height;label\n171,5;0\n168,25;1\n180;0\n175,75;1\n", encoding="utf-8")
+    data = one_feature_data(str(path), decimal=",")
+    np.testing.assert_array_equal(data.x, [171.5, 168.25, 180.0, 175.75])
