@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from cetrain.data.numbers import PLAIN, NumberFormat, other_format
+from cetrain.data.numbers import PLAIN, NumberFormat, other_format, shown
 from cetrain.errors import DataError, ModelFileError
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
@@ -163,7 +163,7 @@ class InputColumn:
             if texts[i] not in known:
                 raise DataError(
                     f"{table.where}, {table.row_names[i]}: column '{self.name}' has the level "
-                    f"'{texts[i]}', which was not seen in training; the known levels are: "
+                    f"'{shown(texts[i])}', which was not seen in training; the known levels are: "
                     f"{', '.join(self.levels)}"
                 )
         out = one_hot(texts, self.levels)
@@ -182,7 +182,8 @@ class InputColumn:
             other = other_format(value, table.numbers) if isinstance(value, str) else None
             hint = "" if other is None or number is not None else _format_hint(other, table)
             raise DataError(
-                f"{table.where}, {table.row_names[row]}: column '{self.name}' holds '{value}', "
+                f"{table.where}, {table.row_names[row]}: column '{self.name}' holds "
+                f"'{shown(value)}', "
                 f"not a finite number{hint}; the model was trained on numbers in this column"
             )
         return number

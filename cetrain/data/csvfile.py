@@ -227,7 +227,7 @@ def unit_column(
         numbers,
         lambda v: (v >= 0) & (v <= 1),
         lambda value: (
-            f"target column '{col}' holds '{value}', not a number in [0, 1]; "
+            f"target column '{col}' holds '{shown(value)}', not a number in [0, 1]; "
             "several target columns take 0/1 labels or probabilities"
         ),
     )
@@ -243,7 +243,8 @@ def _weights(
         numbers,
         lambda v: (v >= 0) & (v < math.inf),
         lambda value: (
-            f"weight column '{col}' holds '{value}'; sample weights must be finite numbers >= 0"
+            f"weight column '{col}' holds '{shown(value)}'; sample weights must be finite "
+            "numbers >= 0"
         ),
     )
 
@@ -337,12 +338,18 @@ def _check_header(fields: list[str], where: str, line: int, for_training: bool) 
     """Reject a header with an empty name, a repeated name, or (for training) only 1 column."""
     if for_training and len(fields) < 2:
         raise DataError(
-            f"{where}, line {line}: found 1 column ('{fields[0]}'); need at least a feature and "
+            f"{where}, line {line}: found 1 column ('{shown(fields[0])}'); need at least a "
+            "feature and "
             "a target column, separated by , ; or tab"
         )
     for i, col in enumerate(fields):
         if not col:
             raise DataError(f"{where}, line {line}: column {i + 1} has no name; name every column")
+        if not col.isprintable():  # a name that messages could not show on one line
+            raise DataError(
+                f"{where}, line {line}: the name of column {i + 1} ('{shown(col)}') holds a "
+                "character that does not print; name every column in plain text"
+            )
         if col in fields[:i]:
             raise DataError(
                 f"{where}, line {line}: column name '{col}' appears more than once; "
@@ -376,7 +383,7 @@ def _encode_column(
         line, example = next((ln, v) for ln, v in values if _as_floats([v], numbers) is None)
         raise DataError(
             f"{where}: column '{col}' has {len(levels)} different text values (more than "
-            f"{MAX_LEVELS}, e.g. '{example}' on line {line}), too many to one-hot encode; "
+            f"{MAX_LEVELS}, e.g. '{shown(example)}' on line {line}), too many to one-hot encode; "
             "leave it out with --features"
         )
     column = InputColumn(col, CATEGORICAL, tuple(levels))

@@ -208,9 +208,12 @@ def _bit(fmt: NumberFormat) -> int:
     return 1 << FORMATS.index(fmt) if fmt in FORMATS else 0
 
 
-def shown(text: str, limit: int = 40) -> str:
-    """A value as an error shows it: cut to `limit` characters."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def shown(text: object, limit: int = 40) -> str:
+    """A value as an error shows it, on one line: characters that do not print (a vertical tab,
+    a NUL) escaped as \\x0b, and cut to `limit` characters."""
+    text = str(text)
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _signed_problem(column: str, values: Sequence[tuple[str, str]]) -> str | None:

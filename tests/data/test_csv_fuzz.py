@@ -199,6 +199,8 @@ def _train_gives_one_error_line_or_a_run(monkeypatch, data: bytes, target: str, 
         else:
             assert result.exit_code in (1, 2), result.output
             assert isinstance(result.exception, SystemExit), repr(result.exception)
-            errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+            lines = result.stderr.split("\n")
+            errors = [line for line in lines if line.startswith("Error:")]
             assert len(errors) == 1, result.stderr
             assert result.stderr.endswith(errors[0] + "\n")
+            assert errors[0].isprintable(), errors[0]  # one line on any terminal

@@ -138,7 +138,8 @@ def test_a_semicolon_file_with_decimal_commas_is_read_with_decimal_comma(tmp_pat
         (
             ["1\u00a0234", "5\u00a0678", "12"],
             ",",
-            "holds numbers with thousands separators ('1\u00a0234' on line 2), which would be "
+            # the no-break space shown escaped: it looks like a space, and is not one
+            "holds numbers with thousands separators ('1\\xa0234' on line 2), which would be "
             "read as text; pass --thousands space to read them as numbers",
         ),
         (
@@ -226,5 +227,14 @@ def test_a_long_value_is_shown_cut_short(tmp_path):
     with raises_exactly(
         f"'{path}', line 2: column 'x' holds the non-finite number '{'9' * 37}...'; use a "
         "finite number, or leave the field empty to mark it missing"
+    ):
+        read_csv(path)
+
+
+def test_a_column_name_that_does_not_print_is_refused_shown_escaped(tmp_path):
+    path = write(tmp_path, "a\x0bb,label\n1,0\n")
+    with raises_exactly(
+        f"'{path}', line 1: the name of column 1 ('a\\x0bb') holds a character that does not "
+        "print; name every column in plain text"
     ):
         read_csv(path)
