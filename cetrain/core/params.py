@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any
@@ -34,6 +35,13 @@ def is_number(value: object) -> bool:
         return math.isfinite(value)
     except OverflowError:  # an integer beyond float64, such as 10**400 in a TOML file
         return False
+
+
+def number_text(value: float) -> str:
+    """A bound as people write it: 0.25, 1000, 1e6, 1e-12 (not Python's 1e+06)."""
+    text = f"{value:g}"
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text
 
 
 class Domain:
@@ -82,11 +90,11 @@ class Number(Domain):
         if math.isinf(self.high) and math.isinf(self.low):
             return "a finite number"
         if math.isinf(self.high):
-            return f"a finite number {'>' if self.low_open else '>='} {self.low:g}"
+            return f"a finite number {'>' if self.low_open else '>='} {number_text(self.low)}"
         if math.isinf(self.low):
-            return f"a finite number {'<' if self.high_open else '<='} {self.high:g}"
+            return f"a finite number {'<' if self.high_open else '<='} {number_text(self.high)}"
         left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-        return f"a finite number in {left}{self.low:g}, {self.high:g}{right}"
+        return f"a finite number in {left}{number_text(self.low)}, {number_text(self.high)}{right}"
 
     def check(self, value: Any) -> float:
         if not is_number(value):
@@ -106,11 +114,11 @@ class Number(Domain):
         if math.isinf(self.high) and math.isinf(self.low):
             return None
         if math.isinf(self.high):
-            return f"x{'>' if self.low_open else '>='}{self.low:g}"
-        high = f"x{'<' if self.high_open else '<='}{self.high:g}"
+            return f"x{'>' if self.low_open else '>='}{number_text(self.low)}"
+        high = f"x{'<' if self.high_open else '<='}{number_text(self.high)}"
         if math.isinf(self.low):
             return high
-        return f"{self.low:g}{'<' if self.low_open else '<='}{high}"
+        return f"{number_text(self.low)}{'<' if self.low_open else '<='}{high}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,6 +202,38 @@ class Text(Domain):
         return value.strip()
 
 
+# The longest path the operating system takes (Linux's PATH_MAX, counted in bytes of UTF-8).
+MAX_PATH_BYTES = 4096
+
+
+@dataclasses.dataclass(frozen=True)
+class PathText(Text):
+    """A file or folder name: a non-empty string, stripped, that the operating system can take:
+    no NUL byte (no system call accepts one) and at most MAX_PATH_BYTES bytes in UTF-8."""
+
+    expected: str = f"a path without NUL bytes, at most {MAX_PATH_BYTES} bytes long"
+    metavar: str = "PATH"
+
+    def check(self, value: Any) -> str:
+        text = Text().check(value)
+        if "\0" in text:
+            raise ValueError("must be a path without NUL bytes")
+        size = len(os.fsencode(text)) if _encodable(text) else len(text.encode("utf-8", "replace"))
+        if size > MAX_PATH_BYTES:
+            raise ValueError(
+                f"must be a path of at most {MAX_PATH_BYTES} bytes (this one has {size})"
+            )
+        return text
+
+
+def _encodable(text: str) -> bool:
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
 @dataclasses.dataclass(frozen=True)
 class Names(Domain):
     """Names, as a comma-separated string or a list of strings: kept as a tuple of str. With
@@ -236,16 +276,29 @@ class Columns(Domain):
         return Text().check(value)
 
 
+# Weights are relative (a mean divides by their sum), so only their ratios matter: beyond a
+# million to one a class counts as nothing beside another, while n * 1e6 * loss stays far from
+# float64's limit, so sums of weighted losses and gradients never overflow.
+MAX_CLASS_WEIGHT = 1e6
+
+
+def is_class_weight(value: object) -> bool:
+    """A number in [0, MAX_CLASS_WEIGHT] (a class weight, a focal alpha)."""
+    return is_number(value) and 0 <= value <= MAX_CLASS_WEIGHT
+
+
 class RepeatedClassError(ValueError):
     """class=weight pairs that name one class twice; the message says which."""
 
 
 @dataclasses.dataclass(frozen=True)
 class ClassValues(Domain):
-    """One number >= 0 per class name: a mapping (a TOML table, a dict) or the text
-    "a=2,b=1". Kept as a dict of str to float; classes not named take their default."""
+    """One number in [0, MAX_CLASS_WEIGHT] per class name: a mapping (a TOML table, a dict) or
+    the text "a=2,b=1". Kept as a dict of str to float; classes not named take their default."""
 
-    expected: str = 'class=weight pairs with weights >= 0, like "a=2,b=1"'
+    expected: str = (
+        f'class=weight pairs with weights in [0, {number_text(MAX_CLASS_WEIGHT)}], like "a=2,b=1"'
+    )
     metavar: str = "TEXT"
 
     def check(self, value: Any) -> dict[str, float]:
@@ -255,7 +308,7 @@ class ClassValues(Domain):
             raise self.fail()
         pairs = {}
         for name, weight in value.items():
-            if not (is_number(weight) and weight >= 0) or not str(name).strip():
+            if not is_class_weight(weight) or not str(name).strip():
                 raise self.fail()
             if str(name).strip() in pairs:  # "a" and " a", or 1 and "1"
                 raise RepeatedClassError(f"names the class {str(name).strip()!r} twice")
@@ -331,14 +384,14 @@ class Param:
         try:
             return self.domain.check(value)
         except ValueError as exc:
-            raise ConfigError(f"{name or self.name} {exc}; got {value!r}") from None
+            raise ConfigError(f"{name or self.name} {exc}; got {shown(value)}") from None
 
     def from_text(self, text: str, name: str | None = None) -> Any:
         """The clean value of command-line text: parsed, then checked as `check` does."""
         try:
             value = self.domain.parse(text)
         except ValueError as exc:  # text the domain reads but refuses: a class named twice
-            raise ConfigError(f"{name or self.name} {exc}; got {text!r}") from None
+            raise ConfigError(f"{name or self.name} {exc}; got {shown(text)}") from None
         return self.check(value, name)
 
     def renamed(self, name: str, **changes: Any) -> Param:
@@ -358,6 +411,24 @@ class Param:
         return None if self.default is None else str(self.default)
 
 
+MAX_SHOWN = 80  # characters of a refused value that an error message repeats
+
+
+def shown(value: object) -> str:
+    """repr(value) for an error message, cut to MAX_SHOWN characters with its length said, so
+    that one line stays one line: 'aaaaaaaa...' (5000 characters)."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    if isinstance(value, str):
+        size = f" ({len(value)} characters)"
+    elif isinstance(value, Integral):
+        size = f" ({len(str(abs(int(value))))} digits)"
+    else:
+        size = ""
+    return f"{text[: MAX_SHOWN - 3]}...{size}"
+
+
 def is_none_word(value: object) -> bool:
     """The word "none" (any case, spaces around it), which stands for None in a config file and
     on the command line, where there is no None."""
@@ -369,8 +440,8 @@ def per_class(
 ) -> tuple[float, ...]:
     """{class: number} as one number per class, in the order of `class_names`.
 
-    A class not named takes `unnamed`; a name that is not a class, or a number < 0, is a
-    ConfigError that names the option and the classes.
+    A class not named takes `unnamed`; a name that is not a class, or a number outside
+    [0, MAX_CLASS_WEIGHT], is a ConfigError that names the option and the classes.
     """
     names = [str(name) for name in class_names]
     values = dict.fromkeys(names, unnamed)
@@ -383,8 +454,11 @@ def per_class(
             raise ConfigError(
                 f"{option} names the unknown class {label!r}; the classes are {', '.join(names)}"
             )
-        if not (is_number(value) and value >= 0):
-            raise ConfigError(f"{option} of {label!r} must be a number >= 0; got {value!r}")
+        if not is_class_weight(value):
+            raise ConfigError(
+                f"{option} of {label!r} must be a number in [0, {number_text(MAX_CLASS_WEIGHT)}]; "
+                f"got {value!r}"
+            )
         values[str(label)] = float(value)
     return tuple(values.values())
 
