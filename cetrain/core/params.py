@@ -392,7 +392,12 @@ class Param:
             value = self.domain.parse(text)
         except ValueError as exc:  # text the domain reads but refuses: a class named twice
             raise ConfigError(f"{name or self.name} {exc}; got {shown(text)}") from None
-        return self.check(value, name)
+        if not isinstance(value, Mapping):
+            return self.check(value, name)
+        try:  # pairs read from "a=2,b=1": a refusal repeats the text as typed
+            return self.check(value, name)
+        except ConfigError:
+            return self.check(text, name)
 
     def renamed(self, name: str, **changes: Any) -> Param:
         """The same parameter under another name (a run setting for an estimator parameter)."""
