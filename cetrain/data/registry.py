@@ -236,7 +236,7 @@ def load_dataset(
         return ds if features is None else _select_features(ds, features)
     if key in csvs:
         path = csvs[key]
-    elif Path(spec).is_file() or looks_like_path(spec):
+    elif _is_file(spec) or looks_like_path(spec):
         path = Path(spec)
     else:
         names = ", ".join([*_SKLEARN, *_GENERATORS, *csvs])
@@ -254,6 +254,15 @@ def _registered_target(path: Path, csvs: dict[str, Path]) -> tuple[str, ...] | N
         if registered.resolve() == resolved:
             return _CSV_TARGETS.get(key)
     return None
+
+
+def _is_file(spec: str) -> bool:
+    """Path(spec).is_file(), False for a name the system refuses (too long, a NUL byte): read
+    as a path, it then gets read_csv's message."""
+    try:
+        return Path(spec).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def looks_like_path(spec: str) -> bool:
