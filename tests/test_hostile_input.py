@@ -58,6 +58,21 @@ def test_option_values_beyond_float64_are_refused_naming_the_option(tmp_path, ar
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("command", ["train", "loss"])
+def test_loss_weights_too_small_for_a_step_are_refused_before_anything_runs(tmp_path, command):
+    args = {
+        "train": ["--data", "moons", "--loss", "symmetric-cross-entropy", "--out", tmp_path],
+        "loss": ["--target", "0", "--probs", "0.5,0.5"],
+    }[command]
+    result = invoke(command, *args, "--sce-alpha", "1e-320", "--sce-beta", "0")
+    assert_error(
+        result,
+        "alpha and beta must not both be below 1e-12 (they scale the loss, and 1 / its curvature "
+        "is the step); got alpha 9.99989e-321, beta 0",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_loss_option_values_beyond_float64_in_a_config_name_the_key(tmp_path):
     config = tmp_path / "run.toml"
     config.write_text('data = "moons"\nloss = "focal"\nfocal_gamma = 1e300\n', encoding="utf-8")

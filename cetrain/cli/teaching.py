@@ -201,13 +201,13 @@ def loss_command(target, p, probs, scores, classes, binary, smoothing, **loss_se
     log_q = log_softmax(scores) if scores is not None else _checked(log_probabilities, probs, given)
     names = names or [str(k) for k in range(n)]
     options = _loss_options(loss_settings, names, binary)
+    # the losses are built (and their options checked together) before anything is printed
+    values = loss_values(
+        truth, log_q, scores=scores, binary=binary, options=options, smoothed=smoothing > 0
+    )
     _echo_information(information_report(truth, log_q), names, scores)
     click.echo()
-    _echo_loss_values(
-        loss_values(
-            truth, log_q, scores=scores, binary=binary, options=options, smoothed=smoothing > 0
-        )
-    )
+    _echo_loss_values(values)
 
 
 def _loss_options(given: dict, names: list[str], binary: bool) -> dict[str, dict]:
