@@ -128,7 +128,9 @@ FOCAL_ALPHA = Param(
 # alpha and beta weigh two terms against each other (the paper uses 0.01..10): only their ratio
 # and scale matter, and up to 1e3 the loss, its gradient and its curvature bound stay finite for
 # every score a model reaches. A below log(5e-324) = -744.4, the log of float64's smallest
-# probability, stands for no probability.
+# probability, stands for no probability; A above log(0.99) = -0.01 stands for a probability
+# near 1, not 0 (and makes the reverse term vanish).
+MAX_SCE_LOG_ZERO = -0.01
 MAX_SCE_WEIGHT = 1e3
 # one of them at least this, so that the loss's curvature, and 1 / it, stay normal numbers
 MIN_SCE_WEIGHT = 1e-12
@@ -146,7 +148,7 @@ SCE_BETA = Param(
 )
 SCE_LOG_ZERO = Param(
     "log_zero",
-    Number(-745.0, 0.0, high_open=True),
+    Number(-745.0, MAX_SCE_LOG_ZERO),
     -4.0,
     "Symmetric cross-entropy: A, the value that stands for log 0 (the paper's A).",
 )
@@ -964,8 +966,10 @@ def _sce_curvature(a: float, b: float) -> float:
     6b u^2 - 2(a + 3b) u + (a + b) = 0, i.e. u = (a + 3b +- sqrt(a^2 + 3b^2)) / (6b)."""
     if b == 0:
         return a / 4
-    root = math.sqrt(a * a + 3 * b * b)
-    candidates = [(a + 3 * b + sign * root) / (6 * b) for sign in (-1, 1)]
+    root = math.hypot(a, math.sqrt(3) * b)
+    # the smaller root as (a + b) / (a + 3b + root), the same number without the cancellation
+    # of a + 3b - root when b << a; the larger one is > 1 when b is small
+    candidates = [(a + b) / (a + 3 * b + root), (a + 3 * b + root) / (6 * b)]
     return max(abs(u * (1 - u) * (a + b * (1 - 2 * u))) for u in candidates if 0 <= u <= 1)
 
 

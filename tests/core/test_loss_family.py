@@ -922,7 +922,7 @@ def test_unknown_options(loss, option, message):
         (
             binary_symmetric_cross_entropy,
             {"log_zero": 0.0},
-            "log_zero must be a finite number in [-745, 0); got 0.0",
+            "log_zero must be a finite number in [-745, -0.01]; got 0.0",
         ),
         (
             symmetric_cross_entropy,
