@@ -315,6 +315,10 @@ class ClassValues(Domain):
             pairs[str(name).strip()] = float(weight)
         return pairs
 
+    @property
+    def bounds(self) -> str:
+        return f"weights 0<=x<={number_text(MAX_CLASS_WEIGHT)}"
+
     def parse(self, text: str) -> dict[str, float] | str:
         """ "a=2,b=1" as {"a": 2.0, "b": 1.0}; the text itself (rejected later) if malformed."""
         pairs: dict[str, Any] = {}
@@ -353,6 +357,11 @@ class OneOf(Domain):
             except ValueError:
                 continue
         raise self.fail()
+
+    @property
+    def bounds(self) -> str | None:
+        """The ranges of its number domains, e.g. "0<x<=1e6" for a step or "auto"."""
+        return ", ".join(d.bounds for d in self.domains if d.bounds is not None) or None
 
     def parse(self, text: str) -> Any:
         if text.strip().lower() in self.words:

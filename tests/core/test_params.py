@@ -554,7 +554,9 @@ def test_one_of_parse_of_a_repeated_class_raises():
 def test_one_of_texts_are_the_declared_ones():
     assert WORDS.metavar == "NUMBER|auto"
     assert WORDS.choices is None
-    assert WORDS.bounds is None
+    # the ranges of its number domains, for --help
+    assert WORDS.bounds == "x>0"
+    assert ALPHA.bounds == "0<=x<=1, weights 0<=x<=1e6"
 
 
 # --- Param -------------------------------------------------------------------------------------
