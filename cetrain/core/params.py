@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any
@@ -218,20 +217,12 @@ class PathText(Text):
         text = Text().check(value)
         if "\0" in text:
             raise ValueError("must be a path without NUL bytes")
-        size = len(os.fsencode(text)) if _encodable(text) else len(text.encode("utf-8", "replace"))
+        size = len(text.encode("utf-8", "surrogatepass"))  # the bytes the system would get
         if size > MAX_PATH_BYTES:
             raise ValueError(
                 f"must be a path of at most {MAX_PATH_BYTES} bytes (this one has {size})"
             )
         return text
-
-
-def _encodable(text: str) -> bool:
-    try:
-        os.fsencode(text)
-    except UnicodeEncodeError:  # a lone surrogate
-        return False
-    return True
 
 
 @dataclasses.dataclass(frozen=True)
