@@ -110,7 +110,7 @@ def test_random_malformed_toml_is_read_or_refused_with_a_config_error(tmp_path, 
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(text=_documents())
 def test_random_malformed_toml_through_the_cli_gives_one_error_line(tmp_path, text):
