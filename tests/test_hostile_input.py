@@ -8,6 +8,8 @@ import json
 import pytest
 from conftest import assert_error, invoke
 
+from cetrain.data import preprocess
+
 # --- Interrupting: Ctrl-C and SIGTERM before, during and after training ----------------------
 
 
@@ -15,6 +17,72 @@ from conftest import assert_error, invoke
 
 
 # --- Values at the edges of float64: loss options, class weights, extreme CSV values ---------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [
+                *("train", "--data", "moons", "--loss", "symmetric-cross-entropy"),
+                *("--sce-alpha", "1e300", "--sce-beta", "1e300"),
+            ],
+            "Invalid value for '--sce-alpha': sce_alpha must be a finite number in [0, 1000]; "
+            "got 1e+300",
+        ),
+        (
+            ["loss", "--target", "0", "--probs", "0.5,0.5", "--sce-beta", "1e300"],
+            "Invalid value for '--sce-beta': sce_beta must be a finite number in [0, 1000]; "
+            "got 1e+300",
+        ),
+        (
+            ["train", "--data", "moons", "--loss", "focal", "--focal-gamma", "1e300"],
+            "Invalid value for '--focal-gamma': focal_gamma must be a finite number in [0, 100]; "
+            "got 1e+300",
+        ),
+        (
+            ["train", "--data", "moons", "--class-weight", "0=1e308,1=1e308"],
+            "Invalid value for '--class-weight': class_weight must be \"balanced\" or "
+            "class=weight pairs with weights in [0, 1e6], like \"a=2,b=1\"; got '0=1e308,1=1e308'",
+        ),
+        (
+            ["train", "--data", "moons", "--lr", "1e308"],
+            "Invalid value for '--lr': lr must be a number in (0, 1e6] or \"auto\"; got 1e+308",
+        ),
+    ],
+)
+def test_option_values_beyond_float64_are_refused_naming_the_option(tmp_path, args, message):
+    assert_error(
+        invoke(*args, "--out", tmp_path / "run") if args[0] == "train" else invoke(*args),
+        message,
+        exit_code=2,
+    )
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "loss"])
+def test_loss_weights_too_small_for_a_step_are_refused_before_anything_runs(tmp_path, command):
+    args = {
+        "train": ["--data", "moons", "--loss", "symmetric-cross-entropy", "--out", tmp_path],
+        "loss": ["--target", "0", "--probs", "0.5,0.5"],
+    }[command]
+    result = invoke(command, *args, "--sce-alpha", "1e-320", "--sce-beta", "0")
+    assert_error(
+        result,
+        "alpha and beta must not both be below 1e-12 (they scale the loss, and 1 / its curvature "
+        "is the step); got alpha 9.99989e-321, beta 0",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_loss_option_values_beyond_float64_in_a_config_name_the_key(tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text('data = "moons"\nloss = "focal"\nfocal_gamma = 1e300\n', encoding="utf-8")
+    assert_error(
+        invoke("train", config, "--out", tmp_path / "run"),
+        f"{config}: focal_gamma must be a finite number in [0, 100]; got 1e+300",
+    )
+    assert not (tmp_path / "run").exists()
 
 
 def _edge_csv(tmp_path, values):
@@ -121,7 +189,91 @@ def test_decimal_commas_in_a_semicolon_file_are_refused_or_read_with_the_option(
 # --- Sizes: epochs, generated rows, polynomial expansions, demo starts, long names -----------
 
 
+def test_epochs_beyond_the_cap_are_refused_before_training(tmp_path):
+    assert_error(
+        invoke(
+            "train", "--data", "moons", "--epochs", "1e30", "--animate", "--out", tmp_path / "a"
+        ),
+        "Invalid value for '--epochs': epochs must be an integer in [1, 1000000]; got '1e30'",
+        exit_code=2,
+    )
+    config = tmp_path / "run.toml"
+    config.write_text(f'data = "moons"\nepochs = {10**30}\nanimate = true\n', encoding="utf-8")
+    assert_error(
+        invoke("train", config, "--out", tmp_path / "b"),
+        f"{config}: epochs must be an integer in [1, 1000000]; got {10**30}",
+    )
+
+
+def test_a_polynomial_expansion_too_large_for_memory_is_refused_with_the_estimate(
+    tmp_path, monkeypatch
+):
+    # a fixed limit, so that the line is the same on every machine
+    monkeypatch.setattr(
+        preprocess, "memory_limit", lambda: (6 * 2**30, "a quarter of this machine's memory")
+    )
+    result = invoke(
+        "train", "--data", "moons", "--n-samples", "1000000", "--poly", "198", "--out", tmp_path
+    )
+    assert_error(
+        result,
+        "poly degree 198 on 2 features makes 19899 columns: 1000000 rows would need 148 GiB, "
+        "more than the 6 GiB limit (a quarter of this machine's memory); use a lower --poly, "
+        "fewer --features or fewer rows",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            "landscape",
+            "--start 1e+308,1e+308 puts the scores w*x + b at up to inf on line; the figure can "
+            "show starts whose scores stay within ±1000 (the default start is 4.93,-0.803)",
+        ),
+        (
+            "saturation",
+            "--start 1e+308,1e+308 is too far out: w and b must each be in [-1000, 1000] (the "
+            "output sigma(w + b) is 0 or 1 to float64 beyond w + b = ±37)",
+        ),
+    ],
+)
+def test_demo_starts_beyond_what_the_figure_can_draw_are_refused(tmp_path, command, message):
+    result = invoke(command, "--start", "1e308,1e308", "--epochs", "5", "--out", tmp_path / "d")
+    assert_error(result, message)
+    assert not (tmp_path / "d").exists()
+
+
 # --- Config files: nesting, NUL bytes, wrong types -------------------------------------------
+
+
+def test_a_deeply_nested_config_value_is_a_config_error(tmp_path):
+    config = tmp_path / "deep.toml"
+    config.write_text('data = "moons"\nepochs = ' + "[" * 5000 + "]" * 5000 + "\n")
+    assert_error(
+        invoke("train", config, "--out", tmp_path / "run"),
+        f"{config}: not valid TOML for cetrain: arrays or tables nested too deeply (settings are "
+        "numbers, strings, lists of names and class=weight tables)",
+    )
+
+
+@pytest.mark.parametrize("key", ["out", "data"])
+def test_a_nul_byte_in_a_path_is_refused_before_training(tmp_path, key):
+    values = {"data": '"moons"', "out": f'"{tmp_path / "run"}"', key: '"a\\u0000b"'}
+    config = tmp_path / "run.toml"
+    config.write_text("".join(f"{k} = {v}\n" for k, v in values.items()), encoding="utf-8")
+    assert_error(
+        invoke("train", config),
+        f"{config}: {key} must be a path without NUL bytes; got 'a\\x00b'",
+    )
+    option = {"data": ["--data", "a\0b", "--out", tmp_path / "run"], "out": ["--out", "a\0b"]}
+    assert_error(
+        invoke("train", "--data", "moons", *option[key]),
+        f"Invalid value for '--{key}': {key} must be a path without NUL bytes; got 'a\\x00b'",
+        exit_code=2,
+    )
+    assert not (tmp_path / "run").exists()
 
 
 # --- Model files: nesting, non-finite numbers, wrong types, sizes, unknown names -------------

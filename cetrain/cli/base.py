@@ -19,7 +19,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from cetrain import __version__
-from cetrain.core.params import Param
+from cetrain.core.params import Param, PathText
 from cetrain.errors import CetrainError
 from cetrain.runs.settings import Setting
 
@@ -77,6 +77,20 @@ class ParamType(click.ParamType):
     def shell_complete(self, ctx, param, incomplete: str) -> list[CompletionItem]:
         choices = self.param.domain.choices or ()
         return [CompletionItem(choice) for choice in choices if choice.startswith(incomplete)]
+
+
+class CheckedPath(click.Path):
+    """click.Path that first refuses what no system call takes, a NUL byte or a path longer
+    than the system allows, with the message a path setting gets (`--out`, `data`)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, str):
+            name = param.name if param is not None and param.name else "path"
+            try:
+                Param(name, PathText(), None, "").check(value)
+            except CetrainError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def option_help(param: Param) -> str:

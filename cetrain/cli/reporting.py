@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 
-from cetrain.cli.base import cli, user_errors
+from cetrain.cli.base import CheckedPath, cli, user_errors
 
 
 @cli.command("report")
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=CheckedPath(path_type=Path))
 @user_errors
 def report_command(run_dir: Path):
     """Write RUN_DIR/report.html: one page with the run's settings, metrics and figures.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cetrain.cli.base import (
+    CheckedPath,
     cli,
     count,
     echo_dropped,
@@ -30,8 +31,8 @@ from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir
 if TYPE_CHECKING:
     from cetrain.runs.evaluation import Evaluation
 
-_MODEL = click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
-_DATA = click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+_MODEL = click.argument("model_file", type=CheckedPath(dir_okay=False, path_type=Path))
+_DATA = click.argument("data", type=CheckedPath(dir_okay=False, path_type=Path))
 
 
 def _read_data(data: Path, decimal: str | None, thousands: str | None):
@@ -52,7 +53,7 @@ def _echo_ignored(ignored: list[str]) -> None:
 @_DATA
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=CheckedPath(dir_okay=False, path_type=Path),
     help="Write the predictions to this new CSV file instead of standard output.",
 )
 @click.option("--id-col", metavar="COL", help="A column of DATA to copy into each output row.")
@@ -114,7 +115,7 @@ def predict_command(
 @_DATA
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=CheckedPath(file_okay=False, path_type=Path),
     help="The folder to write (new or empty).  [default: runs/<time>-<data>-evaluate]",
 )
 @click.option(

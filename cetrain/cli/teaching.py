@@ -24,8 +24,10 @@ from cetrain.cli.base import (
 )
 from cetrain.core.links import log_softmax
 from cetrain.core.losses import LABEL_SMOOTHING, LOSSES
+from cetrain.core.params import Number, Param, PathText
 from cetrain.data.split import SEED
 from cetrain.errors import DataError
+from cetrain.estimators.params import MAX_LEARNING_RATE
 from cetrain.runs.folder import FIGURE_FORMATS, check_run_dir
 from cetrain.runs.settings import loss_option_settings, loss_options
 from cetrain.teach import landscape, saturation
@@ -53,6 +55,14 @@ def _demo_epochs(default: int) -> Callable:
         help=f"Steps of plain gradient descent on each loss (at most {MAX_DEMO_EPOCHS}).",
     )
 
+
+# The demos' options that take a number or a path, declared as train's settings are, so that a
+# value out of range gets the same message (a NUL byte in a path, a step of 1e308).
+DEMO_LEARNING_RATE = Param(
+    "lr", Number(0.0, MAX_LEARNING_RATE, low_open=True), None, "Step size of both descents."
+)
+DEMO_DATA = Param("data", PathText(metavar="TEXT"), "line", "Dataset name or CSV path.")
+DEMO_OUT = Param("out", PathText(), None, "Folder to create.")
 
 # --smoothing is train's label smoothing, applied to the truth
 SMOOTHING = LABEL_SMOOTHING.renamed(
@@ -192,13 +202,13 @@ def loss_command(target, p, probs, scores, classes, binary, smoothing, **loss_se
     log_q = log_softmax(scores) if scores is not None else _checked(log_probabilities, probs, given)
     names = names or [str(k) for k in range(n)]
     options = _loss_options(loss_settings, names, binary)
+    # the losses are built (and their options checked together) before anything is printed
+    values = loss_values(
+        truth, log_q, scores=scores, binary=binary, options=options, smoothed=smoothing > 0
+    )
     _echo_information(information_report(truth, log_q), names, scores)
     click.echo()
-    _echo_loss_values(
-        loss_values(
-            truth, log_q, scores=scores, binary=binary, options=options, smoothed=smoothing > 0
-        )
-    )
+    _echo_loss_values(values)
 
 
 def _loss_options(given: dict, names: list[str], binary: bool) -> dict[str, dict]:
@@ -378,6 +388,7 @@ _FORMAT_OPTION = click.option(
 @cli.command(name="landscape")
 @click.option(
     "--data",
+    type=ParamType(DEMO_DATA),
     default="line",
     show_default=True,
     help="Dataset name or CSV path with one feature (or see --feature) and two classes.",
@@ -392,14 +403,15 @@ _FORMAT_OPTION = click.option(
 )
 @click.option(
     "--lr",
-    type=click.FloatRange(min=0, min_open=True),
+    type=ParamType(DEMO_LEARNING_RATE),
     metavar="NUMBER",
-    help="Step size of both descents.  [default: 1/L for cross-entropy, which is safe for MSE too]",
+    help="Step size of both descents.  [default: 1/L for cross-entropy, which is safe for MSE too]"
+    f"  [{DEMO_LEARNING_RATE.domain.bounds}]",
 )
 @_demo_epochs(landscape.DEFAULT_EPOCHS)
 @click.option(
     "--out",
-    type=click.Path(),
+    type=ParamType(DEMO_OUT),
     help="Folder to create; must not exist or be empty.  [default: runs/<time>-<data>-landscape]",
 )
 @_FORMAT_OPTION
@@ -462,11 +474,11 @@ def landscape_command(data, feature, target, start, lr, epochs, out, fmt, decima
 @cli.command(name="saturation")
 @click.option(
     "--lr",
-    type=click.FloatRange(min=0, min_open=True),
+    type=ParamType(DEMO_LEARNING_RATE),
     metavar="NUMBER",
     default=saturation.DEFAULT_LEARNING_RATE,
     show_default=True,
-    help="Step size of both runs.",
+    help=f"Step size of both runs.  [{DEMO_LEARNING_RATE.domain.bounds}]",
 )
 @_demo_epochs(saturation.DEFAULT_EPOCHS)
 @click.option(
@@ -485,7 +497,7 @@ def landscape_command(data, feature, target, start, lr, epochs, out, fmt, decima
 )
 @click.option(
     "--out",
-    type=click.Path(),
+    type=ParamType(DEMO_OUT),
     help="Folder to create; must not exist or be empty.  [default: runs/<time>-neuron-saturation]",
 )
 @_FORMAT_OPTION

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cetrain.cli.base import (
+    CheckedPath,
     ProgressBar,
     cli,
     count,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 THIRD_COLUMNS = {"label_accuracy": "label acc", "balanced_accuracy": "bal. acc"}
 MAX_RECALL_CLASSES = 10  # more classes than this and the recall line would not fit
-_CONFIG = click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+_CONFIG = click.argument("config", required=False, type=CheckedPath(dir_okay=False, path_type=Path))
 
 
 def _settings(

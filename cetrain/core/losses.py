@@ -34,12 +34,15 @@ from numpy.typing import ArrayLike
 
 from cetrain.core.heads import MODEL_KINDS
 from cetrain.core.params import (
+    MAX_CLASS_WEIGHT,
     ClassValues,
     Number,
     OneOf,
     Param,
+    is_class_weight,
     is_none_word,
     is_number,
+    number_text,
     per_class,
 )
 from cetrain.errors import ConfigError, DataError
@@ -99,7 +102,12 @@ LABEL_SMOOTHING = Param(
     0.0,
     "Smooth the targets: (1-e) onehot + e/C (binary: y(1-e) + e/2).",
 )
-FOCAL_GAMMA = Param("gamma", Number(0.0), 2.0, "Focal loss: the exponent gamma of (1 - p_t).")
+# (1 - p_t)^gamma: beyond 100, every point right with p_t > 0.5 weighs less than 1e-30 and only
+# the worst ones train (the paper uses 0..5); gamma times the loss stays finite in the gradient.
+MAX_FOCAL_GAMMA = 100.0
+FOCAL_GAMMA = Param(
+    "gamma", Number(0.0, MAX_FOCAL_GAMMA), 2.0, "Focal loss: the exponent gamma of (1 - p_t)."
+)
 # a sigmoid output's alpha (None: no weighting); a softmax's is one weight >= 0 per class
 FOCAL_POSITIVE_WEIGHT = Param(
     "alpha", Number(0.0, 1.0), 0.25, "Focal loss: the weight of the positive class."
@@ -117,15 +125,30 @@ FOCAL_ALPHA = Param(
     '(softmax, like "a=0.5,b=0.25"), or none.',
     default_text="0.25 sigmoid, none softmax",
 )
+# alpha and beta weigh two terms against each other (the paper uses 0.01..10): only their ratio
+# and scale matter, and up to 1e3 the loss, its gradient and its curvature bound stay finite for
+# every score a model reaches. A below log(5e-324) = -744.4, the log of float64's smallest
+# probability, stands for no probability; A above log(0.99) = -0.01 stands for a probability
+# near 1, not 0 (and makes the reverse term vanish).
+MAX_SCE_LOG_ZERO = -0.01
+MAX_SCE_WEIGHT = 1e3
+# one of them at least this, so that the loss's curvature, and 1 / it, stay normal numbers
+MIN_SCE_WEIGHT = 1e-12
 SCE_ALPHA = Param(
-    "alpha", Number(0.0), 0.1, "Symmetric cross-entropy: the weight of cross-entropy."
+    "alpha",
+    Number(0.0, MAX_SCE_WEIGHT),
+    0.1,
+    "Symmetric cross-entropy: the weight of cross-entropy.",
 )
 SCE_BETA = Param(
-    "beta", Number(0.0), 1.0, "Symmetric cross-entropy: the weight of reverse cross-entropy."
+    "beta",
+    Number(0.0, MAX_SCE_WEIGHT),
+    1.0,
+    "Symmetric cross-entropy: the weight of reverse cross-entropy.",
 )
 SCE_LOG_ZERO = Param(
     "log_zero",
-    Number(high=0.0, high_open=True),
+    Number(-745.0, MAX_SCE_LOG_ZERO),
     -4.0,
     "Symmetric cross-entropy: A, the value that stands for log 0 (the paper's A).",
 )
@@ -943,8 +966,10 @@ def _sce_curvature(a: float, b: float) -> float:
     6b u^2 - 2(a + 3b) u + (a + b) = 0, i.e. u = (a + 3b +- sqrt(a^2 + 3b^2)) / (6b)."""
     if b == 0:
         return a / 4
-    root = math.sqrt(a * a + 3 * b * b)
-    candidates = [(a + 3 * b + sign * root) / (6 * b) for sign in (-1, 1)]
+    root = math.hypot(a, math.sqrt(3) * b)
+    # the smaller root as (a + b) / (a + 3b + root), the same number without the cancellation
+    # of a + 3b - root when b << a; the larger one is > 1 when b is small
+    candidates = [(a + b) / (a + 3 * b + root), (a + 3 * b + root) / (6 * b)]
     return max(abs(u * (1 - u) * (a + b * (1 - 2 * u))) for u in candidates if 0 <= u <= 1)
 
 
@@ -963,13 +988,13 @@ def _check_class_weight(
         or isinstance(value, str)
         or (n_classes is not None and len(items) != n_classes)
         or not items
-        or not all(is_number(item) and item >= 0 for item in items)
+        or not all(is_class_weight(item) for item in items)
         or not any(item > 0 for item in items)
     ):
         what = (
-            "two finite numbers (w0, w1) >= 0, not both zero"
+            f"two numbers (w0, w1) in [0, {number_text(MAX_CLASS_WEIGHT)}], not both zero"
             if n_classes == 2
-            else "a sequence of finite numbers >= 0, not all zero"
+            else f"a sequence of numbers in [0, {number_text(MAX_CLASS_WEIGHT)}], not all zero"
         )
         raise ConfigError(f"{option} must be None or {what}; got {value!r}")
     return tuple(float(item) for item in items)
@@ -991,8 +1016,11 @@ def _class_weight_array(
 def _check_sce_options(alpha: object, beta: object, log_zero: object) -> tuple[float, float, float]:
     alpha, beta = SCE_ALPHA.check(alpha), SCE_BETA.check(beta)
     log_zero = SCE_LOG_ZERO.check(log_zero)
-    if alpha == 0 and beta == 0:
-        raise ConfigError("alpha and beta must not both be 0")
+    if max(alpha, beta) < MIN_SCE_WEIGHT:
+        raise ConfigError(
+            f"alpha and beta must not both be below {number_text(MIN_SCE_WEIGHT)} (they scale "
+            f"the loss, and 1 / its curvature is the step); got alpha {alpha:g}, beta {beta:g}"
+        )
     return alpha, beta, float(log_zero)
 
 

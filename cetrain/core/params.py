@@ -36,6 +36,13 @@ def is_number(value: object) -> bool:
         return False
 
 
+def number_text(value: float) -> str:
+    """A bound as people write it: 0.25, 1000, 1e6, 1e-12 (not Python's 1e+06)."""
+    text = f"{value:g}"
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text
+
+
 class Domain:
     """The values a parameter accepts (see the module docstring)."""
 
@@ -82,11 +89,11 @@ class Number(Domain):
         if math.isinf(self.high) and math.isinf(self.low):
             return "a finite number"
         if math.isinf(self.high):
-            return f"a finite number {'>' if self.low_open else '>='} {self.low:g}"
+            return f"a finite number {'>' if self.low_open else '>='} {number_text(self.low)}"
         if math.isinf(self.low):
-            return f"a finite number {'<' if self.high_open else '<='} {self.high:g}"
+            return f"a finite number {'<' if self.high_open else '<='} {number_text(self.high)}"
         left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-        return f"a finite number in {left}{self.low:g}, {self.high:g}{right}"
+        return f"a finite number in {left}{number_text(self.low)}, {number_text(self.high)}{right}"
 
     def check(self, value: Any) -> float:
         if not is_number(value):
@@ -106,11 +113,11 @@ class Number(Domain):
         if math.isinf(self.high) and math.isinf(self.low):
             return None
         if math.isinf(self.high):
-            return f"x{'>' if self.low_open else '>='}{self.low:g}"
-        high = f"x{'<' if self.high_open else '<='}{self.high:g}"
+            return f"x{'>' if self.low_open else '>='}{number_text(self.low)}"
+        high = f"x{'<' if self.high_open else '<='}{number_text(self.high)}"
         if math.isinf(self.low):
             return high
-        return f"{self.low:g}{'<' if self.low_open else '<='}{high}"
+        return f"{number_text(self.low)}{'<' if self.low_open else '<='}{high}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,6 +201,30 @@ class Text(Domain):
         return value.strip()
 
 
+# The longest path the operating system takes (Linux's PATH_MAX, counted in bytes of UTF-8).
+MAX_PATH_BYTES = 4096
+
+
+@dataclasses.dataclass(frozen=True)
+class PathText(Text):
+    """A file or folder name: a non-empty string, stripped, that the operating system can take:
+    no NUL byte (no system call accepts one) and at most MAX_PATH_BYTES bytes in UTF-8."""
+
+    expected: str = f"a path without NUL bytes, at most {MAX_PATH_BYTES} bytes long"
+    metavar: str = "PATH"
+
+    def check(self, value: Any) -> str:
+        text = Text().check(value)
+        if "\0" in text:
+            raise ValueError("must be a path without NUL bytes")
+        size = len(text.encode("utf-8", "surrogatepass"))  # the bytes the system would get
+        if size > MAX_PATH_BYTES:
+            raise ValueError(
+                f"must be a path of at most {MAX_PATH_BYTES} bytes (this one has {size})"
+            )
+        return text
+
+
 @dataclasses.dataclass(frozen=True)
 class Names(Domain):
     """Names, as a comma-separated string or a list of strings: kept as a tuple of str. With
@@ -236,16 +267,29 @@ class Columns(Domain):
         return Text().check(value)
 
 
+# Weights are relative (a mean divides by their sum), so only their ratios matter: beyond a
+# million to one a class counts as nothing beside another, while n * 1e6 * loss stays far from
+# float64's limit, so sums of weighted losses and gradients never overflow.
+MAX_CLASS_WEIGHT = 1e6
+
+
+def is_class_weight(value: object) -> bool:
+    """A number in [0, MAX_CLASS_WEIGHT] (a class weight, a focal alpha)."""
+    return is_number(value) and 0 <= value <= MAX_CLASS_WEIGHT
+
+
 class RepeatedClassError(ValueError):
     """class=weight pairs that name one class twice; the message says which."""
 
 
 @dataclasses.dataclass(frozen=True)
 class ClassValues(Domain):
-    """One number >= 0 per class name: a mapping (a TOML table, a dict) or the text
-    "a=2,b=1". Kept as a dict of str to float; classes not named take their default."""
+    """One number in [0, MAX_CLASS_WEIGHT] per class name: a mapping (a TOML table, a dict) or
+    the text "a=2,b=1". Kept as a dict of str to float; classes not named take their default."""
 
-    expected: str = 'class=weight pairs with weights >= 0, like "a=2,b=1"'
+    expected: str = (
+        f'class=weight pairs with weights in [0, {number_text(MAX_CLASS_WEIGHT)}], like "a=2,b=1"'
+    )
     metavar: str = "TEXT"
 
     def check(self, value: Any) -> dict[str, float]:
@@ -255,12 +299,16 @@ class ClassValues(Domain):
             raise self.fail()
         pairs = {}
         for name, weight in value.items():
-            if not (is_number(weight) and weight >= 0) or not str(name).strip():
+            if not is_class_weight(weight) or not str(name).strip():
                 raise self.fail()
             if str(name).strip() in pairs:  # "a" and " a", or 1 and "1"
                 raise RepeatedClassError(f"names the class {str(name).strip()!r} twice")
             pairs[str(name).strip()] = float(weight)
         return pairs
+
+    @property
+    def bounds(self) -> str:
+        return f"weights 0<=x<={number_text(MAX_CLASS_WEIGHT)}"
 
     def parse(self, text: str) -> dict[str, float] | str:
         """ "a=2,b=1" as {"a": 2.0, "b": 1.0}; the text itself (rejected later) if malformed."""
@@ -301,6 +349,11 @@ class OneOf(Domain):
                 continue
         raise self.fail()
 
+    @property
+    def bounds(self) -> str | None:
+        """The ranges of its number domains, e.g. "0<x<=1e6" for a step or "auto"."""
+        return ", ".join(d.bounds for d in self.domains if d.bounds is not None) or None
+
     def parse(self, text: str) -> Any:
         if text.strip().lower() in self.words:
             return text
@@ -331,15 +384,20 @@ class Param:
         try:
             return self.domain.check(value)
         except ValueError as exc:
-            raise ConfigError(f"{name or self.name} {exc}; got {value!r}") from None
+            raise ConfigError(f"{name or self.name} {exc}; got {shown(value)}") from None
 
     def from_text(self, text: str, name: str | None = None) -> Any:
         """The clean value of command-line text: parsed, then checked as `check` does."""
         try:
             value = self.domain.parse(text)
         except ValueError as exc:  # text the domain reads but refuses: a class named twice
-            raise ConfigError(f"{name or self.name} {exc}; got {text!r}") from None
-        return self.check(value, name)
+            raise ConfigError(f"{name or self.name} {exc}; got {shown(text)}") from None
+        if not isinstance(value, Mapping):
+            return self.check(value, name)
+        try:  # pairs read from "a=2,b=1": a refusal repeats the text as typed
+            return self.check(value, name)
+        except ConfigError:
+            return self.check(text, name)
 
     def renamed(self, name: str, **changes: Any) -> Param:
         """The same parameter under another name (a run setting for an estimator parameter)."""
@@ -358,6 +416,24 @@ class Param:
         return None if self.default is None else str(self.default)
 
 
+MAX_SHOWN = 80  # characters of a refused value that an error message repeats
+
+
+def shown(value: object) -> str:
+    """repr(value) for an error message, cut to MAX_SHOWN characters with its length said, so
+    that one line stays one line: 'aaaaaaaa...' (5000 characters)."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    if isinstance(value, str):
+        size = f" ({len(value)} characters)"
+    elif isinstance(value, Integral):
+        size = f" ({len(str(abs(int(value))))} digits)"
+    else:
+        size = ""
+    return f"{text[: MAX_SHOWN - 3]}...{size}"
+
+
 def is_none_word(value: object) -> bool:
     """The word "none" (any case, spaces around it), which stands for None in a config file and
     on the command line, where there is no None."""
@@ -369,8 +445,8 @@ def per_class(
 ) -> tuple[float, ...]:
     """{class: number} as one number per class, in the order of `class_names`.
 
-    A class not named takes `unnamed`; a name that is not a class, or a number < 0, is a
-    ConfigError that names the option and the classes.
+    A class not named takes `unnamed`; a name that is not a class, or a number outside
+    [0, MAX_CLASS_WEIGHT], is a ConfigError that names the option and the classes.
     """
     names = [str(name) for name in class_names]
     values = dict.fromkeys(names, unnamed)
@@ -383,8 +459,11 @@ def per_class(
             raise ConfigError(
                 f"{option} names the unknown class {label!r}; the classes are {', '.join(names)}"
             )
-        if not (is_number(value) and value >= 0):
-            raise ConfigError(f"{option} of {label!r} must be a number >= 0; got {value!r}")
+        if not is_class_weight(value):
+            raise ConfigError(
+                f"{option} of {label!r} must be a number in [0, {number_text(MAX_CLASS_WEIGHT)}]; "
+                f"got {value!r}"
+            )
         values[str(label)] = float(value)
     return tuple(values.values())
 

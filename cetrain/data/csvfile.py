@@ -275,7 +275,11 @@ def _read_table(
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The stripped header and the (line number, stripped fields) of every non-blank row.
     Data for training needs at least two columns (a feature and a target)."""
-    if not path.exists():
+    try:
+        found = path.exists()
+    except OSError as exc:  # a name the system refuses: too long
+        raise DataError(f"cannot read {where}: {exc.strerror or exc}") from None
+    if not found:
         raise DataError(f"no such file: {where}")
     if not path.is_file():
         raise DataError(f"not a file: {where}; give the path of a CSV file")

@@ -1,5 +1,6 @@
 """Feature preprocessing: standardisation (and its mapping back to original units), polynomials."""
 
+import os
 from collections.abc import Sequence
 from itertools import combinations_with_replacement
 from math import comb
@@ -18,7 +19,46 @@ SMALLEST_SPREAD = float(np.finfo(np.float64).tiny / _EPS)  # 1.0e-292
 LARGEST_SPREAD = float(np.finfo(np.float64).max * _EPS)  # 4.0e292
 
 STANDARDIZE = Param("standardize", Flag(), True, "Standardise features inside the model.")
-POLY = Param("poly", Integer(1), 1, "Degree of polynomial features (1: none).")
+# degree K on one feature already makes K columns: a higher degree never fits MAX_POLY_FEATURES
+POLY = Param("poly", Integer(1, MAX_POLY_FEATURES), 1, "Degree of polynomial features (1: none).")
+
+# Where the system does not tell its memory (os.sysconf is POSIX only).
+FALLBACK_MEMORY_LIMIT = 4 * 2**30
+
+
+def memory_limit() -> tuple[int, str]:
+    """The bytes one feature matrix may take, and why: a quarter of this machine's memory, since
+    training holds about three arrays of its size (the features, their standardised copy and
+    the scores' work space)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        total = -1
+    if total <= 0:
+        return FALLBACK_MEMORY_LIMIT, "a fixed limit: this system does not tell its memory"
+    return total // 4, "a quarter of this machine's memory"
+
+
+def feature_bytes(n_rows: int, n_columns: int) -> int:
+    """The bytes of a float64 matrix of n_rows x n_columns, computed without building it."""
+    return int(n_rows) * int(n_columns) * 8
+
+
+def check_feature_memory(n_rows: int, n_columns: int, what: str, advice: str) -> None:
+    """DataError when n_rows x n_columns float64 values would exceed `memory_limit`; the
+    message is "<what>: <n_rows> rows would need <estimate>, more than the <limit> limit
+    (<why>); <advice>"."""
+    need = feature_bytes(n_rows, n_columns)
+    limit, why = memory_limit()
+    if need > limit:
+        raise DataError(
+            f"{what}: {n_rows} rows would need {_gib(need)}, more than the {_gib(limit)} limit "
+            f"({why}); {advice}"
+        )
+
+
+def _gib(size: int) -> str:
+    return f"{size / 2**30:.3g} GiB"
 
 
 class Standardizer:
@@ -174,6 +214,19 @@ class PolynomialFeatures:
         """Names like "x1", "x1^2", "x1 x2"."""
         return [_monomial_name(self.input_names_, term) for term in self.terms_]
 
+    def check_memory(self, n_rows: int) -> None:
+        """DataError, with the estimate and the limit, when the monomials of n_rows rows would
+        not fit in memory (see `check_feature_memory`); nothing is built."""
+        if self.degree == 1:
+            return
+        check_feature_memory(
+            n_rows,
+            len(self.terms_),
+            f"poly degree {self.degree} on {len(self.input_names_)} features makes "
+            f"{len(self.terms_)} columns",
+            "use a lower --poly, fewer --features or fewer rows",
+        )
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         """The monomials of X of shape (n, d): shape (n, len(terms_))."""
         if X.shape[1] != len(self.input_names_):
@@ -182,6 +235,7 @@ class PolynomialFeatures:
             )
         if self.degree == 1:
             return np.ascontiguousarray(X, dtype=np.float64)
+        self.check_memory(X.shape[0])
         out = np.empty((X.shape[0], len(self.terms_)))
         # Each term is an earlier term (its prefix) times one more column. A product too large
         # for float64 is inf; the pipeline reports it, naming the degree.

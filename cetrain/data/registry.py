@@ -17,6 +17,7 @@ import numpy as np
 from cetrain.core.params import Integer, Number, Param
 from cetrain.data.csvfile import read_csv
 from cetrain.data.dataset import Dataset, DatasetInfo, check_features
+from cetrain.data.preprocess import check_feature_memory
 from cetrain.errors import DataError
 
 # A link to the repository's top-level datasets/ folder, whose CSVs are package data: found the
@@ -122,6 +123,7 @@ class _Generator:
 
 
 DEFAULT_N_SAMPLES = 200
+_GENERATED_FEATURES = 2  # every generator draws points in the plane
 MAX_SAMPLES = 1_000_000  # generated datasets are for demonstrations
 N_SAMPLES = Param(
     "n_samples",
@@ -130,7 +132,10 @@ N_SAMPLES = Param(
     "Rows of a generated dataset (moons, ...).",
     default_text=str(DEFAULT_N_SAMPLES),
 )
-NOISE = Param("noise", Number(0.0), None, "Noise of a generated dataset.")
+# The generators draw shapes a few units across: noise of 1000 hides them entirely, and its
+# squares stay far from float64's limit when the features are standardised.
+MAX_NOISE = 1000.0
+NOISE = Param("noise", Number(0.0, MAX_NOISE), None, "Noise of a generated dataset.")
 
 # Default noise levels leave the classes overlapping a little, so that an unpenalised fit still has
 # a finite optimum on the sets a linear model can separate (blobs, linear).
@@ -240,7 +245,7 @@ def load_dataset(
         return ds if features is None else _select_features(ds, features)
     if key in csvs:
         path = csvs[key]
-    elif Path(spec).is_file() or looks_like_path(spec):
+    elif _is_file(spec) or looks_like_path(spec):
         path = Path(spec)
     else:
         names = ", ".join([*_SKLEARN, *_GENERATORS, *csvs])
@@ -265,6 +270,15 @@ def _registered_target(path: Path, csvs: dict[str, Path]) -> tuple[str, ...] | N
         if registered.resolve() == resolved:
             return _CSV_TARGETS.get(key)
     return None
+
+
+def _is_file(spec: str) -> bool:
+    """Path(spec).is_file(), False for a name the system refuses (too long, a NUL byte): read
+    as a path, it then gets read_csv's message."""
+    try:
+        return Path(spec).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def looks_like_path(spec: str) -> bool:
@@ -313,6 +327,9 @@ def _generate(key: str, n_samples: int | None, noise: float | None, seed: int) -
         )
     N_SAMPLES.check(n, name=f"n_samples for '{key}'")
     level = gen.noise if noise is None else NOISE.check(noise, name=f"noise for '{key}'")
+    check_feature_memory(
+        int(n), _GENERATED_FEATURES, f"n_samples {n} for '{key}'", "use a smaller --n-samples"
+    )
     X, y = gen.make(int(n), float(level), seed)
     return Dataset(
         name=key,

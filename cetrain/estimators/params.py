@@ -12,28 +12,49 @@ from collections.abc import Mapping
 from typing import Any
 
 from cetrain.core.losses import LABEL_SMOOTHING, LOSS_NAMES
-from cetrain.core.params import Choice, ClassValues, Domain, Integer, Number, OneOf, Param
+from cetrain.core.params import (
+    MAX_CLASS_WEIGHT,
+    Choice,
+    ClassValues,
+    Domain,
+    Integer,
+    Number,
+    OneOf,
+    Param,
+    number_text,
+)
 from cetrain.data.preprocess import STANDARDIZE
 
 LOSS = Param("loss", Choice(LOSS_NAMES), "cross-entropy", "Training loss.")
+# On standardised features 1/L is about 0.1 to 10: a step a million times that diverges in its
+# first epoch, and beyond it step * gradient can overflow float64.
+MAX_LEARNING_RATE = 1e6
 LEARNING_RATE = Param(
     "learning_rate",
     OneOf(
         words=("auto",),
-        domains=(Number(0.0, low_open=True),),
-        expected='a finite number > 0 or "auto"',
+        domains=(Number(0.0, MAX_LEARNING_RATE, low_open=True),),
+        expected=f'a number in (0, {number_text(MAX_LEARNING_RATE)}] or "auto"',
         metavar="NUMBER|auto",
     ),
     "auto",
     "Step size, or auto for 1/L (L: the Lipschitz constant).",
 )
-MAX_ITER = Param("max_iter", Integer(0), 5000, "Maximum epochs (full passes over the data).")
+# A run keeps one history row per epoch (history.csv, the loss curve): a million epochs is a
+# 40 MB history and minutes of training on small data; more is not a lesson but a stall.
+MAX_EPOCHS = 1_000_000
+MAX_ITER = Param(
+    "max_iter", Integer(0, MAX_EPOCHS), 5000, "Maximum epochs (full passes over the data)."
+)
 TOL = Param("tol", Number(0.0), 1e-6, "Stop when the gradient norm falls below this.")
+# Penalties on standardised weights: beyond 1e6 every weight is 0 to within 1e-6 of its scale,
+# and l2 (added to the curvature bound) or l1 (a threshold) stays far from overflow.
+MAX_PENALTY = 1e6
 # small, so that separable classes still have a finite optimum
-L2 = Param("l2", Number(0.0), 1e-3, "Penalty l2/2 * ||W||^2 on standardised weights.")
+L2 = Param("l2", Number(0.0, MAX_PENALTY), 1e-3, "Penalty l2/2 * ||W||^2 on standardised weights.")
 L1 = Param(
     "l1",
-    Number(0.0),
+    Number(0.0, MAX_PENALTY),
     0.0,
     "Penalty l1 * ||W||_1 on standardised weights (sparse: zero coefficients; with --l2, "
     "elastic net).",
@@ -50,7 +71,8 @@ CLASS_WEIGHT = Param(
     OneOf(
         words=("balanced",),
         domains=(ClassValues(),),
-        expected='"balanced" or class=weight pairs with weights >= 0, like "a=2,b=1"',
+        expected='"balanced" or class=weight pairs with weights in '
+        f'[0, {number_text(MAX_CLASS_WEIGHT)}], like "a=2,b=1"',
         metavar="TEXT",
     ),
     None,

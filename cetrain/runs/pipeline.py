@@ -64,6 +64,9 @@ class ClassifierPipeline:
     def fit(self, X: ArrayLike, y: ArrayLike, **fit_params) -> ClassifierPipeline:
         """Fit the estimator on the polynomial features; fit_params go to estimator.fit."""
         validation = fit_params.pop("validation_data", None)
+        # train and test rows are expanded together: refuse before either is built
+        rows = len(X) + (0 if validation is None else len(validation[0]))
+        self.poly.check_memory(rows)
         if validation is not None:
             fit_params["validation_data"] = (self.transform(validation[0]), validation[1])
         features = self.transform(X)

@@ -23,7 +23,16 @@ from typing import Any
 
 from cetrain.core.heads import MODEL_KINDS
 from cetrain.core.losses import LOSSES, LossSpec
-from cetrain.core.params import Choice, Columns, Flag, Names, Param, Text, is_none_word
+from cetrain.core.params import (
+    Choice,
+    Columns,
+    Flag,
+    Names,
+    Param,
+    PathText,
+    Text,
+    is_none_word,
+)
 from cetrain.data.numbers import DECIMAL, THOUSANDS
 from cetrain.data.preprocess import POLY, STANDARDIZE
 from cetrain.data.registry import N_SAMPLES, NOISE, looks_like_path
@@ -93,7 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         Param(
             "data",
-            Text(),
+            PathText(metavar="TEXT"),
             None,
             "Dataset name (see `cetrain datasets`) or path to a CSV file with a header.",
         )
@@ -207,7 +216,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         Param(
             "out",
-            Text(metavar="PATH"),
+            PathText(),
             None,
             "Run folder to create; must not exist or be empty.",
             default_text="runs/<time>-<data>-<model>",
@@ -319,12 +328,21 @@ def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str,
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"config file not found: '{path}'") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file '{path}': {exc}") from None
+    except ValueError:  # a NUL byte in the name, which no system call takes
+        raise ConfigError(
+            f"cannot read config file {str(path)!r}: a NUL byte in its name"
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise ConfigError(
+            f"{path}: not valid TOML for cetrain: arrays or tables nested too deeply "
+            "(settings are numbers, strings, lists of names and class=weight tables)"
+        ) from None
     values = {}
     for key, value in raw.items():
         name = key.replace("-", "_")

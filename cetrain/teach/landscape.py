@@ -30,6 +30,10 @@ from cetrain.errors import ConfigError, DataError
 # the two losses the demonstration sets against each other
 COMPARED_LOSSES = ("cross-entropy", "mse")
 DEFAULT_EPOCHS = 300
+# The largest score |w x + b| a start given by hand may put on the data. The sigmoid is 0 or 1 to
+# float64 beyond 37 already; the grid spans the start and the optimum, so beyond 1000 the whole
+# bowl around the optimum shrinks to a dot on the figure (and near 1e308 the scores overflow).
+MAX_START_SCORE = 1000.0
 GRID_POINTS = 121  # per axis of the 2-D grid
 SLICE_POINTS = 601  # along w on the 1-D slice
 # Scores per vectorised chunk of the grid: large enough for NumPy to pay off, small enough for
@@ -412,6 +416,24 @@ def cross_entropy_optimum(data: OneFeatureData) -> Point:
     return Point(float(theta[0]), float(theta[1]), value)
 
 
+def check_start(
+    data: OneFeatureData, start: tuple[float, float], default: tuple[float, float]
+) -> None:
+    """ConfigError unless `start` is two finite numbers whose scores |w x + b| on the data stay
+    within MAX_START_SCORE; the message names --start and shows the default start."""
+    if len(start) != 2 or not all(math.isfinite(v) for v in start):
+        raise ConfigError(f"the start must be two finite numbers w,b; got {start}")
+    w, b = float(start[0]), float(start[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        largest = float(np.max(np.abs(w * data.x + b)))
+    if not largest <= MAX_START_SCORE:
+        raise ConfigError(
+            f"--start {w:g},{b:g} puts the scores w*x + b at up to {largest:.3g} on "
+            f"{data.name}; the figure can show starts whose scores stay within "
+            f"±{MAX_START_SCORE:g} (the default start is {default[0]:.3g},{default[1]:.3g})"
+        )
+
+
 def default_start(data: OneFeatureData, optimum: Point) -> tuple[float, float]:
     """A confidently wrong model: w = -3 w* (at least 3 / std(x) in size), b = b*.
 
@@ -455,16 +477,18 @@ def compute_landscape(
     Raises
     ------
     ConfigError
-        For a non-finite start, a step that is not a finite number > 0, or epochs < 1.
+        For a non-finite start or one whose scores exceed MAX_START_SCORE, a step that is not
+        a finite number > 0, or epochs < 1.
     """
     if epochs < 1:
         raise ConfigError(f"epochs must be at least 1; got {epochs}")
     if learning_rate is not None and not (0 < learning_rate < math.inf):
         raise ConfigError(f"the learning rate must be a finite number > 0; got {learning_rate}")
     optimum = cross_entropy_optimum(data)
-    start = default_start(data, optimum) if start is None else start
-    if not all(math.isfinite(v) for v in start):
-        raise ConfigError(f"the start must be two finite numbers w,b; got {start}")
+    if start is None:
+        start = default_start(data, optimum)
+    else:
+        check_start(data, start, default_start(data, optimum))
     start = (float(start[0]), float(start[1]))
     step = default_learning_rate(data) if learning_rate is None else float(learning_rate)
     paths = {

@@ -30,6 +30,9 @@ DEFAULT_START = (2.0, 2.0)
 DEFAULT_TARGET = 0
 DEFAULT_LEARNING_RATE = 0.15
 DEFAULT_EPOCHS = 300
+# |w| and |b| of a start: the output sigma(w + b) is 0 or 1 to float64 beyond |w + b| = 37, and
+# beyond 1000 a step changes neither w nor b in their last digit, so the runs show nothing more.
+MAX_START = 1000.0
 # "Learned": the output is within this distance of the target (below 0.1 for target 0).
 NEAR = 0.1
 
@@ -161,11 +164,18 @@ def saturation_demo(
     Raises
     ------
     ConfigError
-        For a non-finite start, a target outside [0, 1], a step that is not a finite number > 0,
-        or epochs < 1.
+        For a non-finite start or one beyond MAX_START, a target outside [0, 1], a step that
+        is not a finite number > 0, or epochs < 1.
     """
     if not all(math.isfinite(v) for v in start):
         raise ConfigError(f"the start must be two finite numbers w,b; got {start}")
+    if not all(abs(v) <= MAX_START for v in start):
+        w, b = start
+        raise ConfigError(
+            f"--start {w:g},{b:g} is too far out: w and b must each be in "
+            f"[-{MAX_START:g}, {MAX_START:g}] (the output sigma(w + b) is 0 or 1 to float64 "
+            f"beyond w + b = ±37)"
+        )
     if not 0 <= target <= 1:
         raise ConfigError(f"the target must be in [0, 1]; got {target}")
     if not 0 < learning_rate < math.inf:

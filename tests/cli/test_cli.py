@@ -547,19 +547,19 @@ USER_ERRORS = {
     "--lr -1": (
         {},
         ["train", "--data", "iris", "--lr", "-1"],
-        "Invalid value for '--lr': lr must be a finite number > 0 or \"auto\"; got -1.0",
+        "Invalid value for '--lr': lr must be a number in (0, 1e6] or \"auto\"; got -1.0",
         2,
     ),
     "--lr abc": (
         {},
         ["train", "--data", "iris", "--lr", "abc"],
-        "Invalid value for '--lr': lr must be a finite number > 0 or \"auto\"; got 'abc'",
+        "Invalid value for '--lr': lr must be a number in (0, 1e6] or \"auto\"; got 'abc'",
         2,
     ),
     "--lr inf": (
         {},
         ["train", "--data", "iris", "--lr", "inf"],
-        "Invalid value for '--lr': lr must be a finite number > 0 or \"auto\"; got inf",
+        "Invalid value for '--lr': lr must be a number in (0, 1e6] or \"auto\"; got inf",
         2,
     ),
     "--momentum 1.5": (
@@ -577,19 +577,19 @@ USER_ERRORS = {
     "--epochs 0": (
         {},
         ["train", "--data", "iris", "--epochs", "0"],
-        "Invalid value for '--epochs': epochs must be an integer >= 1; got 0",
+        "Invalid value for '--epochs': epochs must be an integer in [1, 1000000]; got 0",
         2,
     ),
     "--epochs ten": (
         {},
         ["train", "--data", "iris", "--epochs", "ten"],
-        "Invalid value for '--epochs': epochs must be an integer >= 1; got 'ten'",
+        "Invalid value for '--epochs': epochs must be an integer in [1, 1000000]; got 'ten'",
         2,
     ),
     "--poly 0": (
         {},
         ["train", "--data", "iris", "--poly", "0"],
-        "Invalid value for '--poly': poly must be an integer >= 1; got 0",
+        "Invalid value for '--poly': poly must be an integer in [1, 20000]; got 0",
         2,
     ),
     "--seed -1": (
@@ -633,7 +633,7 @@ USER_ERRORS = {
     "a number written as a string in a config": (
         {"run.toml": 'data = "iris"\nepochs = "100"\n'},
         ["train", "run.toml"],
-        "run.toml: epochs must be an integer >= 1; got '100'",
+        "run.toml: epochs must be an integer in [1, 1000000]; got '100'",
         1,
     ),
     "--model foo": (
@@ -709,7 +709,7 @@ USER_ERRORS = {
     "epochs as text": (
         {"run.toml": 'data = "iris"\nepochs = "ten"\n'},
         ["train", "run.toml"],
-        "run.toml: epochs must be an integer >= 1; got 'ten'",
+        "run.toml: epochs must be an integer in [1, 1000000]; got 'ten'",
         1,
     ),
     "standardize as text": (
@@ -721,7 +721,7 @@ USER_ERRORS = {
     "negative lr": (
         {"run.toml": 'data = "iris"\nlr = -1\n'},
         ["train", "run.toml"],
-        'run.toml: lr must be a finite number > 0 or "auto"; got -1',
+        'run.toml: lr must be a number in (0, 1e6] or "auto"; got -1',
         1,
     ),
     "one plot feature in a config": (

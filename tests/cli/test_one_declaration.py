@@ -42,7 +42,7 @@ Y = np.array([0, 0, 1, 1])
             1.0,
             "label_smoothing must be a finite number in [0, 1); got 1.0",
         ),
-        ("l2", "-0.5", "-0.5", "l2", -0.5, "l2 must be a finite number >= 0; got -0.5"),
+        ("l2", "-0.5", "-0.5", "l2", -0.5, "l2 must be a finite number in [0, 1e6]; got -0.5"),
         ("tol", "nan", "nan", "tol", float("nan"), "tol must be a finite number >= 0; got nan"),
         (
             "class_weight",
@@ -50,7 +50,7 @@ Y = np.array([0, 0, 1, 1])
             '"balance"',
             "class_weight",
             "balance",
-            'class_weight must be "balanced" or class=weight pairs with weights >= 0, like '
+            'class_weight must be "balanced" or class=weight pairs with weights in [0, 1e6], like '
             "\"a=2,b=1\"; got 'balance'",
         ),
         (

@@ -877,24 +877,24 @@ def test_unknown_options(loss, option, message):
         (
             cross_entropy,
             {"class_weight": [1.0, -1.0]},
-            "class_weight must be None or a sequence of finite numbers >= 0, not all zero; "
+            "class_weight must be None or a sequence of numbers in [0, 1e6], not all zero; "
             "got [1.0, -1.0]",
         ),
         (
             cross_entropy,
             {"class_weight": [0, 0]},
-            "class_weight must be None or a sequence of finite numbers >= 0, not all zero; "
+            "class_weight must be None or a sequence of numbers in [0, 1e6], not all zero; "
             "got [0, 0]",
         ),
         (
             cross_entropy,
             {"class_weight": 2.0},
-            "class_weight must be None or a sequence of finite numbers >= 0, not all zero; got 2.0",
+            "class_weight must be None or a sequence of numbers in [0, 1e6], not all zero; got 2.0",
         ),
         (
             binary_cross_entropy,
             {"class_weight": (1.0, 2.0, 3.0)},
-            "class_weight must be None or two finite numbers (w0, w1) >= 0, not both zero; "
+            "class_weight must be None or two numbers (w0, w1) in [0, 1e6], not both zero; "
             "got (1.0, 2.0, 3.0)",
         ),
         (
@@ -902,8 +902,8 @@ def test_unknown_options(loss, option, message):
             {"class_weight": [0.0, 1.0], "label_smoothing": 0.1},
             "class_weight must be > 0 for every class when label_smoothing > 0; got (0.0, 1.0)",
         ),
-        (focal_loss, {"gamma": -1}, "gamma must be a finite number >= 0; got -1"),
-        (focal_loss, {"gamma": math.inf}, "gamma must be a finite number >= 0; got inf"),
+        (focal_loss, {"gamma": -1}, "gamma must be a finite number in [0, 100]; got -1"),
+        (focal_loss, {"gamma": math.inf}, "gamma must be a finite number in [0, 100]; got inf"),
         (
             focal_loss,
             {"alpha": 1.5},
@@ -912,16 +912,47 @@ def test_unknown_options(loss, option, message):
         (
             softmax_focal_loss,
             {"alpha": 0.25},
-            "alpha must be None or a sequence of finite numbers >= 0, not all zero; got 0.25",
+            "alpha must be None or a sequence of numbers in [0, 1e6], not all zero; got 0.25",
         ),
-        (symmetric_cross_entropy, {"beta": -1.0}, "beta must be a finite number >= 0; got -1.0"),
+        (
+            symmetric_cross_entropy,
+            {"beta": -1.0},
+            "beta must be a finite number in [0, 1000]; got -1.0",
+        ),
         (
             binary_symmetric_cross_entropy,
             {"log_zero": 0.0},
-            "log_zero must be a finite number < 0; got 0.0",
+            "log_zero must be a finite number in [-745, -0.01]; got 0.0",
         ),
-        (symmetric_cross_entropy, {"alpha": 0.0, "beta": 0.0}, "alpha and beta must not both be 0"),
-        (multilabel_focal_loss, {"gamma": True}, "gamma must be a finite number >= 0; got True"),
+        (
+            symmetric_cross_entropy,
+            {"alpha": 0.0, "beta": 0.0},
+            "alpha and beta must not both be below 1e-12 (they scale the loss, and 1 / its "
+            "curvature is the step); got alpha 0, beta 0",
+        ),
+        (
+            symmetric_cross_entropy,
+            {"alpha": 1e-320, "beta": 0.0},
+            "alpha and beta must not both be below 1e-12 (they scale the loss, and 1 / its "
+            "curvature is the step); got alpha 9.99989e-321, beta 0",
+        ),
+        (
+            symmetric_cross_entropy,
+            {"alpha": 1e300},
+            "alpha must be a finite number in [0, 1000]; got 1e+300",
+        ),
+        (focal_loss, {"gamma": 1e300}, "gamma must be a finite number in [0, 100]; got 1e+300"),
+        (
+            binary_cross_entropy,
+            {"class_weight": (1e308, 1e308)},
+            "class_weight must be None or two numbers (w0, w1) in [0, 1e6], not both zero; "
+            "got (1e+308, 1e+308)",
+        ),
+        (
+            multilabel_focal_loss,
+            {"gamma": True},
+            "gamma must be a finite number in [0, 100]; got True",
+        ),
     ],
 )
 def test_bad_option_values(loss, options, message):

@@ -212,10 +212,11 @@ def test_generator_bad_n_samples(kwargs, got):
 
 
 @pytest.mark.parametrize(
-    ("noise", "got"), [(-0.1, "-0.1"), (float("inf"), "inf"), ("high", "'high'")]
+    ("noise", "got"),
+    [(-0.1, "-0.1"), (float("inf"), "inf"), ("high", "'high'"), (1e308, "1e+308")],
 )
 def test_generator_bad_noise(noise, got):
-    message = f"noise for 'spiral' must be a finite number >= 0; got {got}"
+    message = f"noise for 'spiral' must be a finite number in [0, 1000]; got {got}"
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
         load_dataset("spiral", noise=noise)
 

@@ -533,20 +533,23 @@ Y4 = np.array(["a", "b", "a", "b"])
             {"loss": "huber"},
             f"loss must be one of: {', '.join(LOSS_NAMES)}; got 'huber'",
         ),
-        ({"l2": -1}, "l2 must be a finite number >= 0; got -1"),
-        ({"l2": np.inf}, "l2 must be a finite number >= 0; got inf"),
+        ({"l2": -1}, "l2 must be a finite number in [0, 1e6]; got -1"),
+        ({"l2": np.inf}, "l2 must be a finite number in [0, 1e6]; got inf"),
         ({"momentum": 1}, "momentum must be a finite number in [0, 1); got 1"),
         ({"momentum": 1.5}, "momentum must be a finite number in [0, 1); got 1.5"),
         ({"momentum": -0.1}, "momentum must be a finite number in [0, 1); got -0.1"),
         (
             {"learning_rate": "fast"},
-            "learning_rate must be a finite number > 0 or \"auto\"; got 'fast'",
+            "learning_rate must be a number in (0, 1e6] or \"auto\"; got 'fast'",
         ),
-        ({"learning_rate": 0}, 'learning_rate must be a finite number > 0 or "auto"; got 0'),
-        ({"learning_rate": -0.1}, 'learning_rate must be a finite number > 0 or "auto"; got -0.1'),
-        ({"learning_rate": np.nan}, 'learning_rate must be a finite number > 0 or "auto"; got nan'),
-        ({"max_iter": -1}, "max_iter must be an integer >= 0; got -1"),
-        ({"max_iter": 2.5}, "max_iter must be an integer >= 0; got 2.5"),
+        ({"learning_rate": 0}, 'learning_rate must be a number in (0, 1e6] or "auto"; got 0'),
+        ({"learning_rate": -0.1}, 'learning_rate must be a number in (0, 1e6] or "auto"; got -0.1'),
+        (
+            {"learning_rate": np.nan},
+            'learning_rate must be a number in (0, 1e6] or "auto"; got nan',
+        ),
+        ({"max_iter": -1}, "max_iter must be an integer in [0, 1000000]; got -1"),
+        ({"max_iter": 2.5}, "max_iter must be an integer in [0, 1000000]; got 2.5"),
         ({"tol": -1e-3}, "tol must be a finite number >= 0; got -0.001"),
     ],
 )
@@ -557,7 +560,7 @@ def test_bad_parameters(estimator, params, message):
 
 
 def test_boolean_max_iter_is_rejected():
-    with raises("max_iter must be an integer >= 0; got True", ConfigError):
+    with raises("max_iter must be an integer in [0, 1000000]; got True", ConfigError):
         LogisticRegression(max_iter=True).fit(X4, Y4)
 
 

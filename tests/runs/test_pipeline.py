@@ -114,6 +114,7 @@ def test_wrong_number_of_input_columns():
 @pytest.mark.parametrize("degree", [0, -1, 1.5, True])
 def test_bad_degree(degree):
     with pytest.raises(
-        ConfigError, match=f"^{re.escape(f'poly must be an integer >= 1; got {degree!r}')}$"
+        ConfigError,
+        match=f"^{re.escape(f'poly must be an integer in [1, 20000]; got {degree!r}')}$",
     ):
         ClassifierPipeline(logistic(), ["u", "v"], poly=degree)

@@ -164,37 +164,37 @@ def test_valid_values_are_cleaned(key, value, expected):
         ("n_samples", 2.5, "must be an integer in [2, 1000000]"),
         ("n_samples", True, "must be an integer in [2, 1000000]"),
         ("n_samples", "60", "must be an integer in [2, 1000000]"),
-        ("noise", -0.1, "must be a finite number >= 0"),
-        ("noise", "loud", "must be a finite number >= 0"),
-        ("noise", "0.3", "must be a finite number >= 0"),
-        ("noise", float("inf"), "must be a finite number >= 0"),
+        ("noise", -0.1, "must be a finite number in [0, 1000]"),
+        ("noise", "loud", "must be a finite number in [0, 1000]"),
+        ("noise", "0.3", "must be a finite number in [0, 1000]"),
+        ("noise", float("inf"), "must be a finite number in [0, 1000]"),
         ("model", "foo", "must be one of: auto, logistic, softmax, multilabel"),
         ("model", "Logistic", "must be one of: auto, logistic, softmax, multilabel"),
         ("loss", "foo", f"must be one of: {', '.join(LOSS_NAMES)}"),
-        ("lr", -1, 'must be a finite number > 0 or "auto"'),
-        ("lr", 0, 'must be a finite number > 0 or "auto"'),
-        ("lr", "abc", 'must be a finite number > 0 or "auto"'),
-        ("lr", "0.1", 'must be a finite number > 0 or "auto"'),
-        ("lr", float("nan"), 'must be a finite number > 0 or "auto"'),
-        ("lr", float("inf"), 'must be a finite number > 0 or "auto"'),
-        ("lr", True, 'must be a finite number > 0 or "auto"'),
-        ("epochs", "ten", "must be an integer >= 1"),
-        ("epochs", "7", "must be an integer >= 1"),
-        ("epochs", 0, "must be an integer >= 1"),
-        ("epochs", 10.0, "must be an integer >= 1"),
-        ("epochs", False, "must be an integer >= 1"),
+        ("lr", -1, 'must be a number in (0, 1e6] or "auto"'),
+        ("lr", 0, 'must be a number in (0, 1e6] or "auto"'),
+        ("lr", "abc", 'must be a number in (0, 1e6] or "auto"'),
+        ("lr", "0.1", 'must be a number in (0, 1e6] or "auto"'),
+        ("lr", float("nan"), 'must be a number in (0, 1e6] or "auto"'),
+        ("lr", float("inf"), 'must be a number in (0, 1e6] or "auto"'),
+        ("lr", True, 'must be a number in (0, 1e6] or "auto"'),
+        ("epochs", "ten", "must be an integer in [1, 1000000]"),
+        ("epochs", "7", "must be an integer in [1, 1000000]"),
+        ("epochs", 0, "must be an integer in [1, 1000000]"),
+        ("epochs", 10.0, "must be an integer in [1, 1000000]"),
+        ("epochs", False, "must be an integer in [1, 1000000]"),
         ("tol", -1e-6, "must be a finite number >= 0"),
         ("tol", float("inf"), "must be a finite number >= 0"),
-        ("l2", -1, "must be a finite number >= 0"),
-        ("l2", "1e-3", "must be a finite number >= 0"),
-        ("l2", [0.1], "must be a finite number >= 0"),
+        ("l2", -1, "must be a finite number in [0, 1e6]"),
+        ("l2", "1e-3", "must be a finite number in [0, 1e6]"),
+        ("l2", [0.1], "must be a finite number in [0, 1e6]"),
         ("momentum", 1, "must be a finite number in [0, 1)"),
         ("momentum", 1.5, "must be a finite number in [0, 1)"),
         ("momentum", -0.1, "must be a finite number in [0, 1)"),
         ("standardize", "yes", "must be true or false"),
         ("standardize", 1, "must be true or false"),
-        ("poly", 0, "must be an integer >= 1"),
-        ("poly", 2.0, "must be an integer >= 1"),
+        ("poly", 0, "must be an integer in [1, 20000]"),
+        ("poly", 2.0, "must be an integer in [1, 20000]"),
         ("test_size", 1, "must be a finite number in [0, 1)"),
         ("test_size", -0.1, "must be a finite number in [0, 1)"),
         ("seed", -1, "must be an integer in [0, 4294967295]"),
@@ -216,7 +216,7 @@ def test_invalid_values_name_the_key_the_source_and_the_value(key, value, proble
 
 
 def test_config_name_defaults_to_config():
-    with raises_exactly("config: epochs must be an integer >= 1; got 'ten'"):
+    with raises_exactly("config: epochs must be an integer in [1, 1000000]; got 'ten'"):
         resolve_settings({"epochs": "ten"})
 
 
@@ -241,7 +241,7 @@ def test_command_line_overrides_config_file_overrides_defaults():
 
 
 def test_a_bad_file_value_is_reported_even_when_the_command_line_overrides_it():
-    with raises_exactly("run.toml: epochs must be an integer >= 1; got 0"):
+    with raises_exactly("run.toml: epochs must be an integer in [1, 1000000]; got 0"):
         resolve_settings({"epochs": 0}, {"epochs": 5}, config_name="run.toml")
 
 
@@ -341,7 +341,7 @@ def test_read_config_does_not_check_values(tmp_path):
     """Values are checked by resolve_settings, which names the file."""
     path = write(tmp_path, 'epochs = "ten"\nstandardize = "yes"\n')
     assert read_config(path) == {"epochs": "ten", "standardize": "yes"}
-    with raises_exactly(f"{path}: epochs must be an integer >= 1; got 'ten'"):
+    with raises_exactly(f"{path}: epochs must be an integer in [1, 1000000]; got 'ten'"):
         resolve_settings(read_config(path), config_name=str(path))
 
 
@@ -417,7 +417,11 @@ _bmp_names = st.text(
 
 
 @settings(max_examples=60, deadline=None)
-@given(data=_bmp_names, features=st.lists(_bmp_names, min_size=1, max_size=3))
+# a data path holds no NUL byte (no system call takes one); column names may
+@given(
+    data=_bmp_names.filter(lambda name: "\0" not in name),
+    features=st.lists(_bmp_names, min_size=1, max_size=3),
+)
 def test_to_toml_round_trips_any_names(data, features):
     original = resolve_settings({"data": data, "features": features})
     assert resolve_settings(tomllib.loads(to_toml(original))) == original

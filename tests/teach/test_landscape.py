@@ -287,7 +287,6 @@ def write_csv(tmp_path, text):
             ["--data", "CSV:x,y\n1,a\n2,b\n3,c\n"],
             "the landscape needs exactly 2 classes; 'data' has 3 (a, b, c)",
         ),
-        (["--lr", "inf"], "the learning rate must be a finite number > 0; got inf"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_1(tmp_path, args, message):
@@ -308,7 +307,14 @@ def test_errors_are_one_line_with_exit_code_1(tmp_path, args, message):
             ["--start", "1,inf"],
             "Invalid value for '--start': '1,inf' is not two finite numbers W,B such as 2,2",
         ),
-        (["--lr", "0"], "Invalid value for '--lr': 0.0 is not in the range x>0."),
+        (
+            ["--lr", "0"],
+            "Invalid value for '--lr': lr must be a finite number in (0, 1e6]; got 0.0",
+        ),
+        (
+            ["--lr", "inf"],
+            "Invalid value for '--lr': lr must be a finite number in (0, 1e6]; got inf",
+        ),
         (
             ["--format", "gif"],
             "Invalid value for '--format': 'gif' is not one of 'png', 'svg', 'pdf'.",

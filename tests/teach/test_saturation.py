@@ -157,7 +157,14 @@ def test_options_and_svg_format(tmp_path):
             "Invalid value for '--start': '2,nan' is not two finite numbers W,B such as 2,2",
         ),
         (["--target", "0.5"], "Invalid value for '--target': '0.5' is not one of '0', '1'."),
-        (["--lr", "-1"], "Invalid value for '--lr': -1.0 is not in the range x>0."),
+        (
+            ["--lr", "-1"],
+            "Invalid value for '--lr': lr must be a finite number in (0, 1e6]; got -1.0",
+        ),
+        (
+            ["--lr", "inf"],
+            "Invalid value for '--lr': lr must be a finite number in (0, 1e6]; got inf",
+        ),
         (["--epochs", "0"], "Invalid value for '--epochs': 0 is not in the range 1<=x<=20000."),
     ],
 )
@@ -167,8 +174,9 @@ def test_bad_option_values_are_usage_errors(tmp_path, args, message):
 
 def test_errors_are_one_line_with_exit_code_1(tmp_path):
     assert_error(
-        invoke("saturation", "--lr", "inf", "--out", tmp_path / "run"),
-        "the learning rate must be a finite number > 0; got inf",
+        invoke("saturation", "--start", "1e308,1e308", "--out", tmp_path / "run"),
+        "--start 1e+308,1e+308 is too far out: w and b must each be in [-1000, 1000] (the "
+        "output sigma(w + b) is 0 or 1 to float64 beyond w + b = ±37)",
     )
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
     assert_error(
