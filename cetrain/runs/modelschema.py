@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral
 from typing import Any
 
+import numpy as np
+
 from cetrain.core.heads import MODEL_KINDS, TargetKind
 from cetrain.core.losses import LOSS_NAMES, LOSSES, loss_for
 from cetrain.core.params import Choice, Domain, Number, Param, per_class
@@ -44,6 +46,8 @@ MAX_DEPTH = 16  # a model file nests 5 levels; loss options a few more
 MAX_CLASSES = 10_000
 MAX_FEATURES = MAX_POLY_FEATURES  # the inputs of the polynomial: at most its outputs
 MAX_TEXT = 1_000  # characters of a name
+MAX_SCORE = 1e300  # scores up to this, and sums of their terms, are computed in float64
+SCORED_SPREAD = 1e6  # standard deviations from the training mean a model must score finitely
 MAX_DIGITS = 400  # an integer this long is already beyond float64 (1.8e308 has 309 digits)
 _INT64 = 2**63
 
@@ -461,6 +465,23 @@ def _column_levels(c: dict[str, Any], path: str) -> None:
         raise Violation(_join(path, "levels"), "is only for a categorical column")
 
 
+def _scores_are_finite(m: dict[str, Any], path: str) -> None:
+    """Every output's scores, and the terms they sum, stay below MAX_SCORE for inputs within
+    SCORED_SPREAD standard deviations of the training mean: a model that loads scores the data
+    it was trained for without overflowing to NaN probabilities."""
+    standardize = m["preprocessing"]["standardize"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        reach = np.abs(standardize["mean"]) + SCORED_SPREAD * np.array(standardize["scale"])
+        bound = np.abs(m["intercept"]) + np.abs(np.array(m["coef"])) @ reach
+    for k, value in enumerate(bound):
+        if not value <= MAX_SCORE:  # NaN too: inf * 0
+            raise Violation(
+                f"coef[{k}]",
+                f"and intercept[{k}] are too large to score in float64: inputs near the "
+                f"training data would score up to {value:.3g}, more than {MAX_SCORE:g}",
+            )
+
+
 def _hyperparameters_agree(m: dict[str, Any], path: str) -> None:
     """The loss and its options make a loss the model kind trains on; the class weights name
     its classes."""
@@ -546,7 +567,7 @@ SCHEMA = Object(
         "input_columns": Field(  # files that record none: each feature a numeric column
             List(_InputColumn(), high=MAX_FEATURES),
             required=False,
-            default=[],
+            default=(),
             after=_columns_make_features,
         ),
         "preprocessing": Field(
@@ -576,7 +597,7 @@ SCHEMA = Object(
             )
         ),
         "coef": Field(List(List(FINITE, PER_TERM), PER_OUTPUT)),
-        "intercept": Field(List(FINITE, PER_OUTPUT)),
+        "intercept": Field(List(FINITE, PER_OUTPUT), after=_scores_are_finite),
         # a hyperparameter a file does not record (l1 in files from before it existed) takes
         # its default: they describe the training, not the predictions
         "hyperparameters": Field(
