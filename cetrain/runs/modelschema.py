@@ -250,6 +250,8 @@ class Label(Node):
                     path, f"must be an integer that fits 64 bits; got {describe(value)}"
                 )
             return int(value)
+        if not isinstance(value, str):
+            raise self.fail(value, path)
         return Text(name=False).check(value, path, ctx)
 
 

@@ -32,7 +32,7 @@ MODELS = {
 }
 BIRDS = Path(__file__).resolve().parents[2] / "docs" / "examples" / "new_birds.csv"
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -125,7 +125,7 @@ def test_random_json_is_refused_with_a_model_file_error(tmp_path, value):
     loads_or_refuses(write_json(tmp_path / "model.json", value), np.zeros((1, 1)))
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=100)
 @given(case=mutated())
 def test_a_mutated_model_file_loads_or_is_refused_with_a_model_file_error(tmp_path, case):
     data, X = case
@@ -140,14 +140,14 @@ def _one_error_line(result) -> None:
         assert result.stderr.splitlines()[-1].startswith("Error: ")
 
 
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=20)
 @given(mutated(names=("species-categorical",)))
 def test_predict_with_a_mutated_model_file_gives_one_error_line(tmp_path, case):
     model = write_json(tmp_path / "model.json", case[0])
     _one_error_line(invoke("predict", model, BIRDS))
 
 
-@settings(FUZZ, max_examples=6)
+@settings(FUZZ, max_examples=4)
 @given(mutated(names=("species-categorical",)))
 def test_evaluate_with_a_mutated_model_file_gives_one_error_line(tmp_path, case):
     out = tmp_path / "evaluation"

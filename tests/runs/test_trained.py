@@ -170,16 +170,17 @@ def test_loading_checks_the_recorded_input_columns(species_run, tmp_path):
     with pytest.raises(ModelFileError) as caught:
         cetrain.load_model(path)
     assert str(caught.value) == (
-        f"'{path}': input_columns encode to the features wing_mm, bill_mm, tail_mm, mass_g, "
-        "site=meadow, but feature_names lists wing_mm, bill_mm, tail_mm, mass_g, site=meadow, "
-        "site=woodland"
+        f"'{path}': field 'input_columns' encodes to the features wing_mm, bill_mm, tail_mm, "
+        "mass_g, site=meadow, but feature_names lists wing_mm, bill_mm, tail_mm, mass_g, "
+        "site=meadow, site=woodland"
     )
     data["input_columns"][4] = {"name": "site", "kind": "ordinal"}
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ModelFileError) as caught:
         cetrain.load_model(path)
     assert str(caught.value) == (
-        f"'{path}': input column 'site' has kind 'ordinal'; expected 'numeric' or 'categorical'"
+        f"'{path}': field 'input_columns[4].kind' must be one of: numeric, categorical; got "
+        "'ordinal'"
     )
 
 
