@@ -32,7 +32,7 @@ import numpy as np
 from cetrain.core.heads import MODEL_KINDS, TargetKind
 from cetrain.core.losses import LOSS_NAMES, LOSSES, loss_for
 from cetrain.core.params import Choice, Domain, Number, Param, per_class
-from cetrain.data.columns import CATEGORICAL, NUMERIC
+from cetrain.data.columns import CATEGORICAL, NUMERIC, InputColumns
 from cetrain.data.preprocess import MAX_POLY_FEATURES, POLY, STANDARDIZE, PolynomialFeatures
 from cetrain.errors import ConfigError, DataError, ModelFileError
 from cetrain.estimators import params
@@ -434,29 +434,22 @@ def _columns_make_features(m: dict[str, Any], path: str) -> None:
     columns = m["input_columns"]
     if not columns:
         return
-    names = [c["name"] for c in columns]
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            raise Violation(f"{path}[{i}].name", f"repeats the column {name!r}")
+    first: dict[str, int] = {}
+    for i, column in enumerate(columns):
+        if first.setdefault(column["name"], i) != i:
+            raise Violation(f"{path}[{i}].name", f"repeats the column {column['name']!r}")
     n = sum(1 if c["kind"] == NUMERIC else len(c["levels"]) - 1 for c in columns)
-    features = (
-        [
-            f
-            for c in columns
-            for f in (
-                [c["name"]]
-                if c["kind"] == NUMERIC
-                else [f"{c['name']}={v}" for v in c["levels"][1:]]
-            )
-        ]
-        if n <= MAX_FEATURES
-        else []
-    )
+    if n > MAX_FEATURES:
+        raise Violation(
+            path,
+            f"encodes to {n} features, more than the {len(m['feature_names'])} of feature_names",
+        )
+    features = InputColumns.from_dicts(columns).feature_names
     if features != m["feature_names"]:
         raise Violation(
             path,
-            f"encodes to the features {_shown(features) if features else f'({n})'}, but "
-            f"feature_names lists {_shown(m['feature_names'])}",
+            f"encodes to the features {_shown(features)}, but feature_names lists "
+            f"{_shown(m['feature_names'])}",
         )
 
 
@@ -525,7 +518,9 @@ _INPUT_COLUMN = Object(
     {
         "name": Field(NAME),
         "kind": Field(Value(Choice((NUMERIC, CATEGORICAL)))),
-        "levels": Field(List(Text(name=False), low=1, unique=True), required=False),
+        "levels": Field(
+            List(Text(name=False), low=1, high=MAX_FEATURES + 1, unique=True), required=False
+        ),
     }
 )
 
