@@ -14,6 +14,9 @@ Layout (format "cetrain-model", version 1)::
                        "model_features": [...]},
      "coef": [[...]], "intercept": [...],   in original units of model_features
      "hyperparameters": {...}, "training": {"epochs", "status", "learning_rate"}}
+
+What each field may hold, and how the fields agree, is declared once in cetrain.runs.modelschema;
+load_model and from_dict check a file against it before building anything.
 """
 
 from collections.abc import Mapping
