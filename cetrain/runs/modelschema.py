@@ -45,7 +45,7 @@ MAX_FILE_BYTES = 128 * 2**20  # 100 classes x 20 000 polynomial terms, indented,
 MAX_DEPTH = 16  # a model file nests 5 levels; loss options a few more
 MAX_CLASSES = 10_000
 MAX_FEATURES = MAX_POLY_FEATURES  # the inputs of the polynomial: at most its outputs
-MAX_TEXT = 1_000  # characters of a name
+MAX_TEXT = 131_072  # characters of a name: the CSV reader's field limit, so any name it read
 MAX_SCORE = 1e300  # scores up to this, and sums of their terms, are computed in float64
 SCORED_SPREAD = 1e6  # standard deviations from the training mean a model must score finitely
 MAX_DIGITS = 400  # an integer this long is already beyond float64 (1.8e308 has 309 digits)
@@ -119,7 +119,8 @@ def describe(value: Any) -> str:
         return "an object"
     if isinstance(value, list | tuple):
         return f"a list of {len(value)}" if value else "an empty list"
-    return repr(value)
+    text = repr(value)  # not a JSON value: from_dict was given some other Python object
+    return text if len(text) <= 40 else f"a Python {type(value).__name__}"
 
 
 def _shown(names: Sequence[Any], limit: int = 10) -> str:
@@ -179,6 +180,8 @@ class Value(Node):
             return None
         if isinstance(value, BigNumber | list | tuple):
             raise self.fail(value, path)  # no domain here takes a list
+        if getattr(value, "repeated", None) is not None:  # an object of options
+            raise Violation(_join(path, value.repeated), "is given twice")
         try:
             return self.domain.check(value)
         except ValueError:
@@ -520,6 +523,8 @@ def _hyperparameters_agree(m: dict[str, Any], path: str) -> None:
 
 FINITE = Value(Number())
 POSITIVE = Value(Number(0.0, low_open=True))
+# the step size training used: a number learning_rate accepts ("auto" is resolved by then)
+STEP = Value(next(d for d in params.LEARNING_RATE.domain.domains if isinstance(d, Number)))
 NAME = Text()
 
 _INPUT_COLUMN = Object(
@@ -626,7 +631,7 @@ SCHEMA = Object(
                     "status": Field(
                         Text(pattern="[a-z_]{1,32}", what="a status word, like converged")
                     ),
-                    "learning_rate": Field(POSITIVE),
+                    "learning_rate": Field(STEP),
                 }
             )
         ),

@@ -376,7 +376,7 @@ NAN, INF = float("nan"), float("inf")
         ("classes.0", 7, "field 'classes' must be all strings or all integers; got both"),
         ("target", ["t"], "field 'target' must be a string; got a list of 1"),
         ("target", "\ud800", "field 'target' must be text (no lone surrogates); got '\\ud800'"),
-        ("target", "t" * 1001, "field 'target' must be at most 1000 characters; got 1001"),
+        ("target", "t" * 131_073, "field 'target' must be at most 131072 characters; got 131073"),
         (
             "training.status",
             "Bad status",
@@ -626,6 +626,17 @@ def test_poly_terms_counts_the_monomials(n, degree):
 def test_from_dict_checks_a_python_dict_with_the_same_schema(logistic_dict):
     with raises_exactly("mine: field 'coef[0][1]' must be a finite number; got NaN"):
         from_dict(_with(logistic_dict, "coef.0.1", NAN), source="mine")
+    with raises_exactly("model: field 'coef' must be a list; got a Python ndarray"):
+        from_dict(dict(logistic_dict, coef=np.zeros((1, 50))))
+
+
+def test_an_option_given_twice_is_refused(tmp_path, logistic_dict):
+    data = _with(logistic_dict, "hyperparameters.loss_options", {"gamma": 1.0})
+    text = json.dumps(data).replace('"gamma": 1.0', '"gamma": 1.0, "gamma": 2.0')
+    path = tmp_path / "model.json"
+    path.write_text(text, encoding="utf-8")
+    with raises_exactly(f"'{path}': field 'hyperparameters.loss_options.gamma' is given twice"):
+        load_model(path)
 
 
 def test_validate_fills_what_older_files_leave_out(logistic_dict):
