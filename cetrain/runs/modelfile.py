@@ -19,6 +19,7 @@ What each field may hold, and how the fields agree, is declared once in cetrain.
 load_model and from_dict check a file against it before building anything.
 """
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -139,17 +140,20 @@ def _read_text(path: Path) -> str:
     """The file's text, read only up to MAX_FILE_BYTES (a device or a huge file is refused)."""
     try:
         with path.open("rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)
+            # a regular file is measured first; a device or a pipe is read only so far
+            size = os.fstat(file.fileno()).st_size
+            raw = file.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+            size = max(size, len(raw))
     except FileNotFoundError:
         raise ModelFileError(f"model file not found: '{path}'") from None
     except OSError as exc:
         raise ModelFileError(f"cannot read model file '{path}': {exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
         raise ModelFileError(
-            f"'{path}' is larger than {MAX_FILE_BYTES // 2**20} MiB, more than a model file can be"
+            f"'{path}' is more than {MAX_FILE_BYTES:,} bytes, larger than a model file can be"
         )
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # a byte-order mark, as some editors write, is dropped
     except UnicodeDecodeError as exc:
         raise ModelFileError(f"cannot read model file '{path}': {exc}") from None
 

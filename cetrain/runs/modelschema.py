@@ -76,7 +76,11 @@ def _object(pairs: list[tuple[str, Any]]) -> _Object:
     obj = _Object(pairs)
     if len(obj) < len(pairs):
         seen: set[str] = set()
-        obj.repeated = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        for key, _ in pairs:
+            if key in seen:
+                obj.repeated = key
+                break
+            seen.add(key)
     return obj
 
 
@@ -112,7 +116,9 @@ def describe(value: Any) -> str:
     if isinstance(value, BigNumber):
         return str(value)
     if isinstance(value, Integral) and abs(int(value)) >= 10**20:
-        return f"a {len(str(abs(int(value))))}-digit integer"
+        # from_dict may be given any int: str() refuses those of more than 4300 digits
+        digits = int(abs(int(value)).bit_length() * math.log10(2)) + 1
+        return f"an integer of about {digits} digits"
     if isinstance(value, str):
         return repr(value if len(value) <= 40 else f"{value[:37]}...")
     if isinstance(value, Mapping):

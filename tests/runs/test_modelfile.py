@@ -598,8 +598,14 @@ def test_a_file_larger_than_the_cap_is_refused_before_it_is_parsed(tmp_path, mon
     monkeypatch.setattr(modelfile, "MAX_FILE_BYTES", 100)
     path = tmp_path / "model.json"
     path.write_text("[" * 101, encoding="utf-8")  # not JSON: parsing it would say so
-    with raises_exactly(f"'{path}' is larger than 0 MiB, more than a model file can be"):
+    with raises_exactly(f"'{path}' is more than 100 bytes, larger than a model file can be"):
         load_model(path)
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path, logistic_dict):
+    path = tmp_path / "model.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(logistic_dict).encode("utf-8"))
+    assert load_model(path).classes_.tolist() == ["no", "yes"]
 
 
 def test_the_default_file_cap_holds_the_largest_model_train_writes():
