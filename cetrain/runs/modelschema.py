@@ -14,7 +14,8 @@ back as floats for the schema to refuse by field, integers too long for float64 
 an object that repeats a key remembers it, and nesting deeper than Python's recursion limit is a
 ModelFileError. Files of every version in `READS` are read; version 1 files written before a
 field existed get its old meaning (no target_kind: fit on labels; no input_columns: each feature
-its own numeric column; a hyperparameter not recorded: its default).
+its own numeric column; a hyperparameter not recorded: its default). Any other field is
+refused: a field added to to_dict is declared here, with a default for the files without it.
 """
 
 from __future__ import annotations
