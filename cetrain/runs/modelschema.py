@@ -156,6 +156,8 @@ class _Context:
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not key.isprintable() or not key or any(c in key for c in "'.[]"):
+        return f"{path}[{key!r}]"  # a key of a hostile file, shown as Python writes it
     return f"{path}.{key}" if path else key
 
 
@@ -250,6 +252,8 @@ class Text(Node):
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise Violation(path, f"must be text (no lone surrogates); got {value!r}") from None
+        if value and value.splitlines() != [value]:  # messages name it on their one line
+            raise Violation(path, f"must be one line of text; got {describe(value)}")
         return value
 
 

@@ -376,6 +376,18 @@ NAN, INF = float("nan"), float("inf")
         ("classes.0", 7, "field 'classes' must be all strings or all integers; got both"),
         ("target", ["t"], "field 'target' must be a string; got a list of 1"),
         ("target", "\ud800", "field 'target' must be text (no lone surrogates); got '\\ud800'"),
+        ("target", "a\nb", "field 'target' must be one line of text; got 'a\\nb'"),
+        (
+            "feature_names.0",
+            "a\u2028",
+            "field 'feature_names[0]' must be one line of text; got 'a\\u2028'",
+        ),
+        (
+            "training.a\nb",
+            1,
+            "field 'training['a\\nb']' is not a field of 'training'; the "
+            "fields are: epochs, status, learning_rate",
+        ),
         ("target", "t" * 131_073, "field 'target' must be at most 131072 characters; got 131073"),
         (
             "training.status",
