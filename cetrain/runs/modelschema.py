@@ -680,7 +680,7 @@ def _too_deep(data: Mapping[str, Any]) -> str | None:
             if not isinstance(node, Mapping | list | tuple):
                 continue
             if depth > MAX_DEPTH:
-                return str(key)
+                return _join("", str(key))
             stack.extend((child, depth + 1) for child in _children(node))
     return None
 
