@@ -14,24 +14,28 @@ Layout (format "cetrain-model", version 1)::
                        "model_features": [...]},
      "coef": [[...]], "intercept": [...],   in original units of model_features
      "hyperparameters": {...}, "training": {"epochs", "status", "learning_rate"}}
+
+What each field may hold, and how the fields agree, is declared once in cetrain.runs.modelschema;
+load_model and from_dict check a file against it before building anything.
 """
 
-import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from cetrain.core.heads import MODEL_KINDS, TargetKind
+from cetrain.core.heads import TargetKind
 from cetrain.data.columns import InputColumns
-from cetrain.data.preprocess import PolynomialFeatures, Standardizer
-from cetrain.errors import DataError, ModelFileError
+from cetrain.data.preprocess import Standardizer
+from cetrain.errors import ModelFileError
 from cetrain.estimators import ESTIMATORS, params
+from cetrain.runs.modelschema import FORMAT, MAX_FILE_BYTES, VERSION, parse, validate
 from cetrain.runs.pipeline import ClassifierPipeline
 from cetrain.runs.trained import TrainedModel
 
-FORMAT = "cetrain-model"
-VERSION = 1
+__all__ = ["FORMAT", "VERSION", "from_dict", "load_model", "to_dict"]
 # the estimator's declared parameters (random_state, which only seeds the start, is left out)
 HYPERPARAMETERS = tuple(param.name for param in params.PARAMETERS)
 
@@ -86,13 +90,13 @@ def to_dict(
     }
 
 
-def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline:
+def from_dict(data: Mapping[str, Any], source: str = "model") -> ClassifierPipeline:
     """Rebuild a pipeline that predicts exactly as the saved one did.
 
     Parameters
     ----------
     data : dict
-        What to_dict returned (or json.load of a model.json).
+        What to_dict returned (or the parsed JSON of a model.json).
     source : str
         How to name the data in errors, e.g. the file's path.
 
@@ -104,120 +108,83 @@ def from_dict(data: dict[str, Any], source: str = "model") -> ClassifierPipeline
     Raises
     ------
     ModelFileError
-        For a missing key, a malformed value, or shapes that do not agree.
+        For any field that breaks the schema (cetrain.runs.modelschema), naming the field.
     """
-    try:
-        if data.get("format") != FORMAT:
-            raise ModelFileError(f'{source} is not a cetrain model file (no "format": "{FORMAT}")')
-        if data["version"] != VERSION:
-            raise ModelFileError(
-                f"{source} has model file version {data['version']!r}; this cetrain reads {VERSION}"
-            )
-        kind = data["model"]
-        if kind not in ESTIMATORS:
-            raise ModelFileError(
-                f"{source}: unknown model {kind!r}; expected {', '.join(ESTIMATORS)}"
-            )
-        hyper = data["hyperparameters"]
-        # a hyperparameter a file does not record (e.g. l1 in files from before it existed)
-        # takes its default: they describe the training, not the predictions
-        estimator = ESTIMATORS[kind](**{n: hyper[n] for n in HYPERPARAMETERS if n in hyper})
-        classes = data["classes"]
-        is_int = all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
-        estimator.classes_ = np.array(classes, dtype=np.int64 if is_int else str)
-        # files from before multi-label and soft targets were fit on labels
-        target_kind = data.get("target_kind", TargetKind.LABELS.value)
-        if target_kind not in list(TargetKind):
-            raise ModelFileError(
-                f"{source}: unknown target_kind {target_kind!r}; expected {', '.join(TargetKind)}"
-            )
-        try:
-            MODEL_KINDS[kind].head(TargetKind(target_kind))
-        except DataError as exc:
-            raise ModelFileError(f"{source}: {exc}") from None
-        estimator.target_kind_ = TargetKind(target_kind)
-        estimator.coef_ = np.asarray(data["coef"], dtype=np.float64)
-        estimator.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
-        prep = data["preprocessing"]
-        try:
-            estimator.standardizer_ = Standardizer.from_dict(prep["standardize"])
-            poly = PolynomialFeatures.from_dict(prep["poly"])
-        except ModelFileError as exc:
-            raise ModelFileError(f"{source}: {exc}") from None
-        estimator.n_iter_ = data["training"]["epochs"]
-        estimator.status_ = data["training"]["status"]
-        estimator.learning_rate_ = data["training"]["learning_rate"]
-        pipeline = ClassifierPipeline(estimator, data["feature_names"], poly=poly.degree)
-    except KeyError as exc:
-        raise ModelFileError(f"{source} is missing the key {exc}") from None
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, ModelFileError):
-            raise
-        raise ModelFileError(f"{source} has a malformed value: {exc}") from None
-    _check_shapes(pipeline, source)
-    return pipeline
+    return _pipeline(validate(data, source))
 
 
 def load_model(path: str | Path) -> TrainedModel:
     """Read a model.json written by `cetrain train`: a model that scores new raw data (CSV path,
     DataFrame, mapping of columns) with the preprocessing it was trained with, or encoded
-    features. Only JSON is read: loading cannot run code.
+    features. Only JSON is read: loading cannot run code. The file is checked against the
+    schema (cetrain.runs.modelschema) before anything is built.
 
     Raises
     ------
     ModelFileError
-        If the file is missing, not JSON, or not a valid cetrain model file.
+        If the file is missing, too large, not JSON, or not a valid cetrain model file; the
+        message names the field at fault.
     """
     path = Path(path)
+    source = f"'{path}'"
+    model = validate(parse(_read_text(path), source), source)
+    columns = (
+        InputColumns.from_dicts(model["input_columns"], source)
+        if model["input_columns"]
+        else InputColumns.numeric(model["feature_names"])  # files that record no columns
+    )
+    return TrainedModel(_pipeline(model), columns, _targets(model))
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, read only up to MAX_FILE_BYTES (a device or a huge file is refused)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as file:
+            # a regular file is measured first; a device or a pipe is read only so far
+            size = os.fstat(file.fileno()).st_size
+            raw = file.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+            size = max(size, len(raw))
     except FileNotFoundError:
         raise ModelFileError(f"model file not found: '{path}'") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ModelFileError(f"cannot read model file '{path}': {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"'{path}' is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ModelFileError(f"'{path}' is not a cetrain model file (expected a JSON object)")
-    source = f"'{path}'"
-    pipeline, columns = from_dict(data, source), _input_columns(data, source)
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(
+            f"'{path}' is more than {MAX_FILE_BYTES:,} bytes, larger than a model file can be"
+        )
     try:
-        return TrainedModel(pipeline, columns, _targets(data))
-    except DataError as exc:  # the columns do not make the features
-        raise ModelFileError(f"{source}: {exc}") from None
+        return raw.decode("utf-8-sig")  # a byte-order mark, as some editors write, is dropped
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(f"cannot read model file '{path}': {exc}") from None
 
 
-def _input_columns(data: dict[str, Any], source: str) -> InputColumns:
-    """The raw input columns; files that record none take each feature as a numeric column."""
-    recorded = data.get("input_columns") or []
-    if not isinstance(recorded, list):
-        raise ModelFileError(f"{source}: input_columns must be a list")
-    if not recorded:
-        return InputColumns.numeric(data["feature_names"])
-    return InputColumns.from_dicts(recorded, source)
+def _pipeline(model: dict[str, Any]) -> ClassifierPipeline:
+    """The fitted pipeline of a model file checked by validate."""
+    kind = model["model"]
+    estimator = ESTIMATORS[kind](**model["hyperparameters"])
+    classes = model["classes"]
+    is_int = all(isinstance(c, int) for c in classes)
+    estimator.classes_ = np.array(classes, dtype=np.int64 if is_int else str)
+    estimator.target_kind_ = TargetKind(model["target_kind"])
+    estimator.coef_ = np.array(model["coef"], dtype=np.float64)
+    estimator.intercept_ = np.array(model["intercept"], dtype=np.float64)
+    prep = model["preprocessing"]
+    standardizer = Standardizer(enabled=prep["standardize"]["enabled"])
+    standardizer.mean_ = np.array(prep["standardize"]["mean"], dtype=np.float64)
+    standardizer.scale_ = np.array(prep["standardize"]["scale"], dtype=np.float64)
+    estimator.standardizer_ = standardizer
+    training = model["training"]
+    estimator.n_iter_ = training["epochs"]
+    estimator.status_ = training["status"]
+    estimator.learning_rate_ = training["learning_rate"]
+    estimator.n_features_in_ = estimator.coef_.shape[1]
+    degree = prep["poly"]["degree"]
+    return ClassifierPipeline(estimator, model["feature_names"], poly=degree)
 
 
-def _targets(data: dict[str, Any]) -> list[str]:
+def _targets(model: dict[str, Any]) -> list[str]:
     """The target column(s): for labels, model.json's "target"; for a 2-D target, its columns,
     which are the classes."""
-    if data.get("target_kind", TargetKind.LABELS) != TargetKind.LABELS:
-        return [str(c) for c in data["classes"]]
-    return [str(data.get("target") or "label")]
-
-
-def _check_shapes(pipeline: ClassifierPipeline, source: str) -> None:
-    """coef, intercept, classes and features must agree, or predictions would be nonsense."""
-    est = pipeline.estimator
-    head, n_classes = est.head_, len(est.classes_)
-    if head.n_classes is not None and n_classes != head.n_classes:
-        raise ModelFileError(
-            f"{source}: a {est.kind} model needs {head.n_classes} classes, not {n_classes}"
-        )
-    n_features = len(pipeline.model_feature_names)
-    n_outputs = head.n_outputs(n_classes)
-    if est.coef_.shape != (n_outputs, n_features) or est.intercept_.shape != (n_outputs,):
-        raise ModelFileError(
-            f"{source}: coef has shape {est.coef_.shape} and intercept {est.intercept_.shape}; "
-            f"expected ({n_outputs}, {n_features}) and ({n_outputs},)"
-        )
-    est.n_features_in_ = n_features
+    if model["target_kind"] != TargetKind.LABELS:
+        return [str(c) for c in model["classes"]]
+    return [model["target"] or "label"]

@@ -3,15 +3,20 @@
 import copy
 import json
 import re
+import time
+from math import comb
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.preprocessing import PolynomialFeatures as SkPolynomialFeatures
 
+from cetrain.data.preprocess import MAX_POLY_FEATURES
 from cetrain.errors import CetrainError, ModelFileError
 from cetrain.estimators import LogisticRegression, MultiLabelRegression, SoftmaxRegression
+from cetrain.runs import modelfile, modelschema
 from cetrain.runs.modelfile import FORMAT, VERSION, from_dict, load_model, to_dict
+from cetrain.runs.modelschema import poly_terms, validate
 from cetrain.runs.pipeline import ClassifierPipeline
 
 # Small overlapping two-feature data: three clusters, labels given per test.
@@ -235,18 +240,26 @@ def test_no_format(tmp_path, logistic_dict):
         load_model(path)
 
 
-@pytest.mark.parametrize("version", [0, 2])
-def test_wrong_version(tmp_path, logistic_dict, version):
+@pytest.mark.parametrize(
+    ("version", "shown", "newer"),
+    [(0, "0", ""), (2, "2", " (a newer cetrain wrote it)"), ("1", "'1'", ""), (1.0, "1.0", "")],
+)
+def test_a_version_this_cetrain_does_not_read(tmp_path, logistic_dict, version, shown, newer):
     path = save(tmp_path, dict(logistic_dict, version=version))
-    with raises_exactly(f"'{path}' has model file version {version}; this cetrain reads 1"):
+    with raises_exactly(
+        f"'{path}' has model file version {shown}{newer}; this cetrain reads version 1"
+    ):
         load_model(path)
 
 
-def test_wrong_version_type_gets_a_clear_message(tmp_path, logistic_dict):
-    path = save(tmp_path, dict(logistic_dict, version="1"))
-    with pytest.raises(ModelFileError) as error:
+def test_version_is_read_before_the_rest(tmp_path, logistic_dict):
+    """A newer file's other fields may mean something else: its version is the error."""
+    path = save(tmp_path, dict(logistic_dict, version=2, coef="new layout", extra=1))
+    with raises_exactly(
+        f"'{path}' has model file version 2 (a newer cetrain wrote it); this cetrain reads "
+        "version 1"
+    ):
         load_model(path)
-    assert "version 1; this cetrain reads 1" not in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -254,6 +267,7 @@ def test_wrong_version_type_gets_a_clear_message(tmp_path, logistic_dict):
     [
         ("version",),
         ("model",),
+        ("loss",),
         ("classes",),
         ("coef",),
         ("intercept",),
@@ -262,17 +276,18 @@ def test_wrong_version_type_gets_a_clear_message(tmp_path, logistic_dict):
         ("preprocessing",),
         ("training",),
         ("preprocessing", "standardize"),
+        ("preprocessing", "poly", "degree"),
         ("training", "epochs"),
     ],
 )
-def test_missing_key(tmp_path, logistic_dict, keys):
+def test_missing_field(tmp_path, logistic_dict, keys):
     data = copy.deepcopy(logistic_dict)
     holder = data
     for key in keys[:-1]:
         holder = holder[key]
     del holder[keys[-1]]
     path = save(tmp_path, data)
-    with raises_exactly(f"'{path}' is missing the key '{keys[-1]}'"):
+    with raises_exactly(f"'{path}': field '{'.'.join(keys)}' is missing"):
         load_model(path)
 
 
@@ -287,60 +302,367 @@ def test_a_hyperparameter_an_older_file_lacks_takes_its_default(tmp_path, logist
     np.testing.assert_array_equal(model.predict_proba(X), original.predict_proba(X))
 
 
-def test_unknown_model_kind(tmp_path, logistic_dict):
-    path = save(tmp_path, dict(logistic_dict, model="tree"))
-    with raises_exactly(f"'{path}': unknown model 'tree'; expected logistic, softmax, multilabel"):
+def test_a_file_without_input_columns_or_target_reads_each_feature_as_a_column(
+    tmp_path, logistic_dict
+):
+    """Files from before raw columns were recorded: each feature is a numeric column."""
+    data = {k: v for k, v in logistic_dict.items() if k not in ("input_columns", "target")}
+    model = load_model(save(tmp_path, data))
+    assert model.input_columns == ["a", "b"]
+    assert model.target_names == ["label"]
+    np.testing.assert_array_equal(
+        model.predict_proba({"a": [0.5], "b": [1.0]}), from_dict(data).predict_proba([[0.5, 1.0]])
+    )
+
+
+def _with(data: dict, path: str, value) -> dict:
+    """A copy of data with the field at a dotted path ("coef.0.1") set to value (or deleted,
+    for DELETE)."""
+    data = copy.deepcopy(data)
+    *parents, last = [int(k) if k.isdigit() else k for k in path.split(".")]
+    holder = data
+    for key in parents:
+        holder = holder[key]
+    if value is DELETE:
+        del holder[last]
+    else:
+        holder[last] = value
+    return data
+
+
+DELETE = object()
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        # types, and numbers that are not finite
+        (
+            "model",
+            "tree",
+            "field 'model' must be one of: logistic, softmax, multilabel; got 'tree'",
+        ),
+        ("coef", {"a": 1}, "field 'coef' must be a list; got an object"),
+        ("coef.0", 1.0, "field 'coef[0]' must be a list; got 1.0"),
+        ("coef.0.0", "x", "field 'coef[0][0]' must be a finite number; got 'x'"),
+        ("coef.0.0", NAN, "field 'coef[0][0]' must be a finite number; got NaN"),
+        ("coef.0.4", -INF, "field 'coef[0][4]' must be a finite number; got -Infinity"),
+        ("intercept.0", None, "field 'intercept[0]' must be a finite number; got null"),
+        ("intercept.0", True, "field 'intercept[0]' must be a finite number; got true"),
+        (
+            "preprocessing.standardize.mean.1",
+            [1],
+            ("field 'preprocessing.standardize.mean[1]' must be a finite number; got a list of 1"),
+        ),
+        (
+            "preprocessing.standardize.scale.0",
+            0,
+            ("field 'preprocessing.standardize.scale[0]' must be a finite number > 0; got 0"),
+        ),
+        (
+            "preprocessing.standardize.enabled",
+            "yes",
+            ("field 'preprocessing.standardize.enabled' must be true or false; got 'yes'"),
+        ),
+        ("feature_names.1", 3, "field 'feature_names[1]' must be a non-empty string; got 3"),
+        ("feature_names.0", " ", "field 'feature_names[0]' must be a non-empty string; got ' '"),
+        ("classes.0", 1.5, "field 'classes[0]' must be a string or an integer; got 1.5"),
+        (
+            "classes.0",
+            2**63,
+            "field 'classes[0]' must be an integer that fits 64 bits; got 9223372036854775808",
+        ),
+        ("classes.0", 7, "field 'classes' must be all strings or all integers; got both"),
+        ("target", ["t"], "field 'target' must be a string; got a list of 1"),
+        ("target", "\ud800", "field 'target' must be text (no lone surrogates); got '\\ud800'"),
+        ("target", "a\nb", "field 'target' must be one line of text; got 'a\\nb'"),
+        (
+            "feature_names.0",
+            "a\u2028",
+            "field 'feature_names[0]' must be one line of text; got 'a\\u2028'",
+        ),
+        (
+            "training.a\nb",
+            1,
+            "field 'training['a\\nb']' is not a field of 'training'; the "
+            "fields are: epochs, status, learning_rate",
+        ),
+        ("target", "t" * 131_073, "field 'target' must be at most 131072 characters; got 131073"),
+        (
+            "training.status",
+            "Bad status",
+            ("field 'training.status' must be a status word, like converged; got 'Bad status'"),
+        ),
+        ("training.epochs", 1.5, "field 'training.epochs' must be an integer >= 0; got 1.5"),
+        (
+            "training.learning_rate",
+            -0.1,
+            ("field 'training.learning_rate' must be a finite number > 0; got -0.1"),
+        ),
+        # hyperparameters, by their declarations
+        (
+            "hyperparameters.learning_rate",
+            -0.1,
+            (
+                "field 'hyperparameters.learning_rate' must be a finite number > 0 or \"auto\"; "
+                "got -0.1"
+            ),
+        ),
+        (
+            "hyperparameters.momentum",
+            1.0,
+            ("field 'hyperparameters.momentum' must be a finite number in [0, 1); got 1.0"),
+        ),
+        (
+            "hyperparameters.max_iter",
+            -1,
+            ("field 'hyperparameters.max_iter' must be an integer >= 0; got -1"),
+        ),
+        (
+            "hyperparameters.loss",
+            "mse",
+            ("field 'hyperparameters.loss' is 'mse', but the field 'loss' is 'cross-entropy'"),
+        ),
+        (
+            "hyperparameters.loss_options",
+            [1],
+            ("field 'hyperparameters.loss_options' must be an object or null; got a list of 1"),
+        ),
+        (
+            "hyperparameters.loss_options",
+            {"gamma": 2.0},
+            (
+                "field 'hyperparameters.loss_options' does not fit the cross-entropy loss of this "
+                "model: gamma applies to the loss focal of a logistic model, not to "
+                "'cross-entropy'"
+            ),
+        ),
+        (
+            "hyperparameters.class_weight",
+            {"maybe": 2},
+            (
+                "field 'hyperparameters.class_weight' does not fit the classes: class_weight names "
+                "the unknown class 'maybe'; the classes are no, yes"
+            ),
+        ),
+        (
+            "hyperparameters.seed",
+            1,
+            (
+                "field 'hyperparameters.seed' is not a field of 'hyperparameters'; the fields are: "
+                "loss, learning_rate, max_iter, tol, l2, l1, momentum, standardize, class_weight, "
+                "label_smoothing, loss_options"
+            ),
+        ),
+        # names from the registries
+        (
+            "loss",
+            "bogus",
+            (
+                "field 'loss' must be one of: cross-entropy, mse, focal, hinge, "
+                "symmetric-cross-entropy; got 'bogus'"
+            ),
+        ),
+        (
+            "target_kind",
+            "indicator",
+            ("field 'target_kind' is 'indicator', but a logistic model is fit on labels"),
+        ),
+        (
+            "target_kind",
+            None,
+            ("field 'target_kind' must be one of: labels, probabilities, indicator; got null"),
+        ),
+        # shapes
+        (
+            "coef.0",
+            [1.0, 2.0, 3.0],
+            ("field 'coef[0]' must have 5 entries (one per model feature); got 3"),
+        ),
+        ("intercept", [0.0, 1.0], "field 'intercept' must have 1 entry (one per output); got 2"),
+        (
+            "classes",
+            ["a", "b", "c"],
+            "field 'classes' must have 2 entries for a logistic model; got 3",
+        ),
+        ("classes", ["a"], "field 'classes' must have at least 2 entries; got 1"),
+        (
+            "preprocessing.poly.input_names",
+            ["b", "a"],
+            (
+                "field 'preprocessing.poly.input_names' must be the same names as "
+                "feature_names, in the same order"
+            ),
+        ),
+        (
+            "preprocessing.model_features.3",
+            "a*b",
+            (
+                "field 'preprocessing.model_features' must name the polynomial terms of "
+                "feature_names (a, b, a^2, a b, b^2); got a, b, a^2, a*b, b^2"
+            ),
+        ),
+        (
+            "preprocessing.standardize.scale",
+            [1.0],
+            (
+                "field 'preprocessing.standardize.scale' must have 5 entries (one per model "
+                "feature); got 1"
+            ),
+        ),
+        # repeats, unknown and missing fields
+        ("classes.1", "no", "field 'classes[1]' repeats 'no' of classes[0]; entries must differ"),
+        (
+            "feature_names.1",
+            "a",
+            ("field 'feature_names[1]' repeats 'a' of feature_names[0]; entries must differ"),
+        ),
+        (
+            "extra",
+            1,
+            (
+                "field 'extra' is not a field of a model file; the fields are: format, version, "
+                "model, target_kind, loss, classes, target, feature_names, input_columns, "
+                "preprocessing, coef, intercept, hyperparameters, training"
+            ),
+        ),
+        ("training.status", DELETE, "field 'training.status' is missing"),
+        # sizes
+        (
+            "preprocessing.poly.degree",
+            10**9,
+            (
+                "field 'preprocessing.poly.degree' is 1000000000: on 2 features that makes more "
+                "than 20000 polynomial terms"
+            ),
+        ),
+        (
+            "preprocessing.poly.degree",
+            0,
+            ("field 'preprocessing.poly.degree' must be an integer >= 1; got 0"),
+        ),
+        (
+            "coef.0.0",
+            1e305,
+            (
+                "field 'coef[0]' and intercept[0] are too large to score in float64: inputs near "
+                "the training data would score up to inf, more than 1e+300"
+            ),
+        ),
+        (
+            "intercept.0",
+            1e301,
+            (
+                "field 'coef[0]' and intercept[0] are too large to score in float64: inputs near "
+                "the training data would score up to 1e+301, more than 1e+300"
+            ),
+        ),
+    ],
+)
+def test_each_field_is_checked_by_the_schema(tmp_path, logistic_dict, path, value, message):
+    model = save(tmp_path, _with(logistic_dict, path, value))
+    with raises_exactly(f"'{model}': {message}"):
+        load_model(model)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '"epochs": ' + "9" * 5000,
+            "field 'training.epochs' must be an integer >= 0; got a 5000-digit integer",
+        ),
+        (
+            '"epochs": -1e999',  # float64 reads it as -inf
+            "field 'training.epochs' must be an integer >= 0; got -Infinity",
+        ),
+        ('"epochs": NaN', "field 'training.epochs' must be an integer >= 0; got NaN"),
+        ('"epochs": -Infinity', "field 'training.epochs' must be an integer >= 0; got -Infinity"),
+        ('"epochs": 3, "epochs": 4', "field 'training.epochs' is given twice"),
+        (
+            '"epochs": ' + "[" * 20 + "]" * 20,
+            "field 'training' nests lists and objects more "
+            "than 16 levels deep; a model file is not nested that deeply",
+        ),
+    ],
+)
+def test_json_that_python_reads_badly_is_refused_by_field(tmp_path, logistic_dict, text, message):
+    epochs = logistic_dict["training"]["epochs"]
+    encoded = json.dumps(logistic_dict).replace(f'"epochs": {epochs}', text)
+    path = tmp_path / "model.json"
+    path.write_text(encoded, encoding="utf-8")
+    with raises_exactly(f"'{path}': {message}"):
         load_model(path)
 
 
-def test_coef_shape_mismatch(tmp_path, logistic_dict):
-    path = save(tmp_path, dict(logistic_dict, coef=[[1.0, 2.0, 3.0]]))
+def test_nesting_deeper_than_python_can_read_is_refused(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text('{"format": "cetrain-model", "coef": ' + "[" * 100_000, encoding="utf-8")
     with raises_exactly(
-        f"'{path}': coef has shape (1, 3) and intercept (1,); expected (1, 5) and (1,)"
+        f"'{path}' nests JSON lists and objects more than 16 levels deep; a model file is not "
+        "nested that deeply"
     ):
         load_model(path)
 
 
-def test_intercept_shape_mismatch(tmp_path, logistic_dict):
-    path = save(tmp_path, dict(logistic_dict, intercept=[0.0, 1.0]))
-    with raises_exactly(
-        f"'{path}': coef has shape (1, 5) and intercept (2,); expected (1, 5) and (1,)"
-    ):
+def test_a_file_larger_than_the_cap_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    monkeypatch.setattr(modelfile, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "model.json"
+    path.write_text("[" * 101, encoding="utf-8")  # not JSON: parsing it would say so
+    with raises_exactly(f"'{path}' is more than 100 bytes, larger than a model file can be"):
         load_model(path)
 
 
-def test_softmax_coef_needs_one_row_per_class(tmp_path):
-    data = to_dict(fitted("softmax", LABELS3))
-    data["coef"] = data["coef"][:2]
+def test_a_byte_order_mark_is_read_past(tmp_path, logistic_dict):
+    path = tmp_path / "model.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(logistic_dict).encode("utf-8"))
+    assert load_model(path).classes_.tolist() == ["no", "yes"]
+
+
+def test_the_default_file_cap_holds_the_largest_model_train_writes():
+    # 100 classes (runs.train.MAX_CLASSES) x 20 000 terms, ~28 bytes a coefficient indented
+    assert modelschema.MAX_FILE_BYTES > 100 * MAX_POLY_FEATURES * 28
+
+
+def test_a_huge_polynomial_degree_is_refused_at_once(tmp_path, logistic_dict):
+    data = _with(logistic_dict, "preprocessing.poly.degree", 10**18)
+    data["feature_names"] = [f"x{i}" for i in range(5000)]  # checked before the degree
     path = save(tmp_path, data)
-    with raises_exactly(
-        f"'{path}': coef has shape (2, 2) and intercept (3,); expected (3, 2) and (3,)"
-    ):
+    start = time.perf_counter()
+    with pytest.raises(ModelFileError, match=r"field 'preprocessing\.poly\.degree' is 10"):
+        load_model(path)
+    assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize(("n", "degree"), [(1, 1), (2, 3), (6, 1), (5, 4), (20, 3), (3, 30)])
+def test_poly_terms_counts_the_monomials(n, degree):
+    assert poly_terms(n, degree, 10**9) == comb(n + degree, degree) - 1
+    assert poly_terms(n, degree, comb(n + degree, degree) - 2) is None
+
+
+def test_from_dict_checks_a_python_dict_with_the_same_schema(logistic_dict):
+    with raises_exactly("mine: field 'coef[0][1]' must be a finite number; got NaN"):
+        from_dict(_with(logistic_dict, "coef.0.1", NAN), source="mine")
+    with raises_exactly("model: field 'coef' must be a list; got a Python ndarray"):
+        from_dict(dict(logistic_dict, coef=np.zeros((1, 50))))
+
+
+def test_an_option_given_twice_is_refused(tmp_path, logistic_dict):
+    data = _with(logistic_dict, "hyperparameters.loss_options", {"gamma": 1.0})
+    text = json.dumps(data).replace('"gamma": 1.0', '"gamma": 1.0, "gamma": 2.0')
+    path = tmp_path / "model.json"
+    path.write_text(text, encoding="utf-8")
+    with raises_exactly(f"'{path}': field 'hyperparameters.loss_options.gamma' is given twice"):
         load_model(path)
 
 
-def test_logistic_model_with_three_classes(tmp_path, logistic_dict):
-    path = save(tmp_path, dict(logistic_dict, classes=["a", "b", "c"]))
-    with raises_exactly(f"'{path}': a logistic model needs 2 classes, not 3"):
-        load_model(path)
-
-
-def test_non_numeric_coef_is_a_malformed_value(tmp_path, logistic_dict):
-    path = save(tmp_path, dict(logistic_dict, coef=[["x", 1, 2, 3, 4]]))
-    with pytest.raises(ValueError) as reference:
-        np.asarray([["x", 1, 2, 3, 4]], dtype=np.float64)
-    with raises_exactly(f"'{path}' has a malformed value: {reference.value}"):
-        load_model(path)
-
-
-def test_bad_polynomial_settings(tmp_path, logistic_dict):
-    data = copy.deepcopy(logistic_dict)
-    data["preprocessing"]["poly"]["degree"] = "two"
-    path = save(tmp_path, data)
-    with pytest.raises(
-        ModelFileError, match=r"model.json': bad polynomial settings in the model file: "
-    ):
-        load_model(path)
+def test_validate_fills_what_older_files_leave_out(logistic_dict):
+    data = {k: v for k, v in logistic_dict.items() if k not in ("target_kind", "input_columns")}
+    model = validate(data)
+    assert model["target_kind"] == "labels"
+    assert list(model["input_columns"]) == []
+    assert model["coef"] == logistic_dict["coef"]
 
 
 # --------------------------------------------------------------------------- multi-label, options
@@ -475,11 +797,12 @@ def test_l1_zeros_stay_exact_zeros(tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
 
 
-@pytest.mark.parametrize("kind", ["multiclass", "Labels", "", None, 3])
+@pytest.mark.parametrize("kind", ["multiclass", "Labels", "", 3])
 def test_unknown_target_kind(tmp_path, logistic_dict, kind):
     path = save(tmp_path, dict(logistic_dict, target_kind=kind))
     with raises_exactly(
-        f"'{path}': unknown target_kind {kind!r}; expected labels, probabilities, indicator"
+        f"'{path}': field 'target_kind' must be one of: labels, probabilities, indicator; got "
+        f"{kind!r}"
     ):
         load_model(path)
 

@@ -170,17 +170,72 @@ def test_loading_checks_the_recorded_input_columns(species_run, tmp_path):
     with pytest.raises(ModelFileError) as caught:
         cetrain.load_model(path)
     assert str(caught.value) == (
-        f"'{path}': input_columns encode to the features wing_mm, bill_mm, tail_mm, mass_g, "
-        "site=meadow, but feature_names lists wing_mm, bill_mm, tail_mm, mass_g, site=meadow, "
-        "site=woodland"
+        f"'{path}': field 'input_columns' encodes to the features wing_mm, bill_mm, tail_mm, "
+        "mass_g, site=meadow, but feature_names lists wing_mm, bill_mm, tail_mm, mass_g, "
+        "site=meadow, site=woodland"
     )
     data["input_columns"][4] = {"name": "site", "kind": "ordinal"}
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ModelFileError) as caught:
         cetrain.load_model(path)
     assert str(caught.value) == (
-        f"'{path}': input column 'site' has kind 'ordinal'; expected 'numeric' or 'categorical'"
+        f"'{path}': field 'input_columns[4].kind' must be one of: numeric, categorical; got "
+        "'ordinal'"
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda c: c[4].pop("levels"),
+            "field 'input_columns[4].levels' is missing (a categorical column's levels)",
+        ),
+        (
+            lambda c: c[0].update(levels=["a"]),
+            "field 'input_columns[0].levels' is only for a categorical column",
+        ),
+        (
+            lambda c: c[4]["levels"].append("marsh"),
+            "field 'input_columns[4].levels[3]' repeats "
+            "'marsh' of input_columns[4].levels[0]; entries must differ",
+        ),
+        (
+            lambda c: c[4].update(levels=[]),
+            "field 'input_columns[4].levels' must have at least 1 entry; got 0",
+        ),
+        (
+            lambda c: c[1].update(name="wing_mm"),
+            "field 'input_columns[1].name' repeats the column 'wing_mm'",
+        ),
+        (lambda c: c[2].pop("name"), "field 'input_columns[2].name' is missing"),
+        (
+            lambda c: c.append({"name": "x", "kind": "numeric", "unit": "mm"}),
+            "field "
+            "'input_columns[5].unit' is not a field of 'input_columns[5]'; the fields are: name, "
+            "kind, levels",
+        ),
+        (
+            lambda c: c[4].update(levels=[str(i) for i in range(30_000)]),
+            "field 'input_columns[4].levels' must have at most 20001 entries; got 30000",
+        ),
+        (
+            lambda c: [
+                c[4].update(levels=[str(i) for i in range(15_000)]),
+                c.append({"name": "y", "kind": "categorical", "levels": c[4]["levels"]}),
+            ],
+            "field 'input_columns' encodes to 30002 features, more than the 6 of feature_names",
+        ),
+    ],
+)
+def test_the_input_columns_are_checked_by_the_schema(species_run, tmp_path, change, message):
+    data = json.loads(json.dumps(_model_json(species_run[0])))
+    change(data["input_columns"])
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelFileError) as caught:
+        cetrain.load_model(path)
+    assert str(caught.value) == f"'{path}': {message}"
 
 
 def _model_json(result) -> dict:
