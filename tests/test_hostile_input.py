@@ -324,7 +324,8 @@ MODEL_FILE_CASES = {
     "huge integer": (
         "training.epochs",
         "<<" + "9" * 5000 + ">>",
-        "{model}: field 'training.epochs' must be an integer >= 0; got a 5000-digit integer",
+        "{model}: field 'training.epochs' must be an integer in [0, 1000000]; "
+        "got a 5000-digit integer",
     ),
     "huge coefficient": (
         "coef.0.0",
@@ -345,8 +346,8 @@ MODEL_FILE_CASES = {
     "poly degree 10^9": (
         "preprocessing.poly.degree",
         10**9,
-        "{model}: field 'preprocessing.poly.degree' is 1000000000: on 6 features that makes "
-        "more than 20000 polynomial terms",
+        "{model}: field 'preprocessing.poly.degree' must be an integer in [1, 20000]; "
+        "got 1000000000",
     ),
     "repeated class": (
         "classes.2",
@@ -362,7 +363,7 @@ MODEL_FILE_CASES = {
     "negative learning rate": (
         "hyperparameters.learning_rate",
         -0.5,
-        "{model}: field 'hyperparameters.learning_rate' must be a finite number > 0 or "
+        "{model}: field 'hyperparameters.learning_rate' must be a number in (0, 1e6] or "
         '"auto"; got -0.5',
     ),
     "newer version": (

