@@ -11,7 +11,8 @@ import functools
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from cetrain import __version__
+from cetrain.cli.interrupts import Deferred
 from cetrain.core.params import Param
 from cetrain.errors import CetrainError
 from cetrain.runs.settings import Setting
@@ -122,20 +124,83 @@ def write_folder(
     """Call write(out), reporting a failure of the file system as one `Error:` line.
 
     Without `out`, the folder is runs/<time>-<default[0]>-<default[1]>, reserved (created
-    empty) just before writing so that runs ending together never take the same name; it is
-    removed again if the writing fails."""
-    from cetrain.runs.folder import reserve_run_dir
+    empty) just before writing so that commands ending together never take the same name; it
+    is removed again if the writing fails. (A training run reserves its folder when training
+    starts: RunFolder.)"""
+    folder = RunFolder(out)
+    if not out:
+        folder.reserve(*default)
+    else:
+        folder.path = Path(out)
+    return folder.write(write)
 
-    reserved = not out  # None, or an empty option
-    out = reserve_run_dir(*default) if reserved else Path(out)
-    try:
-        return write(out)
-    except BaseException as exc:
-        if reserved and out.is_dir() and not any(out.iterdir()):
-            out.rmdir()
-        if isinstance(exc, OSError):
-            raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
-        raise
+
+class RunFolder:
+    """The folder a training command writes: checked when the command starts (by its
+    settings), reserved when training starts, so that runs started together never take the
+    same name, and written when training ends; given back (removed, if it was made here and
+    is still empty) when the command ends without writing it.
+
+    `out` None (or empty) is the default, runs/<time>-<data>-<model>; with `force`, a folder
+    at `out` that holds files is replaced once the new one is complete.
+    """
+
+    def __init__(self, out: str | Path | None, force: bool = False) -> None:
+        self.out, self.force = (Path(out) if out else None), force
+        self.path: Path | None = None
+        self.created = False
+
+    def reserve(self, dataset: str, model: str) -> Path:
+        """Take the folder now (once): an atomic mkdir of the default name, or of `out`."""
+        from cetrain.runs.folder import reserve_out, reserve_run_dir
+
+        if self.path is None:
+            if self.out is None:
+                self.path, self.created = reserve_run_dir(dataset, model), True
+            else:
+                self.created = reserve_out(self.out, replace=self.force)
+                self.path = self.out
+        return self.path
+
+    def write(self, write: Callable[[Path], Path]) -> Path:
+        """Call write(path), reporting a failure of the file system as one `Error:` line."""
+        try:
+            return write(self.path)
+        except BaseException as exc:
+            self.release()
+            if isinstance(exc, OSError):
+                raise click.ClickException(
+                    f"cannot write the run folder '{self.path}': {exc}"
+                ) from None
+            raise
+
+    def release(self) -> None:
+        """Remove the reserved folder if it was made here and nothing was written into it."""
+        if self.created and self.path.is_dir() and not any(self.path.iterdir()):
+            self.path.rmdir()
+        self.created = False
+
+
+@contextmanager
+def training_run(out: str | Path | None, force: bool = False) -> Iterator[tuple]:
+    """The run folder (RunFolder) and the signal handling (Deferred) of a command that
+    trains: the first Ctrl-C or SIGTERM after training starts stops it at the end of its
+    epoch and the folder is still written (`interrupted` then ends the command); a second
+    one, or one before training starts, aborts, and the reserved folder is given back."""
+    folder = RunFolder(out, force)
+    with Deferred() as stop:
+        try:
+            yield folder, stop
+        except BaseException:
+            folder.release()
+            raise
+
+
+def interrupted(stop: Deferred, where: str, folder: Path) -> None:
+    """After a run stopped by a signal was written: one line saying where, on stderr, and exit
+    code 130 (SIGINT) or 143 (SIGTERM)."""
+    click.echo(f"Interrupted {where}: wrote {folder}", err=True)
+    raise click.exceptions.Exit(stop.exit_code)
 
 
 def echo_table(header: list[str], rows: list[list[str]], align: str) -> None:
@@ -182,8 +247,10 @@ class ProgressBar:
     cannot redraw itself and would leave its label behind, one bare line per run.
     """
 
-    def __init__(self, epochs: int, enabled: bool, label: str = "Training") -> None:
-        self.epochs, self.enabled, self.label = epochs, enabled, label
+    def __init__(
+        self, epochs: int, enabled: bool, label: str = "Training", stop: Deferred | None = None
+    ) -> None:
+        self.epochs, self.enabled, self.label, self.stop = epochs, enabled, label, stop
         self.bar = None
         self.shown, self.last_draw = 0, 0.0
 
@@ -205,7 +272,8 @@ class ProgressBar:
             self.shown, self.last_draw = epoch, now
 
     def __exit__(self, *exc_info):
-        self.close(finished=exc_info[0] is None)
+        stopped = self.stop is not None and self.stop.signum is not None
+        self.close(finished=exc_info[0] is None and not stopped)
         return False
 
     def close(self, finished: bool = True) -> None:

@@ -15,7 +15,9 @@ from cetrain.cli.base import (
     cli,
     count,
     echo_dropped,
+    interrupted,
     setting_options,
+    training_run,
     user_errors,
     write_folder,
 )
@@ -58,7 +60,7 @@ def _settings(
     cli_values = {key: value for key, value in options.items() if value is not None}
     settings = resolve_settings(file_values, cli_values, config_name=str(config))
     if settings.out is not None:
-        check_run_dir(settings.out)
+        check_run_dir(settings.out, replace=settings.force)
     return settings
 
 
@@ -123,13 +125,16 @@ def train_command(config: Path | None, **options):
     from cetrain.runs import train, write
 
     settings = _settings(config, options)
-    with ProgressBar(settings.epochs, enabled=not settings.quiet) as on_epoch:
-        result = train.train(settings, callback=on_epoch)
-    folder = write_folder(
-        lambda path: write.write_run(result, path, settings.format),
-        settings.out,
-        default=(result.dataset.name, result.settings.model),
-    )
+    with training_run(settings.out, settings.force) as (run_folder, stop):
+        with ProgressBar(settings.epochs, enabled=not settings.quiet, stop=stop) as on_epoch:
+            result = train.train(
+                settings, callback=stop.epoch_callback(on_epoch), on_start=run_folder.reserve
+            )
+        folder = run_folder.write(
+            lambda path: write.write_run(result, path, settings.format, replace=settings.force)
+        )
+        if stop.signum is not None:
+            interrupted(stop, _stopped_at(result.metrics, settings.epochs), folder)
     _echo_notes(result)
     if settings.quiet:
         click.echo(str(folder))
@@ -203,33 +208,50 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
     chosen = models if vary == "model" else losses if losses is not None else DEFAULT_LOSSES
     names = _names_of(key, chosen)
     bars: list[ProgressBar] = []
+    with training_run(settings.out, settings.force) as (run_folder, stop):
 
-    def callback_for(name: str):
-        if bars:
-            bars[-1].close()  # the previous run has finished
-        bars.append(ProgressBar(settings.epochs, enabled=not settings.quiet, label=name))
-        return bars[-1].__enter__()
+        def callback_for(name: str):
+            if bars:
+                bars[-1].close()  # the previous run has finished
+            bars.append(ProgressBar(settings.epochs, enabled=not settings.quiet, label=name))
+            return stop.epoch_callback(bars[-1].__enter__())
 
-    try:
-        comparison = compare.compare(settings, names, vary=vary, callback_for=callback_for)
-    except BaseException:
+        try:
+            comparison = compare.compare(
+                settings, names, vary=vary, callback_for=callback_for, on_start=run_folder.reserve
+            )
+        except BaseException:
+            if bars:
+                bars[-1].close(finished=False)
+            raise
         if bars:
-            bars[-1].close(finished=False)
-        raise
-    if bars:
-        bars[-1].close()
+            bars[-1].close(finished=stop.signum is None)
+        folder = run_folder.write(
+            lambda path: write.write_comparison(
+                comparison, path, settings.format, replace=settings.force
+            )
+        )
+        if stop.signum is not None:
+            last = comparison.values[-1]
+            where = _stopped_at(comparison.runs[last].metrics, settings.epochs)
+            if comparison.status == "interrupted":
+                where = f"in run {len(comparison.runs)} of {len(names)} ({last}) {where}"
+            interrupted(stop, where, folder)
     first = comparison.runs[names[0]]
-    folder = write_folder(
-        lambda path: write.write_comparison(comparison, path, settings.format),
-        settings.out,
-        default=(first.dataset.name, "compare"),
-    )
     _echo_notes(first, warnings=False)
     _echo_comparison_notes(comparison)
     if settings.quiet:
         click.echo(str(folder))
     else:
         _echo_comparison(comparison, folder)
+
+
+def _stopped_at(metrics, epochs: int) -> str:
+    """Where a signal stopped training: 'at epoch 123 of 5000', or 'after training' when it
+    came once training had ended."""
+    if metrics.status == "interrupted":
+        return f"at epoch {metrics.epochs} of {epochs}"
+    return "after training"
 
 
 def _names_of(key: str, value) -> list[str]:
