@@ -132,7 +132,7 @@ def write_folder(
         folder.reserve(*default)
     else:
         folder.path = Path(out)
-    return folder.write(write)
+    return folder.write(lambda path, replace: write(path))
 
 
 class RunFolder:
@@ -162,10 +162,18 @@ class RunFolder:
                 self.path = self.out
         return self.path
 
-    def write(self, write: Callable[[Path], Path]) -> Path:
-        """Call write(path), reporting a failure of the file system as one `Error:` line."""
+    def write(self, write: Callable[[Path, bool], Path], interrupted: bool = False) -> Path:
+        """Call write(path, replace), reporting a failure of the file system as one `Error:`
+        line. `replace` is whether a folder with files at `path` is to be replaced (--force);
+        an `interrupted` run never replaces one: it goes to a new folder beside it,
+        <out>-interrupted (-2, -3, ... when taken), so the finished run there is kept."""
+        replace = self.force
+        if interrupted and self.force and not self.created and any(self.path.iterdir()):
+            from cetrain.runs.folder import reserve_beside
+
+            self.path, self.created, replace = reserve_beside(self.path, "interrupted"), True, False
         try:
-            return write(self.path)
+            return write(self.path, replace)
         except BaseException as exc:
             self.release()
             if isinstance(exc, OSError):

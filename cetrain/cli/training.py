@@ -131,7 +131,8 @@ def train_command(config: Path | None, **options):
                 settings, callback=stop.epoch_callback(on_epoch), on_start=run_folder.reserve
             )
         folder = run_folder.write(
-            lambda path: write.write_run(result, path, settings.format, replace=settings.force)
+            lambda path, replace: write.write_run(result, path, settings.format, replace=replace),
+            interrupted=stop.signum is not None,
         )
         if stop.signum is not None:
             interrupted(stop, _stopped_at(result.metrics, settings.epochs), folder)
@@ -227,9 +228,10 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
         if bars:
             bars[-1].close(finished=stop.signum is None)
         folder = run_folder.write(
-            lambda path: write.write_comparison(
-                comparison, path, settings.format, replace=settings.force
-            )
+            lambda path, replace: write.write_comparison(
+                comparison, path, settings.format, replace=replace
+            ),
+            interrupted=stop.signum is not None,
         )
         if stop.signum is not None:
             last = comparison.values[-1]

@@ -73,7 +73,7 @@ def check_run_dir(path: str | Path, *, replace: bool = False) -> Path:
     file system allows, or one that cannot be created because a file stands where one of its
     parent folders would be."""
     path = Path(_check_path_text(path))
-    _check_length(path)
+    _check_length(path, INNER_NAME_ROOM)
     ancestor = _existing_ancestor(path.parent)
     if ancestor is not None:
         if not ancestor.is_dir():
@@ -108,6 +108,21 @@ def check_run_dir(path: str | Path, *, replace: bool = False) -> Path:
     return path
 
 
+def reserve_beside(path: Path, suffix: str) -> Path:
+    """A new empty folder <path>-<suffix> beside `path` (-2, -3, ... appended when taken),
+    created at once with os.mkdir."""
+    base = path.with_name(f"{path.name}-{suffix}")
+    candidate, counter = base, 2
+    while True:
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            candidate = base.with_name(f"{base.name}-{counter}")
+            counter += 1
+            continue
+        return candidate
+
+
 def reserve_out(path: str | Path, *, replace: bool = False) -> bool:
     """Take the run folder `path` (checked by check_run_dir) when the run starts: create it
     empty with os.mkdir, which is atomic. Returns whether it was created here (and so is to
@@ -126,35 +141,37 @@ def reserve_out(path: str | Path, *, replace: bool = False) -> bool:
 
 
 def _check_path_text(path: str | Path) -> str:
+    """The path as text, refused if it holds a NUL byte (possible from a config file or from
+    Python, not from a command line)."""
     text = os.fspath(path)
     if "\0" in text:
         raise RunFolderError(
-            f"the run folder {text!r} contains a NUL byte, which no file name can hold; "
-            "choose another --out"
+            f"--out {text!r} contains a NUL byte, which no file name can hold; choose another "
+            "--out (`out` in a config file)"
         )
     return text
 
 
-def _check_length(path: Path) -> None:
-    """Each name in `path` within the file system's NAME_MAX, the whole within PATH_MAX (with
-    room for the files written inside)."""
+def _check_length(path: Path, room: int = 0) -> None:
+    """Each name in `path` within the file system's NAME_MAX, and the whole, with `room` for
+    the names written inside it, within PATH_MAX."""
     ancestor = _existing_ancestor(path) or Path(".")
     folder = ancestor if ancestor.is_dir() else ancestor.parent
     name_max = _pathconf(folder, "PC_NAME_MAX", 255)
     path_max = _pathconf(folder, "PC_PATH_MAX", 4096)
     for part in path.parts:
-        if len(os.fsencode(part)) > name_max:
+        size = len(os.fsencode(part))
+        if size > name_max:
             shown = part if len(part) <= 40 else part[:20] + "..." + part[-10:]
             raise RunFolderError(
-                f"the name '{shown}' in the run folder is {len(os.fsencode(part))} bytes long; "
-                f"the file system allows at most {name_max}: choose a shorter --out"
+                f"the name '{shown}' in --out is {size} bytes long; the file system allows at "
+                f"most {name_max}: choose a shorter --out"
             )
-    length = len(os.fsencode(os.path.abspath(path))) + INNER_NAME_ROOM
-    if length >= path_max:
+    size = len(os.fsencode(os.path.abspath(path)))
+    if size + room >= path_max:
         raise RunFolderError(
-            f"the run folder path is {length - INNER_NAME_ROOM} bytes long; the file system "
-            f"allows at most {path_max - 1 - INNER_NAME_ROOM} for a run folder: "
-            "choose a shorter --out"
+            f"--out is {size} bytes long as an absolute path; the file system allows at most "
+            f"{path_max - 1 - room} here: choose a shorter --out"
         )
 
 
@@ -228,9 +245,11 @@ def _swap_in(staging: Path, out: Path) -> None:
 
 
 def check_new_file(path: str | Path) -> Path:
-    """Refuse a file that exists (nothing the user had is replaced) or whose folder does not."""
-    path = Path(path)
-    if path.exists():
+    """Refuse a file that exists (nothing the user had is replaced), whose folder does not, or
+    whose name the file system cannot hold."""
+    path = Path(_check_path_text(path))
+    _check_length(path)
+    if os.path.lexists(path):
         raise RunFolderError(f"'{path}' already exists; choose a new --out or remove it")
     if not path.parent.is_dir():
         raise RunFolderError(f"cannot write '{path}': the folder '{path.parent}' does not exist")
@@ -277,7 +296,9 @@ def write_text_atomically(path: Path, text: str) -> Path:
 @contextmanager
 def _staged_file(path: Path, write: Callable[[TextIO], object]) -> Iterator[Path]:
     """A new hidden file beside `path` holding what write(handle) wrote, for the caller to put
-    in place (link or rename); whatever is left of it is removed when the block ends."""
+    in place (link or rename); whatever is left of it is removed when the block ends (and
+    what killed processes left beside it before)."""
+    remove_stale_staging(path.parent)
     staging = _staging_path(path)
     try:
         with staging.open("x", encoding="utf-8", newline="") as handle:  # "x": a new file
