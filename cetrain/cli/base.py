@@ -145,16 +145,24 @@ class RunFolder:
     at `out` that holds files is replaced once the new one is complete.
     """
 
-    def __init__(self, out: str | Path | None, force: bool = False) -> None:
-        self.out, self.force = (Path(out) if out else None), force
+    def __init__(
+        self,
+        out: str | Path | None,
+        force: bool = False,
+        on_reserve: Callable[[], None] | None = None,
+    ) -> None:
+        self.out, self.force, self.on_reserve = (Path(out) if out else None), force, on_reserve
         self.path: Path | None = None
         self.created = False
 
     def reserve(self, dataset: str, model: str) -> Path:
-        """Take the folder now (once): an atomic mkdir of the default name, or of `out`."""
+        """Take the folder now (once): an atomic mkdir of the default name, or of `out`.
+        on_reserve() is called first: from then on the run is one to keep."""
         from cetrain.runs.folder import reserve_out, reserve_run_dir
 
         if self.path is None:
+            if self.on_reserve is not None:
+                self.on_reserve()
             if self.out is None:
                 self.path, self.created = reserve_run_dir(dataset, model), True
             else:
@@ -192,11 +200,12 @@ class RunFolder:
 @contextmanager
 def training_run(out: str | Path | None, force: bool = False) -> Iterator[tuple]:
     """The run folder (RunFolder) and the signal handling (Deferred) of a command that
-    trains: the first Ctrl-C or SIGTERM after training starts stops it at the end of its
-    epoch and the folder is still written (`interrupted` then ends the command); a second
-    one, or one before training starts, aborts, and the reserved folder is given back."""
-    folder = RunFolder(out, force)
+    trains: the first Ctrl-C or SIGTERM once training starts (when the folder is reserved)
+    stops it at the end of its epoch and the folder is still written (`interrupted` then ends
+    the command); a second one, or one before training starts, aborts, and the reserved
+    folder is given back."""
     with Deferred() as stop:
+        folder = RunFolder(out, force, on_reserve=stop.start)
         try:
             yield folder, stop
         except BaseException:

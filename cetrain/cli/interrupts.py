@@ -51,8 +51,8 @@ class Deferred:
     """While a run trains and writes its folder: the first SIGINT or SIGTERM is remembered
     (`signum`) and training stops at the end of its epoch; a second one raises Interrupted.
 
-    Before the first epoch (`started` False: the data is loading) a signal raises at once,
-    since there is nothing yet to keep. Use as a context manager; the handlers before it are
+    Before training starts (`start()`: the data is loading) a signal raises at once, since
+    there is nothing yet to keep. Use as a context manager; the handlers before it are
     restored at its end.
     """
 
@@ -79,14 +79,17 @@ class Deferred:
             return
         raise Interrupted(signum)
 
+    def start(self) -> None:
+        """Training starts: from now on the first signal stops it after an epoch."""
+        self.started = True
+
     def epoch_callback(
         self, callback: Callable[[int, float, float], None] | None
     ) -> Callable[[int, float, float], None]:
-        """`callback` (e.g. a progress bar's, or None) that marks training as started and
-        raises StopIteration, which ends training after this epoch, once a signal has come."""
+        """`callback` (e.g. a progress bar's, or None) that also raises StopIteration, which
+        ends training after this epoch, once a signal has come."""
 
         def on_epoch(epoch: int, loss: float, grad_norm: float) -> None:
-            self.started = True
             if callback is not None:
                 callback(epoch, loss, grad_norm)
             if self.signum is not None:

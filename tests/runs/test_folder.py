@@ -337,7 +337,7 @@ def test_a_failed_write_gives_back_its_reserved_folder(tmp_path, monkeypatch):
 
     import cetrain.runs.write
 
-    def fail(result, out, fmt="png"):
+    def fail(result, out, fmt="png", **options):
         raise OSError(28, "No space left on device")
 
     monkeypatch.chdir(tmp_path)
