@@ -122,3 +122,63 @@ def test_an_interrupt_before_training_raises_at_once():
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(5)
     assert (raised.value.exit_code, raised.value.message) == (130, "Interrupted: nothing written.")
+
+
+def interrupt_at(monkeypatch, at_epoch: int, run: int = 1) -> None:
+    """The progress callback of the `run`-th training sends SIGINT at `at_epoch`."""
+    from cetrain.cli.base import ProgressBar
+
+    started = []
+
+    def progress(bar):
+        started.append(bar)
+
+        def on_epoch(epoch, loss, grad_norm):
+            if len(started) == run and epoch == at_epoch:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        return on_epoch
+
+    monkeypatch.setattr(ProgressBar, "__enter__", progress)
+
+
+def test_an_interrupted_comparison_keeps_the_runs_trained(tmp_path, monkeypatch):
+    from conftest import invoke
+
+    interrupt_at(monkeypatch, 3, run=2)
+    out = tmp_path / "cmp"
+    result = invoke("compare", "--data", "line", "--epochs", "500", "--tol", "0", "--out", out)
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr == f"Interrupted in run 2 of 2 (mse) at epoch 3 of 500: wrote {out}\n"
+    data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert data["status"] == "interrupted"
+    summary = {loss: (row["status"], row["epochs"]) for loss, row in data["summary"].items()}
+    assert summary == {"cross-entropy": ("max_iter", 500), "mse": ("interrupted", 3)}
+
+
+def test_force_replaces_a_folder_but_an_interrupted_run_goes_beside_it(tmp_path, monkeypatch):
+    from conftest import invoke
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "mine.txt").write_text("old", encoding="utf-8")
+    args = ["train", "--data", "line", "--epochs", "50", "--quiet", "--out", out]
+    refused = invoke(*args)
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: the run folder '{out}' already exists and is not empty; "
+        "choose a new --out or remove it\n"
+    )
+    interrupt_at(monkeypatch, 2)
+    stopped = invoke(*args, "--force")
+    beside = tmp_path / "run-interrupted"
+    assert (stopped.exit_code, stopped.stderr) == (
+        130,
+        f"Interrupted at epoch 2 of 50: wrote {beside}\n",
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
+    monkeypatch.undo()
+    replaced = invoke(*args, "--force")
+    assert (replaced.exit_code, replaced.stdout) == (0, f"{out}\n")
+    assert "mine.txt" not in {p.name for p in out.iterdir()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run-interrupted"]
