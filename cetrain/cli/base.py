@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -154,6 +155,7 @@ class RunFolder:
         self.out, self.force, self.on_reserve = (Path(out) if out else None), force, on_reserve
         self.path: Path | None = None
         self.created = False
+        self.parents_made: list[Path] = []
 
     def reserve(self, dataset: str, model: str) -> Path:
         """Take the folder now (once): an atomic mkdir of the default name, or of `out`.
@@ -163,6 +165,8 @@ class RunFolder:
         if self.path is None:
             if self.on_reserve is not None:
                 self.on_reserve()
+            parent = (self.out or Path("runs") / "run").parent
+            self.parents_made = [p for p in (parent, *parent.parents) if not os.path.lexists(p)]
             if self.out is None:
                 self.path, self.created = reserve_run_dir(dataset, model), True
             else:
@@ -191,9 +195,13 @@ class RunFolder:
             raise
 
     def release(self) -> None:
-        """Remove the reserved folder if it was made here and nothing was written into it."""
+        """Remove the reserved folder if it was made here and nothing was written into it,
+        and the parent folders made for it (runs/) if they are still empty."""
         if self.created and self.path.is_dir() and not any(self.path.iterdir()):
             self.path.rmdir()
+            for parent in self.parents_made:  # the deepest first
+                if parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
         self.created = False
 
 
