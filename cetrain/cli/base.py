@@ -150,21 +150,21 @@ class RunFolder:
         self,
         out: str | Path | None,
         force: bool = False,
-        on_reserve: Callable[[], None] | None = None,
+        stop: Deferred | None = None,
     ) -> None:
-        self.out, self.force, self.on_reserve = (Path(out) if out else None), force, on_reserve
+        self.out, self.force, self.stop = (Path(out) if out else None), force, stop
         self.path: Path | None = None
         self.created = False
         self.parents_made: list[Path] = []
 
     def reserve(self, dataset: str, model: str) -> Path:
         """Take the folder now (once): an atomic mkdir of the default name, or of `out`.
-        on_reserve() is called first: from then on the run is one to keep."""
+        From then on the run is one to keep: a first signal no longer aborts (`stop`)."""
         from cetrain.runs.folder import reserve_out, reserve_run_dir
 
         if self.path is None:
-            if self.on_reserve is not None:
-                self.on_reserve()
+            if self.stop is not None:
+                self.stop.start()
             parent = (self.out or Path("runs") / "run").parent
             self.parents_made = [p for p in (parent, *parent.parents) if not os.path.lexists(p)]
             if self.out is None:
@@ -185,7 +185,7 @@ class RunFolder:
 
             self.path, self.created, replace = reserve_beside(self.path, "interrupted"), True, False
         try:
-            return write(self.path, replace)
+            written = write(self.path, replace)
         except BaseException as exc:
             self.release()
             if isinstance(exc, OSError):
@@ -193,6 +193,9 @@ class RunFolder:
                     f"cannot write the run folder '{self.path}': {exc}"
                 ) from None
             raise
+        if self.stop is not None:
+            self.stop.written = written
+        return written
 
     def release(self) -> None:
         """Remove the reserved folder if it was made here and nothing was written into it,
@@ -213,7 +216,7 @@ def training_run(out: str | Path | None, force: bool = False) -> Iterator[tuple]
     the command); a second one, or one before training starts, aborts, and the reserved
     folder is given back."""
     with Deferred() as stop:
-        folder = RunFolder(out, force, on_reserve=stop.start)
+        folder = RunFolder(out, force, stop)
         try:
             yield folder, stop
         except BaseException:

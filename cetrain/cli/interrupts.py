@@ -59,6 +59,7 @@ class Deferred:
     def __init__(self) -> None:
         self.signum: int | None = None
         self.started = False
+        self.written: object | None = None  # the folder, once written
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> Deferred:
@@ -77,6 +78,8 @@ class Deferred:
         if self.started and self.signum is None:
             self.signum = signum
             return
+        if self.written is not None:
+            raise Interrupted(signum, f"Interrupted: wrote {self.written}; nothing after it.")
         raise Interrupted(signum)
 
     def start(self) -> None:

@@ -136,19 +136,21 @@ def train_command(config: Path | None, **options):
         )
         if stop.signum is not None:
             interrupted(stop, _stopped_at(result.metrics, settings.epochs), folder)
-    _echo_notes(result)
-    if settings.quiet:
-        click.echo(str(folder))
-    else:
-        _echo_summary(result, folder)
-    if result.metrics.reference is not None:
-        _echo_reference(result.metrics.reference, quiet=settings.quiet)
-    if settings.report:
-        from cetrain.runs.report import write_report
+        _echo_notes(result)
+        if settings.quiet:
+            click.echo(str(folder))
+        else:
+            _echo_summary(result, folder)
+        if result.metrics.reference is not None:
+            _echo_reference(result.metrics.reference, quiet=settings.quiet)
+        if settings.report:
+            from cetrain.runs.report import write_report
 
-        page = write_folder(lambda path: write_report(path), folder)
-        if not settings.quiet:
-            click.echo(f"Report: {page}")
+            page = write_folder(lambda path: write_report(path), folder)
+            if not settings.quiet:
+                click.echo(f"Report: {page}")
+        if stop.signum is not None:  # a signal while the summary or the report was written
+            interrupted(stop, "after training", folder)
 
 
 @cli.command("compare")
@@ -239,13 +241,14 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
             if comparison.status == "interrupted":
                 where = f"in run {len(comparison.runs)} of {len(names)} ({last}) {where}"
             interrupted(stop, where, folder)
-    first = comparison.runs[names[0]]
-    _echo_notes(first, warnings=False)
-    _echo_comparison_notes(comparison)
-    if settings.quiet:
-        click.echo(str(folder))
-    else:
-        _echo_comparison(comparison, folder)
+        _echo_notes(comparison.runs[names[0]], warnings=False)
+        _echo_comparison_notes(comparison)
+        if settings.quiet:
+            click.echo(str(folder))
+        else:
+            _echo_comparison(comparison, folder)
+        if stop.signum is not None:  # a signal while the table was printed
+            interrupted(stop, "after training", folder)
 
 
 def _stopped_at(metrics, epochs: int) -> str:
