@@ -73,6 +73,11 @@ def check_run_dir(path: str | Path, *, replace: bool = False) -> Path:
     file system allows, or one that cannot be created because a file stands where one of its
     parent folders would be."""
     path = Path(_check_path_text(path))
+    if path.name in ("", ".."):  # ".", "..", "/": a folder cannot be renamed onto these
+        raise RunFolderError(
+            f"the run folder '{path}' names the current folder, a parent or the root; "
+            "give a new folder's name as --out (e.g. runs/moons)"
+        )
     _check_length(path, INNER_NAME_ROOM)
     ancestor = _existing_ancestor(path.parent)
     if ancestor is not None:

@@ -400,6 +400,15 @@ def test_check_run_dir_refuses_names_the_file_system_cannot_hold(tmp_path):
         check_run_dir("a\0b")
 
 
+@pytest.mark.parametrize("out", [".", "..", "/", "runs/.."])
+def test_check_run_dir_refuses_the_current_folder_its_parents_and_the_root(out):
+    with raises_exactly(
+        f"the run folder '{Path(out)}' names the current folder, a parent or the root; "
+        "give a new folder's name as --out (e.g. runs/moons)"
+    ):
+        check_run_dir(out)
+
+
 def test_a_folder_with_a_name_as_long_as_allowed_is_written(tmp_path, result):
     out = tmp_path / ("r" * os.pathconf(tmp_path, "PC_NAME_MAX"))
     assert write_run(result, out) == out
