@@ -24,7 +24,7 @@ class Interrupted(BaseException):
 
     A BaseException, like KeyboardInterrupt, so that no `except Exception` swallows it."""
 
-    def __init__(self, signum: int, message: str = "Interrupted: nothing written.") -> None:
+    def __init__(self, signum: int, message: str = "Interrupted.") -> None:
         super().__init__(message)
         self.signum, self.message = signum, message
 
@@ -80,7 +80,7 @@ class Deferred:
             return
         if self.written is not None:
             raise Interrupted(signum, f"Interrupted: wrote {self.written}; nothing after it.")
-        raise Interrupted(signum)
+        raise Interrupted(signum, "Interrupted: nothing written.")
 
     def start(self) -> None:
         """Training starts: from now on the first signal stops it after an epoch."""

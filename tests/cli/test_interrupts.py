@@ -97,7 +97,7 @@ def test_an_interrupt_while_importing_prints_one_line(tmp_path):
     )
     process = start(["train", "--data", "moons"], tmp_path, f"{fake.parent}{os.pathsep}{ROOT}")
     out, err = process.communicate(timeout=60)
-    assert (process.returncode, out, err) == (130, "", "Interrupted: nothing written.\n")
+    assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fake"]
 
 
@@ -115,6 +115,20 @@ def test_a_second_interrupt_while_writing_leaves_nothing(tmp_path):
     assert raised.value.exit_code == 143
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGINT) is not stop._handle  # the handlers are restored
+
+
+def test_an_interrupt_after_the_folder_is_written_says_so():
+    with Deferred() as stop, pytest.raises(Interrupted) as raised:
+        stop.start()
+        stop.written = Path("runs/x")
+        os.kill(os.getpid(), signal.SIGTERM)  # kept: stops training, if it still runs
+        os.kill(os.getpid(), signal.SIGINT)  # the second aborts
+        time.sleep(5)
+    assert (raised.value.exit_code, raised.value.message) == (
+        130,
+        "Interrupted: wrote runs/x; nothing after it.",
+    )
+    assert stop.exit_code == 143
 
 
 def test_an_interrupt_before_training_raises_at_once():
