@@ -424,22 +424,15 @@ def dead_pid() -> int:
     return process.pid
 
 
-def test_staging_names_carry_the_process_id(tmp_path, result):
+def test_staging_names_carry_the_process_id(tmp_path):
     seen = []
-    original = folder._staging_path
-
-    def spy(path):
-        seen.append(original(path))
-        return seen[-1]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(folder, "_staging_path", spy)
-        write_run(result, tmp_path / "run")
+    with folder.staged_folder(tmp_path / "run") as staging:
+        seen.append(staging)
     assert re.fullmatch(rf"\.run\.tmp-{os.getpid()}-[0-9a-f]{{8}}", seen[0].name)
     assert folder.is_staging(seen[0].name) and not folder.is_staging("run")
 
 
-def test_staging_left_by_a_killed_run_is_removed_by_the_next(tmp_path, result):
+def test_staging_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
     """SIGKILL leaves the staging folder behind; the next run beside it removes it (its
     process is gone) and leaves a running process's staging and the user's files alone."""
     stale = tmp_path / f".run.tmp-{dead_pid()}-0123abcd"
@@ -449,7 +442,8 @@ def test_staging_left_by_a_killed_run_is_removed_by_the_next(tmp_path, result):
     live = tmp_path / f".other.tmp-{os.getppid()}-00000000"
     live.mkdir()
     (tmp_path / ".tmp-12-nothex").mkdir()  # not a staging name
-    write_run(result, tmp_path / "next")
+    with folder.staged_folder(tmp_path / "next") as staging:
+        (staging / "metrics.json").write_text("{}", encoding="utf-8")
     assert entries(tmp_path) == [live.name, ".tmp-12-nothex", "next"]
 
 
