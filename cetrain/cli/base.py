@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from cetrain import __version__
+from cetrain.cli.interrupts import Deferred
 from cetrain.core.params import Param, PathText
 from cetrain.errors import CetrainError
 from cetrain.runs.settings import Setting
@@ -147,20 +150,110 @@ def write_folder(
     """Call write(out), reporting a failure of the file system as one `Error:` line.
 
     Without `out`, the folder is runs/<time>-<default[0]>-<default[1]>, reserved (created
-    empty) just before writing so that runs ending together never take the same name; it is
-    removed again if the writing fails."""
-    from cetrain.runs.folder import reserve_run_dir
+    empty) just before writing so that commands ending together never take the same name; it
+    is removed again if the writing fails. (A training run reserves its folder when training
+    starts: RunFolder.)"""
+    folder = RunFolder(out)
+    if not out:
+        folder.reserve(*default)
+    else:
+        folder.path = Path(out)
+    return folder.write(lambda path, replace: write(path))
 
-    reserved = not out  # None, or an empty option
-    out = reserve_run_dir(*default) if reserved else Path(out)
-    try:
-        return write(out)
-    except BaseException as exc:
-        if reserved and out.is_dir() and not any(out.iterdir()):
-            out.rmdir()
-        if isinstance(exc, OSError):
-            raise click.ClickException(f"cannot write the run folder '{out}': {exc}") from None
-        raise
+
+class RunFolder:
+    """The folder a training command writes: checked when the command starts (by its
+    settings), reserved when training starts, so that runs started together never take the
+    same name, and written when training ends; given back (removed, if it was made here and
+    is still empty) when the command ends without writing it.
+
+    `out` None (or empty) is the default, runs/<time>-<data>-<model>; with `force`, a folder
+    at `out` that holds files is replaced once the new one is complete.
+    """
+
+    def __init__(
+        self,
+        out: str | Path | None,
+        force: bool = False,
+        stop: Deferred | None = None,
+    ) -> None:
+        self.out, self.force, self.stop = (Path(out) if out else None), force, stop
+        self.path: Path | None = None
+        self.created = False
+        self.parents_made: list[Path] = []
+
+    def reserve(self, dataset: str, model: str) -> Path:
+        """Take the folder now (once): an atomic mkdir of the default name, or of `out`.
+        From then on the run is one to keep: a first signal no longer aborts (`stop`)."""
+        from cetrain.runs.folder import reserve_out, reserve_run_dir
+
+        if self.path is None:
+            if self.stop is not None:
+                self.stop.start()
+            parent = (self.out or Path("runs") / "run").parent
+            self.parents_made = [p for p in (parent, *parent.parents) if not os.path.lexists(p)]
+            if self.out is None:
+                self.path, self.created = reserve_run_dir(dataset, model), True
+            else:
+                self.created = reserve_out(self.out, replace=self.force)
+                self.path = self.out
+        return self.path
+
+    def write(self, write: Callable[[Path, bool], Path], interrupted: bool = False) -> Path:
+        """Call write(path, replace), reporting a failure of the file system as one `Error:`
+        line. `replace` is whether a folder with files at `path` is to be replaced (--force);
+        an `interrupted` run never replaces one: it goes to a new folder beside it,
+        <out>-interrupted (-2, -3, ... when taken), so the finished run there is kept."""
+        replace = self.force
+        if interrupted and self.force and not self.created and any(self.path.iterdir()):
+            from cetrain.runs.folder import reserve_beside
+
+            self.path, self.created, replace = reserve_beside(self.path, "interrupted"), True, False
+        try:
+            written = write(self.path, replace)
+        except BaseException as exc:
+            self.release()
+            if isinstance(exc, OSError):
+                raise click.ClickException(
+                    f"cannot write the run folder '{self.path}': {exc}"
+                ) from None
+            raise
+        if self.stop is not None:
+            self.stop.written = written
+        return written
+
+    def release(self) -> None:
+        """Remove the reserved folder if it was made here and nothing was written into it,
+        and the parent folders made for it (runs/) if they are still empty."""
+        if self.created and self.path.is_dir() and not any(self.path.iterdir()):
+            self.path.rmdir()
+            for parent in self.parents_made:  # the deepest first
+                if parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
+        self.created = False
+
+
+@contextmanager
+def training_run(out: str | Path | None, force: bool = False) -> Iterator[tuple]:
+    """The run folder (RunFolder) and the signal handling (Deferred) of a command that
+    trains: the first Ctrl-C or SIGTERM once training starts (when the folder is reserved)
+    stops it at the end of its epoch and the folder is still written (`interrupted` then ends
+    the command); a second one, or one before training starts, aborts, and the reserved
+    folder is given back."""
+    with Deferred() as stop:
+        folder = RunFolder(out, force, stop)
+        try:
+            yield folder, stop
+        except BaseException:
+            folder.release()
+            raise
+
+
+def interrupted(stop: Deferred, where: str, folder: Path) -> None:
+    """After a run stopped by a signal was written: one line saying where, on stderr, and exit
+    code 130 (SIGINT) or 143 (SIGTERM)."""
+    click.echo(f"Interrupted {where}: wrote {folder}", err=True)
+    raise click.exceptions.Exit(stop.exit_code)
 
 
 def echo_table(header: list[str], rows: list[list[str]], align: str) -> None:
@@ -207,8 +300,10 @@ class ProgressBar:
     cannot redraw itself and would leave its label behind, one bare line per run.
     """
 
-    def __init__(self, epochs: int, enabled: bool, label: str = "Training") -> None:
-        self.epochs, self.enabled, self.label = epochs, enabled, label
+    def __init__(
+        self, epochs: int, enabled: bool, label: str = "Training", stop: Deferred | None = None
+    ) -> None:
+        self.epochs, self.enabled, self.label, self.stop = epochs, enabled, label, stop
         self.bar = None
         self.shown, self.last_draw = 0, 0.0
 
@@ -230,7 +325,8 @@ class ProgressBar:
             self.shown, self.last_draw = epoch, now
 
     def __exit__(self, *exc_info):
-        self.close(finished=exc_info[0] is None)
+        stopped = self.stop is not None and self.stop.signum is not None
+        self.close(finished=exc_info[0] is None and not stopped)
         return False
 
     def close(self, finished: bool = True) -> None:

@@ -16,7 +16,9 @@ from cetrain.cli.base import (
     cli,
     count,
     echo_dropped,
+    interrupted,
     setting_options,
+    training_run,
     user_errors,
     write_folder,
 )
@@ -59,7 +61,7 @@ def _settings(
     cli_values = {key: value for key, value in options.items() if value is not None}
     settings = resolve_settings(file_values, cli_values, config_name=str(config))
     if settings.out is not None:
-        check_run_dir(settings.out)
+        check_run_dir(settings.out, replace=settings.force)
     return settings
 
 
@@ -124,26 +126,32 @@ def train_command(config: Path | None, **options):
     from cetrain.runs import train, write
 
     settings = _settings(config, options)
-    with ProgressBar(settings.epochs, enabled=not settings.quiet) as on_epoch:
-        result = train.train(settings, callback=on_epoch)
-    folder = write_folder(
-        lambda path: write.write_run(result, path, settings.format),
-        settings.out,
-        default=(result.dataset.name, result.settings.model),
-    )
-    _echo_notes(result)
-    if settings.quiet:
-        click.echo(str(folder))
-    else:
-        _echo_summary(result, folder)
-    if result.metrics.reference is not None:
-        _echo_reference(result.metrics.reference, quiet=settings.quiet)
-    if settings.report:
-        from cetrain.runs.report import write_report
+    with training_run(settings.out, settings.force) as (run_folder, stop):
+        with ProgressBar(settings.epochs, enabled=not settings.quiet, stop=stop) as on_epoch:
+            result = train.train(
+                settings, callback=stop.epoch_callback(on_epoch), on_start=run_folder.reserve
+            )
+        folder = run_folder.write(
+            lambda path, replace: write.write_run(result, path, settings.format, replace=replace),
+            interrupted=stop.signum is not None,
+        )
+        if stop.signum is not None:
+            interrupted(stop, _stopped_at(result.metrics, settings.epochs), folder)
+        _echo_notes(result)
+        if settings.quiet:
+            click.echo(str(folder))
+        else:
+            _echo_summary(result, folder)
+        if result.metrics.reference is not None:
+            _echo_reference(result.metrics.reference, quiet=settings.quiet)
+        if settings.report:
+            from cetrain.runs.report import write_report
 
-        page = write_folder(lambda path: write_report(path), folder)
-        if not settings.quiet:
-            click.echo(f"Report: {page}")
+            page = write_folder(lambda path: write_report(path), folder)
+            if not settings.quiet:
+                click.echo(f"Report: {page}")
+        if stop.signum is not None:  # a signal while the summary or the report was written
+            interrupted(stop, "after training", folder)
 
 
 @cli.command("compare")
@@ -204,33 +212,52 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
     chosen = models if vary == "model" else losses if losses is not None else DEFAULT_LOSSES
     names = _names_of(key, chosen)
     bars: list[ProgressBar] = []
+    with training_run(settings.out, settings.force) as (run_folder, stop):
 
-    def callback_for(name: str):
-        if bars:
-            bars[-1].close()  # the previous run has finished
-        bars.append(ProgressBar(settings.epochs, enabled=not settings.quiet, label=name))
-        return bars[-1].__enter__()
+        def callback_for(name: str):
+            if bars:
+                bars[-1].close()  # the previous run has finished
+            bars.append(ProgressBar(settings.epochs, enabled=not settings.quiet, label=name))
+            return stop.epoch_callback(bars[-1].__enter__())
 
-    try:
-        comparison = compare.compare(settings, names, vary=vary, callback_for=callback_for)
-    except BaseException:
+        try:
+            comparison = compare.compare(
+                settings, names, vary=vary, callback_for=callback_for, on_start=run_folder.reserve
+            )
+        except BaseException:
+            if bars:
+                bars[-1].close(finished=False)
+            raise
         if bars:
-            bars[-1].close(finished=False)
-        raise
-    if bars:
-        bars[-1].close()
-    first = comparison.runs[names[0]]
-    folder = write_folder(
-        lambda path: write.write_comparison(comparison, path, settings.format),
-        settings.out,
-        default=(first.dataset.name, "compare"),
-    )
-    _echo_notes(first, warnings=False)
-    _echo_comparison_notes(comparison)
-    if settings.quiet:
-        click.echo(str(folder))
-    else:
-        _echo_comparison(comparison, folder)
+            bars[-1].close(finished=stop.signum is None)
+        folder = run_folder.write(
+            lambda path, replace: write.write_comparison(
+                comparison, path, settings.format, replace=replace
+            ),
+            interrupted=stop.signum is not None,
+        )
+        if stop.signum is not None:
+            last = comparison.values[-1]
+            where = _stopped_at(comparison.runs[last].metrics, settings.epochs)
+            if comparison.status == "interrupted":
+                where = f"in run {len(comparison.runs)} of {len(names)} ({last}) {where}"
+            interrupted(stop, where, folder)
+        _echo_notes(comparison.runs[names[0]], warnings=False)
+        _echo_comparison_notes(comparison)
+        if settings.quiet:
+            click.echo(str(folder))
+        else:
+            _echo_comparison(comparison, folder)
+        if stop.signum is not None:  # a signal while the table was printed
+            interrupted(stop, "after training", folder)
+
+
+def _stopped_at(metrics, epochs: int) -> str:
+    """Where a signal stopped training: 'at epoch 123 of 5000', or 'after training' when it
+    came once training had ended."""
+    if metrics.status == "interrupted":
+        return f"at epoch {metrics.epochs} of {epochs}"
+    return "after training"
 
 
 def _names_of(key: str, value) -> list[str]:

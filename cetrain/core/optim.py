@@ -13,8 +13,9 @@ to converge on badly conditioned problems without tuning beta.
 
 A non-smooth part h (an L1 penalty) is handled by a proximal step (ISTA/FISTA), see
 gradient_descent. Training stops when ||grad f(y_k)||_2 <= tol ("converged"), after max_iter
-steps ("max_iter"), or when the objective becomes non-finite or grows past DIVERGENCE_FACTOR
-times its start ("diverged"). The result is always the last point whose objective was recorded,
+steps ("max_iter"), when the objective becomes non-finite or grows past DIVERGENCE_FACTOR
+times its start ("diverged"), or when the callback raises StopIteration ("interrupted", as in
+scipy.optimize.minimize). The result is always the last point whose objective was recorded,
 so the history's last entry describes the returned parameters.
 """
 
@@ -90,7 +91,8 @@ def gradient_descent(
         Nesterov momentum beta in [0, 1); 0 is plain gradient descent.
     callback : callable, optional
         callback(epoch, theta, f, grad_norm) after each evaluation, epoch 0 first. `theta` is a
-        view that the next step overwrites: copy it to keep it.
+        view that the next step overwrites: copy it to keep it. Raising StopIteration ends the
+        run there, with status "interrupted" (a user's Ctrl-C, checked once per epoch).
     prox, penalty : callables, optional
         A non-smooth part h of the objective (e.g. an L1 penalty): prox(theta, eta) replaces
         theta in place by argmin_u h(u) + ||u - theta||^2 / (2 eta), and penalty(theta) = h.
@@ -141,7 +143,11 @@ def gradient_descent(
         result.grad_norm.append(norm)
         result.n_iter = epoch
         if callback is not None:
-            callback(epoch, y, value, norm)
+            try:
+                callback(epoch, y, value, norm)
+            except StopIteration:
+                result.status = "interrupted"
+                return result
         if tol is not None and (
             norm <= tol if smooth else _stalled(result.objective, max(tol, SUBGRADIENT_RTOL))
         ):

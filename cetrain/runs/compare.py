@@ -66,6 +66,13 @@ class Comparison:
         """The values compared: loss names, or model names when vary is "model"."""
         return list(self.runs)
 
+    @property
+    def status(self) -> str:
+        """ "interrupted" when a run was stopped by the user (the runs after it were not
+        trained), else "complete"."""
+        stopped = any(run.metrics.status == "interrupted" for run in self.runs.values())
+        return "interrupted" if stopped else "complete"
+
 
 def compare(
     settings: TrainSettings,
@@ -73,6 +80,7 @@ def compare(
     *,
     vary: str = "loss",
     callback_for: Callable[[str], EpochCallback | None] | None = None,
+    on_start: Callable[[str, str], None] | None = None,
 ) -> Comparison:
     """Train the settings' model once per loss (or per model) and summarise the runs.
 
@@ -87,6 +95,10 @@ def compare(
         The setting that changes from run to run.
     callback_for : callable, optional
         callback_for(value) returns the per-epoch callback for that value's run (or None).
+        A callback that raises StopIteration ends that run after its epoch (status
+        "interrupted") and the comparison there: it holds the runs trained so far.
+    on_start : callable, optional
+        on_start(dataset_name, "compare") once, just before the first run trains.
 
     Returns
     -------
@@ -116,7 +128,14 @@ def compare(
         run_settings = dataclasses.replace(settings, **{vary: value})
         if vary == "loss":
             run_settings = _own_loss_settings(run_settings)
-        runs[value] = train(run_settings, callback=callback, dataset=dataset)
+        runs[value] = train(
+            run_settings,
+            callback=callback,
+            dataset=dataset,
+            on_start=_started(on_start) if not runs else None,
+        )
+        if runs[value].metrics.status == "interrupted":
+            break
     best = max(max(run.history.val_accuracy) for run in runs.values())
     summary = {value: _summarise(run, ACCURACY_SHARE * best) for value, run in runs.items()}
     # every loss's own settings are kept with the comparison, so its config.toml re-runs it
@@ -128,6 +147,13 @@ def compare(
         summary=summary,
         vary=vary,
     )
+
+
+def _started(on_start: Callable[[str, str], None] | None) -> Callable[[str, str], None] | None:
+    """train's on_start for the first run: on_start(dataset_name, "compare")."""
+    if on_start is None:
+        return None
+    return lambda dataset_name, kind: on_start(dataset_name, "compare")
 
 
 def _check_loss_settings(settings: TrainSettings, losses: Sequence[str]) -> None:

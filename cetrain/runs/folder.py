@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
+import stat
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +34,11 @@ MAX_GIF_BYTES = 5_000_000
 # (frames, dpi) to try in turn until the GIF fits in MAX_GIF_BYTES
 GIF_SETTINGS = ((40, 72), (25, 60), (12, 48))
 GIF_SECONDS = 6.0
+# Staging names keep at most this much of the destination's name (see _staging_path), and the
+# run folder's path leaves room for the longest name written inside it.
+STAGING_NAME_KEPT = 64
+STAGING_NAME = re.compile(r"\..*\.tmp-(\d+)-[0-9a-f]{8}", re.DOTALL)
+INNER_NAME_ROOM = 64
 
 
 def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
@@ -59,22 +66,46 @@ def reserve_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path
         return candidate
 
 
-def check_run_dir(path: str | Path) -> Path:
-    """Refuse a destination that holds anything (a run never overwrites what is there), or one
-    that cannot be created because a file stands where one of its parent folders would be."""
-    path = Path(path)
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise RunFolderError(
-                    f"cannot create the run folder '{path}': '{parent}' is a file, not a folder"
-                )
-            break
+def check_run_dir(path: str | Path, *, replace: bool = False) -> Path:
+    """Refuse a destination that cannot be written, before anything is computed: one that
+    holds anything (a run never overwrites what is there, unless `replace`: --force), a file,
+    a symbolic link, a folder that is not writable, a name with a NUL byte or longer than the
+    file system allows, or one that cannot be created because a file stands where one of its
+    parent folders would be."""
+    path = Path(_check_path_text(path))
+    if path.name in ("", ".."):  # ".", "..", "/": a folder cannot be renamed onto these
+        raise RunFolderError(
+            f"the run folder '{path}' names the current folder, a parent or the root; "
+            "give a new folder's name as --out (e.g. runs/moons)"
+        )
+    _check_length(path, INNER_NAME_ROOM)
+    ancestor = _existing_ancestor(path.parent)
+    if ancestor is not None:
+        if not ancestor.is_dir():
+            raise RunFolderError(
+                f"cannot create the run folder '{path}': '{ancestor}' is a file, not a folder"
+            )
+        if not _writable(ancestor):
+            raise RunFolderError(
+                f"cannot create the run folder '{path}': the folder '{ancestor}' is not writable"
+            )
+    if path.is_symlink():
+        target = os.readlink(path)
+        missing = "" if path.exists() else ", which does not exist"
+        raise RunFolderError(
+            f"the run folder '{path}' is a symbolic link to '{target}'{missing}; "
+            "give a folder that is not a link as --out"
+        )
     if path.exists() and not path.is_dir():
         raise RunFolderError(
             f"the run folder '{path}' already exists as a file; choose a new --out or remove it"
         )
-    if path.is_dir() and any(path.iterdir()):
+    if path.is_dir() and not _writable(path):
+        raise RunFolderError(
+            f"the run folder '{path}' is not writable; make it writable (chmod u+w) "
+            "or choose a new --out"
+        )
+    if path.is_dir() and not replace and any(path.iterdir()):
         raise RunFolderError(
             f"the run folder '{path}' already exists and is not empty; "
             "choose a new --out or remove it"
@@ -82,31 +113,148 @@ def check_run_dir(path: str | Path) -> Path:
     return path
 
 
+def reserve_beside(path: Path, suffix: str) -> Path:
+    """A new empty folder <path>-<suffix> beside `path` (-2, -3, ... appended when taken),
+    created at once with os.mkdir."""
+    base = path.with_name(f"{path.name}-{suffix}")
+    candidate, counter = base, 2
+    while True:
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            candidate = base.with_name(f"{base.name}-{counter}")
+            counter += 1
+            continue
+        return candidate
+
+
+def reserve_out(path: str | Path, *, replace: bool = False) -> bool:
+    """Take the run folder `path` (checked by check_run_dir) when the run starts: create it
+    empty with os.mkdir, which is atomic. Returns whether it was created here (and so is to
+    be removed again if the run ends without writing it); an empty folder that was already
+    there, or (with `replace`) any folder, is used as it is. Stale staging folders of killed
+    runs beside it are removed first."""
+    path = check_run_dir(path, replace=replace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(path.parent)
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        check_run_dir(path, replace=replace)  # someone else's run may have filled it meanwhile
+        return False
+    return True
+
+
+def _check_path_text(path: str | Path) -> str:
+    """The path as text, refused if it holds a NUL byte (possible from a config file or from
+    Python, not from a command line)."""
+    text = os.fspath(path)
+    if "\0" in text:
+        raise RunFolderError(
+            f"--out {text!r} contains a NUL byte, which no file name can hold; choose another "
+            "--out (`out` in a config file)"
+        )
+    return text
+
+
+def _check_length(path: Path, room: int = 0) -> None:
+    """Each name in `path` within the file system's NAME_MAX, and the whole, with `room` for
+    the names written inside it, within PATH_MAX."""
+    ancestor = _existing_ancestor(path) or Path(".")
+    folder = ancestor if ancestor.is_dir() else ancestor.parent
+    name_max = _pathconf(folder, "PC_NAME_MAX", 255)
+    path_max = _pathconf(folder, "PC_PATH_MAX", 4096)
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > name_max:
+            shown = part if len(part) <= 40 else part[:20] + "..." + part[-10:]
+            raise RunFolderError(
+                f"the name '{shown}' in --out is {size} bytes long; the file system allows at "
+                f"most {name_max}: choose a shorter --out"
+            )
+    size = len(os.fsencode(os.path.abspath(path)))
+    if size + room >= path_max:
+        raise RunFolderError(
+            f"--out is {size} bytes long as an absolute path; the file system allows at most "
+            f"{path_max - 1 - room} here: choose a shorter --out"
+        )
+
+
+def _pathconf(folder: Path, name: str, fallback: int) -> int:
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError):
+        return fallback
+
+
+def _existing_ancestor(path: Path) -> Path | None:
+    """`path` itself if it exists (a link counts), else its nearest existing parent."""
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            return candidate
+    return None
+
+
+def _writable(folder: Path) -> bool:
+    """The folder can be written into: by this user, and its owner's write bit is set (root
+    may write anywhere, but a folder made read-only is left alone for root too)."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK) and bool(mode & stat.S_IWUSR)
+
+
 @contextmanager
-def staged_folder(out: str | Path) -> Iterator[Path]:
+def staged_folder(out: str | Path, *, replace: bool = False) -> Iterator[Path]:
     """Write a folder all at once: yield a hidden staging folder beside `out`, then rename it
     to `out` when the block ends normally, or remove it when it raises.
 
-    `out` must not exist or be empty (check_run_dir), so nothing the user had is replaced.
+    `out` must not exist or be empty (check_run_dir), so nothing the user had is replaced;
+    with `replace` (--force), a folder already at `out` is replaced, but only once the new
+    one is complete: it is moved aside, the new one renamed into place, then the old one
+    removed. An empty folder that is replaced keeps its permissions.
     """
-    out = check_run_dir(out)
+    out = check_run_dir(out, replace=replace)
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(out.parent)
     staging = _staging_path(out)
     staging.mkdir()
     try:
         yield staging
-        # POSIX rename replaces an empty folder atomically and refuses a non-empty one, so a
-        # folder filled meanwhile by someone else is not lost either.
-        os.rename(staging, out)
+        if out.is_dir():
+            os.chmod(staging, stat.S_IMODE(out.stat().st_mode))
+        if replace and out.is_dir() and any(out.iterdir()):
+            _swap_in(staging, out)
+        else:
+            # POSIX rename replaces an empty folder atomically and refuses a non-empty one,
+            # so a folder filled meanwhile by someone else is not lost either.
+            os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
+def _swap_in(staging: Path, out: Path) -> None:
+    """Put the complete folder `staging` at `out` in place of the folder there: the old one
+    is renamed aside (under a staging name, so that if this process is killed it is recognised
+    and removed as debris), then removed once the new one is in place."""
+    old = _staging_path(out)
+    os.rename(out, old)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(old, out)  # put it back: the user's folder is not lost
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def check_new_file(path: str | Path) -> Path:
-    """Refuse a file that exists (nothing the user had is replaced) or whose folder does not."""
-    path = Path(path)
-    if path.exists():
+    """Refuse a file that exists (nothing the user had is replaced), whose folder does not, or
+    whose name the file system cannot hold."""
+    path = Path(_check_path_text(path))
+    _check_length(path)
+    if os.path.lexists(path):
         raise RunFolderError(f"'{path}' already exists; choose a new --out or remove it")
     if not path.parent.is_dir():
         raise RunFolderError(f"cannot write '{path}': the folder '{path.parent}' does not exist")
@@ -153,7 +301,9 @@ def write_text_atomically(path: Path, text: str) -> Path:
 @contextmanager
 def _staged_file(path: Path, write: Callable[[TextIO], object]) -> Iterator[Path]:
     """A new hidden file beside `path` holding what write(handle) wrote, for the caller to put
-    in place (link or rename); whatever is left of it is removed when the block ends."""
+    in place (link or rename); whatever is left of it is removed when the block ends (and
+    what killed processes left beside it before)."""
+    remove_stale_staging(path.parent)
     staging = _staging_path(path)
     try:
         with staging.open("x", encoding="utf-8", newline="") as handle:  # "x": a new file
@@ -164,8 +314,51 @@ def _staged_file(path: Path, write: Callable[[TextIO], object]) -> Iterator[Path
 
 
 def _staging_path(path: Path) -> Path:
-    """The hidden name beside `path` under which it is written before it is put in place."""
-    return path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    """The hidden name beside `path` under which it is written before it is put in place:
+    .<name>.tmp-<pid>-<random>, the name cut short so that it fits where `path` fits; the
+    process id tells the debris of a killed run (remove_stale_staging)."""
+    name = path.name if len(path.name) <= STAGING_NAME_KEPT else path.name[:STAGING_NAME_KEPT]
+    return path.parent / f".{name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def remove_stale_staging(folder: Path) -> list[Path]:
+    """Remove the staging files and folders in `folder` (see _staging_path) left by processes
+    that are no longer running (killed with SIGKILL, or by a power cut), and return them.
+    Those of running processes are theirs, and are left alone."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = STAGING_NAME.fullmatch(entry.name)
+        if match is None or _running(int(match.group(1))):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def is_staging(name: str) -> bool:
+    """The name is one that cetrain writes under before putting a file or folder in place:
+    never a run of its own."""
+    return STAGING_NAME.fullmatch(name) is not None
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process (or not a pid): not ours to judge
+    return True
 
 
 def frame_epochs(n_iter: int, n_frames: int) -> list[int]:

@@ -225,6 +225,17 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         Param(
+            "force",
+            Flag(),
+            False,
+            "Replace a run folder (--out) that already holds files, once the new run has "
+            "finished: the old folder is removed only when the new one is in place. E.g. "
+            "--out runs/moons --force.",
+        ),
+        invocation=True,
+    ),
+    Setting(
+        Param(
             "quiet",
             Flag(),
             False,
@@ -399,9 +410,9 @@ def to_toml(
 ) -> str:
     """The settings as a TOML document that `cetrain train` reads back to the same settings.
 
-    Unset values (None), the per-invocation keys (`out`, `quiet`) and the keys in `exclude` are
-    left out; `extra` keys (e.g. compare's `losses`) are added after the settings. A mapping is
-    written as a TOML inline table, a sequence of names as an array.
+    Unset values (None), the per-invocation keys (`out`, `force`, `quiet`) and the keys in
+    `exclude` are left out; `extra` keys (e.g. compare's `losses`) are added after the
+    settings. A mapping is written as a TOML inline table, a sequence of names as an array.
     """
     lines = [f"# {line}" for line in header.splitlines()]
     for setting in SETTINGS:

@@ -8,6 +8,7 @@ call it too and look at the result.
 import dataclasses
 import time
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -70,6 +71,7 @@ def train(
     *,
     callback: EpochCallback | None = None,
     dataset: Dataset | None = None,
+    on_start: Callable[[str, str], None] | None = None,
 ) -> TrainResult:
     """Load the data, split it, fit the model and measure it.
 
@@ -79,9 +81,14 @@ def train(
         Validated settings (see cetrain.runs.settings).
     callback : callable, optional
         callback(epoch, train_loss, grad_norm) after every epoch, e.g. for a progress bar.
+        Raising StopIteration ends training after that epoch, with status "interrupted": the
+        result holds the epochs trained so far.
     dataset : Dataset, optional
         The data the settings name, already loaded (load_settings_data): compare trains on the
         same data several times and loads it once.
+    on_start : callable, optional
+        on_start(dataset_name, model_kind) once the data is loaded and checked, just before
+        training: the CLI reserves the run folder then.
 
     Returns
     -------
@@ -99,6 +106,8 @@ def train(
     split = _split(settings, dataset, classes, kind_of_target)
     estimator = estimators.ESTIMATORS[kind](**estimator_params(settings))
     pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
+    if on_start is not None:
+        on_start(dataset.name, kind)
     seconds, caught = _fit(pipeline, split, settings, dataset, callback)
     metrics = _measure(pipeline, split, dataset, seconds)
     if settings.reference:

@@ -70,9 +70,12 @@ def run_files(fmt: str = "png", binary: bool = False) -> tuple[str, ...]:
     return tuple(name.replace(".png", f".{fmt}") for name in names)
 
 
-def write_run(result: TrainResult, out: str | Path, fmt: str = "png") -> Path:
-    """Write every run file into `out`, atomically, figures in format `fmt`. Returns the folder."""
-    with staged_folder(out) as staging:
+def write_run(
+    result: TrainResult, out: str | Path, fmt: str = "png", *, replace: bool = False
+) -> Path:
+    """Write every run file into `out`, atomically, figures in format `fmt`; with `replace`
+    (--force), in place of a folder already there. Returns the folder."""
+    with staged_folder(out, replace=replace) as staging:
         _write_files(result, staging, Path(out), fmt)
     return Path(out)
 
@@ -154,21 +157,25 @@ def _save_diagnostics(evaluation: Evaluation, folder: Path, title: str, fmt: str
         save_figure(figure, folder, stem, fmt)
 
 
-def write_comparison(comparison: Comparison, out: str | Path, fmt: str = "png") -> Path:
-    """Write a comparison's folder atomically; returns it.
+def write_comparison(
+    comparison: Comparison, out: str | Path, fmt: str = "png", *, replace: bool = False
+) -> Path:
+    """Write a comparison's folder atomically (with `replace`, in place of a folder already
+    there); returns it.
 
     config.toml           the shared settings, with `losses`
     comparison.<fmt>      training curves, test log loss and accuracy, gradient norms,
                           decision boundaries side by side
     calibration.<fmt>     every model's reliability diagram on the test rows on one panel,
                           with each model's rows per bin
-    comparison.json       the summary table and every model's per-epoch history
+    comparison.json       the summary table, "status" ("complete", or "interrupted": the
+                          runs trained before a Ctrl-C) and every model's per-epoch history
     model-<loss>.json     each trained model (model-<model>.json when the models vary; see
                           cetrain.runs.modelfile)
     training.gif          with animate: the boundaries moving side by side
     """
     first = comparison.runs[comparison.values[0]]
-    with staged_folder(out) as folder:
+    with staged_folder(out, replace=replace) as folder:
         header = (
             f"cetrain compare settings of the run in {out}\n"
             f"re-run with: cetrain compare {Path(out) / 'config.toml'} --out NEW_FOLDER"
@@ -364,6 +371,7 @@ def _comparison_json(comparison: Comparison) -> dict:
     return {
         "data": comparison.settings.data,
         "compared": comparison.vary,
+        "status": comparison.status,
         fixed: getattr(comparison.settings, fixed),
         LIST_KEYS[comparison.vary]: comparison.values,
         "best_test_accuracy": comparison.best_accuracy,

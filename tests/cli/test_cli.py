@@ -131,9 +131,9 @@ class Run:
         captured = []
         original = cetrain.runs.write.write_run
 
-        def spy(result, out, fmt="png"):
+        def spy(result, out, fmt="png", **options):
             captured.append(result)
-            return original(result, out, fmt)
+            return original(result, out, fmt, **options)
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(cetrain.runs.write, "write_run", spy)

@@ -96,7 +96,8 @@ def test_sklearn_not_converging_is_a_warning_line(tmp_path, monkeypatch):
 
 def test_compare_has_no_reference(tmp_path):
     result = invoke("compare", "--data", "moons", "--reference", "--out", tmp_path / "a")
-    assert_error(result, "No such option '--reference'.", exit_code=2)
+    # click suggests the nearest option compare has (difflib's choice)
+    assert_error(result, "No such option '--reference'. Did you mean '--force'?", exit_code=2)
     config = tmp_path / "compare.toml"
     config.write_text('data = "moons"\nreference = true\n', encoding="utf-8")
     result = invoke("compare", config, "--out", tmp_path / "b")

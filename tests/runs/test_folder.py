@@ -337,7 +337,7 @@ def test_a_failed_write_gives_back_its_reserved_folder(tmp_path, monkeypatch):
 
     import cetrain.runs.write
 
-    def fail(result, out, fmt="png"):
+    def fail(result, out, fmt="png", **options):
         raise OSError(28, "No space left on device")
 
     monkeypatch.chdir(tmp_path)
@@ -345,4 +345,131 @@ def test_a_failed_write_gives_back_its_reserved_folder(tmp_path, monkeypatch):
     result = invoke("train", "--data", "line", "--epochs", "5", "--quiet")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot write the run folder 'runs/")
-    assert list((tmp_path / "runs").iterdir()) == []
+    assert entries(tmp_path) == []  # neither the reserved folder nor runs/ made for it
+
+
+# --------------------------------------------------------------------------- paths refused early
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda tmp: os.symlink(tmp / "empty", tmp / "out"),
+            "the run folder '{out}' is a symbolic link to '{tmp}/empty'; "
+            "give a folder that is not a link as --out",
+        ),
+        (
+            lambda tmp: os.symlink(tmp / "nowhere", tmp / "out"),
+            "the run folder '{out}' is a symbolic link to '{tmp}/nowhere', which does not exist; "
+            "give a folder that is not a link as --out",
+        ),
+        (
+            lambda tmp: (tmp / "out").mkdir(mode=0o555),
+            "the run folder '{out}' is not writable; make it writable (chmod u+w) "
+            "or choose a new --out",
+        ),
+    ],
+    ids=["link-to-empty-folder", "dangling-link", "read-only-folder"],
+)
+def test_check_run_dir_refuses_links_and_read_only_folders(tmp_path, make, message):
+    (tmp_path / "empty").mkdir()
+    make(tmp_path)
+    out = tmp_path / "out"
+    for replace in (False, True):  # --force does not make them writable either
+        with raises_exactly(message.format(out=out, tmp=tmp_path)):
+            check_run_dir(out, replace=replace)
+
+
+def test_check_run_dir_refuses_names_the_file_system_cannot_hold(tmp_path):
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    long = "a" * (name_max + 1)
+    with raises_exactly(
+        f"the name '{'a' * 20}...{'a' * 10}' in --out is {name_max + 1} bytes long; "
+        f"the file system allows at most {name_max}: choose a shorter --out"
+    ):
+        check_run_dir(tmp_path / long / "run")
+    assert check_run_dir(tmp_path / ("a" * name_max)) == tmp_path / ("a" * name_max)
+    deep = Path(*["b" * 200] * 25)
+    with pytest.raises(RunFolderError, match=r"^--out is \d+ bytes long as an absolute path"):
+        check_run_dir(deep)
+    with raises_exactly(
+        "--out 'a\\x00b' contains a NUL byte, which no file name can hold; "
+        "choose another --out (`out` in a config file)"
+    ):
+        check_run_dir("a\0b")
+
+
+@pytest.mark.parametrize("out", [".", "..", "/", "runs/.."])
+def test_check_run_dir_refuses_the_current_folder_its_parents_and_the_root(out):
+    with raises_exactly(
+        f"the run folder '{Path(out)}' names the current folder, a parent or the root; "
+        "give a new folder's name as --out (e.g. runs/moons)"
+    ):
+        check_run_dir(out)
+
+
+def test_a_folder_with_a_name_as_long_as_allowed_is_written(tmp_path, result):
+    out = tmp_path / ("r" * os.pathconf(tmp_path, "PC_NAME_MAX"))
+    assert write_run(result, out) == out
+    assert entries(tmp_path) == [out.name]
+
+
+# --------------------------------------------------------------------------- staging debris
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_staging_names_carry_the_process_id(tmp_path):
+    seen = []
+    with folder.staged_folder(tmp_path / "run") as staging:
+        seen.append(staging)
+    assert re.fullmatch(rf"\.run\.tmp-{os.getpid()}-[0-9a-f]{{8}}", seen[0].name)
+    assert folder.is_staging(seen[0].name) and not folder.is_staging("run")
+
+
+def test_staging_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
+    """SIGKILL leaves the staging folder behind; the next run beside it removes it (its
+    process is gone) and leaves a running process's staging and the user's files alone."""
+    stale = tmp_path / f".run.tmp-{dead_pid()}-0123abcd"
+    (stale / "deep").mkdir(parents=True)
+    stale_file = tmp_path / f".notes.csv.tmp-{dead_pid()}-89abcdef"
+    stale_file.write_text("half", encoding="utf-8")
+    live = tmp_path / f".other.tmp-{os.getppid()}-00000000"
+    live.mkdir()
+    (tmp_path / ".tmp-12-nothex").mkdir()  # not a staging name
+    with folder.staged_folder(tmp_path / "next") as staging:
+        (staging / "metrics.json").write_text("{}", encoding="utf-8")
+    assert entries(tmp_path) == [live.name, ".tmp-12-nothex", "next"]
+
+
+def test_reserve_out_creates_the_folder_or_takes_an_empty_one(tmp_path):
+    assert folder.reserve_out(tmp_path / "new" / "run") is True
+    assert entries(tmp_path / "new") == ["run"]
+    (tmp_path / "empty").mkdir()
+    assert folder.reserve_out(tmp_path / "empty") is False
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "mine.txt").write_text("keep", encoding="utf-8")
+    with raises_exactly(
+        f"the run folder '{tmp_path / 'full'}' already exists and is not empty; "
+        "choose a new --out or remove it"
+    ):
+        folder.reserve_out(tmp_path / "full")
+    assert folder.reserve_out(tmp_path / "full", replace=True) is False
+
+
+def test_replace_swaps_in_the_new_folder_only_when_it_is_complete(tmp_path, result):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "mine.txt").write_text("old", encoding="utf-8")
+    with pytest.raises(OSError), folder.staged_folder(out, replace=True) as staging:
+        (staging / "half.txt").write_text("new", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+    assert entries(tmp_path) == ["run"] and entries(out) == ["mine.txt"]  # the old one kept
+    write_run(result, out, replace=True)
+    assert entries(tmp_path) == ["run"]
+    assert entries(out) == sorted(run_files(out))

@@ -28,7 +28,7 @@ FIRST_KEYS = (
 ).split()
 LAST_KEYS = (
     "lr epochs tol l2 l1 momentum standardize poly test_size seed plot_features show_loss "
-    "epoch_axis format animate reference report out quiet"
+    "epoch_axis format animate reference report out force quiet"
 ).split()
 
 
@@ -66,6 +66,7 @@ def test_defaults_are_the_documented_ones():
         seed=0,
         plot_features=None,
         out=None,
+        force=False,
         quiet=False,
     )
     # between them, each loss's own settings in the order of the loss registry
@@ -349,7 +350,7 @@ def test_read_config_does_not_check_values(tmp_path):
 
 
 def _without_invocation(settings: TrainSettings) -> TrainSettings:
-    return dataclasses.replace(settings, out=None, quiet=False)
+    return dataclasses.replace(settings, out=None, force=False, quiet=False)
 
 
 ROUND_TRIP_CASES = [
@@ -372,6 +373,7 @@ ROUND_TRIP_CASES = [
             "seed": 42,
             "plot_features": ["a", "b c"],
             "out": "runs/x",
+            "force": True,
             "quiet": True,
         }
     ),
@@ -383,7 +385,7 @@ ROUND_TRIP_CASES = [
 @pytest.mark.parametrize("settings", ROUND_TRIP_CASES)
 def test_to_toml_round_trips_through_tomllib(settings):
     parsed = tomllib.loads(to_toml(settings))
-    assert "out" not in parsed and "quiet" not in parsed
+    assert "out" not in parsed and "force" not in parsed and "quiet" not in parsed
     assert resolve_settings(parsed) == _without_invocation(settings)
 
 
