@@ -489,8 +489,7 @@ def test_a_broken_model_file_is_one_error_line_naming_the_field(
                 'data = "line"\nout = "a\\u0000b"\n', encoding="utf-8"
             ),
             None,
-            "--out 'a\\x00b' contains a NUL byte, which no file name can hold; "
-            "choose another --out (`out` in a config file)",
+            "nul.toml: out must be a path without NUL bytes; got 'a\\x00b'",
         ),
     ],
     ids=["link-to-empty-folder", "dangling-link", "read-only-folder", "name-too-long", "nul"],
