@@ -31,7 +31,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
-from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec
+from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec, unit_scaled
 from cetrain.core.objective import LinearObjective
 from cetrain.core.optim import OptimizeResult, gradient_descent, oscillated, uphill_epochs
 from cetrain.core.params import per_class
@@ -510,8 +510,12 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         class_factor = self._class_weight_factor(loss, y, weight) if with_class_weight else None
         for factor in (multiplier, class_factor):
             if factor is not None:
-                weight = factor if weight is None else weight * factor
-        if weight is not None and not weight.sum() > 0:
+                # only the ratios of the weights matter (every use is a weighted mean): scaled
+                # by powers of two, products of weights near 1e308 do not overflow
+                weight = unit_scaled(factor) if weight is None else weight * unit_scaled(factor)
+        if weight is not None:
+            weight = unit_scaled(weight)
+        if weight is not None and not np.any(weight > 0):
             raise DataError("sample_weight times class_weight must not be all zero")
         return target, weight
 
@@ -553,7 +557,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             # scikit-learn's rule (compute_class_weight with sample_weight): n / (C n_k), with
             # n_k the summed sample weight of class k (of its probability, for probability rows)
             # and n the total sample weight
-            weight = np.ones(len(y)) if sample_weight is None else sample_weight
+            # (the ratio is the same for weights scaled by a power of two, whose sum cannot
+            # overflow)
+            weight = np.ones(len(y)) if sample_weight is None else unit_scaled(sample_weight)
             counts = (
                 np.bincount(self.class_index(y), weights=weight, minlength=len(self.classes_))
                 if y.ndim == 1

@@ -19,16 +19,16 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import domain_values, non_negative_floats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from cetrain.core.losses import LOSSES, Loss, loss_for
 from cetrain.core.objective import LinearObjective
-from cetrain.core.params import ClassValues, Domain, Number, OneOf, per_class
+from cetrain.core.params import ClassValues, per_class
 from cetrain.errors import ConfigError, DataError
 
-FLOAT_MAX = float(np.finfo(np.float64).max)
 # Scores whose pairwise differences (and their shifts) still fit in float64.
 SCORE_LIMIT = 1e300
 # The exact loss is checked finite when a bound on it is below this.
@@ -46,38 +46,6 @@ REFUSED_COMBINATIONS = re.compile(
     r"|class_weight must be > 0 for every class when label_smoothing > 0"
     r"|class_weight .* with label_smoothing .* weighs a target beyond float64: .*"
 )
-
-
-def domain_values(domain: Domain, class_names: list[str], per_class_form: bool):
-    """A strategy for the values `domain` accepts, as a run gives them; None when the domain
-    offers nothing for this form (a number where one per class is wanted, or the reverse)."""
-    if isinstance(domain, Number):
-        if per_class_form:
-            return None
-        return st.floats(
-            min_value=None if math.isinf(domain.low) else domain.low,
-            max_value=None if math.isinf(domain.high) else domain.high,
-            exclude_min=domain.low_open and not math.isinf(domain.low),
-            exclude_max=domain.high_open and not math.isinf(domain.high),
-            allow_nan=False,
-            allow_infinity=False,
-        )
-    if isinstance(domain, ClassValues):
-        if not per_class_form:
-            return None
-        return st.dictionaries(
-            st.sampled_from(class_names), non_negative_floats(), min_size=1, max_size=4
-        )
-    if isinstance(domain, OneOf):
-        parts = [st.sampled_from(domain.words)] if domain.words else []
-        parts += [domain_values(d, class_names, per_class_form) for d in domain.domains]
-        parts = [part for part in parts if part is not None]
-        return st.one_of(parts) if parts else None
-    raise NotImplementedError(f"no hypothesis strategy for {domain!r}: add one to domain_values")
-
-
-def non_negative_floats():
-    return st.floats(min_value=0.0, max_value=FLOAT_MAX, allow_nan=False, allow_infinity=False)
 
 
 def scores_of(shape: tuple[int, ...], limit: float = SCORE_LIMIT):
