@@ -36,6 +36,8 @@ REFUSED = re.compile(
             r"class_weight must be > 0 for every class when label_smoothing > 0.*",
             r"class_weight .* with label_smoothing .* weighs a target beyond float64.*",
             r"class_weight must give at least one class a weight above 0",
+            # a loss that needs_labels, given probability rows
+            r"\w+ takes integer labels 0\.\.\d+, not probability rows",
             r"sample_weight times class_weight (of each label )?must not be all zero",
             # features whose squares overflow without standardisation: no safe step exists
             r"the loss is not finite at the initial weights: .*",
@@ -52,7 +54,8 @@ def finite_draw(draw, param):
 @st.composite
 def datasets(draw, kind: str):
     """(X, y): n 2..30 rows, d 1..5 features, 2..4 classes (2 for logistic), every class
-    present, in one of the awkward shapes; for a multi-label model sometimes 0/1 columns."""
+    present, in one of the awkward shapes; sometimes probability rows (softmax) or 0/1 or soft
+    columns (multi-label) instead of labels."""
     n_classes = 2 if kind == "logistic" else draw(st.integers(2, 4))
     n = draw(st.integers(max(2, n_classes), 30))
     d = draw(st.integers(1, 5))
@@ -78,9 +81,16 @@ def datasets(draw, kind: str):
         X[:] = X[0]
     X *= 10.0 ** draw(st.sampled_from([0, 0, -300, -100, -8, 8, 100, 150]))
     if kind == "multilabel" and draw(st.booleans()):
-        columns = rng.integers(0, 2, size=(n, n_classes))
+        columns = rng.integers(0, 2, size=(n, n_classes)).astype(float)
         columns[0], columns[1] = 1, 0  # both values in every column
+        if draw(st.booleans()):
+            columns[2:] = rng.uniform(0, 1, size=(n - 2, n_classes))  # soft columns
         return X, columns
+    if kind == "softmax" and draw(st.booleans()):
+        rows = np.eye(n_classes)[y]  # probability rows: one-hot, or soft
+        if draw(st.booleans()):
+            rows = rng.dirichlet(np.full(n_classes, 0.5), size=n)
+        return X, rows
     return X, y
 
 
