@@ -108,7 +108,16 @@ class LinearObjective:
         optimiser treats a non-finite objective as divergence.
         """
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._value_and_grad(theta, grad_out)
+            value = self._value_and_grad(theta, grad_out)
+            if math.isfinite(value) or self.weight is not None:
+                return value
+            # the sum of n losses overflowed before its division by n: weigh each by 1/n
+            n = self.X.shape[0]
+            self.weight, self.scale = np.full(n, 1.0 / n), 1.0
+            try:
+                return self._value_and_grad(theta, grad_out)
+            finally:
+                self.weight, self.scale = None, 1.0 / n
 
     def _value_and_grad(self, theta: np.ndarray, grad_out: np.ndarray) -> float:
         W, b = self.unpack(theta)
@@ -150,7 +159,10 @@ class LinearObjective:
     def l1_penalty(self, theta: np.ndarray) -> float:
         """The non-smooth part h(theta) = l1 ||W||_1."""
         W, _ = self.unpack(theta)
-        return self.l1 * float(np.abs(W).sum()) if self.l1 else 0.0
+        if not self.l1:
+            return 0.0
+        with np.errstate(over="ignore"):  # inf, as the smooth part is, beyond float64
+            return self.l1 * float(np.abs(W).sum())
 
     def prox(self, theta: np.ndarray, step: float) -> None:
         """Replace theta in place by the proximal point of step * h: soft-thresholding of W,

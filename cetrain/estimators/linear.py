@@ -239,6 +239,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         if learning_rate != "auto":
             return learning_rate
         lipschitz = objective.lipschitz_bound()
+        if not np.isfinite(objective.loss.curvature):
+            # the loss's options, not the features: its curvature alone is beyond float64
+            raise self._options_too_large(objective.loss, "its curvature overflows")
         if not np.isfinite(lipschitz):
             raise DataError(_TOO_LARGE)
         return 1.0 / lipschitz
@@ -285,8 +288,25 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             smooth=loss.smooth,
         )
         if not result.objective:
+            if not np.isfinite(objective.value(np.zeros(objective.n_params))):
+                # at W = 0 and b = 0 the scores are 0 whatever the features: the options' doing
+                raise self._options_too_large(loss, "its value at zero scores overflows")
+            if np.isfinite(objective.value(self._initial_theta(objective))):
+                # the start was fine: its first step left float64, a hand-set step's doing
+                raise ConfigError(
+                    f"learning_rate={self.learning_rate_:g} is too large: the first step "
+                    "overflows float64; use a smaller learning rate or learning_rate='auto' "
+                    "(--lr auto)"
+                )
             raise DataError(_TOO_LARGE)
         return result
+
+    def _options_too_large(self, loss: Loss, why: str) -> ConfigError:
+        options = ", ".join(f"{k}={v!r}" for k, v in loss.options.items())
+        return ConfigError(
+            f"the {self.loss} loss with {options} is too large for float64 arithmetic ({why}); "
+            "use smaller values"
+        )
 
     def _keep_result(self, result: OptimizeResult, recorder: HistoryRecorder) -> None:
         """The learned state: coefficients in original units, epochs, status and history."""

@@ -39,6 +39,10 @@ REFUSED = re.compile(
             # a loss that needs_labels, given probability rows
             r"\w+ takes integer labels 0\.\.\d+, not probability rows",
             r"sample_weight times class_weight (of each label )?must not be all zero",
+            # loss options whose curvature overflows (sce alpha, beta near 1e308)
+            r"the [\w-]+ loss with .* is too large for float64 arithmetic .*",
+            # a hand-set step whose first move overflows
+            r"learning_rate=\S+ is too large: the first step overflows float64; .*",
             # features whose squares overflow without standardisation: no safe step exists
             r"the loss is not finite at the initial weights: .*",
         ]
@@ -170,6 +174,10 @@ def test_fitting_random_small_data_never_raises(kind, data):
             model.fit(X, y, sample_weight=sample_weight)
         except CetrainError as exc:
             assert REFUSED.fullmatch(str(exc)), f"{type(exc).__name__}: {exc}"
+            if str(exc).startswith("the loss is not finite"):
+                # its advice (standardize, or rescale) is right: unstandardised features, or
+                # features so large that standardising them overflows
+                assert not params["standardize"] or np.max(np.abs(X)) >= 1e100, params
             event(f"refused: {str(exc)[:40]}")
             return
     event(f"status {model.status_}")
