@@ -194,7 +194,7 @@ def test_softmax_loss_is_invariant_to_a_shift_of_the_scores(name, model, data, s
     loss, scale, scores, y, sample_weight = data.draw(problems(name, model))
     if loss is None or all_weights_zero(loss, scores, y, sample_weight):
         return  # refusals: test_mean_loss_is_non_negative_and_finite
-    bound = loss_bound(scores, scale) * max(1.0, abs(shift) / SCORE_LIMIT)
+    bound = loss_bound(np.abs(scores) + abs(shift), scale)  # at the scores and shifted
     if not bound < REPRESENTABLE:
         return  # not finite to begin with (test_mean_loss_is_non_negative_and_finite)
     shifted = scores + shift
@@ -259,3 +259,38 @@ def test_objective_is_finite_for_finite_parameters(name, model, data):
     else:
         value = objective.value_and_grad(theta, grad) + objective.l1_penalty(theta)
         assert not math.isnan(value) and value >= 0, value
+
+
+# --- the cases the properties found, pinned ----------------------------------------------------
+
+
+def test_curvatures_stay_finite_bounds_for_options_near_the_largest_float():
+    # the issue's --focal-gamma 1e300 and --sce-alpha 1e300 --sce-beta 1e300
+    assert 100 < loss_for("focal", "logistic", gamma=1e300).curvature < 300
+    sce = loss_for("symmetric-cross-entropy", "softmax", alpha=1e300, beta=1e300)
+    assert 1e300 < sce.curvature < 1e301
+    # beta |A| << alpha: alpha sigma'(s), at most alpha / 4 (the cancelling root gave 0)
+    assert loss_for(
+        "symmetric-cross-entropy", "logistic", alpha=1.0, beta=1e-20
+    ).curvature == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(("name", "model"), FORMS)
+def test_mean_with_weights_near_the_largest_float_is_the_plain_mean(name, model):
+    scores = np.array([0.5, -1.0]) if model == "logistic" else np.array([[0.5, 0.0], [0.0, 1.0]])
+    y = np.array([1, 0]) if model != "multilabel" else np.array([[1, 0], [0, 1]])
+    loss = loss_for(name, model)
+    huge = np.full(2, 1e308)
+    np.testing.assert_allclose(
+        loss.value_and_grad(scores, y, sample_weight=huge)[0], loss(scores, y), rtol=1e-15
+    )
+
+
+def test_focal_gradient_is_finite_for_a_huge_gamma_and_huge_scores():
+    # q^gamma = 0 met gamma * ce = inf: nan before
+    for model, scores, y in [
+        ("logistic", np.array([3e275, -740.0]), np.array([0, 1])),
+        ("softmax", np.array([[6.0, 0.0, -740.0]]), np.array([2])),
+    ]:
+        value, grad = loss_for("focal", model, gamma=6.7e296).value_and_grad(scores, y)
+        assert math.isfinite(value) and np.all(np.isfinite(grad))

@@ -227,3 +227,48 @@ def test_train_on_a_random_tiny_csv_never_raises(
     assert isinstance(estimator, SoftmaxRegression | MultiLabelRegression) == (
         n_classes > 2 or model is not None
     )
+
+
+# --- the cases the fuzzing found, pinned ---------------------------------------------------
+
+X_PINNED, Y_PINNED = np.array([[0.1], [-0.2], [0.3], [-0.4]]), np.array([0, 1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            dict(loss="symmetric-cross-entropy", loss_options={"alpha": 1e308, "beta": 1e308}),
+            "the symmetric-cross-entropy loss with alpha=1e+308, beta=1e+308, log_zero=-4.0 is "
+            "too large for float64 arithmetic (its curvature overflows); use smaller values",
+        ),
+        (
+            dict(learning_rate=1e305, l2=1e10, l1=1.0, random_state=0, momentum=0.0),
+            "learning_rate=1e+305 is too large: the first step overflows float64; use a smaller "
+            "learning rate or learning_rate='auto' (--lr auto)",
+        ),
+    ],
+    ids=["loss-options", "learning-rate"],
+)
+def test_an_overflow_names_its_cause_not_the_features(params, message):
+    with pytest.raises(CetrainError) as caught:
+        ESTIMATORS["logistic"](max_iter=5, **params).fit(X_PINNED, Y_PINNED)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(l2=1e157, random_state=0, max_iter=1),  # gradient norm above 1e154
+        dict(class_weight={"0": 1e308, "1": 1e308}, max_iter=5),  # the weights
+        dict(loss="focal", loss_options={"gamma": 1e300}, max_iter=5),  # the gamma
+    ],
+    ids=["l2", "class-weight", "focal-gamma"],
+)
+def test_extreme_but_valid_settings_train(params):
+    model = ESTIMATORS["logistic"](**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X_PINNED, Y_PINNED)
+    assert model.status_ in ("converged", "max_iter")
+    assert np.all(np.isfinite(model.coef_))
