@@ -302,6 +302,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         return result
 
     def _options_too_large(self, loss: Loss, why: str) -> ConfigError:
+        """The error for a loss whose options alone overflow float64 (not the features)."""
         options = ", ".join(f"{k}={v!r}" for k, v in loss.options.items())
         return ConfigError(
             f"the {self.loss} loss with {options} is too large for float64 arithmetic ({why}); "
@@ -532,7 +533,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             if factor is not None:
                 # only the ratios of the weights matter (every use is a weighted mean): scaled
                 # by powers of two, products of weights near 1e308 do not overflow
-                weight = unit_scaled(factor) if weight is None else weight * unit_scaled(factor)
+                factor = unit_scaled(factor)
+                weight = factor if weight is None else unit_scaled(weight) * factor
         if weight is not None:
             weight = unit_scaled(weight)
         if weight is not None and not np.any(weight > 0):
