@@ -5,14 +5,17 @@ moderate scores, so that tests compare the library with an independent evaluatio
 """
 
 import json
+import math
 from pathlib import Path
 
 import matplotlib.image
 import numpy as np
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import strategies as st
 
 from cetrain.cli import cli
+from cetrain.core.params import ClassValues, Domain, Number, OneOf
 
 # The documented defaults of every experiment setting (README's option table), as config.toml
 # writes them; out and quiet describe one invocation and are not written.
@@ -258,3 +261,40 @@ def moons_comparison(tmp_path_factory) -> Path:
     )
     assert result.exit_code == 0, result.output
     return out
+
+
+# --- hypothesis strategies from declarations ------------------------------------------------
+
+FLOAT_MAX = float(np.finfo(np.float64).max)
+
+
+def domain_values(domain: Domain, class_names: list[str], per_class_form: bool):
+    """A strategy for the values `domain` accepts, as a run gives them; None when the domain
+    offers nothing for this form (a number where one per class is wanted, or the reverse)."""
+    if isinstance(domain, Number):
+        if per_class_form:
+            return None
+        return st.floats(
+            min_value=None if math.isinf(domain.low) else domain.low,
+            max_value=None if math.isinf(domain.high) else domain.high,
+            exclude_min=domain.low_open and not math.isinf(domain.low),
+            exclude_max=domain.high_open and not math.isinf(domain.high),
+            allow_nan=False,
+            allow_infinity=False,
+        )
+    if isinstance(domain, ClassValues):
+        if not per_class_form:
+            return None
+        return st.dictionaries(
+            st.sampled_from(class_names), non_negative_floats(), min_size=1, max_size=4
+        )
+    if isinstance(domain, OneOf):
+        parts = [st.sampled_from(domain.words)] if domain.words else []
+        parts += [domain_values(d, class_names, per_class_form) for d in domain.domains]
+        parts = [part for part in parts if part is not None]
+        return st.one_of(parts) if parts else None
+    raise NotImplementedError(f"no hypothesis strategy for {domain!r}: add one to domain_values")
+
+
+def non_negative_floats():
+    return st.floats(min_value=0.0, max_value=FLOAT_MAX, allow_nan=False, allow_infinity=False)

@@ -89,6 +89,7 @@ __all__ = [
     "multilabel_focal_loss",
     "softmax_focal_loss",
     "symmetric_cross_entropy",
+    "unit_scaled",
 ]
 
 Reduction = Literal["mean", "sum", "none"]
@@ -235,14 +236,16 @@ class Loss:
         _check_reduction(reduction)
         s = self.check_scores(scores)
         target = self.prepare_target(y, s.shape)
-        return self._reduce(s, target, self._weight(sample_weight, y, s.shape), reduction)
+        weight = self._weight(sample_weight, y, s.shape, reduction)
+        return self._reduce(s, target, weight, reduction)
 
     def _reduce(
         self, s: np.ndarray, target: np.ndarray, weight: np.ndarray, reduction: Reduction
     ) -> tuple[float | np.ndarray, np.ndarray]:
         """value_and_grad on checked scores, prepared targets and the full weights."""
         if reduction == "mean":
-            weight = weight / weight.sum()
+            weight = unit_scaled(weight)
+            weight /= weight.sum()
         per_sample = np.empty(s.shape[0]) if reduction == "none" else None
         kernel_scores = self.to_kernel_layout(s)
         total = self.accumulate(kernel_scores, target, weight, per_sample)
@@ -252,15 +255,24 @@ class Loss:
         return float(total), grad
 
     def _weight(
-        self, sample_weight: ArrayLike | None, y: ArrayLike, shape: tuple[int, ...]
+        self,
+        sample_weight: ArrayLike | None,
+        y: ArrayLike,
+        shape: tuple[int, ...],
+        reduction: Reduction = "sum",
     ) -> np.ndarray:
-        """sample_weight * sample_multiplier, checked."""
+        """sample_weight * sample_multiplier, checked. For the "mean" reduction only their
+        ratios matter: each factor is unit_scaled first, so that the product of two weights
+        near the largest float64 does not overflow (or of two tiny ones underflow)."""
         weight = check_sample_weight(sample_weight, shape[0])
         multiplier = self.sample_multiplier(y, shape)
         if multiplier is None:
             return weight
-        weight = weight * multiplier
-        if not weight.sum() > 0:
+        if reduction == "mean":
+            weight = unit_scaled(weight) * unit_scaled(multiplier)
+        else:
+            weight = weight * multiplier
+        if not np.any(weight > 0):
             raise DataError("sample_weight times class_weight of each label must not be all zero")
         return weight
 
@@ -453,11 +465,16 @@ class BinaryFocalLoss(_BinaryLoss):
         modulator = np.power(q, gamma) if gamma else np.ones_like(q)
         loss = ce * modulator
         grad = sig - target
+        grad *= modulator
         if gamma:
             # sigma'(s) / q, with the limit 0 where q underflows (there ce is 0 too)
             ratio = np.divide(slope, q, out=np.zeros_like(q), where=q > 0)
-            grad += gamma * ce * (1.0 - 2.0 * target) * ratio
-        grad *= modulator
+            # q^gamma sigma'/q <= 1 first, gamma last: a huge gamma times a huge ce would
+            # overflow where q^gamma is 0 (inf * 0), yet the product is finite
+            ratio *= modulator
+            ratio *= ce
+            ratio *= gamma * (1.0 - 2.0 * target)
+            grad += ratio
         if self.alpha is not None:
             alpha_t = self.alpha * target + (1.0 - self.alpha) * (1.0 - target)
             loss *= alpha_t
@@ -608,10 +625,16 @@ class CrossEntropy(_MulticlassLoss):
             raise ConfigError(
                 f"class_weight must be > 0 for every class when label_smoothing > 0; got {w}"
             )
-        mean_w = sum(w) / len(w)
+        mean_w = sum(weight / len(w) for weight in w)  # not sum(w) / C: it may overflow
         label_mass = 1.0 - eps + eps * mean_w / min(w) if eps else 1.0
         row_mass = (1.0 - eps) * max(w) + eps * mean_w
         self.curvature = 0.5 * max(label_mass, row_mass)
+        if not math.isfinite(self.curvature):
+            # a smoothed target row weighs its classes by w_k / w_y: beyond float64 here
+            raise ConfigError(
+                f"class_weight {w} with label_smoothing {eps:g} weighs a target beyond "
+                "float64: the ratio of the largest to the smallest class weight is too large"
+            )
 
     def prepare_target(self, y: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
         target = _multiclass_target(y, shape, self.name)
@@ -736,13 +759,17 @@ class SoftmaxFocalLoss(_LabelsOnly):
         scores *= 1.0 / normaliser  # softmax(s)
         p_y = flat.take(label_at)
         flat[label_at] = 0.0
-        m = np.sum(scores, axis=0)  # 1 - p_y without cancellation
+        # 1 - p_y without cancellation; at most 1 (a sum of rounded terms may exceed it, and
+        # (1 + ulp)^gamma overflows for a huge gamma)
+        m = np.minimum(np.sum(scores, axis=0), 1.0)
         small = m < 0.5
         ce = np.where(small, -np.log1p(-np.where(small, m, 0.0)), np.log(normaliser) - target_score)
         ce_over_m = np.divide(ce, m, out=np.ones_like(m), where=m > 0)
         modulator = np.power(m, gamma) if gamma else np.ones_like(m)
         loss = modulator * ce
-        coef = modulator * (1.0 + gamma * p_y * ce_over_m) if gamma else modulator
+        # m^gamma (1 + gamma p_y ce/m), multiplied out so that gamma comes last: a huge gamma
+        # meets m^gamma, not 1 + gamma p_y ce/m alone
+        coef = modulator + modulator * p_y * ce_over_m * gamma if gamma else modulator
         if self.alpha is not None:
             alpha_y = _class_weight_array(self.alpha, scores.shape[0], self.name, "alpha")[target]
             loss *= alpha_y
@@ -834,10 +861,15 @@ class SymmetricCrossEntropy(_MulticlassLoss):
             p_y = flat.take(label_at)
             flat[label_at] = 0.0
             m = np.sum(scores, axis=0)  # 1 - p_y
-            loss = alpha * ce - beta * self.log_zero * m
-            coef = alpha - beta * self.log_zero * p_y
-            scores *= coef
-            flat[label_at] = -coef * m
+            # coef = alpha + beta |A| p_y multiplied out, beta last in each product: beta |A|
+            # alone may overflow where m or p_k is 0 (inf * 0)
+            a_p_y = -self.log_zero * p_y
+            loss = alpha * ce + beta * (-self.log_zero * m)
+            rce_part = scores * a_p_y  # |A| p_y p_k; 0 at the label
+            rce_part *= beta
+            scores *= alpha
+            scores += rce_part
+            flat[label_at] = -(alpha * m + beta * (a_p_y * m))  # -coef (1 - p_y)
         else:
             target_mass = np.sum(target, axis=0)
             with np.errstate(divide="ignore"):
@@ -919,6 +951,8 @@ class MultilabelLoss(Loss):
         return _weighted_total(loss, scores, weight)
 
     def _reduce(self, s, target, weight, reduction):
+        if reduction == "mean":
+            weight = unit_scaled(weight)  # the ratios are what counts; no overflow below
         kernel_scores = self.to_kernel_layout(s)
         losses = self._elementwise(kernel_scores, target)
         losses *= weight
@@ -947,11 +981,21 @@ def _focal_curvature(gamma: float) -> float:
     bound. gamma = 0 gives 1/4, binary cross-entropy's.
     """
 
+    # In logs, term by term: for a huge gamma, sigma^gamma vanishes where gamma^2 overflows.
+    log_gamma = math.log(gamma) if gamma else -math.inf
+    log_two_gamma_plus_one = math.log1p(2 * gamma) if gamma < 1e300 else math.log(2) + log_gamma
+
     def second_derivative(s: np.ndarray) -> np.ndarray:
-        sp = np.logaddexp(0.0, s)
-        sig, sig_neg = np.exp(-np.logaddexp(0.0, -s)), np.exp(-sp)
-        bracket = gamma * gamma * sig_neg * sp + (2 * gamma + 1) * sig - gamma * sig * sp
-        return np.exp(-gamma * np.logaddexp(0.0, -s)) * sig_neg * bracket
+        sp = np.logaddexp(0.0, s)  # log(1 + e^s) = -log sigma(-s)
+        log_sig, log_sig_neg = -np.logaddexp(0.0, -s), -sp
+        with np.errstate(over="ignore"):  # -inf: sigma^gamma underflows, the term is 0
+            common = gamma * log_sig + log_sig_neg  # log of sigma^gamma (1 - sigma)
+        log_sp = np.log(sp)
+        return (
+            np.exp(common + 2 * log_gamma + log_sig_neg + log_sp)
+            + np.exp(common + log_two_gamma_plus_one + log_sig)
+            - np.exp(common + log_gamma + log_sig + log_sp)
+        )
 
     grid = np.linspace(-40.0, 40.0 + 2 * math.log1p(gamma), 8001)
     peak = int(np.argmax(np.abs(second_derivative(grid))))
@@ -966,11 +1010,19 @@ def _sce_curvature(a: float, b: float) -> float:
     6b u^2 - 2(a + 3b) u + (a + b) = 0, i.e. u = (a + 3b +- sqrt(a^2 + 3b^2)) / (6b)."""
     if b == 0:
         return a / 4
-    root = math.hypot(a, math.sqrt(3) * b)
-    # the smaller root as (a + b) / (a + 3b + root), the same number without the cancellation
-    # of a + 3b - root when b << a; the larger one is > 1 when b is small
-    candidates = [(a + b) / (a + 3 * b + root), (a + 3 * b + root) / (6 * b)]
-    return max(abs(u * (1 - u) * (a + b * (1 - 2 * u))) for u in candidates if 0 <= u <= 1)
+    if math.isinf(b):  # beta |A| beyond float64
+        return math.inf
+    # f is linear in (a, b): scaled to max(a, b) = 1, nothing overflows; the smaller root is
+    # (a + b) / (a + 3b + sqrt(...)), the product of the roots over the larger one, which does
+    # not cancel when b << a
+    top = max(a, b)
+    a, b = a / top, b / top
+    root = math.sqrt(a * a + 3 * b * b)
+    candidates = [(a + b) / (a + 3 * b + root)]
+    if a + 3 * b + root <= 6 * b:  # the larger root lies in [0, 1] too
+        candidates.append((a + 3 * b + root) / (6 * b))
+    largest = max(abs(u * (1 - u) * (a + b * (1 - 2 * u))) for u in candidates)
+    return top * largest
 
 
 # --- option checks ---------------------------------------------------------------------------
@@ -1037,7 +1089,12 @@ def _weighted_total(loss: np.ndarray, grad: np.ndarray, weight: np.ndarray | Non
     if weight is None:
         return float(np.sum(loss))
     grad *= weight
-    return float(loss @ weight)
+    with np.errstate(invalid="ignore"):
+        total = float(loss @ weight)
+    if math.isnan(total):  # a sample of weight 0 whose loss overflowed: it counts for nothing
+        counted = weight > 0
+        total = float(loss[counted] @ weight[counted])
+    return total
 
 
 def _finish(
@@ -1093,9 +1150,20 @@ def check_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray:
         )
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise DataError("sample_weight must be finite and >= 0")
-    if not w.sum() > 0:
+    if not np.any(w > 0):  # not w.sum(), which overflows for weights near the largest float
         raise DataError("sample_weight must not be all zero")
     return w
+
+
+def unit_scaled(weight: np.ndarray) -> np.ndarray:
+    """Non-negative weights times the power of two that brings the largest into [0.5, 1).
+
+    The ratios of the weights are exact (a power of two is an exact factor), so a weighted
+    mean is the same to the last bit, but sums and products of the weights no longer overflow
+    where the weights are near the largest float64, nor vanish where they are tiny.
+    """
+    _, exponent = np.frexp(np.max(weight))
+    return np.ldexp(weight, -exponent)
 
 
 def _binary_target(y: ArrayLike, n: int, loss_name: str) -> np.ndarray:

@@ -18,11 +18,12 @@ the loss kernel, and multiplied back by the same block of X while it is still in
 No one-hot matrix and no copy of X is made.
 """
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
 
-from cetrain.core.losses import Loss
+from cetrain.core.losses import Loss, unit_scaled
 
 # Rows per block: a block of X is about this many bytes, so it is still in the CPU's cache when
 # X_block^T G_block reads it again right after X_block W. Smaller blocks pay the fixed cost of
@@ -80,7 +81,8 @@ class LinearObjective:
         if sample_weight is None:
             self.weight, self.scale = None, 1.0 / n
         else:
-            self.weight, self.scale = sample_weight / sample_weight.sum(), 1.0
+            weight = unit_scaled(sample_weight)  # its sum cannot overflow
+            self.weight, self.scale = weight / weight.sum(), 1.0
         self.block_rows = _block_rows(d)
         self._scores = np.empty(n_outputs * min(n, self.block_rows))
         self._block_grad = np.empty((d, n_outputs))
@@ -106,7 +108,16 @@ class LinearObjective:
         optimiser treats a non-finite objective as divergence.
         """
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._value_and_grad(theta, grad_out)
+            value = self._value_and_grad(theta, grad_out)
+            if math.isfinite(value) or self.weight is not None:
+                return value
+            # the sum of n losses overflowed before its division by n: weigh each by 1/n
+            n = self.X.shape[0]
+            self.weight, self.scale = np.full(n, 1.0 / n), 1.0
+            try:
+                return self._value_and_grad(theta, grad_out)
+            finally:
+                self.weight, self.scale = None, 1.0 / n
 
     def _value_and_grad(self, theta: np.ndarray, grad_out: np.ndarray) -> float:
         W, b = self.unpack(theta)
@@ -135,7 +146,7 @@ class LinearObjective:
             grad_out *= self.scale
         if self.l2:
             grad_W += self.l2 * W
-            total += 0.5 * self.l2 * float(np.vdot(W, W))
+            total += _ridge(self.l2, W)
         return total  # the smooth part: the L1 term is the optimiser's (penalty, prox)
 
     def penalty(self, theta: np.ndarray) -> float:
@@ -143,12 +154,15 @@ class LinearObjective:
         if not (self.l2 or self.l1):
             return 0.0
         W, _ = self.unpack(theta)
-        return 0.5 * self.l2 * float(np.vdot(W, W)) + self.l1_penalty(theta)
+        return _ridge(self.l2, W) + self.l1_penalty(theta)
 
     def l1_penalty(self, theta: np.ndarray) -> float:
         """The non-smooth part h(theta) = l1 ||W||_1."""
         W, _ = self.unpack(theta)
-        return self.l1 * float(np.abs(W).sum()) if self.l1 else 0.0
+        if not self.l1:
+            return 0.0
+        with np.errstate(over="ignore"):  # inf, as the smooth part is, beyond float64
+            return self.l1 * float(np.abs(W).sum())
 
     def prox(self, theta: np.ndarray, step: float) -> None:
         """Replace theta in place by the proximal point of step * h: soft-thresholding of W,
@@ -181,6 +195,17 @@ class LinearObjective:
     def _kernel_scores(self, scores_T: np.ndarray) -> np.ndarray:
         """A binary model's single row of scores, as the vector binary losses take."""
         return scores_T[0] if self.n_outputs == 1 else scores_T
+
+
+def _ridge(l2: float, W: np.ndarray) -> float:
+    """(l2 / 2) ||W||_F^2, finite wherever it fits in float64: weights above 1e154, whose
+    squares overflow, are scaled by the largest first (a tiny l2 can still make it small)."""
+    squares = float(np.vdot(W, W))
+    if math.isfinite(squares):
+        return 0.5 * l2 * squares
+    top = float(np.max(np.abs(W)))
+    scaled = W / top
+    return 0.5 * (l2 * top) * top * float(np.vdot(scaled, scaled))
 
 
 def _block_rows(d: int) -> int:

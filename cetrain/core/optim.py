@@ -126,15 +126,18 @@ def gradient_descent(
         value = fun(y, grad)
         if not smooth:
             eta = learning_rate / np.sqrt(epoch + 1.0)
-        # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map
-        np.multiply(grad, -eta, out=x_next)
-        x_next += y
+        # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map. A step
+        # too large for float64 is inf, and the next epoch's objective reports divergence.
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.multiply(grad, -eta, out=x_next)
+            x_next += y
+            if prox is not None:
+                prox(x_next, eta)
+                np.subtract(y, x_next, out=mapping)
+                mapping /= eta
         if prox is not None:
-            prox(x_next, eta)
-            np.subtract(y, x_next, out=mapping)
-            mapping /= eta
             value += penalty(y)
-        norm = float(np.linalg.norm(mapping))
+        norm = _norm(mapping)
         if not (np.isfinite(value) and np.isfinite(norm)):
             result.status = "diverged"
             return result
@@ -158,15 +161,34 @@ def gradient_descent(
             return result
         if epoch == max_iter:
             return result
-        np.subtract(x_next, x, out=step)  # x_{k+1} - x_k
+        with np.errstate(over="ignore", invalid="ignore"):  # inf - inf: diverging, as above
+            np.subtract(x_next, x, out=step)  # x_{k+1} - x_k
         x[:] = x_next
         # restart when the step went uphill: G . (x_{k+1} - x_k) > 0
-        if momentum and float(np.dot(mapping, step)) <= 0.0:
-            np.multiply(step, momentum, out=y)
-            y += x
+        if momentum and not _uphill(mapping, step):
+            with np.errstate(over="ignore", invalid="ignore"):
+                np.multiply(step, momentum, out=y)
+                y += x
         else:
             y[:] = x
     return result
+
+
+def _uphill(mapping: np.ndarray, step: np.ndarray) -> bool:
+    """The step went uphill, G . step > 0 (or the product overflowed: restart to be safe)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return not float(np.dot(mapping, step)) <= 0.0
+
+
+def _norm(v: np.ndarray) -> float:
+    """The Euclidean norm, finite wherever it fits in float64 (np.linalg.norm squares the
+    entries, which overflows above 1e154)."""
+    with np.errstate(over="ignore"):
+        norm = float(np.linalg.norm(v))
+    if np.isinf(norm) and np.all(np.isfinite(v)):
+        top = float(np.max(np.abs(v)))
+        norm = top * float(np.linalg.norm(v / top))
+    return norm
 
 
 def uphill_epochs(values: list[float]) -> int:

@@ -31,7 +31,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
-from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec
+from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec, unit_scaled
 from cetrain.core.objective import LinearObjective
 from cetrain.core.optim import OptimizeResult, gradient_descent, oscillated, uphill_epochs
 from cetrain.core.params import per_class
@@ -241,6 +241,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         if learning_rate != "auto":
             return learning_rate
         lipschitz = objective.lipschitz_bound()
+        if not np.isfinite(objective.loss.curvature):
+            # the loss's options, not the features: its curvature alone is beyond float64
+            raise self._options_too_large(objective.loss, "its curvature overflows")
         if not np.isfinite(lipschitz):
             raise DataError(_TOO_LARGE)
         return 1.0 / lipschitz
@@ -287,8 +290,26 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             smooth=loss.smooth,
         )
         if not result.objective:
+            if not np.isfinite(objective.value(np.zeros(objective.n_params))):
+                # at W = 0 and b = 0 the scores are 0 whatever the features: the options' doing
+                raise self._options_too_large(loss, "its value at zero scores overflows")
+            if np.isfinite(objective.value(self._initial_theta(objective))):
+                # the start was fine: its first step left float64, a hand-set step's doing
+                raise ConfigError(
+                    f"learning_rate={self.learning_rate_:g} is too large: the first step "
+                    "overflows float64; use a smaller learning rate or learning_rate='auto' "
+                    "(--lr auto)"
+                )
             raise DataError(_TOO_LARGE)
         return result
+
+    def _options_too_large(self, loss: Loss, why: str) -> ConfigError:
+        """The error for a loss whose options alone overflow float64 (not the features)."""
+        options = ", ".join(f"{k}={v!r}" for k, v in loss.options.items())
+        return ConfigError(
+            f"the {self.loss} loss with {options} is too large for float64 arithmetic ({why}); "
+            "use smaller values"
+        )
 
     def _keep_result(self, result: OptimizeResult, recorder: HistoryRecorder) -> None:
         """The learned state: coefficients in original units, epochs, status and history."""
@@ -512,8 +533,13 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         class_factor = self._class_weight_factor(loss, y, weight) if with_class_weight else None
         for factor in (multiplier, class_factor):
             if factor is not None:
-                weight = factor if weight is None else weight * factor
-        if weight is not None and not weight.sum() > 0:
+                # only the ratios of the weights matter (every use is a weighted mean): scaled
+                # by powers of two, products of weights near 1e308 do not overflow
+                factor = unit_scaled(factor)
+                weight = factor if weight is None else unit_scaled(weight) * factor
+        if weight is not None:
+            weight = unit_scaled(weight)
+        if weight is not None and not np.any(weight > 0):
             raise DataError("sample_weight times class_weight must not be all zero")
         return target, weight
 
@@ -555,7 +581,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             # scikit-learn's rule (compute_class_weight with sample_weight): n / (C n_k), with
             # n_k the summed sample weight of class k (of its probability, for probability rows)
             # and n the total sample weight
-            weight = np.ones(len(y)) if sample_weight is None else sample_weight
+            # (the ratio is the same for weights scaled by a power of two, whose sum cannot
+            # overflow)
+            weight = np.ones(len(y)) if sample_weight is None else unit_scaled(sample_weight)
             counts = (
                 np.bincount(self.class_index(y), weights=weight, minlength=len(self.classes_))
                 if y.ndim == 1
