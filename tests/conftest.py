@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from hypothesis import strategies as st
 
 from cetrain.cli import cli
-from cetrain.core.params import ClassValues, Domain, Number, OneOf
+from cetrain.core.params import MAX_CLASS_WEIGHT, ClassValues, Domain, Number, OneOf
 
 # The documented defaults of every experiment setting (README's option table), as config.toml
 # writes them; out and quiet describe one invocation and are not written.
@@ -285,9 +285,8 @@ def domain_values(domain: Domain, class_names: list[str], per_class_form: bool):
     if isinstance(domain, ClassValues):
         if not per_class_form:
             return None
-        return st.dictionaries(
-            st.sampled_from(class_names), non_negative_floats(), min_size=1, max_size=4
-        )
+        weights = st.floats(0.0, MAX_CLASS_WEIGHT)  # the domain's own range
+        return st.dictionaries(st.sampled_from(class_names), weights, min_size=1, max_size=4)
     if isinstance(domain, OneOf):
         parts = [st.sampled_from(domain.words)] if domain.words else []
         parts += [domain_values(d, class_names, per_class_form) for d in domain.domains]

@@ -40,9 +40,8 @@ SOFTMAX_FORMS = [(name, model) for name, model in FORMS if model == "softmax"]
 
 # The only ConfigErrors a combination of options in range may give (each names its reason).
 REFUSED_COMBINATIONS = re.compile(
-    r"alpha and beta must not both be 0"
-    r"|\w+ must be None or a sequence of finite numbers >= 0, not all zero"
-    r"|\w+ must be None or two finite numbers \(w0, w1\) >= 0, not both zero"
+    r"alpha and beta must not both be below 1e-12 .*"
+    r"|\w+ must be None or .* not (all|both) zero"
     r"|class_weight must be > 0 for every class when label_smoothing > 0"
     r"|class_weight .* with label_smoothing .* weighs a target beyond float64: .*"
 )
@@ -264,11 +263,14 @@ def test_objective_is_finite_for_finite_parameters(name, model, data):
 # --- the cases the properties found, pinned ----------------------------------------------------
 
 
-def test_curvatures_stay_finite_bounds_for_options_near_the_largest_float():
-    # the issue's --focal-gamma 1e300 and --sce-alpha 1e300 --sce-beta 1e300
-    assert 100 < loss_for("focal", "logistic", gamma=1e300).curvature < 300
-    sce = loss_for("symmetric-cross-entropy", "softmax", alpha=1e300, beta=1e300)
-    assert 1e300 < sce.curvature < 1e301
+def test_curvatures_stay_finite_bounds_at_the_top_of_the_options_ranges():
+    # the issue's --focal-gamma 1e300 and --sce-alpha 1e300 --sce-beta 1e300 are refused by
+    # the declared ranges (tests/test_hostile_input.py); at the ranges' tops the bounds stay
+    # finite and above the plain loss's: focal's is at most gamma-ish, SCE's scales with alpha
+    focal = loss_for("focal", "logistic", gamma=100.0).curvature
+    assert 1 < focal < 300 and math.isfinite(focal)
+    sce = loss_for("symmetric-cross-entropy", "softmax", alpha=1000.0, beta=1000.0)
+    assert 1000 / 4 <= sce.curvature < 1e4
     # beta |A| << alpha: alpha sigma'(s), at most alpha / 4 (the cancelling root gave 0)
     assert loss_for(
         "symmetric-cross-entropy", "logistic", alpha=1.0, beta=1e-20
@@ -286,11 +288,11 @@ def test_mean_with_weights_near_the_largest_float_is_the_plain_mean(name, model)
     )
 
 
-def test_focal_gradient_is_finite_for_a_huge_gamma_and_huge_scores():
+def test_focal_gradient_is_finite_for_the_largest_gamma_and_huge_scores():
     # q^gamma = 0 met gamma * ce = inf: nan before
     for model, scores, y in [
         ("logistic", np.array([3e275, -740.0]), np.array([0, 1])),
         ("softmax", np.array([[6.0, 0.0, -740.0]]), np.array([2])),
     ]:
-        value, grad = loss_for("focal", model, gamma=6.7e296).value_and_grad(scores, y)
+        value, grad = loss_for("focal", model, gamma=100.0).value_and_grad(scores, y)
         assert math.isfinite(value) and np.all(np.isfinite(grad))

@@ -20,10 +20,11 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from cetrain.core.losses import LOSSES
+from cetrain.core.params import MAX_CLASS_WEIGHT
 from cetrain.errors import CetrainError, ConvergenceWarning
 from cetrain.estimators import MultiLabelRegression, SoftmaxRegression
 from cetrain.estimators.linear import ESTIMATORS
-from cetrain.estimators.params import L1, L2, MOMENTUM
+from cetrain.estimators.params import L1, L2, LEARNING_RATE, MOMENTUM
 from cetrain.runs.settings import resolve_settings
 from cetrain.runs.train import train
 
@@ -31,7 +32,10 @@ from cetrain.runs.train import train
 REFUSED = re.compile(
     "|".join(
         [
-            r"alpha and beta must not both be 0",
+            r"alpha and beta must not both be below 1e-12 .*",
+            # a spread float64 cannot standardise (cetrain.data.preprocess.check_spread)
+            r"features? .* (varies|vary|spreads?) .* beyond what float64 arithmetic can "
+            r"standardise.*",
             r"\w+ must be None or .* not (all|both) zero.*",
             r"class_weight must be > 0 for every class when label_smoothing > 0.*",
             r"class_weight .* with label_smoothing .* weighs a target beyond float64.*",
@@ -118,13 +122,17 @@ def estimator_settings(draw, kind: str, n_classes: int, class_names: list[str]):
     class_weight = draw(
         st.none()
         | st.just("balanced")
-        | st.dictionaries(st.sampled_from(class_names), non_negative_floats(), min_size=1)
+        | st.dictionaries(
+            st.sampled_from(class_names), st.floats(0.0, MAX_CLASS_WEIGHT), min_size=1
+        )
     )
     return dict(
         loss=name,
         loss_options=options or None,
         label_smoothing=label_smoothing,
-        learning_rate=draw(st.just("auto") | st.floats(1e-3, 10.0) | st.floats(1e-300, 1e300)),
+        learning_rate=draw(
+            st.just("auto") | st.floats(1e-3, 10.0) | st.just(finite_draw(draw, LEARNING_RATE))
+        ),
         max_iter=draw(st.integers(0, 30)),
         l2=draw(st.just(0.0) | st.floats(0.0, 10.0) | st.just(finite_draw(draw, L2))),
         l1=draw(st.just(0.0) | st.floats(0.0, 1.0) | st.just(finite_draw(draw, L1))),
@@ -239,18 +247,23 @@ X_PINNED, Y_PINNED = np.array([[0.1], [-0.2], [0.3], [-0.4]]), np.array([0, 1, 0
     [
         (
             dict(loss="symmetric-cross-entropy", loss_options={"alpha": 1e308, "beta": 1e308}),
-            "the symmetric-cross-entropy loss with alpha=1e+308, beta=1e+308, log_zero=-4.0 is "
-            "too large for float64 arithmetic (its curvature overflows); use smaller values",
+            "alpha must be a finite number in [0, 1000]; got 1e+308",
         ),
         (
             dict(learning_rate=1e305, l2=1e10, l1=1.0, random_state=0, momentum=0.0),
-            "learning_rate=1e+305 is too large: the first step overflows float64; use a smaller "
-            "learning rate or learning_rate='auto' (--lr auto)",
+            'learning_rate must be a number in (0, 1e6] or "auto"; got 1e+305',
+        ),
+        (
+            dict(class_weight={"0": 1e308, "1": 1e308}),
+            'class_weight must be "balanced" or class=weight pairs with weights in [0, 1e6], '
+            "like \"a=2,b=1\"; got {'0': 1e+308, '1': 1e+308}",
         ),
     ],
-    ids=["loss-options", "learning-rate"],
+    ids=["loss-options", "learning-rate", "class-weight"],
 )
-def test_an_overflow_names_its_cause_not_the_features(params, message):
+def test_values_beyond_float64_are_refused_by_their_range_not_blamed_on_the_features(
+    params, message
+):
     with pytest.raises(CetrainError) as caught:
         ESTIMATORS["logistic"](max_iter=5, **params).fit(X_PINNED, Y_PINNED)
     assert str(caught.value) == message
@@ -259,11 +272,13 @@ def test_an_overflow_names_its_cause_not_the_features(params, message):
 @pytest.mark.parametrize(
     "params",
     [
-        dict(l2=1e157, random_state=0, max_iter=1),  # gradient norm above 1e154
-        dict(class_weight={"0": 1e308, "1": 1e308}, max_iter=5),  # the weights
-        dict(loss="focal", loss_options={"gamma": 1e300}, max_iter=5),  # the gamma
+        # the tops of the declared ranges (the 1e300 and 1e308 are refused above)
+        dict(l2=1e6, random_state=0, max_iter=1),
+        dict(class_weight={"0": 1e6, "1": 1e-300}, max_iter=5),
+        dict(loss="focal", loss_options={"gamma": 100.0}, max_iter=5),
+        dict(learning_rate=1e6, l2=1e6, l1=1e6, momentum=0.0, max_iter=5),
     ],
-    ids=["l2", "class-weight", "focal-gamma"],
+    ids=["l2", "class-weight", "focal-gamma", "steps"],
 )
 def test_extreme_but_valid_settings_train(params):
     model = ESTIMATORS["logistic"](**params)
