@@ -304,7 +304,8 @@ def test_convergence_warning_is_returned_not_raised():
     warning = str(result.warnings[0])  # an Advice: its Python spelling
     assert warning.startswith("training reached the epoch limit max_iter=3 with the gradient norm ")
     assert warning.endswith(
-        " still above tol=1e-06; raise max_iter, raise l2 if the classes are separable, or raise tol"
+        " still above tol=1e-06; raise max_iter, raise l2 if the classes are separable, or "
+        "raise tol"
     )
     assert result.metrics.status == "max_iter"
     assert result.metrics.converged is False
