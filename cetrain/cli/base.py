@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -20,13 +22,27 @@ from click.shell_completion import CompletionItem
 
 from cetrain import __version__
 from cetrain.core.params import Advice, Param, Spelling
-from cetrain.errors import CetrainError
+from cetrain.errors import CetrainError, CetrainWarning, UndrawableText, undrawable_message
 from cetrain.runs.settings import SETTINGS, Setting
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Cetrain(click.Group):
+    """The command group: every command runs with the warnings it raises recorded, and
+    printed after it as `Warning: ...` lines of ours (own_warnings), never as Python's."""
+
+    def invoke(self, ctx: click.Context):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return super().invoke(ctx)
+            finally:
+                for line in own_warnings(caught):
+                    click.echo(f"Warning: {line}", err=True)
+
+
+@click.group(cls=Cetrain, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cetrain")
 def cli():
     """cetrain: train logistic, softmax and multi-label regression on cross-entropy, and see why.
@@ -52,6 +68,42 @@ def user_errors(command: Callable) -> Callable:
             raise click.ClickException(message) from None
 
     return wrapper
+
+
+# matplotlib's text when a label has a character its font lacks: cetrain.plots.style has drawn
+# the label with a font that has it, or named the labels no installed font can draw
+_GLYPH_MISSING = re.compile(r"Glyph \d+ .*missing from (current )?font")
+
+
+def own_warnings(caught: Iterable[warnings.WarningMessage]) -> list[str]:
+    """The messages of the warnings a command raised, once each, in our words: our own
+    (CetrainError's sibling CetrainWarning) as they are; NumPy's floating-point warnings as what
+    they mean for the results; a missing glyph not at all (see _GLYPH_MISSING); any other
+    library's as its message, so that a real problem is not hidden."""
+    lines: list[str] = []
+    caught = list(caught)
+    undrawable = [
+        label for w in caught if isinstance(w.message, UndrawableText) for label in w.message.labels
+    ]
+    for caught_warning in caught:
+        message, category = str(caught_warning.message), caught_warning.category
+        if issubclass(category, UndrawableText):  # the labels of every figure, in one line
+            line = undrawable_message(undrawable)
+        elif issubclass(category, CetrainWarning):
+            line = message
+        elif _GLYPH_MISSING.search(message):
+            continue
+        elif issubclass(category, RuntimeWarning) and "encountered in" in message:
+            line = (
+                f"a computation with numbers beyond float64 ({message}): a value printed or "
+                "saved as inf or nan comes from it; values that extreme in the data or the "
+                "options cause it"
+            )
+        else:
+            line = message
+        if line not in lines:
+            lines.append(line)
+    return lines
 
 
 # --- options made from declarations ----------------------------------------------------------
