@@ -123,6 +123,16 @@ def gradient_descent(
     -------
     OptimizeResult
     """
+    # a step that overflows makes the next objective non-finite: the run ends "diverged", and
+    # says so; NumPy's own warnings about it would only repeat that in its words
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _descend(
+            fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth
+        )
+
+
+def _descend(fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth):
+    """gradient_descent's loop."""
     x = np.array(theta0, dtype=np.float64)  # x_k
     y = x.copy()  # y_k, where the gradient is evaluated
     step = np.empty_like(x)
