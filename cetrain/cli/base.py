@@ -33,8 +33,10 @@ class Cetrain(click.Group):
     printed after it as `Warning: ...` lines of ours (own_warnings), never as Python's."""
 
     def invoke(self, ctx: click.Context):
+        # the filters in force decide what is recorded (a library's DeprecationWarning is not);
+        # ours are all recorded, to be said once each
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            warnings.simplefilter("always", CetrainWarning)
             try:
                 return super().invoke(ctx)
             finally:
