@@ -80,9 +80,9 @@ CASES = {
         lambda: LogisticRegression(loss="hinge"),
     ),
     "hinge, Crammer-Singer": (
-        ["--data", "blobs", "--loss", "hinge", "--tol", "1e-4"],
-        {"data": "blobs", "loss": "hinge", "tol": 1e-4},
-        lambda: SoftmaxRegression(loss="hinge", tol=1e-4),
+        ["--data", "blobs", "--loss", "hinge", "--tol", "1e-3"],
+        {"data": "blobs", "loss": "hinge", "tol": 1e-3},
+        lambda: SoftmaxRegression(loss="hinge", tol=1e-3),
     ),
     "l1": (
         ["--data", "sparse", "--l1", "0.05", "--l2", "0"],
@@ -145,7 +145,8 @@ def test_option_trains_from_cli_and_config_as_the_library_does(case, tmp_path):
     assert from_cli.exit_code == 0, from_cli.output
     # a subgradient run (the hinge) ends 'stalled', and says so; every other run is silent
     stalled = ["Warning: training stalled after"] if keys.get("loss") == "hinge" else []
-    assert [line[:30] for line in from_cli.stderr.splitlines()] == stalled
+    warned = [line for line in from_cli.stderr.splitlines() if line.startswith("Warning")]
+    assert [line[:31] for line in warned] == stalled
     config = tmp_path / "run.toml"
     config.write_text(
         "".join(f"{key} = {toml_value(value)}\n" for key, value in keys.items()), encoding="utf-8"
