@@ -3,6 +3,7 @@ and both give exactly the model the library gives with the same option on the sa
 
 import json
 import tomllib
+import warnings
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from conftest import assert_error, invoke
 
 from cetrain import LogisticRegression, MultiLabelRegression, SoftmaxRegression
 from cetrain.data import load_dataset, train_test_split
+from cetrain.errors import ConvergenceWarning
 from cetrain.runs.modelfile import load_model
 
 # these tests check what is trained; the diagnostic figures are checked elsewhere
@@ -158,12 +160,14 @@ def test_option_trains_from_cli_and_config_as_the_library_does(case, tmp_path):
     assert cli_model == config_model
 
     resolved = tomllib.loads((tmp_path / "cli" / "config.toml").read_text(encoding="utf-8"))
-    expected = library_fit(resolved, make_estimator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the hinge's stall, seen above
+        expected = library_fit(resolved, make_estimator)
     np.testing.assert_allclose(cli_model["coef"], expected.coef_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(cli_model["intercept"], expected.intercept_, rtol=1e-10, atol=1e-12)
     assert cli_model["model"] == expected.kind
     assert cli_model["training"]["epochs"] == expected.n_iter_
-    assert cli_model["training"]["status"] == "converged"
+    assert cli_model["training"]["status"] == ("stalled" if stalled else "converged")
     loaded = load_model(tmp_path / "cli" / "model.json").estimator
     for name in ("loss", "class_weight", "label_smoothing", "l1", "l2"):
         assert loaded.get_params()[name] == expected.get_params()[name], name
