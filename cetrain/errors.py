@@ -31,6 +31,29 @@ class ModelFileError(CetrainError, ValueError):
     """A model file is missing, is not JSON, or does not describe a cetrain model."""
 
 
+class CetrainWarning(UserWarning):
+    """Something the user should know that is not a mistake (a label no font can draw, a
+    number that overflowed); the CLI prints its message as one line `Warning: ...`."""
+
+
+class UndrawableText(CetrainWarning):
+    """Labels of a figure with characters that no installed font has: drawn as boxes."""
+
+    def __init__(self, labels: list[str]) -> None:
+        self.labels = list(labels)
+        super().__init__(undrawable_message(self.labels))
+
+
+def undrawable_message(labels: list[str]) -> str:
+    """The warning for figure labels no installed font can draw (all of them named, once)."""
+    named = ", ".join(repr(label) for label in dict.fromkeys(labels))
+    return (
+        f"no installed font can draw some characters of {named}: the figures show them as "
+        "boxes; installing a font that has them (such as Noto Sans CJK or Noto Color Emoji) "
+        "draws them"
+    )
+
+
 def __getattr__(name: str) -> type:
     # ConvergenceWarning subclasses scikit-learn's, so that scikit-learn's tools catch it; it is
     # made on first use, so that importing this module does not import scikit-learn.

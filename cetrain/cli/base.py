@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,14 +24,30 @@ from click.shell_completion import CompletionItem
 
 from cetrain import __version__
 from cetrain.cli.interrupts import Deferred
-from cetrain.core.params import Param, PathText
-from cetrain.errors import CetrainError
-from cetrain.runs.settings import Setting
+from cetrain.core.params import Advice, Param, PathText, Spelling
+from cetrain.errors import CetrainError, CetrainWarning, UndrawableText, undrawable_message
+from cetrain.runs.settings import SETTINGS, Setting
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar redraws
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Cetrain(click.Group):
+    """The command group: every command runs with the warnings it raises recorded, and
+    printed after it as `Warning: ...` lines of ours (own_warnings), never as Python's."""
+
+    def invoke(self, ctx: click.Context):
+        # the filters in force decide what is recorded (a library's DeprecationWarning is not);
+        # ours are all recorded, to be said once each
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CetrainWarning)
+            try:
+                return super().invoke(ctx)
+            finally:
+                for line in own_warnings(caught):
+                    click.echo(f"Warning: {line}", err=True)
+
+
+@click.group(cls=Cetrain, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cetrain")
 def cli():
     """cetrain: train logistic, softmax and multi-label regression on cross-entropy, and see why.
@@ -50,9 +68,47 @@ def user_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except CetrainError as exc:
-            raise click.ClickException(str(exc)) from None
+            advice = exc.args[0] if len(exc.args) == 1 else None
+            message = spelled(advice) if isinstance(advice, Advice) else str(exc)
+            raise click.ClickException(message) from None
 
     return wrapper
+
+
+# matplotlib's text when a label has a character its font lacks: cetrain.plots.style has drawn
+# the label with a font that has it, or named the labels no installed font can draw
+_GLYPH_MISSING = re.compile(r"Glyph \d+ .*missing from (current )?font")
+
+
+def own_warnings(caught: Iterable[warnings.WarningMessage]) -> list[str]:
+    """The messages of the warnings a command raised, once each, in our words: our own
+    (CetrainError's sibling CetrainWarning) as they are; NumPy's floating-point warnings as what
+    they mean for the results; a missing glyph not at all (see _GLYPH_MISSING); any other
+    library's as its message, so that a real problem is not hidden."""
+    lines: list[str] = []
+    caught = list(caught)
+    undrawable = [
+        label for w in caught if isinstance(w.message, UndrawableText) for label in w.message.labels
+    ]
+    for caught_warning in caught:
+        message, category = str(caught_warning.message), caught_warning.category
+        if issubclass(category, UndrawableText):  # the labels of every figure, in one line
+            line = undrawable_message(undrawable)
+        elif issubclass(category, CetrainWarning):
+            line = message
+        elif _GLYPH_MISSING.search(message):
+            continue
+        elif issubclass(category, RuntimeWarning) and "encountered in" in message:
+            line = (
+                f"a computation with numbers beyond float64 ({message}): a value printed or "
+                "saved as inf or nan comes from it; values that extreme in the data or the "
+                "options cause it"
+            )
+        else:
+            line = message
+        if line not in lines:
+            lines.append(line)
+    return lines
 
 
 # --- options made from declarations ----------------------------------------------------------
@@ -139,6 +195,33 @@ def setting_options(settings: Iterable[Setting]) -> Callable:
         return command
 
     return decorate
+
+
+class CommandLineSpelling(Spelling):
+    """Parameters as this command line names them: the option of the run setting that sets
+    the estimator parameter (max_iter -> --epochs), with its value as typed (--lr auto,
+    --no-standardize)."""
+
+    def __init__(self, settings: Iterable[Setting]) -> None:
+        self.settings = {s.estimator or s.name: s for s in settings}
+
+    def name(self, param: str) -> str:
+        setting = self.settings.get(param)
+        return "--" + (setting.name if setting else param).replace("_", "-")
+
+    def value(self, param: str, value: Any) -> str:
+        flag = self.name(param)
+        if isinstance(value, bool):
+            return flag if value else f"--no-{flag[2:]}"
+        return f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}"
+
+
+COMMAND_LINE = CommandLineSpelling(SETTINGS)
+
+
+def spelled(message: Advice | str) -> str:
+    """A message for the terminal: an Advice in the command line's spelling."""
+    return message.render(COMMAND_LINE) if isinstance(message, Advice) else str(message)
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -256,17 +339,52 @@ def interrupted(stop: Deferred, where: str, folder: Path) -> None:
     raise click.exceptions.Exit(stop.exit_code)
 
 
-def echo_table(header: list[str], rows: list[list[str]], align: str) -> None:
-    """Columns two spaces apart, as wide as their widest cells; `align` is < or > per column."""
+NUMBER_WIDTH = 10  # the widest a number's cell gets in any table: "-1.234e+300" would not fit
+COLUMN_GAP = "  "  # between the columns of every table
+
+
+def table_lines(header: list[str], rows: list[list[str]], align: str) -> list[str]:
+    """The lines of a table: columns COLUMN_GAP apart, as wide as their widest cells; `align`
+    is < or > per column."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = (f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True))
-        click.echo("  ".join(cells).rstrip())
+    return [
+        COLUMN_GAP.join(
+            f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True)
+        ).rstrip()
+        for row in [header, *rows]
+    ]
 
 
-def fixed(value: float) -> str:
-    """Four decimals; inf as inf, and a value that rounds to zero as 0.0000, never -0.0000."""
-    return "inf" if value == math.inf else f"{round(value, 4) + 0.0:.4f}"
+def echo_table(header: list[str], rows: list[list[str]], align: str) -> None:
+    """Print table_lines(header, rows, align) on stdout."""
+    for line in table_lines(header, rows, align):
+        click.echo(line)
+
+
+def fixed(value: float | None, decimals: int = 4, width: int = NUMBER_WIDTH) -> str:
+    """A number for a table cell, at most `width` characters whatever its size: `decimals`
+    decimals when that fits, else exponent form with as many digits as fit (1.2346e+05);
+    nan, inf and -inf as such, None as "-", and a value that rounds to zero as 0.0000, never
+    -0.0000."""
+    if value is None:
+        return "-"
+    value = float(value)
+    if not math.isfinite(value):
+        return str(value)  # nan, inf, -inf
+    text = f"{round(value, decimals) + 0.0:.{decimals}f}"
+    digits = decimals
+    while len(text) > width:
+        text = f"{value:.{digits}e}"
+        if digits == 0:
+            break  # never happens for width >= 7: "-1e+300" fits
+        digits -= 1
+    return text
+
+
+def scientific(value: float, digits: int = 1) -> str:
+    """A number in exponent form for a table cell (1.2e-07; nan and inf as such): at most
+    9 characters with one digit, whatever its size."""
+    return f"{value:.{digits}e}"
 
 
 def echo_dropped(rows: int, hint: str = "") -> None:

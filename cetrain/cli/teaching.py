@@ -18,6 +18,7 @@ from cetrain.cli.base import (
     fixed,
     number_options,
     option_help,
+    scientific,
     setting_options,
     user_errors,
     write_folder,
@@ -285,7 +286,7 @@ def gradcheck_command(seed, rows, features, classes):
     echo_table(
         ["model", "loss", "weights", "block", "rel. error", "verdict"],
         [
-            [c.model, c.loss, c.weighting, c.block, f"{c.relative_error:.1e}", c.verdict]
+            [c.model, c.loss, c.weighting, c.block, scientific(c.relative_error), c.verdict]
             for c in checks
         ],
         "<<<<><",

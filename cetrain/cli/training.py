@@ -16,8 +16,12 @@ from cetrain.cli.base import (
     cli,
     count,
     echo_dropped,
+    echo_table,
+    fixed,
     interrupted,
+    scientific,
     setting_options,
+    spelled,
     training_run,
     user_errors,
     write_folder,
@@ -40,6 +44,8 @@ if TYPE_CHECKING:
     from cetrain.runs.train import TrainResult
 
 THIRD_COLUMNS = {"label_accuracy": "label acc", "balanced_accuracy": "bal. acc"}
+# how the summary says a status of cetrain.core.optim.STATUSES, when not by its own name
+STATUS_WORDS = {"max_iter": "stopped at --epochs", "diverged": "DIVERGED"}
 MAX_RECALL_CLASSES = 10  # more classes than this and the recall line would not fit
 _CONFIG = click.argument("config", required=False, type=CheckedPath(dir_okay=False, path_type=Path))
 
@@ -70,7 +76,7 @@ def _echo_notes(result: TrainResult, warnings: bool = True) -> None:
     teach (cetrain.runs.hints), on stderr."""
     echo_dropped(result.dataset.rows_dropped)
     for message in result.warnings if warnings else ():
-        click.echo(f"Warning: {message}", err=True)
+        click.echo(f"Warning: {spelled(message)}", err=True)
     if warnings:
         for note in result.notes:
             click.echo(f"Note: {note}", err=True)
@@ -81,7 +87,7 @@ def _echo_comparison_notes(comparison: Comparison) -> None:
     runs = comparison.runs
     for name, run in runs.items():
         for message in run.warnings:
-            click.echo(f"Warning: {name}: {message}", err=True)
+            click.echo(f"Warning: {name}: {spelled(message)}", err=True)
     shared = [
         note
         for note in next(iter(runs.values())).notes
@@ -305,18 +311,20 @@ def _echo_comparison(comparison: Comparison, folder: Path) -> None:
         f"{heading}: {first.metrics.n_train} train / {first.metrics.n_test} test rows; "
         f"best test accuracy {comparison.best_accuracy:.4f}"
     )
-    width = max(15, 2 + max(len(name) for name in comparison.summary))
-    header = (
-        f"{comparison.vary:<{width}}{'epochs':>7}{'to 90%':>8}{'test acc':>10}{'test log loss':>15}"
-        f"{'grad norm':>11}  status"
-    )
-    click.echo(header)
-    for name, row in comparison.summary.items():
-        reached = "-" if row.epochs_to_90pct is None else str(row.epochs_to_90pct)
-        click.echo(
-            f"{name:<{width}}{row.epochs:>7}{reached:>8}{row.test_accuracy:>10.4f}"
-            f"{row.test_log_loss:>15.4f}{row.final_grad_norm:>11.1e}  {row.status}"
-        )
+    rows = [
+        [
+            name,
+            str(row.epochs),
+            "-" if row.epochs_to_90pct is None else str(row.epochs_to_90pct),
+            fixed(row.test_accuracy),
+            fixed(row.test_log_loss),
+            scientific(row.final_grad_norm),
+            row.status,
+        ]
+        for name, row in comparison.summary.items()
+    ]
+    header = [comparison.vary, "epochs", "to 90%", "test acc", "test log loss", "grad norm"]
+    echo_table([*header, "status"], rows, "<>>>>><")
     click.echo(
         f"'to 90%': the first epoch with test accuracy >= 90% of the best "
         f"({ACCURACY_SHARE * comparison.best_accuracy:.4f})"
@@ -343,11 +351,13 @@ def _echo_reference(reference: Reference | NoReference, quiet: bool) -> None:
     )
     click.echo("both solutions measured by our objective f(W, b)")
     ours, theirs = reference.cetrain, reference.sklearn
-    click.echo(f"{'':10}{'cetrain':>12}{'scikit-learn':>14}")
-    click.echo(f"{'objective':10}{ours.objective:>12.8f}{theirs.objective:>14.8f}")
-    click.echo(f"{'train acc':10}{ours.train_accuracy:>12.4f}{theirs.train_accuracy:>14.4f}")
+    rows = [
+        ["objective", fixed(ours.objective, 8, 12), fixed(theirs.objective, 8, 12)],
+        ["train acc", fixed(ours.train_accuracy), fixed(theirs.train_accuracy)],
+    ]
     if ours.test_accuracy is not None:
-        click.echo(f"{'test acc':10}{ours.test_accuracy:>12.4f}{theirs.test_accuracy:>14.4f}")
+        rows.append(["test acc", fixed(ours.test_accuracy), fixed(theirs.test_accuracy)])
+    echo_table(["", "cetrain", "scikit-learn"], rows, "<>>")
     click.echo(
         f"relative gap (cetrain - scikit-learn) / |scikit-learn|: {reference.relative_gap:.2e}"
     )
@@ -369,9 +379,9 @@ def _echo_summary(result: TrainResult, folder: Path) -> None:
         f"{metrics.n_train} train / {metrics.n_test} test rows, "
         f"{count(len(dataset.feature_names), 'feature')}, {outputs}, loss {settings.loss}"
     )
-    status = {"converged": "converged", "max_iter": "stopped at --epochs", "diverged": "DIVERGED"}
+    status = STATUS_WORDS.get(metrics.status, metrics.status)
     click.echo(
-        f"{status[metrics.status]} after {metrics.epochs} epochs in {metrics.seconds:.2f} s "
+        f"{status} after {count(metrics.epochs, 'epoch')} in {metrics.seconds:.2f} s "
         f"(step {metrics.learning_rate:.3g}, final gradient norm {metrics.final_grad_norm:.1e})"
     )
     if metrics.zero_coefficients:
@@ -381,12 +391,14 @@ def _echo_summary(result: TrainResult, folder: Path) -> None:
     # the third column: per-label accuracy for 0/1 label columns, balanced accuracy (the mean
     # recall of the classes) for class labels; probability rows have neither
     third = next((key for key in THIRD_COLUMNS if getattr(metrics.train, key) is not None), None)
-    extra = f"{THIRD_COLUMNS[third]:>10}" if third else ""
-    click.echo(f"{'':8}{'accuracy':>10}{'log loss':>10}{extra}")
-    for name, split in (("train", metrics.train), ("test", metrics.test)):
-        if split is not None:
-            line = f"{name:8}{split.accuracy:>10.4f}{split.log_loss:>10.4f}"
-            click.echo(line + (f"{getattr(split, third):>10.4f}" if third else ""))
+    header = ["", "accuracy", "log loss", *([THIRD_COLUMNS[third]] if third else [])]
+    rows = [
+        [name, fixed(split.accuracy), fixed(split.log_loss)]
+        + ([fixed(getattr(split, third))] if third else [])
+        for name, split in (("train", metrics.train), ("test", metrics.test))
+        if split is not None
+    ]
+    echo_table(header, rows, "<" + ">" * (len(header) - 1))
     test_recall = metrics.test.recall if metrics.test is not None else None
     if test_recall and len(test_recall) <= MAX_RECALL_CLASSES:
         shown = ", ".join(

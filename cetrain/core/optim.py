@@ -12,11 +12,12 @@ grad f(y_k) . (x_{k+1} - x_k) > 0, i.e. when the last step went uphill (O'Donogh
 to converge on badly conditioned problems without tuning beta.
 
 A non-smooth part h (an L1 penalty) is handled by a proximal step (ISTA/FISTA), see
-gradient_descent. Training stops when ||grad f(y_k)||_2 <= tol ("converged"), after max_iter
-steps ("max_iter"), when the objective becomes non-finite or grows past DIVERGENCE_FACTOR
-times its start ("diverged"), or when the callback raises StopIteration ("interrupted", as in
-scipy.optimize.minimize). The result is always the last point whose objective was recorded,
-so the history's last entry describes the returned parameters.
+gradient_descent. Training stops when ||grad f(y_k)||_2 <= tol ("converged"), when a
+subgradient run stops making progress ("stalled"), after max_iter steps ("max_iter"), or when
+the objective becomes non-finite or grows past DIVERGENCE_FACTOR times its start ("diverged"),
+or when the callback raises StopIteration ("interrupted", as in scipy.optimize.minimize).
+The result is always the last point whose objective was recorded, so the history's last entry
+describes the returned parameters.
 """
 
 from collections.abc import Callable
@@ -25,11 +26,26 @@ from dataclasses import dataclass, field
 import numpy as np
 
 DIVERGENCE_FACTOR = 1e3
-# A subgradient run (smooth=False) converges when its best objective improves by less than
-# max(tol, SUBGRADIENT_RTOL), relative, over SUBGRADIENT_WINDOW epochs: its O(1/sqrt(k)) progress
-# would take millions of epochs to meet a gradient tolerance such as 1e-6.
+# How a run ended, declared once: metrics.json's and model.json's `status`, the history and the
+# report take these words, and the CLI's summary phrases them.
+STATUSES = {
+    "converged": "the gradient norm (of the gradient mapping, with an L1 penalty) fell to tol",
+    "stalled": "a subgradient run (a loss with a kink, the hinge) stopped improving by more "
+    "than tol (relative) with ever smaller steps: close to, but not proven at, the minimum",
+    "max_iter": "max_iter epochs ran before either stopping rule was met",
+    "diverged": "the objective became non-finite or grew past DIVERGENCE_FACTOR times its start",
+    "interrupted": "the callback raised StopIteration (a user's Ctrl-C or SIGTERM), ending the "
+    "run at the end of that epoch",
+}
+# A subgradient run (smooth=False) takes steps eta_j / sqrt(k + 1), k counting the epochs since
+# its phase began. A phase ends when its best objective has improved by at most tol (relative)
+# over its last half (at least SUBGRADIENT_WINDOW epochs); the next phase starts again from the
+# best point with a step SUBGRADIENT_SHRINK times smaller. A phase that improved the best by at
+# most tol in all ends the run, "stalled", at the best point. A smaller tol runs more phases,
+# with smaller steps, and so ends closer to the minimum.
 SUBGRADIENT_WINDOW = 100
-SUBGRADIENT_RTOL = 1e-4
+SUBGRADIENT_SHRINK = 4.0
+SUBGRADIENT_IDLE_PHASES = 2
 # A run whose loss rose in at least this share of its epochs oscillated: its step overshoots
 # the minimum again and again (gradient descent with a small enough step never goes uphill).
 OSCILLATION_SHARE = 0.1
@@ -103,14 +119,24 @@ def gradient_descent(
     smooth : bool
         False when fun's gradient is only a subgradient (the hinge loss): its norm need not
         vanish at the minimum, so the subgradient method is used instead: steps
-        eta / sqrt(k + 1), no momentum, and "converged" once the lowest objective has not
-        fallen by more than max(tol, SUBGRADIENT_RTOL) (relative) over the last
-        SUBGRADIENT_WINDOW epochs.
+        eta / sqrt(k + 1), no momentum, restarted from the best point with a smaller eta when
+        progress stops, and "stalled" (never "converged") once a whole phase improved the best
+        objective by at most tol (relative); see SUBGRADIENT_WINDOW.
 
     Returns
     -------
     OptimizeResult
     """
+    # a step that overflows makes the next objective non-finite: the run ends "diverged", and
+    # says so; NumPy's own warnings about it would only repeat that in its words
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _descend(
+            fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth
+        )
+
+
+def _descend(fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth):
+    """gradient_descent's loop."""
     x = np.array(theta0, dtype=np.float64)  # x_k
     y = x.copy()  # y_k, where the gradient is evaluated
     step = np.empty_like(x)
@@ -119,23 +145,21 @@ def gradient_descent(
     mapping = grad if prox is None else np.empty_like(x)
     recorded = x.copy()  # the last point whose objective is in the history
     result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
+    phases = None if smooth else _Phases(learning_rate, tol)
     if not smooth:
         momentum = 0.0
     eta = learning_rate
     for epoch in range(max_iter + 1):
         value = fun(y, grad)
-        if not smooth:
-            eta = learning_rate / np.sqrt(epoch + 1.0)
-        # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map. A step
-        # too large for float64 is inf, and the next epoch's objective reports divergence.
-        with np.errstate(over="ignore", invalid="ignore"):
-            np.multiply(grad, -eta, out=x_next)
-            x_next += y
-            if prox is not None:
-                prox(x_next, eta)
-                np.subtract(y, x_next, out=mapping)
-                mapping /= eta
+        if phases is not None:
+            eta = phases.step()
+        # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map
+        np.multiply(grad, -eta, out=x_next)
+        x_next += y
         if prox is not None:
+            prox(x_next, eta)
+            np.subtract(y, x_next, out=mapping)
+            mapping /= eta
             value += penalty(y)
         norm = _norm(mapping)
         if not (np.isfinite(value) and np.isfinite(norm)):
@@ -151,9 +175,7 @@ def gradient_descent(
             except StopIteration:
                 result.status = "interrupted"
                 return result
-        if tol is not None and (
-            norm <= tol if smooth else _stalled(result.objective, max(tol, SUBGRADIENT_RTOL))
-        ):
+        if smooth and tol is not None and norm <= tol:
             result.status = "converged"
             return result
         if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):
@@ -161,14 +183,22 @@ def gradient_descent(
             return result
         if epoch == max_iter:
             return result
-        with np.errstate(over="ignore", invalid="ignore"):  # inf - inf: diverging, as above
-            np.subtract(x_next, x, out=step)  # x_{k+1} - x_k
+        if phases is not None:
+            restart = phases.record(value, y)
+            if restart is not None:
+                if phases.stalled and restart is y:
+                    result.status = "stalled"  # y, just recorded, is the best point
+                    return result
+                # from the best point: the next evaluation records it (and ends a stalled run)
+                x[:] = restart
+                y[:] = restart
+                continue
+        np.subtract(x_next, x, out=step)  # x_{k+1} - x_k
         x[:] = x_next
         # restart when the step went uphill: G . (x_{k+1} - x_k) > 0
         if momentum and not _uphill(mapping, step):
-            with np.errstate(over="ignore", invalid="ignore"):
-                np.multiply(step, momentum, out=y)
-                y += x
+            np.multiply(step, momentum, out=y)
+            y += x
         else:
             y[:] = x
     return result
@@ -176,19 +206,56 @@ def gradient_descent(
 
 def _uphill(mapping: np.ndarray, step: np.ndarray) -> bool:
     """The step went uphill, G . step > 0 (or the product overflowed: restart to be safe)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return not float(np.dot(mapping, step)) <= 0.0
+    return not float(np.dot(mapping, step)) <= 0.0
 
 
 def _norm(v: np.ndarray) -> float:
     """The Euclidean norm, finite wherever it fits in float64 (np.linalg.norm squares the
     entries, which overflows above 1e154)."""
-    with np.errstate(over="ignore"):
-        norm = float(np.linalg.norm(v))
+    norm = float(np.linalg.norm(v))
     if np.isinf(norm) and np.all(np.isfinite(v)):
         top = float(np.max(np.abs(v)))
         norm = top * float(np.linalg.norm(v / top))
     return norm
+
+
+class _Phases:
+    """The subgradient method's step sizes and its stopping rule (see SUBGRADIENT_WINDOW)."""
+
+    def __init__(self, learning_rate: float, tol: float | None) -> None:
+        self.eta, self.tol = learning_rate, tol
+        self.k = 0  # epochs evaluated in this phase
+        self.best, self.best_theta = np.inf, None
+        self.phase_start = np.inf  # the best objective when this phase began
+        self.values: list[float] = []  # this phase's objective values
+        self.idle_phases = 0  # phases in a row that improved the best by at most tol
+        self.stalled = False
+
+    def step(self) -> float:
+        """The step of the epoch being evaluated."""
+        self.k += 1
+        return self.eta / np.sqrt(self.k)
+
+    def record(self, value: float, theta: np.ndarray) -> np.ndarray | None:
+        """Take an epoch's objective at theta; the point to restart from when the phase ends
+        (`stalled` set when the run is over), else None."""
+        if self.stalled:  # the extra evaluation of the best point that ends the run
+            return theta
+        if value < self.best:
+            self.best, self.best_theta = value, theta.copy()
+        self.values.append(value)
+        if self.tol is None or not _no_progress(self.values, self.tol):
+            return None
+        gained = self.phase_start - self.best
+        idle = gained <= self.tol * max(abs(self.best), 1.0)
+        self.idle_phases = self.idle_phases + 1 if idle else 0
+        self.stalled = self.idle_phases >= SUBGRADIENT_IDLE_PHASES
+        self.phase_start = self.best
+        self.eta /= SUBGRADIENT_SHRINK
+        self.values = []
+        if not self.stalled:
+            return None  # on from where it is, with smaller steps
+        return theta if value == self.best else self.best_theta
 
 
 def uphill_epochs(values: list[float]) -> int:
@@ -201,13 +268,14 @@ def oscillated(values: list[float]) -> bool:
     return len(values) > 1 and uphill_epochs(values) >= OSCILLATION_SHARE * (len(values) - 1)
 
 
-def _stalled(objective: list[float], tol: float) -> bool:
-    """The best objective of the last SUBGRADIENT_WINDOW epochs is within tol (relative) of
-    the best before them: the subgradient method has stopped making progress."""
-    if len(objective) <= SUBGRADIENT_WINDOW:
+def _no_progress(objective: list[float], tol: float) -> bool:
+    """The best objective of the last half of the values (at least SUBGRADIENT_WINDOW) is within
+    tol (relative) of the best before them: the steps are too large to make progress."""
+    window = max(SUBGRADIENT_WINDOW, len(objective) // 2)
+    if len(objective) <= window:
         return False
-    before = min(objective[:-SUBGRADIENT_WINDOW])
-    recent = min(objective[-SUBGRADIENT_WINDOW:])
+    before = min(objective[:-window])
+    recent = min(objective[-window:])
     return before - recent <= tol * max(abs(before), 1.0)
 
 

@@ -473,3 +473,58 @@ def _float_or_text(text: str) -> float | str:
         return float(text)
     except ValueError:
         return text
+
+
+# --- advice that names parameters, in the spelling of the surface that shows it --------------
+
+
+class Spelling:
+    """How a surface writes a parameter: Python's `max_iter` and `tol=1e-06` (this class);
+    the command line derives its own (`--epochs`, `--tol 1e-06`) from its settings."""
+
+    def name(self, param: str) -> str:
+        return param
+
+    def value(self, param: str, value: Any) -> str:
+        return f"{param}={_python_text(value)}"
+
+
+PYTHON = Spelling()
+
+
+@dataclasses.dataclass(frozen=True)
+class Advice:
+    """A message that names parameters, rendered per surface (see Spelling).
+
+    `template` is a str.format template whose fields are keys of `mentions`, each a (parameter
+    name, value) pair: `{key}` renders the parameter with its value (`tol=1e-06`, `--tol 1e-06`),
+    `{key:name}` the parameter alone (`tol`, `--tol`). str() is the Python spelling.
+    """
+
+    template: str
+    mentions: Mapping[str, tuple[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def render(self, spelling: Spelling = PYTHON) -> str:
+        fields = {key: _Mention(spelling, *mention) for key, mention in self.mentions.items()}
+        return self.template.format_map(fields)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Mention:
+    spelling: Spelling
+    param: str
+    value: Any
+
+    def __format__(self, spec: str) -> str:
+        if spec == "name":
+            return self.spelling.name(self.param)
+        return self.spelling.value(self.param, self.value)
+
+
+def _python_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)

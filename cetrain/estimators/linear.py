@@ -34,16 +34,23 @@ from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
 from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec, unit_scaled
 from cetrain.core.objective import LinearObjective
 from cetrain.core.optim import OptimizeResult, gradient_descent, oscillated, uphill_epochs
-from cetrain.core.params import per_class
+from cetrain.core.params import Advice, per_class
 from cetrain.data.preprocess import Standardizer
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
 from cetrain.estimators import params
 from cetrain.estimators.history import EpochCallback, HistoryRecorder, ValidationMonitor
 from cetrain.estimators.validation import check_X, check_y
 
-_TOO_LARGE = (
-    "the loss is not finite at the initial weights: the features are too large for float64 "
-    "arithmetic; standardize them (standardize=True) or rescale them"
+_NOT_FINITE = "the loss is not finite at the initial weights: "
+_TOO_LARGE = Advice(
+    _NOT_FINITE + "the features are too large for float64 arithmetic; standardize them "
+    "({standardize}) or rescale them",
+    {"standardize": ("standardize", True)},
+)
+# with standardised features, what is left to overflow
+_OPTIONS_TOO_LARGE = Advice(
+    _NOT_FINITE + "values too large for float64 arithmetic in the features, the sample or class "
+    "weights or the loss's options; rescale them"
 )
 
 
@@ -168,7 +175,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         )
         result = self._descend(objective, loss, recorder)
         self._keep_result(result, recorder)
-        self._warn_if_not_converged(result)
+        self._warn_if_not_converged(result, loss.smooth)
         return self
 
     def training_objective(
@@ -245,8 +252,12 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             # the loss's options, not the features: its curvature alone is beyond float64
             raise self._options_too_large(objective.loss, "its curvature overflows")
         if not np.isfinite(lipschitz):
-            raise DataError(_TOO_LARGE)
+            raise DataError(self._too_large())
         return 1.0 / lipschitz
+
+    def _too_large(self) -> Advice:
+        """Why the loss is not finite before training: standardisation helps only when off."""
+        return _OPTIONS_TOO_LARGE if self.standardize else _TOO_LARGE
 
     def _validation_monitor(
         self, validation_data: tuple[ArrayLike, ArrayLike] | None, loss: Loss
@@ -296,11 +307,16 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             if np.isfinite(objective.value(self._initial_theta(objective))):
                 # the start was fine: its first step left float64, a hand-set step's doing
                 raise ConfigError(
-                    f"learning_rate={self.learning_rate_:g} is too large: the first step "
-                    "overflows float64; use a smaller learning rate or learning_rate='auto' "
-                    "(--lr auto)"
+                    Advice(
+                        "{step} is too large: the first step overflows float64; use a smaller "
+                        "{step:name} or {auto}",
+                        {
+                            "step": ("learning_rate", self.learning_rate_),
+                            "auto": ("learning_rate", "auto"),
+                        },
+                    )
                 )
-            raise DataError(_TOO_LARGE)
+            raise DataError(self._too_large())
         return result
 
     def _options_too_large(self, loss: Loss, why: str) -> ConfigError:
@@ -328,37 +344,69 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             W[:] = self.head_.initial_weights(random)
         return theta
 
-    def _warn_if_not_converged(self, result: OptimizeResult) -> None:
-        """A ConvergenceWarning that says what stopped the run and what to change: a smaller
-        step when a hand-set learning rate made the training loss oscillate, otherwise more
-        epochs, more penalty or a larger tol."""
-        if self.status_ == "max_iter":
-            stopped = (
-                f"training stopped after max_iter={self.max_iter} epochs with gradient norm "
-                f"{result.grad_norm[-1]:.3g} > tol={self.tol:g}"
+    def _warn_if_not_converged(self, result: OptimizeResult, smooth: bool) -> None:
+        """A ConvergenceWarning that says what stopped the run and what to change; its message
+        is an Advice, so the command line names its options in its own spelling."""
+        advice = self._convergence_advice(result, smooth)
+        if advice is not None:
+            warnings.warn(ConvergenceWarning(advice), stacklevel=3)
+
+    def _convergence_advice(self, result: OptimizeResult, smooth: bool) -> Advice | None:
+        """What stopped a run that did not converge, and only the changes that would help: a
+        smaller step when one set by hand overshot, standardisation when it is off, more
+        epochs, penalty or tol otherwise; a stalled subgradient run, a smaller tol."""
+        by_hand = params.LEARNING_RATE.check(self.learning_rate) != "auto"
+        mentions = {
+            "epochs": ("max_iter", self.max_iter),
+            "tol": ("tol", self.tol),
+            "lr": ("learning_rate", self.learning_rate_ if by_hand else "auto"),
+            "smaller_lr": ("learning_rate", self.learning_rate_ / 10),
+            "auto": ("learning_rate", "auto"),
+            "l2": ("l2", self.l2),
+            "standardize": ("standardize", True),
+        }
+        losses = self.history_.train_loss
+        if self.status_ == "stalled":
+            text = (
+                f"training stalled after {result.n_iter} epochs: the {self.loss} loss has a kink, "
+                "where the gradient need not vanish, and its subgradient steps no longer "
+                "lowered the objective by more than {tol} (relative), so the weights are near "
+                "the minimum but not proven at it; a smaller {tol:name} runs closer to it"
             )
-            by_hand = params.LEARNING_RATE.check(self.learning_rate) != "auto"
-            losses = self.history_.train_loss
+        elif self.status_ == "max_iter":
+            rule = (
+                f"with the gradient norm {result.grad_norm[-1]:.3g} still above {{tol}}"
+                if smooth
+                else "before its subgradient steps stalled (see {tol:name})"
+            )
+            text = f"training reached the epoch limit {{epochs}} {rule}; "
             if by_hand and oscillated(losses):
-                advice = (
-                    f"the loss rose in {uphill_epochs(losses)} of {result.n_iter} "
-                    f"epochs: the step learning_rate={self.learning_rate_:g} overshoots; use a "
-                    "smaller learning rate or learning_rate='auto' (--lr auto)"
+                text += (
+                    f"the loss rose in {uphill_epochs(losses)} of {result.n_iter} epochs: the "
+                    "step {lr} overshoots; use a smaller {lr:name} (e.g. {smaller_lr}) or {auto}"
                 )
             else:
-                advice = (
-                    "raise max_iter (--epochs), raise the l2 penalty (--l2) if the classes are "
-                    "separable, or raise tol"
-                )
-            warnings.warn(f"{stopped}; {advice}", ConvergenceWarning, stacklevel=3)
+                separable = " if the classes are separable" if self.l1 == 0 else ""
+                text += "raise {epochs:name}, raise {l2:name}" + separable + ", or raise {tol:name}"
         elif self.status_ == "diverged":
-            warnings.warn(
-                f"training diverged with learning_rate={self.learning_rate_:g}: the loss grew "
-                "instead of falling; use a smaller learning rate or learning_rate='auto' "
-                "(--lr auto), and standardize the features",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+            grew = np.isfinite(losses[-1]) and len(losses) > 1
+            text = "training diverged with the step {lr}: the loss "
+            text += "grew instead of falling" if grew else "overflowed float64"
+            changes = []
+            if by_hand:
+                changes.append("use a smaller {lr:name} (e.g. {smaller_lr}) or {auto}")
+            if not self.standardize:
+                changes.append("standardize the features ({standardize})")
+            if not changes:
+                text += (
+                    ", which a step of 1/L cannot do: values too large for float64 arithmetic "
+                    "(in the features, the sample or class weights or the loss's options) "
+                    "overflowed; rescale them"
+                )
+            text += "; " + ", and ".join(changes) if changes else ""
+        else:
+            return None
+        return Advice(text, mentions)
 
     # --- prediction -------------------------------------------------------------------------
 
@@ -649,7 +697,8 @@ class LogisticRegression(_LinearClassifier):
     coef_ : ndarray of shape (1, d), in original feature units
     intercept_ : ndarray of shape (1,)
     n_iter_ : int, epochs run
-    status_ : str, "converged", "max_iter" or "diverged"
+    status_ : str, how training ended: one of cetrain.core.optim.STATUSES ("converged",
+        "stalled", "max_iter", "diverged")
     history_ : History, per-epoch "train_loss" and "grad_norm" (and the validation curves),
         starting at epoch 0 (the initial weights)
     learning_rate_ : float, the step size used

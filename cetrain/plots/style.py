@@ -9,12 +9,17 @@ Nothing in cetrain.plots shows, saves or touches pyplot: every figure is a stand
 many runs in one process leak no global state. The caller decides where a figure goes.
 """
 
+import functools
 import textwrap
 from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
 from matplotlib.colors import hsv_to_rgb, to_hex, to_rgb
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, fontManager
+from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 
 OKABE_ITO: tuple[str, ...] = (
     "#E69F00",  # orange
@@ -64,6 +69,60 @@ LEGEND_SIZE = 12
 NOTE_SIZE = 11
 TITLE_WIDTH = 48  # characters per title line at TITLE_SIZE on an 8-inch-wide axes
 LABEL_WIDTH = 45  # characters per axis-label line at LABEL_SIZE along a 5-inch side
+
+
+# The fonts a label falls back on, in order, for a character the first lacks (matplotlib draws
+# each character from the first font of the list that has it); those installed are used.
+# DejaVu Sans, matplotlib's own, covers Latin, Greek, Cyrillic, Arabic and Hebrew; not CJK or
+# emoji.
+FONT_FALLBACKS = (
+    "DejaVu Sans",
+    "Noto Sans",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans Arabic",
+    "Noto Sans Devanagari",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "Arial Unicode MS",
+    "Noto Color Emoji",
+    "Noto Emoji",
+    "Symbola",
+    "STIXGeneral",
+)
+
+
+@functools.cache
+def _installed_fonts() -> tuple[tuple[str, frozenset[int]], ...]:
+    """The installed fonts of FONT_FALLBACKS, each with the characters it has."""
+    names = {font.name for font in fontManager.ttflist}
+    fonts = []
+    for name in FONT_FALLBACKS:
+        if name in names:
+            path = fontManager.findfont(FontProperties(family=name), fallback_to_default=False)
+            fonts.append((name, frozenset(FT2Font(path).get_charmap())))
+    return tuple(fonts)
+
+
+def fit_fonts(fig: Figure) -> list[str]:
+    """Give each text of `fig` that is not plain ASCII the fonts of FONT_FALLBACKS, so that a
+    character DejaVu Sans lacks is drawn from an installed font that has it; return the texts
+    with characters no installed font has (drawn as boxes)."""
+    fonts = _installed_fonts()
+    family = [name for name, _ in fonts]
+    undrawable = []
+    for text in fig.findobj(Text):
+        label = text.get_text()
+        if label.isascii():
+            continue
+        text.set_fontfamily(family)
+        if any(
+            ord(char) >= 32 and not any(ord(char) in charmap for _, charmap in fonts)
+            for char in label
+            if not char.isspace()
+        ):
+            undrawable.append(label)
+    return undrawable
 
 
 def class_colors(n_classes: int, class_names: Sequence[str] | None = None) -> list[str]:

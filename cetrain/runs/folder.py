@@ -14,6 +14,7 @@ import re
 import shutil
 import stat
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from cetrain.errors import ConfigError, RunFolderError
+from cetrain.errors import ConfigError, RunFolderError, UndrawableText
 
 if TYPE_CHECKING:  # matplotlib is imported by whoever draws the figure, not here
     from matplotlib.animation import FuncAnimation
@@ -280,7 +281,14 @@ def save_figure(fig: Figure, folder: Path, stem: str, fmt: str = "png") -> Path:
     if fmt not in FIGURE_FORMATS:
         raise ConfigError(f"unknown figure format {fmt!r}; use one of: {', '.join(FIGURE_FORMATS)}")
     path = folder / f"{stem}.{fmt}"
-    fig.savefig(path, format=fmt, dpi=FIGURE_DPI)
+    from cetrain.plots.style import fit_fonts
+
+    undrawable = fit_fonts(fig)
+    with warnings.catch_warnings():  # said once, by the labels, below
+        warnings.filterwarnings("ignore", r"Glyph \d+ .*missing from", UserWarning)
+        fig.savefig(path, format=fmt, dpi=FIGURE_DPI)
+    if undrawable:
+        warnings.warn(UndrawableText(undrawable), stacklevel=2)
     return path
 
 

@@ -137,7 +137,11 @@ def _step_too_large(result: TrainResult) -> list[str]:
         return []
     losses = result.history.train_loss
     if metrics.status == "diverged":
-        what = f"the loss blew up and training stopped after {_epochs(metrics.epochs)}"
+        what = (
+            f"the loss blew up and training stopped after {_epochs(metrics.epochs)}"
+            if metrics.epochs
+            else "the loss overflowed at the first step"
+        )
     elif oscillated(losses):
         what = (
             f"the loss rose in {uphill_epochs(losses)} of {metrics.epochs} epochs instead of "

@@ -15,6 +15,7 @@ import numpy as np
 from cetrain import errors, estimators
 from cetrain.core.heads import MODEL_KINDS, TargetKind, describe
 from cetrain.core.losses import LOSSES
+from cetrain.core.params import Advice
 from cetrain.data import Dataset, load_dataset, target_kind, train_test_split
 from cetrain.errors import ConfigError, DataError
 from cetrain.estimators.history import EpochCallback, History
@@ -56,7 +57,7 @@ class TrainResult:
     y_test: np.ndarray
     metrics: RunMetrics
     plot_features: tuple[int, int]
-    warnings: list[str]
+    warnings: list[Advice | str]  # str(advice) is its Python spelling
     notes: list[str] = dataclasses.field(default_factory=list)  # cetrain.runs.hints
     # why the plot shows plot_features (None when they were named, or there are at most two)
     plot_why: str | None = None
@@ -240,7 +241,14 @@ def _fit(
                 caught_warning.filename,
                 caught_warning.lineno,
             )
-    ours = [str(w.message) for w in caught if issubclass(w.category, convergence)]
+    # the estimator's Advice, which each surface spells its own way; text from elsewhere as it is
+    ours = [
+        w.message.args[0]
+        if w.message.args and isinstance(w.message.args[0], Advice)
+        else str(w.message)
+        for w in caught
+        if issubclass(w.category, convergence)
+    ]
     return seconds, ours
 
 

@@ -620,7 +620,7 @@ USER_ERRORS = {
         {"huge.csv": "a,y\n1e160,0\n-1e160,1\n3,0\n4,1\n"},
         ["train", "--data", "huge.csv", "--no-standardize", "--test-size", "0"],
         "the loss is not finite at the initial weights: the features are too large for float64 "
-        "arithmetic; standardize them (standardize=True) or rescale them",
+        "arithmetic; standardize them (--standardize) or rescale them",
         1,
     ),
     "poly overflows": (
@@ -977,11 +977,11 @@ def test_convergence_warning_is_one_line_on_stderr_and_the_run_is_written(workdi
     warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
     assert len(warnings) == 1
     assert warnings[0].startswith(
-        "Warning: training stopped after max_iter=3 epochs with gradient norm "
+        "Warning: training reached the epoch limit --epochs 3 with the gradient norm "
     )
     assert warnings[0].endswith(
-        "> tol=1e-06; raise max_iter (--epochs), raise the l2 penalty (--l2) if the classes are "
-        "separable, or raise tol"
+        " still above --tol 1e-06; raise --epochs, raise --l2 if the classes are separable, or "
+        "raise --tol"
     )
     assert "Warning" not in result.stdout
     assert "stopped at --epochs after 3 epochs" in result.stdout
@@ -1001,7 +1001,7 @@ def test_convergence_warning_is_printed_with_quiet_too(workdir):
     assert result.exit_code == 0
     assert result.stdout == "run\n"
     assert len(result.stderr.splitlines()) == 1
-    assert result.stderr.startswith("Warning: training stopped after max_iter=3 epochs")
+    assert result.stderr.startswith("Warning: training reached the epoch limit --epochs 3 ")
 
 
 # --------------------------------------------------------------------------- datasets, help

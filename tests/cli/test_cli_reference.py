@@ -34,10 +34,10 @@ def test_the_table_follows_the_summary(moons_run):
         "Reference: scikit-learn's LogisticRegression (lbfgs, C=16.6667, l1_ratio=0) on the "
         "same problem,",
         "both solutions measured by our objective f(W, b)",
-        "               cetrain  scikit-learn",
-        f"objective   {ours['objective']:.8f}    {theirs['objective']:.8f}",
-        "train acc       0.9000        0.9000",
-        "test acc        0.9000        0.9000",
+        "              cetrain  scikit-learn",
+        f"objective  {ours['objective']:.8f}    {theirs['objective']:.8f}",
+        "train acc      0.9000        0.9000",
+        "test acc       0.9000        0.9000",
         f"relative gap (cetrain - scikit-learn) / |scikit-learn|: {reference['relative_gap']:.2e}",
         f"largest coefficient difference: {reference['max_coef_difference']:.2e} "
         f"(standardised units; intercepts {reference['max_intercept_difference']:.2e})",

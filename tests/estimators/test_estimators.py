@@ -357,7 +357,7 @@ def test_weighted_fit_matches_sklearn(iris):
 
 def test_max_iter_warns_and_says_what_to_change(iris):
     X, y = iris
-    with pytest.warns(ConvergenceWarning, match=r"max_iter=7 epochs.*raise max_iter") as record:
+    with pytest.warns(ConvergenceWarning, match=r"limit max_iter=7 .*raise max_iter") as record:
         model = SoftmaxRegression(max_iter=7).fit(X, y)
     assert issubclass(record[0].category, sklearn.exceptions.ConvergenceWarning)
     assert model.status_ == "max_iter"
@@ -368,7 +368,7 @@ def test_max_iter_warns_and_says_what_to_change(iris):
 
 def test_divergence_warns_and_says_what_to_change(small_binary):
     X, y = small_binary
-    with pytest.warns(ConvergenceWarning, match=r"diverged.*use a smaller learning rate"):
+    with pytest.warns(ConvergenceWarning, match=r"diverged.*use a smaller learning_rate"):
         model = LogisticRegression(learning_rate=1e6).fit(X, y)
     assert model.status_ == "diverged"
     history = model.history_["train_loss"]

@@ -27,7 +27,7 @@ CLASSES = [
     "Iris versicolor (the harlequin blue flag)",
     "Iris virginica (the Virginia blue flag)",
 ]
-pytestmark = pytest.mark.filterwarnings("ignore:training stopped after max_iter")
+pytestmark = pytest.mark.filterwarnings("ignore:training reached the epoch limit")
 TITLE = "Softmax regression on a dataset with a rather long name (degree-2 features)"
 
 

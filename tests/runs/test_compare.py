@@ -330,7 +330,7 @@ def test_compare_warnings_name_their_loss(tmp_path):
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
     assert [line.split(":")[1].strip() for line in warnings] == ["cross-entropy", "mse"]
-    assert all("stopped after max_iter=3 epochs" in line for line in warnings)
+    assert all("reached the epoch limit --epochs 3 " in line for line in warnings)
 
 
 @pytest.mark.parametrize(
