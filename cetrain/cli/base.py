@@ -439,7 +439,7 @@ class ProgressBar:
             self.bar.__enter__()
         now = time.perf_counter()
         if now - self.last_draw >= PROGRESS_INTERVAL:
-            self.bar.update(epoch - self.shown, f"loss {loss:.4f}  |grad| {grad_norm:.1e}")
+            self.bar.update(epoch - self.shown, f"loss {fixed(loss)}  |grad| {grad_norm:.1e}")
             self.shown, self.last_draw = epoch, now
 
     def __exit__(self, *exc_info):

@@ -32,7 +32,9 @@ def logsumexp(scores: ArrayLike, axis: int = -1) -> np.ndarray:
     s = np.asarray(scores, dtype=np.float64)
     m = np.max(s, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for such rows
+    # log(0) = -inf is the right answer for such rows; s - m below -1.8e308 (scores of both
+    # signs near the largest float) overflows to -inf, whose exp is the right 0
+    with np.errstate(divide="ignore", over="ignore"):
         out = np.log(np.sum(np.exp(s - m), axis=axis, keepdims=True)) + m
     return np.squeeze(out, axis=axis)
 
@@ -40,7 +42,8 @@ def logsumexp(scores: ArrayLike, axis: int = -1) -> np.ndarray:
 def log_softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
     """log softmax(s)_k = s_k - logsumexp(s), along `axis`."""
     s = np.asarray(scores, dtype=np.float64)
-    return s - np.expand_dims(logsumexp(s, axis=axis), axis)
+    with np.errstate(over="ignore"):  # below -1.8e308 the exact value is -inf in float64
+        return s - np.expand_dims(logsumexp(s, axis=axis), axis)
 
 
 def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -49,5 +52,6 @@ def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
     Invariant to adding a constant to every score of a row.
     """
     s = np.asarray(scores, dtype=np.float64)
-    e = np.exp(s - np.max(s, axis=axis, keepdims=True))
+    with np.errstate(over="ignore"):  # s - m below -1.8e308 is -inf, and its exp the right 0
+        e = np.exp(s - np.max(s, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)

@@ -32,6 +32,7 @@ import numpy as np
 
 from cetrain.core.heads import MODEL_KINDS, TargetKind
 from cetrain.core.losses import LOSS_NAMES, LOSSES, loss_for
+from cetrain.core.optim import STATUSES
 from cetrain.core.params import Choice, Domain, Number, Param, per_class
 from cetrain.data.columns import CATEGORICAL, NUMERIC, InputColumns
 from cetrain.data.preprocess import MAX_POLY_FEATURES, POLY, STANDARDIZE, PolynomialFeatures
@@ -639,9 +640,7 @@ SCHEMA = Object(
             Object(
                 {
                     "epochs": Field(declared(params.MAX_ITER)),
-                    "status": Field(
-                        Text(pattern="[a-z_]{1,32}", what="a status word, like converged")
-                    ),
+                    "status": Field(Value(Choice(tuple(STATUSES)))),
                     "learning_rate": Field(STEP),
                 }
             )

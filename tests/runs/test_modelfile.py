@@ -390,8 +390,11 @@ NAN, INF = float("nan"), float("inf")
         ("target", "t" * 131_073, "field 'target' must be at most 131072 characters; got 131073"),
         (
             "training.status",
-            "Bad status",
-            ("field 'training.status' must be a status word, like converged; got 'Bad status'"),
+            "banana",
+            (
+                "field 'training.status' must be one of: converged, stalled, max_iter, "
+                "diverged, interrupted; got 'banana'"
+            ),
         ),
         (
             "training.epochs",
