@@ -40,6 +40,11 @@ GIF_SECONDS = 6.0
 STAGING_NAME_KEPT = 64
 STAGING_NAME = re.compile(r"\..*\.tmp-(\d+)-[0-9a-f]{8}", re.DOTALL)
 INNER_NAME_ROOM = 64
+# The file a run holds in its run folder from the start of training until the folder is
+# written ("<pid> <token>"): a second run with the same --out finds the folder taken. It is
+# removed before the folder is written, so it is never part of a finished run folder.
+RUN_MARKER = ".cetrain-run"
+_HELD: dict[str, str] = {}  # run folder (absolute) -> the marker's text, for those held here
 
 
 def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
@@ -106,7 +111,10 @@ def check_run_dir(path: str | Path, *, replace: bool = False) -> Path:
             f"the run folder '{path}' is not writable; make it writable (chmod u+w) "
             "or choose a new --out"
         )
-    if path.is_dir() and not replace and any(path.iterdir()):
+    owner = _owner(path) if path.is_dir() else None
+    if owner is not None:
+        raise RunFolderError(_in_use(path, owner))
+    if path.is_dir() and not replace and any(e.name != RUN_MARKER for e in path.iterdir()):
         raise RunFolderError(
             f"the run folder '{path}' already exists and is not empty; "
             "choose a new --out or remove it"
@@ -131,19 +139,105 @@ def reserve_beside(path: Path, suffix: str) -> Path:
 
 def reserve_out(path: str | Path, *, replace: bool = False) -> bool:
     """Take the run folder `path` (checked by check_run_dir) when the run starts: create it
-    empty with os.mkdir, which is atomic. Returns whether it was created here (and so is to
-    be removed again if the run ends without writing it); an empty folder that was already
-    there, or (with `replace`) any folder, is used as it is. Stale staging folders of killed
-    runs beside it are removed first."""
+    empty with os.mkdir, which is atomic, and put the run's marker (RUN_MARKER) in it, which
+    only one run can do, so that another run with the same --out is refused before it trains.
+    Returns whether the folder was created here (and so is to be removed again if the run
+    ends without writing it: give_back); an empty folder that was already there, or (with
+    `replace`) any folder, is used as it is. Stale staging folders of killed runs beside it
+    are removed first."""
     path = check_run_dir(path, replace=replace)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(path.parent)
     try:
         os.mkdir(path)
     except FileExistsError:
-        check_run_dir(path, replace=replace)  # someone else's run may have filled it meanwhile
+        _take(path)
+        try:
+            check_run_dir(path, replace=replace)  # someone else may have filled it meanwhile
+        except BaseException:
+            _drop(path)
+            raise
         return False
+    _take(path)
     return True
+
+
+def give_back(path: Path, created: bool) -> None:
+    """The run ends without writing `path`: remove its marker, and the folder itself if it
+    was created here (reserve_out) and is empty."""
+    _drop(path)
+    if created and path.is_dir() and not any(path.iterdir()):
+        path.rmdir()
+
+
+def holds_files(path: Path) -> bool:
+    """`path` holds anything besides a run's marker."""
+    return any(entry.name != RUN_MARKER for entry in path.iterdir())
+
+
+def _in_use(path: Path, pid: int) -> str:
+    return (
+        f"the run folder '{path}' is being written by another cetrain run (process {pid}); "
+        "choose another --out"
+    )
+
+
+def _take(path: Path) -> None:
+    """Put this run's marker in the folder `path`, or refuse (RunFolderError) if a running
+    process holds it. A marker whose process is gone (a killed run) is stale and taken over.
+    The marker is written beside and linked into place, so it is never seen half-written."""
+    marker = path / RUN_MARKER
+    text = f"{os.getpid()} {uuid.uuid4().hex}\n"
+    staging = _staging_path(marker)
+    staging.write_text(text, encoding="utf-8")
+    try:
+        for _ in range(3):
+            try:
+                os.link(staging, marker)  # refuses a marker already there
+            except FileExistsError:
+                old = _read(marker)
+                pid = _pid(old)
+                if pid is not None and _running(pid):
+                    raise RunFolderError(_in_use(path, pid)) from None
+                if _read(marker) == old:  # still the stale one: take it over
+                    marker.unlink(missing_ok=True)
+                continue
+            _HELD[os.path.abspath(path)] = text
+            return
+        raise RunFolderError(_in_use(path, pid or 0))
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def _drop(path: Path) -> None:
+    """Remove this run's marker from `path` (if it holds one there)."""
+    text = _HELD.pop(os.path.abspath(path), None)
+    marker = path / RUN_MARKER
+    if text is not None and _read(marker) == text:
+        marker.unlink(missing_ok=True)
+
+
+def _owner(path: Path) -> int | None:
+    """The process id of another running cetrain run holding the folder `path`, if any."""
+    text = _read(path / RUN_MARKER)
+    if text is None or _HELD.get(os.path.abspath(path)) == text:
+        return None
+    pid = _pid(text)
+    return pid if pid is not None and _running(pid) else None
+
+
+def _read(marker: Path) -> str | None:
+    try:
+        return marker.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _pid(text: str | None) -> int | None:
+    try:
+        return int(text.split()[0])
+    except (AttributeError, IndexError, ValueError):
+        return None
 
 
 def _check_path_text(path: str | Path) -> str:
@@ -225,6 +319,7 @@ def staged_folder(out: str | Path, *, replace: bool = False) -> Iterator[Path]:
         yield staging
         if out.is_dir():
             os.chmod(staging, stat.S_IMODE(out.stat().st_mode))
+        _drop(out)  # this run's marker, if any: the folder must be empty to be renamed onto
         if replace and out.is_dir() and any(out.iterdir()):
             _swap_in(staging, out)
         else:

@@ -473,3 +473,44 @@ def test_replace_swaps_in_the_new_folder_only_when_it_is_complete(tmp_path, resu
     write_run(result, out, replace=True)
     assert entries(tmp_path) == ["run"]
     assert entries(out) == sorted(run_files(out))
+
+
+def test_a_second_run_on_the_same_empty_folder_is_refused(tmp_path):
+    """Two reservations of the same folder that already exists empty: the first puts its
+    marker in it, the second is refused; once the first gives it back, it is free again."""
+    out = tmp_path / "same"
+    out.mkdir()
+    assert folder.reserve_out(out) is False
+    marker = out / folder.RUN_MARKER
+    assert marker.read_text(encoding="utf-8").split()[0] == str(os.getpid())
+    with raises_exactly(
+        f"the run folder '{out}' is being written by another cetrain run "
+        f"(process {os.getpid()}); choose another --out"
+    ):
+        folder.reserve_out(out)
+    folder.give_back(out, False)
+    assert entries(tmp_path) == ["same"] and entries(out) == []
+
+
+def test_a_marker_of_a_killed_run_is_taken_over(tmp_path, result):
+    out = tmp_path / "same"
+    out.mkdir()
+    (out / folder.RUN_MARKER).write_text(f"{dead_pid()} 0123\n", encoding="utf-8")
+    assert check_run_dir(out) == out  # stale: neither in use nor content
+    assert folder.reserve_out(out) is False
+    assert (out / folder.RUN_MARKER).read_text(encoding="utf-8").startswith(f"{os.getpid()} ")
+    write_run(result, out)
+    assert entries(out) == sorted(run_files(out))  # no marker in the finished folder
+
+
+def test_check_run_dir_says_a_folder_held_by_a_running_run_is_in_use(tmp_path):
+    out = tmp_path / "same"
+    out.mkdir()
+    (out / folder.RUN_MARKER).write_text(f"{os.getppid()} 0123\n", encoding="utf-8")
+    message = (
+        f"the run folder '{out}' is being written by another cetrain run "
+        f"(process {os.getppid()}); choose another --out"
+    )
+    for replace in (False, True):
+        with raises_exactly(message):
+            check_run_dir(out, replace=replace)
