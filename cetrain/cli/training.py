@@ -139,7 +139,8 @@ def train_command(config: Path | None, **options):
             )
         folder = run_folder.write(
             lambda path, replace: write.write_run(result, path, settings.format, replace=replace),
-            interrupted=stop.signum is not None,
+            # a run that trained to the end before a signal came is complete: written to out
+            interrupted=result.metrics.status == "interrupted",
         )
         if stop.signum is not None:
             interrupted(stop, _stopped_at(result.metrics, settings.epochs), folder)
@@ -240,7 +241,7 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
             lambda path, replace: write.write_comparison(
                 comparison, path, settings.format, replace=replace
             ),
-            interrupted=stop.signum is not None,
+            interrupted=comparison.status == "interrupted",
         )
         if stop.signum is not None:
             last = comparison.values[-1]

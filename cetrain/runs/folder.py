@@ -124,17 +124,26 @@ def check_run_dir(path: str | Path, *, replace: bool = False) -> Path:
 
 def reserve_beside(path: Path, suffix: str) -> Path:
     """A new empty folder <path>-<suffix> beside `path` (-2, -3, ... appended when taken),
-    created at once with os.mkdir."""
-    base = path.with_name(f"{path.name}-{suffix}")
-    candidate, counter = base, 2
+    created at once with os.mkdir. `path`'s name is cut short when the whole would not fit in
+    the file system's NAME_MAX."""
+    name_max = _pathconf(path.parent if path.parent.is_dir() else Path("."), "PC_NAME_MAX", 255)
+    counter = 1
     while True:
+        tail = f"-{suffix}" + (f"-{counter}" if counter > 1 else "")
+        candidate = path.with_name(_cut(path.name, name_max - len(os.fsencode(tail))) + tail)
         try:
             os.mkdir(candidate)
         except FileExistsError:
-            candidate = base.with_name(f"{base.name}-{counter}")
             counter += 1
             continue
         return candidate
+
+
+def _cut(name: str, size: int) -> str:
+    """`name` cut to at most `size` bytes (as the file system stores it), whole characters."""
+    while len(os.fsencode(name)) > size:
+        name = name[:-1]
+    return name
 
 
 def reserve_out(path: str | Path, *, replace: bool = False) -> bool:
