@@ -48,15 +48,21 @@ _HELD: dict[str, str] = {}  # run folder (absolute) -> the marker's text, for th
 
 
 def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
-    """runs/<timestamp>-<dataset>-<model>, with -2, -3, ... appended if that already exists."""
+    """runs/<timestamp>-<dataset>-<model>, with -2, -3, ... appended if that already exists;
+    the dataset's name is cut short so that the whole fits in the file system's NAME_MAX."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in dataset)
-    base = Path(root) / f"{stamp}-{safe_name}-{model}"
-    candidate, counter = base, 2
-    while candidate.exists():
-        candidate = base.with_name(f"{base.name}-{counter}")
+    root = Path(root)
+    ancestor = _existing_ancestor(root) or Path(".")
+    name_max = _pathconf(ancestor if ancestor.is_dir() else ancestor.parent, "PC_NAME_MAX", 255)
+    counter = 1
+    while True:
+        tail = f"-{model}" + (f"-{counter}" if counter > 1 else "")
+        room = name_max - len(os.fsencode(f"{stamp}-{tail}"))
+        candidate = root / f"{stamp}-{_cut(safe_name, room)}{tail}"
+        if not os.path.lexists(candidate):
+            return candidate
         counter += 1
-    return candidate
 
 
 def reserve_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:

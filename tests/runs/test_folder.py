@@ -95,6 +95,33 @@ def test_default_run_dir_makes_the_dataset_name_safe(fixed_clock):
     assert default_run_dir("a-b_c.d", "logistic").name == "20240506-070809-a-b_c.d-logistic"
 
 
+def test_default_run_dir_cuts_a_long_dataset_name_to_fit(tmp_path, fixed_clock):
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    first = default_run_dir("é" * 300, "logistic", root=tmp_path)
+    kept = (name_max - len("20240506-070809--logistic")) // 2  # "é" is two bytes
+    assert first.name == f"20240506-070809-{'é' * kept}-logistic"
+    first.mkdir()
+    second = default_run_dir("é" * 300, "logistic", root=tmp_path)
+    assert second.name == f"20240506-070809-{'é' * (kept - 1)}-logistic-2"
+    assert max(len(os.fsencode(p.name)) for p in (first, second)) <= name_max
+
+
+def test_a_run_on_a_csv_with_a_long_name_writes_its_default_folder(tmp_path, monkeypatch):
+    from conftest import invoke
+
+    monkeypatch.chdir(tmp_path)
+    rows = "\n".join(f"{x},{(x * 7) % 5},{int(x % 2)}" for x in range(30))
+    csv_file = tmp_path / ("d" * 240 + ".csv")
+    csv_file.write_text(f"a,b,y\n{rows}\n", encoding="utf-8")
+    result = invoke("train", "--data", csv_file.name, "--target", "y", "--epochs", "5", "--quiet")
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    assert result.stdout == f"runs/{run.name}\n"
+    assert len(os.fsencode(run.name)) == os.pathconf(tmp_path, "PC_NAME_MAX")
+    assert re.fullmatch(r"\d{8}-\d{6}-d+-logistic", run.name)
+    assert entries(run) == sorted(run_files(run))
+
+
 def test_default_run_dir_creates_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = default_run_dir("iris", "softmax")
