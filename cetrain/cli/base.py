@@ -241,7 +241,7 @@ def write_folder(
         folder.reserve(*default)
     else:
         folder.path = Path(out)
-    return folder.write(lambda path, replace: write(path))
+    return folder.write(lambda path, replace, commit: write(path))
 
 
 class RunFolder:
@@ -282,11 +282,13 @@ class RunFolder:
                 self.path = self.out
         return self.path
 
-    def write(self, write: Callable[[Path, bool], Path], interrupted: bool = False) -> Path:
-        """Call write(path, replace), reporting a failure of the file system as one `Error:`
-        line. `replace` is whether a folder with files at `path` is to be replaced (--force);
-        an `interrupted` run never replaces one: it goes to a new folder beside it,
-        <out>-interrupted (-2, -3, ... when taken), so the finished run there is kept."""
+    def write(self, write: Callable[..., Path], interrupted: bool = False) -> Path:
+        """Call write(path, replace, commit), reporting a failure of the file system as one
+        `Error:` line. `replace` is whether a folder with files at `path` is to be replaced
+        (--force); an `interrupted` run never replaces one: it goes to a new folder beside it,
+        <out>-interrupted (-2, -3, ... when taken), so the finished run there is kept.
+        `commit` (for staged_folder) holds the signals while the folder is put in place, and
+        from then on it counts as written."""
         from cetrain.runs.folder import give_back, holds_files, reserve_beside
 
         replace = self.force
@@ -295,7 +297,9 @@ class RunFolder:
                 give_back(self.path, False)  # the finished run there is kept as it is
                 self.path, self.created = reserve_beside(self.path, "interrupted"), True
                 replace = False
-            written = write(self.path, replace)
+            path = self.path
+            commit = None if self.stop is None else (lambda: self.stop.holding(path))
+            written = write(path, replace, commit)
         except BaseException as exc:
             self.release()
             if isinstance(exc, OSError):

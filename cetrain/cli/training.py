@@ -138,7 +138,9 @@ def train_command(config: Path | None, **options):
                 settings, callback=stop.epoch_callback(on_epoch), on_start=run_folder.reserve
             )
         folder = run_folder.write(
-            lambda path, replace: write.write_run(result, path, settings.format, replace=replace),
+            lambda path, replace, commit: write.write_run(
+                result, path, settings.format, replace=replace, commit=commit
+            ),
             # a run that trained to the end before a signal came is complete: written to out
             interrupted=result.metrics.status == "interrupted",
         )
@@ -238,8 +240,8 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
         if bars:
             bars[-1].close(finished=stop.signum is None)
         folder = run_folder.write(
-            lambda path, replace: write.write_comparison(
-                comparison, path, settings.format, replace=replace
+            lambda path, replace, commit: write.write_comparison(
+                comparison, path, settings.format, replace=replace, commit=commit
             ),
             interrupted=comparison.status == "interrupted",
         )

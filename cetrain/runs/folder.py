@@ -16,7 +16,7 @@ import stat
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -316,7 +316,12 @@ def _writable(folder: Path) -> bool:
 
 
 @contextmanager
-def staged_folder(out: str | Path, *, replace: bool = False) -> Iterator[Path]:
+def staged_folder(
+    out: str | Path,
+    *,
+    replace: bool = False,
+    commit: Callable[[], AbstractContextManager] | None = None,
+) -> Iterator[Path]:
     """Write a folder all at once: yield a hidden staging folder beside `out`, then rename it
     to `out` when the block ends normally, or remove it when it raises.
 
@@ -324,6 +329,10 @@ def staged_folder(out: str | Path, *, replace: bool = False) -> Iterator[Path]:
     with `replace` (--force), a folder already at `out` is replaced, but only once the new
     one is complete: it is moved aside, the new one renamed into place, then the old one
     removed. An empty folder that is replaced keeps its permissions.
+
+    `commit()`, if given, is a context in which the folder is put in place (the rename, and
+    the removal of the folder replaced): the CLI holds signals there, so that a folder in
+    place is never reported as not written and an old one never left half removed.
     """
     out = check_run_dir(out, replace=replace)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -332,15 +341,16 @@ def staged_folder(out: str | Path, *, replace: bool = False) -> Iterator[Path]:
     staging.mkdir()
     try:
         yield staging
-        if out.is_dir():
-            os.chmod(staging, stat.S_IMODE(out.stat().st_mode))
-        _drop(out)  # this run's marker, if any: the folder must be empty to be renamed onto
-        if replace and out.is_dir() and any(out.iterdir()):
-            _swap_in(staging, out)
-        else:
-            # POSIX rename replaces an empty folder atomically and refuses a non-empty one,
-            # so a folder filled meanwhile by someone else is not lost either.
-            os.rename(staging, out)
+        with commit() if commit is not None else nullcontext():
+            if out.is_dir():
+                os.chmod(staging, stat.S_IMODE(out.stat().st_mode))
+            _drop(out)  # this run's marker, if any: the folder must be empty to be renamed onto
+            if replace and out.is_dir() and any(out.iterdir()):
+                _swap_in(staging, out)
+            else:
+                # POSIX rename replaces an empty folder atomically and refuses a non-empty
+                # one, so a folder filled meanwhile by someone else is not lost either.
+                os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -249,3 +249,29 @@ def test_a_signal_after_training_ended_writes_the_complete_run_to_out(tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
     assert "mine.txt" not in {p.name for p in out.iterdir()}
     assert json.loads((out / "metrics.json").read_text(encoding="utf-8"))["status"] != "interrupted"
+
+
+def test_a_signal_while_the_old_folder_is_removed_waits_and_says_written(tmp_path, monkeypatch):
+    """--force: a second signal while the replaced folder is removed (the new one already in
+    place) is held until the removal ends; then the line says the folder was written."""
+    from cetrain.runs import folder
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "old.txt").write_text("old", encoding="utf-8")
+    removed = folder.shutil.rmtree
+
+    def rmtree_signalled(path, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # lands mid-removal
+        removed(path, *args, **kwargs)
+
+    monkeypatch.setattr(folder.shutil, "rmtree", rmtree_signalled)
+    with Deferred() as stop:
+        stop.start()
+        stop.signum = signal.SIGINT  # the first signal stopped training already
+        with pytest.raises(Interrupted) as caught:
+            with staged_folder(out, replace=True, commit=lambda: stop.holding(out)) as staging:
+                (staging / "new.txt").write_text("new", encoding="utf-8")
+    assert caught.value.message == f"Interrupted: wrote {out}; nothing after it."
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # the old one all gone
+    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
