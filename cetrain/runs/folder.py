@@ -214,7 +214,10 @@ def _take(path: Path) -> None:
                 pid = _pid(old)
                 if pid is not None and _running(pid):
                     raise RunFolderError(_in_use(path, pid)) from None
-                if _read(marker) == old:  # still the stale one: take it over
+                # Still the stale one: take it over. (Two runs taking over the same stale
+                # marker at the same instant could both succeed; a killed run's folder is
+                # rarely reused by two runs at once, and then only one rename succeeds.)
+                if _read(marker) == old:
                     marker.unlink(missing_ok=True)
                 continue
             _HELD[os.path.abspath(path)] = text
