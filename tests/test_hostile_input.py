@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import assert_error, invoke
+from conftest import assert_error, invoke, run_files
 
 from cetrain.cli.base import ProgressBar, fixed
 from cetrain.data import preprocess
@@ -78,6 +78,36 @@ def test_a_run_reserves_its_folder_when_training_starts(tmp_path, monkeypatch):
         "20240506-070809-line-logistic",
         "20240506-070809-line-logistic-2",
     ]
+
+
+def test_a_second_run_with_the_same_out_is_refused_before_it_trains(tmp_path, monkeypatch):
+    """Two runs with the same --out, an empty folder that already exists: the second one,
+    started while the first trains, gets one Error line; the first writes its folder, complete
+    and without its marker."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "same").mkdir()
+    args = ("train", "--data", "line", "--epochs", "20", "--out", "same", "--quiet")
+    second = []
+
+    def progress(bar):
+        def on_epoch(epoch, loss, grad_norm):
+            if epoch == 0:  # another run starts now
+                second.append(invoke(*args))
+
+        return on_epoch
+
+    monkeypatch.setattr(ProgressBar, "__enter__", progress)
+    first = invoke(*args)
+    assert_error(
+        second[0],
+        f"the run folder 'same' is being written by another cetrain run (process {os.getpid()}); "
+        "choose another --out",
+    )
+    assert first.exit_code == 0, first.output
+    assert first.stdout == "same\n"
+    assert sorted(path.name for path in (tmp_path / "same").iterdir()) == sorted(
+        run_files(tmp_path / "same")
+    )
 
 
 # --- Values at the edges of float64: loss options, class weights, extreme CSV values ---------

@@ -241,7 +241,7 @@ def write_folder(
         folder.reserve(*default)
     else:
         folder.path = Path(out)
-    return folder.write(lambda path, replace: write(path))
+    return folder.write(lambda path, replace, commit: write(path))
 
 
 class RunFolder:
@@ -282,18 +282,24 @@ class RunFolder:
                 self.path = self.out
         return self.path
 
-    def write(self, write: Callable[[Path, bool], Path], interrupted: bool = False) -> Path:
-        """Call write(path, replace), reporting a failure of the file system as one `Error:`
-        line. `replace` is whether a folder with files at `path` is to be replaced (--force);
-        an `interrupted` run never replaces one: it goes to a new folder beside it,
-        <out>-interrupted (-2, -3, ... when taken), so the finished run there is kept."""
-        replace = self.force
-        if interrupted and self.force and not self.created and any(self.path.iterdir()):
-            from cetrain.runs.folder import reserve_beside
+    def write(self, write: Callable[..., Path], interrupted: bool = False) -> Path:
+        """Call write(path, replace, commit), reporting a failure of the file system as one
+        `Error:` line. `replace` is whether a folder with files at `path` is to be replaced
+        (--force); an `interrupted` run never replaces one: it goes to a new folder beside it,
+        <out>-interrupted (-2, -3, ... when taken), so the finished run there is kept.
+        `commit` (for staged_folder) holds the signals while the folder is put in place, and
+        from then on it counts as written."""
+        from cetrain.runs.folder import give_back, holds_files, reserve_beside
 
-            self.path, self.created, replace = reserve_beside(self.path, "interrupted"), True, False
+        replace = self.force
         try:
-            written = write(self.path, replace)
+            if interrupted and self.force and not self.created and holds_files(self.path):
+                give_back(self.path, False)  # the finished run there is kept as it is
+                self.path, self.created = reserve_beside(self.path, "interrupted"), True
+                replace = False
+            path = self.path
+            commit = None if self.stop is None else (lambda: self.stop.holding(path))
+            written = write(path, replace, commit)
         except BaseException as exc:
             self.release()
             if isinstance(exc, OSError):
@@ -308,8 +314,11 @@ class RunFolder:
     def release(self) -> None:
         """Remove the reserved folder if it was made here and nothing was written into it,
         and the parent folders made for it (runs/) if they are still empty."""
-        if self.created and self.path.is_dir() and not any(self.path.iterdir()):
-            self.path.rmdir()
+        from cetrain.runs.folder import give_back
+
+        if self.path is not None:
+            give_back(self.path, self.created)
+        if self.created and not self.path.is_dir():
             for parent in self.parents_made:  # the deepest first
                 if parent.is_dir() and not any(parent.iterdir()):
                     parent.rmdir()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -60,6 +61,7 @@ class Deferred:
         self.signum: int | None = None
         self.started = False
         self.written: object | None = None  # the folder, once written
+        self._held: list[int] | None = None  # signals come while a folder is put in place
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> Deferred:
@@ -75,12 +77,29 @@ class Deferred:
         return False
 
     def _handle(self, signum: int, frame: Any) -> None:
+        if self._held is not None:
+            self._held.append(signum)
+            return
         if self.started and self.signum is None:
             self.signum = signum
             return
         if self.written is not None:
             raise Interrupted(signum, f"Interrupted: wrote {self.written}; nothing after it.")
         raise Interrupted(signum, "Interrupted: nothing written.")
+
+    @contextmanager
+    def holding(self, written: object) -> Iterator[None]:
+        """Put a written folder in place (rename it, remove the one it replaces) with the
+        signals held: the block is not cut short, `written` is set once it ends normally, and
+        a signal that came meanwhile is handled then (so the line says the folder was written)."""
+        self._held = held = []
+        try:
+            yield
+            self.written = written
+        finally:
+            self._held = None
+            for signum in held:
+                self._handle(signum, None)
 
     def start(self) -> None:
         """Training starts: from now on the first signal stops it after an epoch."""

@@ -138,8 +138,11 @@ def train_command(config: Path | None, **options):
                 settings, callback=stop.epoch_callback(on_epoch), on_start=run_folder.reserve
             )
         folder = run_folder.write(
-            lambda path, replace: write.write_run(result, path, settings.format, replace=replace),
-            interrupted=stop.signum is not None,
+            lambda path, replace, commit: write.write_run(
+                result, path, settings.format, replace=replace, commit=commit
+            ),
+            # a run that trained to the end before a signal came is complete: written to out
+            interrupted=result.metrics.status == "interrupted",
         )
         if stop.signum is not None:
             interrupted(stop, _stopped_at(result.metrics, settings.epochs), folder)
@@ -237,10 +240,10 @@ def compare_command(config: Path | None, losses: str | None, models: str | None,
         if bars:
             bars[-1].close(finished=stop.signum is None)
         folder = run_folder.write(
-            lambda path, replace: write.write_comparison(
-                comparison, path, settings.format, replace=replace
+            lambda path, replace, commit: write.write_comparison(
+                comparison, path, settings.format, replace=replace, commit=commit
             ),
-            interrupted=stop.signum is not None,
+            interrupted=comparison.status == "interrupted",
         )
         if stop.signum is not None:
             last = comparison.values[-1]

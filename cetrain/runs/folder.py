@@ -16,7 +16,7 @@ import stat
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -40,18 +40,29 @@ GIF_SECONDS = 6.0
 STAGING_NAME_KEPT = 64
 STAGING_NAME = re.compile(r"\..*\.tmp-(\d+)-[0-9a-f]{8}", re.DOTALL)
 INNER_NAME_ROOM = 64
+# The file a run holds in its run folder from the start of training until the folder is
+# written ("<pid> <token>"): a second run with the same --out finds the folder taken. It is
+# removed before the folder is written, so it is never part of a finished run folder.
+RUN_MARKER = ".cetrain-run"
+_HELD: dict[str, str] = {}  # run folder (absolute) -> the marker's text, for those held here
 
 
 def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
-    """runs/<timestamp>-<dataset>-<model>, with -2, -3, ... appended if that already exists."""
+    """runs/<timestamp>-<dataset>-<model>, with -2, -3, ... appended if that already exists;
+    the dataset's name is cut short so that the whole fits in the file system's NAME_MAX."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in dataset)
-    base = Path(root) / f"{stamp}-{safe_name}-{model}"
-    candidate, counter = base, 2
-    while candidate.exists():
-        candidate = base.with_name(f"{base.name}-{counter}")
+    root = Path(root)
+    ancestor = _existing_ancestor(root) or Path(".")
+    name_max = _pathconf(ancestor if ancestor.is_dir() else ancestor.parent, "PC_NAME_MAX", 255)
+    counter = 1
+    while True:
+        tail = f"-{model}" + (f"-{counter}" if counter > 1 else "")
+        room = name_max - len(os.fsencode(f"{stamp}-{tail}"))
+        candidate = root / f"{stamp}-{_cut(safe_name, room)}{tail}"
+        if not os.path.lexists(candidate):
+            return candidate
         counter += 1
-    return candidate
 
 
 def reserve_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
@@ -106,7 +117,10 @@ def check_run_dir(path: str | Path, *, replace: bool = False) -> Path:
             f"the run folder '{path}' is not writable; make it writable (chmod u+w) "
             "or choose a new --out"
         )
-    if path.is_dir() and not replace and any(path.iterdir()):
+    owner = _owner(path) if path.is_dir() else None
+    if owner is not None:
+        raise RunFolderError(_in_use(path, owner))
+    if path.is_dir() and not replace and any(e.name != RUN_MARKER for e in path.iterdir()):
         raise RunFolderError(
             f"the run folder '{path}' already exists and is not empty; "
             "choose a new --out or remove it"
@@ -116,34 +130,132 @@ def check_run_dir(path: str | Path, *, replace: bool = False) -> Path:
 
 def reserve_beside(path: Path, suffix: str) -> Path:
     """A new empty folder <path>-<suffix> beside `path` (-2, -3, ... appended when taken),
-    created at once with os.mkdir."""
-    base = path.with_name(f"{path.name}-{suffix}")
-    candidate, counter = base, 2
+    created at once with os.mkdir. `path`'s name is cut short when the whole would not fit in
+    the file system's NAME_MAX."""
+    name_max = _pathconf(path.parent if path.parent.is_dir() else Path("."), "PC_NAME_MAX", 255)
+    counter = 1
     while True:
+        tail = f"-{suffix}" + (f"-{counter}" if counter > 1 else "")
+        candidate = path.with_name(_cut(path.name, name_max - len(os.fsencode(tail))) + tail)
         try:
             os.mkdir(candidate)
         except FileExistsError:
-            candidate = base.with_name(f"{base.name}-{counter}")
             counter += 1
             continue
         return candidate
 
 
+def _cut(name: str, size: int) -> str:
+    """`name` cut to at most `size` bytes (as the file system stores it), whole characters."""
+    while len(os.fsencode(name)) > size:
+        name = name[:-1]
+    return name
+
+
 def reserve_out(path: str | Path, *, replace: bool = False) -> bool:
     """Take the run folder `path` (checked by check_run_dir) when the run starts: create it
-    empty with os.mkdir, which is atomic. Returns whether it was created here (and so is to
-    be removed again if the run ends without writing it); an empty folder that was already
-    there, or (with `replace`) any folder, is used as it is. Stale staging folders of killed
-    runs beside it are removed first."""
+    empty with os.mkdir, which is atomic, and put the run's marker (RUN_MARKER) in it, which
+    only one run can do, so that another run with the same --out is refused before it trains.
+    Returns whether the folder was created here (and so is to be removed again if the run
+    ends without writing it: give_back); an empty folder that was already there, or (with
+    `replace`) any folder, is used as it is. Stale staging folders of killed runs beside it
+    are removed first."""
     path = check_run_dir(path, replace=replace)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(path.parent)
     try:
         os.mkdir(path)
     except FileExistsError:
-        check_run_dir(path, replace=replace)  # someone else's run may have filled it meanwhile
+        _take(path)
+        try:
+            check_run_dir(path, replace=replace)  # someone else may have filled it meanwhile
+        except BaseException:
+            _drop(path)
+            raise
         return False
+    _take(path)
     return True
+
+
+def give_back(path: Path, created: bool) -> None:
+    """The run ends without writing `path`: remove its marker, and the folder itself if it
+    was created here (reserve_out) and is empty."""
+    _drop(path)
+    if created and path.is_dir() and not any(path.iterdir()):
+        path.rmdir()
+
+
+def holds_files(path: Path) -> bool:
+    """`path` holds anything besides a run's marker."""
+    return any(entry.name != RUN_MARKER for entry in path.iterdir())
+
+
+def _in_use(path: Path, pid: int) -> str:
+    return (
+        f"the run folder '{path}' is being written by another cetrain run (process {pid}); "
+        "choose another --out"
+    )
+
+
+def _take(path: Path) -> None:
+    """Put this run's marker in the folder `path`, or refuse (RunFolderError) if a running
+    process holds it. A marker whose process is gone (a killed run) is stale and taken over.
+    The marker is written beside and linked into place, so it is never seen half-written."""
+    marker = path / RUN_MARKER
+    text = f"{os.getpid()} {uuid.uuid4().hex}\n"
+    staging = _staging_path(marker)
+    staging.write_text(text, encoding="utf-8")
+    try:
+        for _ in range(3):
+            try:
+                os.link(staging, marker)  # refuses a marker already there
+            except FileExistsError:
+                old = _read(marker)
+                pid = _pid(old)
+                if pid is not None and _running(pid):
+                    raise RunFolderError(_in_use(path, pid)) from None
+                # Still the stale one: take it over. (Two runs taking over the same stale
+                # marker at the same instant could both succeed; a killed run's folder is
+                # rarely reused by two runs at once, and then only one rename succeeds.)
+                if _read(marker) == old:
+                    marker.unlink(missing_ok=True)
+                continue
+            _HELD[os.path.abspath(path)] = text
+            return
+        raise RunFolderError(_in_use(path, pid or 0))
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def _drop(path: Path) -> None:
+    """Remove this run's marker from `path` (if it holds one there)."""
+    text = _HELD.pop(os.path.abspath(path), None)
+    marker = path / RUN_MARKER
+    if text is not None and _read(marker) == text:
+        marker.unlink(missing_ok=True)
+
+
+def _owner(path: Path) -> int | None:
+    """The process id of another running cetrain run holding the folder `path`, if any."""
+    text = _read(path / RUN_MARKER)
+    if text is None or _HELD.get(os.path.abspath(path)) == text:
+        return None
+    pid = _pid(text)
+    return pid if pid is not None and _running(pid) else None
+
+
+def _read(marker: Path) -> str | None:
+    try:
+        return marker.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _pid(text: str | None) -> int | None:
+    try:
+        return int(text.split()[0])
+    except (AttributeError, IndexError, ValueError):
+        return None
 
 
 def _check_path_text(path: str | Path) -> str:
@@ -207,7 +319,12 @@ def _writable(folder: Path) -> bool:
 
 
 @contextmanager
-def staged_folder(out: str | Path, *, replace: bool = False) -> Iterator[Path]:
+def staged_folder(
+    out: str | Path,
+    *,
+    replace: bool = False,
+    commit: Callable[[], AbstractContextManager] | None = None,
+) -> Iterator[Path]:
     """Write a folder all at once: yield a hidden staging folder beside `out`, then rename it
     to `out` when the block ends normally, or remove it when it raises.
 
@@ -215,6 +332,10 @@ def staged_folder(out: str | Path, *, replace: bool = False) -> Iterator[Path]:
     with `replace` (--force), a folder already at `out` is replaced, but only once the new
     one is complete: it is moved aside, the new one renamed into place, then the old one
     removed. An empty folder that is replaced keeps its permissions.
+
+    `commit()`, if given, is a context in which the folder is put in place (the rename, and
+    the removal of the folder replaced): the CLI holds signals there, so that a folder in
+    place is never reported as not written and an old one never left half removed.
     """
     out = check_run_dir(out, replace=replace)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -223,14 +344,16 @@ def staged_folder(out: str | Path, *, replace: bool = False) -> Iterator[Path]:
     staging.mkdir()
     try:
         yield staging
-        if out.is_dir():
-            os.chmod(staging, stat.S_IMODE(out.stat().st_mode))
-        if replace and out.is_dir() and any(out.iterdir()):
-            _swap_in(staging, out)
-        else:
-            # POSIX rename replaces an empty folder atomically and refuses a non-empty one,
-            # so a folder filled meanwhile by someone else is not lost either.
-            os.rename(staging, out)
+        with commit() if commit is not None else nullcontext():
+            if out.is_dir():
+                os.chmod(staging, stat.S_IMODE(out.stat().st_mode))
+            _drop(out)  # this run's marker, if any: the folder must be empty to be renamed onto
+            if replace and out.is_dir() and any(out.iterdir()):
+                _swap_in(staging, out)
+            else:
+                # POSIX rename replaces an empty folder atomically and refuses a non-empty
+                # one, so a folder filled meanwhile by someone else is not lost either.
+                os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

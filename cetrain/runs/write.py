@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,11 +72,17 @@ def run_files(fmt: str = "png", binary: bool = False) -> tuple[str, ...]:
 
 
 def write_run(
-    result: TrainResult, out: str | Path, fmt: str = "png", *, replace: bool = False
+    result: TrainResult,
+    out: str | Path,
+    fmt: str = "png",
+    *,
+    replace: bool = False,
+    commit: Callable[[], AbstractContextManager] | None = None,
 ) -> Path:
     """Write every run file into `out`, atomically, figures in format `fmt`; with `replace`
-    (--force), in place of a folder already there. Returns the folder."""
-    with staged_folder(out, replace=replace) as staging:
+    (--force), in place of a folder already there (`commit`: see staged_folder). Returns the
+    folder."""
+    with staged_folder(out, replace=replace, commit=commit) as staging:
         _write_files(result, staging, Path(out), fmt)
     return Path(out)
 
@@ -158,10 +165,15 @@ def _save_diagnostics(evaluation: Evaluation, folder: Path, title: str, fmt: str
 
 
 def write_comparison(
-    comparison: Comparison, out: str | Path, fmt: str = "png", *, replace: bool = False
+    comparison: Comparison,
+    out: str | Path,
+    fmt: str = "png",
+    *,
+    replace: bool = False,
+    commit: Callable[[], AbstractContextManager] | None = None,
 ) -> Path:
     """Write a comparison's folder atomically (with `replace`, in place of a folder already
-    there); returns it.
+    there; `commit`: see staged_folder); returns it.
 
     config.toml           the shared settings, with `losses`
     comparison.<fmt>      training curves, test log loss and accuracy, gradient norms,
@@ -175,7 +187,7 @@ def write_comparison(
     training.gif          with animate: the boundaries moving side by side
     """
     first = comparison.runs[comparison.values[0]]
-    with staged_folder(out, replace=replace) as folder:
+    with staged_folder(out, replace=replace, commit=commit) as folder:
         header = (
             f"cetrain compare settings of the run in {out}\n"
             f"re-run with: cetrain compare {Path(out) / 'config.toml'} --out NEW_FOLDER"

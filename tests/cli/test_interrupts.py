@@ -196,3 +196,82 @@ def test_force_replaces_a_folder_but_an_interrupted_run_goes_beside_it(tmp_path,
     assert (replaced.exit_code, replaced.stdout) == (0, f"{out}\n")
     assert "mine.txt" not in {p.name for p in out.iterdir()}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run-interrupted"]
+
+
+def test_an_interrupted_forced_run_with_a_long_out_goes_beside_it_under_a_cut_name(
+    tmp_path, monkeypatch
+):
+    from conftest import invoke
+
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    out = tmp_path / ("r" * (name_max - 5))
+    out.mkdir()
+    (out / "mine.txt").write_text("old", encoding="utf-8")
+    interrupt_at(monkeypatch, 2)
+    args = ["train", "--data", "line", "--epochs", "50", "--quiet", "--force", "--out", out]
+    stopped = invoke(*args)
+    beside = tmp_path / ("r" * (name_max - len("-interrupted")) + "-interrupted")
+    assert (stopped.exit_code, stopped.stderr) == (
+        130,
+        f"Interrupted at epoch 2 of 50: wrote {beside}\n",
+    )
+    interrupt_at(monkeypatch, 2)  # the next run is again the first to train
+    again = invoke(*args)
+    beside_2 = tmp_path / ("r" * (name_max - len("-interrupted-2")) + "-interrupted-2")
+    assert (again.exit_code, again.stderr) == (
+        130,
+        f"Interrupted at epoch 2 of 50: wrote {beside_2}\n",
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
+    assert json.loads((beside / "metrics.json").read_text(encoding="utf-8"))["epochs"] == 2
+
+
+def test_a_signal_after_training_ended_writes_the_complete_run_to_out(tmp_path, monkeypatch):
+    """Trained to the end, then signalled before writing: the run is complete, so --force
+    replaces the folder at --out with it (not <out>-interrupted), and the line says so."""
+    from conftest import invoke
+
+    from cetrain.runs import train
+
+    trained = train.train
+
+    def train_then_signal(*args, **kwargs):
+        result = trained(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(train, "train", train_then_signal)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "mine.txt").write_text("old", encoding="utf-8")
+    result = invoke("train", "--data", "line", "--epochs", "30", "--quiet", "--force", "--out", out)
+    assert (result.exit_code, result.stderr) == (130, f"Interrupted after training: wrote {out}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert "mine.txt" not in {p.name for p in out.iterdir()}
+    assert json.loads((out / "metrics.json").read_text(encoding="utf-8"))["status"] != "interrupted"
+
+
+def test_a_signal_while_the_old_folder_is_removed_waits_and_says_written(tmp_path, monkeypatch):
+    """--force: a second signal while the replaced folder is removed (the new one already in
+    place) is held until the removal ends; then the line says the folder was written."""
+    from cetrain.runs import folder
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "old.txt").write_text("old", encoding="utf-8")
+    removed = folder.shutil.rmtree
+
+    def rmtree_signalled(path, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # lands mid-removal
+        removed(path, *args, **kwargs)
+
+    monkeypatch.setattr(folder.shutil, "rmtree", rmtree_signalled)
+    with Deferred() as stop:
+        stop.start()
+        stop.signum = signal.SIGINT  # the first signal stopped training already
+        with pytest.raises(Interrupted) as caught:
+            with staged_folder(out, replace=True, commit=lambda: stop.holding(out)) as staging:
+                (staging / "new.txt").write_text("new", encoding="utf-8")
+    assert caught.value.message == f"Interrupted: wrote {out}; nothing after it."
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # the old one all gone
+    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]

@@ -95,6 +95,33 @@ def test_default_run_dir_makes_the_dataset_name_safe(fixed_clock):
     assert default_run_dir("a-b_c.d", "logistic").name == "20240506-070809-a-b_c.d-logistic"
 
 
+def test_default_run_dir_cuts_a_long_dataset_name_to_fit(tmp_path, fixed_clock):
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    first = default_run_dir("é" * 300, "logistic", root=tmp_path)
+    kept = (name_max - len("20240506-070809--logistic")) // 2  # "é" is two bytes
+    assert first.name == f"20240506-070809-{'é' * kept}-logistic"
+    first.mkdir()
+    second = default_run_dir("é" * 300, "logistic", root=tmp_path)
+    assert second.name == f"20240506-070809-{'é' * (kept - 1)}-logistic-2"
+    assert max(len(os.fsencode(p.name)) for p in (first, second)) <= name_max
+
+
+def test_a_run_on_a_csv_with_a_long_name_writes_its_default_folder(tmp_path, monkeypatch):
+    from conftest import invoke
+
+    monkeypatch.chdir(tmp_path)
+    rows = "\n".join(f"{x},{(x * 7) % 5},{int(x % 2)}" for x in range(30))
+    csv_file = tmp_path / ("d" * 240 + ".csv")
+    csv_file.write_text(f"a,b,y\n{rows}\n", encoding="utf-8")
+    result = invoke("train", "--data", csv_file.name, "--target", "y", "--epochs", "5", "--quiet")
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    assert result.stdout == f"runs/{run.name}\n"
+    assert len(os.fsencode(run.name)) == os.pathconf(tmp_path, "PC_NAME_MAX")
+    assert re.fullmatch(r"\d{8}-\d{6}-d+-logistic", run.name)
+    assert entries(run) == sorted(run_files(run))
+
+
 def test_default_run_dir_creates_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = default_run_dir("iris", "softmax")
@@ -473,3 +500,44 @@ def test_replace_swaps_in_the_new_folder_only_when_it_is_complete(tmp_path, resu
     write_run(result, out, replace=True)
     assert entries(tmp_path) == ["run"]
     assert entries(out) == sorted(run_files(out))
+
+
+def test_a_second_run_on_the_same_empty_folder_is_refused(tmp_path):
+    """Two reservations of the same folder that already exists empty: the first puts its
+    marker in it, the second is refused; once the first gives it back, it is free again."""
+    out = tmp_path / "same"
+    out.mkdir()
+    assert folder.reserve_out(out) is False
+    marker = out / folder.RUN_MARKER
+    assert marker.read_text(encoding="utf-8").split()[0] == str(os.getpid())
+    with raises_exactly(
+        f"the run folder '{out}' is being written by another cetrain run "
+        f"(process {os.getpid()}); choose another --out"
+    ):
+        folder.reserve_out(out)
+    folder.give_back(out, False)
+    assert entries(tmp_path) == ["same"] and entries(out) == []
+
+
+def test_a_marker_of_a_killed_run_is_taken_over(tmp_path, result):
+    out = tmp_path / "same"
+    out.mkdir()
+    (out / folder.RUN_MARKER).write_text(f"{dead_pid()} 0123\n", encoding="utf-8")
+    assert check_run_dir(out) == out  # stale: neither in use nor content
+    assert folder.reserve_out(out) is False
+    assert (out / folder.RUN_MARKER).read_text(encoding="utf-8").startswith(f"{os.getpid()} ")
+    write_run(result, out)
+    assert entries(out) == sorted(run_files(out))  # no marker in the finished folder
+
+
+def test_check_run_dir_says_a_folder_held_by_a_running_run_is_in_use(tmp_path):
+    out = tmp_path / "same"
+    out.mkdir()
+    (out / folder.RUN_MARKER).write_text(f"{os.getppid()} 0123\n", encoding="utf-8")
+    message = (
+        f"the run folder '{out}' is being written by another cetrain run "
+        f"(process {os.getppid()}); choose another --out"
+    )
+    for replace in (False, True):
+        with raises_exactly(message):
+            check_run_dir(out, replace=replace)
