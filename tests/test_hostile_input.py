@@ -193,7 +193,7 @@ def test_a_csv_with_values_near_plus_minus_1e308_is_refused_naming_the_feature(t
     assert_error(
         result,
         "feature 'size' spreads over more than 4e+292 (from -1.7e+308 to 1.7e+308), beyond what "
-        "float64 arithmetic can standardise; rescale it (divide by a power of ten) or leave it "
+        "float64 arithmetic can work with; rescale it (divide by a power of ten) or leave it "
         "out with --features",
     )
     assert not (tmp_path / "run").exists()
@@ -209,7 +209,7 @@ def test_a_csv_whose_values_are_all_near_1e_308_is_refused_not_trained_as_consta
         assert_error(
             result,
             "feature 'size' varies by less than 1e-292 (from -2e-308 to 2e-308), beyond what "
-            "float64 arithmetic can standardise; rescale it (multiply by a power of ten) or "
+            "float64 arithmetic can work with; rescale it (multiply by a power of ten) or "
             "leave it out with --features",
         )
 

@@ -148,9 +148,10 @@ def _is_constant(spread: np.ndarray, largest_value: np.ndarray) -> np.ndarray:
 
 
 def check_spread(X: np.ndarray, feature_names: Sequence[str] | None = None) -> None:
-    """Refuse features (columns of X, finite) whose spread float64 cannot standardise: wider
-    than LARGEST_SPREAD (values near +-1e308), or narrower than SMALLEST_SPREAD and not
-    constant (values all near 1e-308), which would otherwise be silently taken as constant.
+    """Refuse features (columns of X, finite) whose spread float64 cannot work with,
+    standardised or not (unstandardised, the weights must undo the spread): wider than
+    LARGEST_SPREAD (values near +-1e308), or narrower than SMALLEST_SPREAD and not constant
+    (values all near 1e-308), which would otherwise be silently taken as constant.
     DataError naming the features, with the range of the first."""
     if feature_names is None:
         feature_names = [f"feature {j}" for j in range(X.shape[1])]
@@ -178,7 +179,7 @@ def check_spread(X: np.ndarray, feature_names: Sequence[str] | None = None) -> N
             what, verb, them = f"features {listed}", verbs[1], "them"
             first = f"'{names[j[0]]}' {first}"
         raise DataError(
-            f"{what} {verb} {how} ({first}), beyond what float64 arithmetic can standardise; "
+            f"{what} {verb} {how} ({first}), beyond what float64 arithmetic can work with; "
             f"rescale {them} ({fix} by a power of ten) or leave {them} out with --features"
         )
 

@@ -98,7 +98,7 @@ def test_a_spread_too_wide_for_float64_is_an_error_naming_the_feature(enabled):
         Standardizer(enabled).fit(X, feature_names=["income", "age"])
     assert str(caught.value) == (
         "feature 'income' spreads over more than 4e+292 (from -1.7e+308 to 1.7e+308), beyond "
-        "what float64 arithmetic can standardise; rescale it (divide by a power of ten) or "
+        "what float64 arithmetic can work with; rescale it (divide by a power of ten) or "
         "leave it out with --features"
     )
 
@@ -110,7 +110,7 @@ def test_spreads_too_narrow_for_float64_are_an_error_not_a_constant(enabled):
         Standardizer(enabled).fit(X)
     assert str(caught.value) == (
         "features 'feature 0', 'feature 1' vary by less than 1e-292 ('feature 0' from -2e-308 "
-        "to 1e-308), beyond what float64 arithmetic can standardise; rescale them (multiply "
+        "to 1e-308), beyond what float64 arithmetic can work with; rescale them (multiply "
         "by a power of ten) or leave them out with --features"
     )
 

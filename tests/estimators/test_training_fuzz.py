@@ -33,9 +33,9 @@ REFUSED = re.compile(
     "|".join(
         [
             r"alpha and beta must not both be below 1e-12 .*",
-            # a spread float64 cannot standardise (cetrain.data.preprocess.check_spread)
+            # a spread float64 cannot work with (cetrain.data.preprocess.check_spread)
             r"features? .* (varies|vary|spreads?) .* beyond what float64 arithmetic can "
-            r"standardise.*",
+            r"work with.*",
             r"\w+ must be None or .* not (all|both) zero.*",
             r"class_weight must be > 0 for every class when label_smoothing > 0.*",
             r"class_weight .* with label_smoothing .* weighs a target beyond float64.*",
