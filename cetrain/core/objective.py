@@ -27,7 +27,7 @@ from cetrain.core.losses import Loss, unit_scaled
 
 # Rows per block: a block of X is about this many bytes, so it is still in the CPU's cache when
 # X_block^T G_block reads it again right after X_block W. Smaller blocks pay the fixed cost of
-# more, smaller BLAS calls; 4 MB was the best size on every shape of benchmarks/epoch_cost.py.
+# more, smaller BLAS calls; 4 MB was the best size on every shape of benchmarks/epoch.py.
 BLOCK_BYTES = 1 << 22
 # Above this many features the step size's eigenvalue comes from power iteration, not a Gram matrix.
 GRAM_MAX_FEATURES = 1024

@@ -1,0 +1,159 @@
+"""What one training epoch costs, as a multiple of its two matrix products, and what a fit costs
+before its first epoch, in epochs.
+
+For each problem size (rows, features, classes) and dtype this times, in the same run and on the
+same data:
+
+  floor      the epoch's two products, the faster of the two layouts: row-major X @ W then
+             X.T @ G, or class-major W.T @ X.T then G.T @ X, into preallocated arrays. No
+             epoch can cost less.
+  epoch      LinearObjective.value_and_grad: one evaluation of the loss and its gradient
+  textbook   the usual NumPy epoch: a column of ones stacked onto X (a copy), a one-hot matrix,
+             softmax in fresh arrays, and log(p + eps)
+  fixed      a default fit's cost before its first step (the estimator's fit with max_iter=0:
+             checks, standardisation, the step-size estimate and one evaluation), in epochs
+
+and prints epoch / floor, textbook / floor and the fixed cost. float32 data is timed as it is
+given: an objective that copies it to float64 pays for the copy in its ratio. Run by hand, never
+in the tests:
+
+    python benchmarks/epoch.py            # the issue's four sizes, float64 and float32
+    python benchmarks/epoch.py --quick    # the two smallest sizes, float64 only
+"""
+
+import argparse
+import os
+import platform
+import time
+import warnings
+
+import numpy as np
+
+from cetrain import LogisticRegression, SoftmaxRegression
+from cetrain.core.losses import binary_cross_entropy, cross_entropy
+from cetrain.core.objective import LinearObjective
+
+# (rows, features, classes): issue 12's table; 2 classes is a binary (sigmoid) model
+SIZES = [
+    (10_000, 20, 2),
+    (200_000, 20, 2),
+    (100_000, 100, 10),
+    (1_000_000, 50, 10),
+]
+DTYPES = (np.float64, np.float32)
+
+
+def best_time(function, min_seconds: float = 0.5, repeats: int = 5) -> float:
+    """The fastest of `repeats` averages, each over enough calls to last min_seconds/repeats:
+    the minimum is the run least disturbed by the rest of the machine."""
+    function()
+    start, calls = time.perf_counter(), 0
+    while time.perf_counter() - start < min_seconds / repeats:
+        function()
+        calls += 1
+    calls = max(calls, 1)
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            function()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def floor_time(X: np.ndarray, outputs: int, rng: np.random.Generator) -> float:
+    """The faster layout of the epoch's two products, X (n, d) times W (d, k) and back."""
+    n, d = X.shape
+    W = rng.standard_normal((d, outputs)).astype(X.dtype)
+    scores, grad = np.empty((n, outputs), X.dtype), np.empty((d, outputs), X.dtype)
+    scores_t, grad_t = np.empty((outputs, n), X.dtype), np.empty((outputs, d), X.dtype)
+    W_t = np.ascontiguousarray(W.T)
+
+    def row_major():
+        np.matmul(X, W, out=scores)
+        np.matmul(X.T, scores, out=grad)
+
+    def class_major():
+        np.matmul(W_t, X.T, out=scores_t)
+        np.matmul(scores_t, X, out=grad_t)
+
+    return min(best_time(row_major), best_time(class_major))
+
+
+def textbook_epoch(X, y, W_full, n_classes):
+    """The epoch as it is usually first written: clear, and several times slower."""
+    Xb = np.hstack([X, np.ones((X.shape[0], 1), X.dtype)])  # copies X
+    scores = Xb @ W_full
+    if n_classes == 2:
+        p = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+        loss = -np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
+        G = ((p - y) / len(y))[:, None]
+    else:
+        e = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        onehot = np.eye(n_classes)[y]
+        loss = -np.mean(np.sum(onehot * np.log(p + 1e-12), axis=1))
+        G = (p - onehot) / len(y)
+    return loss, Xb.T @ G
+
+
+def measure(n: int, d: int, k: int, dtype, rng: np.random.Generator) -> dict[str, float]:
+    X = np.ascontiguousarray(rng.standard_normal((n, d)), dtype=dtype)
+    outputs = 1 if k == 2 else k
+    W = rng.standard_normal((d, outputs)) * 0.1
+    # labels from a linear model, so that a fit has something to learn
+    scores = X @ W.astype(dtype)
+    if k == 2:
+        y = (scores[:, 0] + rng.standard_normal(n) > 0).astype(np.float64)
+        loss, estimator = binary_cross_entropy, LogisticRegression(max_iter=0)
+    else:
+        y = np.argmax(scores + rng.gumbel(size=(n, k)), axis=1)
+        loss, estimator = cross_entropy, SoftmaxRegression(max_iter=0)
+    objective = LinearObjective(X, y, loss, n_outputs=outputs)
+    theta = np.concatenate([W.ravel(), np.zeros(outputs)])
+    theta_grad = np.empty_like(theta)
+    W_full = theta.reshape(d + 1, outputs).astype(dtype)
+    floor = floor_time(X, outputs, rng)
+    epoch = best_time(lambda: objective.value_and_grad(theta, theta_grad))
+
+    def fit_setup():
+        with warnings.catch_warnings():  # max_iter=0 never converges, and says so
+            warnings.simplefilter("ignore")
+            estimator.fit(X, y.astype(int) if k == 2 else y)
+
+    return {
+        "floor_ms": floor * 1e3,
+        "epoch": epoch / floor,
+        "textbook": best_time(lambda: textbook_epoch(X, y, W_full, k)) / floor,
+        "fixed": best_time(fit_setup, min_seconds=1.0, repeats=3) / epoch,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the two smallest sizes, float64")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    sizes, dtypes = (SIZES[:2], DTYPES[:1]) if args.quick else (SIZES, DTYPES)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}; "
+        f"$ python benchmarks/epoch.py{' --quick' if args.quick else ''}"
+    )
+    header = ("rows", "feat", "cls", "dtype", "floor", "epoch", "textbook", "fixed")
+    print(f"{header[0]:>9} {header[1]:>5} {header[2]:>4} {header[3]:>8} {header[4]:>11}", end="")
+    print(f" {header[5]:>7} {header[6]:>9} {header[7]:>12}")
+    for n, d, k in sizes:
+        for dtype in dtypes:
+            r = measure(n, d, k, dtype, rng)
+            print(
+                f"{n:>9} {d:>5} {k:>4} {np.dtype(dtype).name:>8} {r['floor_ms']:>9.2f}ms "
+                f"{r['epoch']:>6.2f}x {r['textbook']:>8.2f}x {r['fixed']:>6.1f} epochs"
+            )
+    print(
+        "epoch, textbook: time / floor (the faster layout of X@W and X.T@G, this run); "
+        "fixed: a fit's cost before its first step, in epochs"
+    )
+
+
+if __name__ == "__main__":
+    main()
