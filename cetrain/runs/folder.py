@@ -7,6 +7,7 @@ Figures are PNG unless another format (svg, pdf) is asked for.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -16,7 +17,7 @@ import stat
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -52,17 +53,8 @@ def default_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path
     the dataset's name is cut short so that the whole fits in the file system's NAME_MAX."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in dataset)
-    root = Path(root)
-    ancestor = _existing_ancestor(root) or Path(".")
-    name_max = _pathconf(ancestor if ancestor.is_dir() else ancestor.parent, "PC_NAME_MAX", 255)
-    counter = 1
-    while True:
-        tail = f"-{model}" + (f"-{counter}" if counter > 1 else "")
-        room = name_max - len(os.fsencode(f"{stamp}-{tail}"))
-        candidate = root / f"{stamp}-{_cut(safe_name, room)}{tail}"
-        if not os.path.lexists(candidate):
-            return candidate
-        counter += 1
+    names = _numbered(Path(root), f"{stamp}-{safe_name}", f"-{model}")
+    return next(candidate for candidate in names if not os.path.lexists(candidate))
 
 
 def reserve_run_dir(dataset: str, model: str, root: str | Path = "runs") -> Path:
@@ -132,17 +124,20 @@ def reserve_beside(path: Path, suffix: str) -> Path:
     """A new empty folder <path>-<suffix> beside `path` (-2, -3, ... appended when taken),
     created at once with os.mkdir. `path`'s name is cut short when the whole would not fit in
     the file system's NAME_MAX."""
-    name_max = _pathconf(path.parent if path.parent.is_dir() else Path("."), "PC_NAME_MAX", 255)
-    counter = 1
-    while True:
-        tail = f"-{suffix}" + (f"-{counter}" if counter > 1 else "")
-        candidate = path.with_name(_cut(path.name, name_max - len(os.fsencode(tail))) + tail)
-        try:
+    for candidate in _numbered(path.parent, path.name, f"-{suffix}"):  # never runs out
+        with suppress(FileExistsError):
             os.mkdir(candidate)
-        except FileExistsError:
-            counter += 1
-            continue
-        return candidate
+            return candidate
+
+
+def _numbered(folder: Path, name: str, tail: str) -> Iterator[Path]:
+    """folder/<name><tail>, then <name><tail>-2, -3, ...: `name` cut short (from its end) so
+    that each fits in the file system's NAME_MAX."""
+    ancestor = _existing_ancestor(folder) or Path(".")
+    name_max = _pathconf(ancestor if ancestor.is_dir() else ancestor.parent, "PC_NAME_MAX", 255)
+    for counter in itertools.count(1):
+        end = tail + (f"-{counter}" if counter > 1 else "")
+        yield folder / (_cut(name, name_max - len(os.fsencode(end))) + end)
 
 
 def _cut(name: str, size: int) -> str:
