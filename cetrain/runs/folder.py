@@ -469,12 +469,6 @@ def remove_stale_staging(folder: Path) -> list[Path]:
     return removed
 
 
-def is_staging(name: str) -> bool:
-    """The name is one that cetrain writes under before putting a file or folder in place:
-    never a run of its own."""
-    return STAGING_NAME.fullmatch(name) is not None
-
-
 def _running(pid: int) -> bool:
     if pid == os.getpid():
         return True

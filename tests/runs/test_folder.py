@@ -456,7 +456,8 @@ def test_staging_names_carry_the_process_id(tmp_path):
     with folder.staged_folder(tmp_path / "run") as staging:
         seen.append(staging)
     assert re.fullmatch(rf"\.run\.tmp-{os.getpid()}-[0-9a-f]{{8}}", seen[0].name)
-    assert folder.is_staging(seen[0].name) and not folder.is_staging("run")
+    staging = folder.STAGING_NAME.fullmatch
+    assert staging(seen[0].name) is not None and staging("run") is None
 
 
 def test_staging_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
