@@ -17,6 +17,7 @@ import numpy as np
 from cetrain.core.params import Integer, Number, Param
 from cetrain.data.csvfile import read_csv
 from cetrain.data.dataset import Dataset, DatasetInfo, check_features
+from cetrain.data.npyfile import is_npy, read_npy
 from cetrain.data.preprocess import check_feature_memory
 from cetrain.errors import DataError
 
@@ -189,14 +190,16 @@ def load_dataset(
     weight_col: str | None = None,
     decimal: str | None = None,
     thousands: str | None = None,
+    target_file: str | None = None,
 ) -> Dataset:
-    """Load a registered dataset by name, or a CSV file by path.
+    """Load a registered dataset by name, a CSV file by path, or a .npy file of features with
+    a .npy file of labels (`target_file`; see cetrain.data.npyfile), memory-mapped.
 
     Parameters
     ----------
     spec : str
-        A registered name (case-insensitive, ``-`` same as ``_``; see `list_datasets`) or the
-        path of a CSV file.
+        A registered name (case-insensitive, ``-`` same as ``_``; see `list_datasets`), the
+        path of a CSV file, or the path of a .npy file of features (ending in .npy).
     target : str or sequence of str, optional
         CSV only: the label column, or several target columns as a sequence or a comma-separated
         string (see `read_csv`). Default: the last column; for ``genres`` (by name or path) its
@@ -214,6 +217,8 @@ def load_dataset(
         CSV only: a numeric column of per-row sample weights (see `read_csv`).
     decimal, thousands : str, optional
         CSV only: the decimal mark and thousands separator of its numbers (see `read_csv`).
+    target_file : str, optional
+        .npy features only, and needed for them: the path of a .npy file of labels.
 
     Returns
     -------
@@ -227,6 +232,20 @@ def load_dataset(
     """
     key = _normalize(spec)
     csvs = _csv_registry()
+    registered = key in _SKLEARN or key in _GENERATORS or key in csvs
+    if not registered and is_npy(spec):
+        _reject_generator_options(spec, n_samples, noise)
+        return _load_npy(spec, target_file, target, features, weight_col, decimal, thousands)
+    if target_file is not None and (registered or _is_file(spec)):
+        labels = (
+            "it comes with its own labels"
+            if key in _SKLEARN or key in _GENERATORS
+            else "a CSV's labels are its column named by target"
+        )
+        raise DataError(
+            f"target_file gives the labels of .npy features (--data features.npy), but "
+            f"'{spec}' is not a .npy file: {labels}"
+        )
     if key in _SKLEARN or key in _GENERATORS:
         if target is not None:
             raise DataError(f"target applies only to CSV data; '{key}' comes with its own labels")
@@ -263,6 +282,28 @@ def load_dataset(
     )
 
 
+def _load_npy(
+    spec: str,
+    target_file: str | None,
+    target: object,
+    features: object,
+    weight_col: str | None,
+    decimal: str | None,
+    thousands: str | None,
+) -> Dataset:
+    """A .npy pair, after refusing the options that name CSV columns or number formats."""
+    for option, value, why in (
+        ("target", target, "name the labels' file with target_file"),
+        ("features", features, "every column of the array is a feature"),
+        ("weight_col", weight_col, "a .npy array has no weight column"),
+        ("decimal", decimal, "a .npy file holds numbers, not text"),
+        ("thousands", thousands, "a .npy file holds numbers, not text"),
+    ):
+        if value is not None:
+            raise DataError(f"{option} applies only to CSV data, not to '{spec}': {why}")
+    return read_npy(spec, target_file)
+
+
 def _registered_target(path: Path, csvs: dict[str, Path]) -> tuple[str, ...] | None:
     """The default target of a registered CSV, found by name or by path; None: the last column."""
     resolved = path.resolve()
@@ -282,9 +323,10 @@ def _is_file(spec: str) -> bool:
 
 
 def looks_like_path(spec: str) -> bool:
-    """True when spec names a file rather than a dataset: it has a path separator or a .csv end."""
+    """True when spec names a file rather than a dataset: it has a path separator or a .csv or
+    .npy end."""
     has_sep = any(sep and sep in spec for sep in ("/", os.sep, os.altsep))
-    return has_sep or spec.lower().endswith(".csv")
+    return has_sep or spec.lower().endswith((".csv", ".npy"))
 
 
 def _reject_generator_options(name: str, n_samples: int | None, noise: float | None) -> None:

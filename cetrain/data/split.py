@@ -73,7 +73,6 @@ def train_test_split(
         invalid, or no row is left for training.
     """
     X, y = np.asarray(X), np.asarray(y)
-    test_size = TEST_SIZE.check(test_size)
     arrays = [X, y]
     if sample_weight is not None:
         arrays.append(np.asarray(sample_weight))
@@ -82,10 +81,25 @@ def train_test_split(
                 f"sample_weight has shape {arrays[-1].shape}, but y has {y.shape[0]} rows; "
                 "give one weight per row"
             )
+    train, test = split_indices(y, test_size=test_size, seed=seed)
+    return tuple(part for a in arrays for part in (a[train], a[test]))
+
+
+def split_indices(y: np.ndarray, *, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of `train_test_split`'s two sets, without taking them: (train, test) indices
+    into y's rows, in the order train_test_split gives the rows. Splitting memory-mapped
+    features by these (cetrain.data.rows) gives the same sets as splitting them in memory.
+
+    Parameters and errors as `train_test_split`; with test_size 0 train is every row in order
+    and test is empty.
+    """
+    y = np.asarray(y)
+    test_size = TEST_SIZE.check(test_size)
+    n = y.shape[0]
     if test_size == 0:
-        return tuple(part for a in arrays for part in (a.copy(), a[:0].copy()))
+        return np.arange(n), np.arange(0)
     if y.ndim == 2:
-        n, n_test = y.shape[0], math.ceil(test_size * y.shape[0])
+        n_test = math.ceil(test_size * n)
         if n_test >= n:
             raise DataError(
                 f"test_size {test_size:g} of {n} rows leaves no row for training; "
@@ -96,11 +110,12 @@ def train_test_split(
         strata = _check_stratified(y, test_size)
     from sklearn import model_selection  # imported here: slow, and only a split needs it
 
-    return tuple(
-        model_selection.train_test_split(
-            *arrays, test_size=test_size, stratify=strata, random_state=seed
-        )
+    # scikit-learn draws the split from the number of rows and the strata alone, so the
+    # indices are the rows it would have taken from X itself
+    train, test = model_selection.train_test_split(
+        np.arange(n), test_size=test_size, stratify=strata, random_state=seed
     )
+    return train, test
 
 
 def split_strata(y: np.ndarray, test_size: float) -> np.ndarray | None:

@@ -36,6 +36,7 @@ from cetrain.core.objective import LinearObjective
 from cetrain.core.optim import OptimizeResult, gradient_descent, oscillated, uphill_epochs
 from cetrain.core.params import Advice, per_class
 from cetrain.data.preprocess import Standardizer
+from cetrain.data.rows import Rows
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
 from cetrain.estimators import params
 from cetrain.estimators.history import EpochCallback, HistoryRecorder, ValidationMonitor
@@ -418,8 +419,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _scores(self, X: ArrayLike) -> np.ndarray:
         """The head's scores of X, from X @ coef_.T + intercept_: (n,) for a logistic model,
-        (n, C) otherwise; what predictions, probabilities and losses are computed from."""
+        (n, C) otherwise; what predictions, probabilities and losses are computed from. X may be
+        `Rows` of a memory-mapped array, which every method that predicts or scores takes."""
         check_is_fitted(self, "coef_")
+        if isinstance(X, Rows):  # rows of a memory-mapped X: block by block, never copied whole
+            return X.apply(self._scores)
         return self.head_.scores(self._features(X) @ self.coef_.T + self.intercept_)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cetrain.data.preprocess import PolynomialFeatures, check_spread
+from cetrain.data.rows import Rows
 from cetrain.errors import DataError
 
 if TYPE_CHECKING:  # the estimators import scikit-learn: only what fits or loads one needs it
@@ -51,7 +52,10 @@ class ClassifierPipeline:
         return self.estimator.classes_
 
     def transform(self, X: ArrayLike) -> np.ndarray:
-        """Input features (n, d) -> the estimator's features (n, d_poly)."""
+        """Input features (n, d) -> the estimator's features (n, d_poly). `Rows` of a
+        memory-mapped X stay rows, transformed block by block as they are read."""
+        if isinstance(X, Rows):
+            return X if self.poly.degree == 1 else X.mapped(self.transform)
         X = np.asarray(X, dtype=np.float64)
         features = self.poly.transform(X)
         if self.poly.degree > 1 and np.all(np.isfinite(X)) and not np.all(np.isfinite(features)):

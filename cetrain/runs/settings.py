@@ -33,6 +33,7 @@ from cetrain.core.params import (
     Text,
     is_none_word,
 )
+from cetrain.data.npyfile import TARGET_FILE
 from cetrain.data.numbers import DECIMAL, THOUSANDS
 from cetrain.data.preprocess import POLY, STANDARDIZE
 from cetrain.data.registry import N_SAMPLES, NOISE, looks_like_path
@@ -104,7 +105,8 @@ SETTINGS: tuple[Setting, ...] = (
             "data",
             PathText(metavar="TEXT"),
             None,
-            "Dataset name (see `cetrain datasets`) or path to a CSV file with a header.",
+            "Dataset name (see `cetrain datasets`), path to a CSV file with a header, or to a "
+            ".npy file of features (with --target-file), read from disk block by block.",
         )
     ),
     Setting(
@@ -117,6 +119,7 @@ SETTINGS: tuple[Setting, ...] = (
             default_text="the last column",
         )
     ),
+    Setting(TARGET_FILE),
     Setting(
         Param("weight_col", Text(), None, "CSV column of per-row sample weights (not a feature).")
     ),
@@ -331,8 +334,8 @@ def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str,
     """Read a TOML config file into {key: value}, with keys checked but values not yet.
 
     Hyphens in keys are read as underscores. `extra_keys` are accepted besides the settings
-    (compare's `losses`). A relative `data` path is taken relative to the config file's folder
-    when a file exists there.
+    (compare's `losses`). A relative `data` or `target_file` path is taken relative to the
+    config file's folder when a file exists there.
     """
     path = Path(path)
     try:
@@ -368,12 +371,14 @@ def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str,
         if name in values:
             raise ConfigError(f"{path}: key '{name}' is given twice")
         values[name] = value
-    data = values.get("data")
-    # Only a value that looks like a path: "iris" stays the dataset even beside a file "iris".
-    if isinstance(data, str) and looks_like_path(data) and not Path(data).is_absolute():
-        beside_config = path.parent / data
-        if beside_config.is_file():
-            values["data"] = str(beside_config)
+    for key in ("data", "target_file"):
+        value = values.get(key)
+        # Only data that looks like a path: "iris" stays the dataset even beside a file "iris".
+        is_path = key == "target_file" or looks_like_path(value or "")
+        if isinstance(value, str) and is_path and not Path(value).is_absolute():
+            beside_config = path.parent / value
+            if beside_config.is_file():
+                values[key] = str(beside_config)
     return values
 
 

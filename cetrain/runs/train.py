@@ -9,6 +9,7 @@ import dataclasses
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -16,7 +17,9 @@ from cetrain import errors, estimators
 from cetrain.core.heads import MODEL_KINDS, TargetKind, describe
 from cetrain.core.losses import LOSSES
 from cetrain.core.params import Advice
-from cetrain.data import Dataset, load_dataset, target_kind, train_test_split
+from cetrain.data import Dataset, load_dataset, target_kind
+from cetrain.data.rows import Rows
+from cetrain.data.split import split_indices
 from cetrain.errors import ConfigError, DataError
 from cetrain.estimators.history import EpochCallback, History
 from cetrain.runs import hints
@@ -34,13 +37,22 @@ ANIMATION_SNAPSHOTS = 400
 
 @dataclasses.dataclass(frozen=True)
 class Split:
-    """The rows a run trains and tests on (w_train: their sample weights, None without)."""
+    """The rows a run trains and tests on (w_train: their sample weights, None without).
 
-    X_train: np.ndarray
+    With memory-mapped features, X_train is `Rows` of them (not copied) and `fit_on` the whole
+    X, y and weights that are zero on the test rows; otherwise fit_on is None and the fit takes
+    X_train, y_train and w_train."""
+
+    X_train: np.ndarray | Rows
     X_test: np.ndarray
     y_train: np.ndarray
     y_test: np.ndarray
     w_train: np.ndarray | None = None
+    fit_on: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+
+    def fit_data(self) -> tuple[np.ndarray | Rows, np.ndarray, np.ndarray | None]:
+        """(X, y, sample_weight) for fit: the training rows, or X in place with zero weights."""
+        return self.fit_on or (self.X_train, self.y_train, self.w_train)
 
 
 @dataclasses.dataclass
@@ -51,7 +63,7 @@ class TrainResult:
     settings: TrainSettings
     dataset: Dataset
     pipeline: ClassifierPipeline
-    X_train: np.ndarray
+    X_train: np.ndarray | Rows  # Rows of memory-mapped features (see Split)
     X_test: np.ndarray
     y_train: np.ndarray
     y_test: np.ndarray
@@ -150,6 +162,7 @@ def load_settings_data(settings: TrainSettings) -> Dataset:
         weight_col=settings.weight_col,
         decimal=settings.decimal,
         thousands=settings.thousands,
+        target_file=settings.target_file,
     )
 
 
@@ -190,15 +203,28 @@ def _or_list(names: str) -> str:
 def _split(
     settings: TrainSettings, dataset: Dataset, classes: np.ndarray, kind_of_target: TargetKind
 ) -> Split:
-    """The seeded, stratified train/test split; every class must keep a training row."""
-    parts = train_test_split(
-        dataset.X,
-        dataset.y,
-        test_size=settings.test_size,
-        seed=settings.seed,
-        sample_weight=dataset.sample_weight,
-    )
-    split = Split(*parts[:4], w_train=parts[4] if len(parts) > 4 else None)
+    """The seeded, stratified train/test split; every class must keep a training row.
+
+    Memory-mapped features are not copied: the test rows (a minority) are, and the training
+    rows stay in place, as `Rows` for measuring and, for the fit, as X itself with sample
+    weights of zero on the test rows. A weighted fit with weight 0 on a row is the fit without
+    it (the loss, the standardisation and the class counts all weigh rows by their weights),
+    so the model is the one fit on the training rows alone."""
+    train, test = split_indices(dataset.y, test_size=settings.test_size, seed=settings.seed)
+    X, y, weight = dataset.X, dataset.y, dataset.sample_weight
+    w_train = None if weight is None else weight[train]
+    if isinstance(X, np.memmap):
+        X_train = Rows(X, train)
+        X_test = np.array(X[test], dtype=np.float64)  # a plain array, not a memmap
+        if len(test) == 0:
+            fit_on = (X, y, weight)
+        else:
+            in_place = np.zeros(len(y))
+            in_place[train] = 1.0 if weight is None else w_train
+            fit_on = (X, y, in_place)
+    else:
+        X_train, X_test, fit_on = X[train], X[test], None
+    split = Split(X_train, X_test, y[train], y[test], w_train, fit_on)
     if kind_of_target is TargetKind.LABELS and len(np.unique(split.y_train)) < len(classes):
         missing = ", ".join(str(c) for c in np.setdiff1d(classes, split.y_train))
         raise DataError(
@@ -220,13 +246,14 @@ def _fit(
     """
     convergence = errors.ConvergenceWarning  # made when first asked for: it needs scikit-learn
     has_test = len(split.y_test) > 0
+    X, y, weight = split.fit_data()
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", convergence)
         pipeline.fit(
-            split.X_train,
-            split.y_train,
-            sample_weight=split.w_train,
+            X,
+            y,
+            sample_weight=weight,
             classes=None if split.y_train.ndim == 1 else dataset.target_names,
             validation_data=(split.X_test, split.y_test) if has_test else None,
             callback=callback,
@@ -276,10 +303,12 @@ def _measure(
 
 
 def _reference(pipeline: ClassifierPipeline, split: Split) -> Reference | NoReference:
-    """scikit-learn's LogisticRegression on the problem the estimator solved, side by side."""
+    """scikit-learn's LogisticRegression on the problem the estimator solved, side by side
+    (scikit-learn needs the training rows in memory: memory-mapped ones are copied)."""
+    X_train = split.X_train.to_array() if isinstance(split.X_train, Rows) else split.X_train
     return sklearn_reference(
         pipeline.estimator,
-        pipeline.transform(split.X_train),
+        pipeline.transform(X_train),
         split.y_train,
         split.w_train,
         pipeline.transform(split.X_test),
@@ -291,7 +320,8 @@ def _resolved_settings(
     settings: TrainSettings, dataset: Dataset, kind: str, view: PlotView
 ) -> TrainSettings:
     """The settings with what the run actually used filled in, so config.toml reproduces it."""
-    from_csv = dataset.source not in ("sklearn", "generator")
+    from_npy = settings.target_file is not None  # loading refused it with anything but .npy
+    from_csv = dataset.source not in ("sklearn", "generator") and not from_npy
     by_name = settings.data.lower().replace("-", "_") == dataset.name
     names = dataset.feature_names
     # several target columns as a list, so that a column whose name holds a comma stays one
@@ -302,6 +332,7 @@ def _resolved_settings(
         # a registered name stays a name; a CSV path becomes absolute, to re-run from anywhere
         data=dataset.name if by_name else dataset.source,
         target=target,
+        target_file=str(Path(settings.target_file).resolve()) if from_npy else None,
         model=kind,
         plot_features=recorded_names(view, names, dataset.columns) if len(names) > 1 else None,
     )
