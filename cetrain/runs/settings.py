@@ -374,8 +374,9 @@ def read_config(path: str | Path, extra_keys: tuple[str, ...] = ()) -> dict[str,
     for key in ("data", "target_file"):
         value = values.get(key)
         # Only data that looks like a path: "iris" stays the dataset even beside a file "iris".
-        is_path = key == "target_file" or looks_like_path(value or "")
-        if isinstance(value, str) and is_path and not Path(value).is_absolute():
+        if not isinstance(value, str):
+            continue  # a value of the wrong type, which resolve_settings refuses by its key
+        if (key == "target_file" or looks_like_path(value)) and not Path(value).is_absolute():
             beside_config = path.parent / value
             if beside_config.is_file():
                 values[key] = str(beside_config)

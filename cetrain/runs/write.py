@@ -29,6 +29,7 @@ import numpy as np
 
 from cetrain import plots
 from cetrain.core.losses import LOSSES
+from cetrain.data.rows import Rows, sample_positions
 from cetrain.estimators.history import History
 from cetrain.runs.compare import ACCURACY_SHARE, LIST_KEYS, Comparison
 from cetrain.runs.evaluation import Evaluation, assess
@@ -50,6 +51,10 @@ if TYPE_CHECKING:
 
 # worst_points.csv holds this many rows (fewer when the data has fewer)
 WORST_POINTS = 20
+# A boundary figure draws at most this many points of each split: beyond, a seeded sample of
+# them (the same rows in every figure of the run), so that the figure of a million rows takes
+# the time and memory of a small one and still shows where the points lie.
+PLOT_POINTS = 5000
 
 RUN_FILES = (
     "config.toml",
@@ -267,13 +272,15 @@ def calibration_figure(comparison: Comparison, names: dict[str, str], title: str
 
 def _plot_data(result: TrainResult) -> dict:
     """The data that every boundary figure of a run shows: points with their class indices
-    (the most probable class, for probability rows)."""
+    (the most probable class, for probability rows); of a split with more than PLOT_POINTS
+    rows, the sample `drawn_rows` picks."""
     estimator = result.pipeline.estimator
+    train, test = drawn_rows(result)
     return {
-        "X_train": result.X_train,
-        "y_train": estimator.class_index(result.y_train),
-        "X_test": result.X_test,
-        "y_test": estimator.class_index(result.y_test),
+        "X_train": _take(result.X_train, train),
+        "y_train": estimator.class_index(result.y_train[train]),
+        "X_test": _take(result.X_test, test),
+        "y_test": estimator.class_index(result.y_test[test]),
         "class_names": [str(c) for c in estimator.classes_],
         "feature_names": result.dataset.feature_names,
         "plot_features": result.plot_features,
@@ -282,10 +289,25 @@ def _plot_data(result: TrainResult) -> dict:
     }
 
 
+def drawn_rows(result: TrainResult) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of each split that the boundary figures draw: all of them, or PLOT_POINTS of
+    them drawn with seed 0 (in row order) from a larger split."""
+    return tuple(sample_positions(len(y), PLOT_POINTS) for y in (result.y_train, result.y_test))
+
+
+def _take(X: np.ndarray | Rows, positions: np.ndarray) -> np.ndarray:
+    """The rows at positions, as an array (X itself when that is all of them)."""
+    if isinstance(X, Rows):
+        return X.take(positions)
+    every_row = len(positions) == len(X) and np.array_equal(positions, np.arange(len(X)))
+    return X if every_row else X[positions]
+
+
 def _loss_sizes(result: TrainResult) -> dict:
     """decision_boundary's options that size the points by their own training loss."""
+    drawn = zip(point_losses(result), drawn_rows(result), strict=True)
     return {
-        "point_loss": np.concatenate(point_losses(result)),
+        "point_loss": np.concatenate([loss[rows] for loss, rows in drawn]),
         "loss_name": LOSSES[result.pipeline.estimator.loss].label,
     }
 
@@ -316,10 +338,14 @@ def _write_worst_points(
     for (split, X, y), loss in zip(splits, losses, strict=True):
         if len(loss) == 0:
             continue
-        P = result.pipeline.predict_proba(X)
-        true, predicted = _class_words(estimator, np.asarray(y), P, classes)
+        # each split's largest (ties in row order) is all the merge below can take from it
+        worst = np.argsort(-loss, kind="stable")[:WORST_POINTS]
+        X_worst = _take(X, worst)
+        P = result.pipeline.predict_proba(X_worst)
+        true, predicted = _class_words(estimator, np.asarray(y)[worst], P, classes)
         rows += [
-            (float(loss[k]), split, k, X[k], true[k], predicted[k], P[k]) for k in range(len(loss))
+            (float(loss[k]), split, int(k), X_worst[i], true[i], predicted[i], P[i])
+            for i, k in enumerate(worst)
         ]
     # largest loss first; ties keep the train-then-test, row order
     rows = sorted(rows, key=lambda row: -row[0])[:WORST_POINTS]

@@ -24,7 +24,8 @@ from cetrain.runs.settings import (
 VALID_KEYS = ", ".join(KEYS)
 # the settings before and after the losses' own ones, in the order of --help and config.toml
 FIRST_KEYS = (
-    "data target weight_col features decimal thousands n_samples noise model loss class_weight"
+    "data target target_file weight_col features decimal thousands n_samples noise model loss "
+    "class_weight"
 ).split()
 LAST_KEYS = (
     "lr epochs tol l2 l1 momentum standardize poly test_size seed plot_features show_loss "
