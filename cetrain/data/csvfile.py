@@ -18,6 +18,7 @@ import numpy as np
 
 from cetrain.data.columns import CATEGORICAL, InputColumn, RawTable, is_missing, one_hot
 from cetrain.data.dataset import Dataset, check_features
+from cetrain.data.npyfile import is_npy
 from cetrain.data.numbers import PLAIN, NumberFormat, format_problem, shown
 from cetrain.errors import CetrainError, DataError
 
@@ -166,6 +167,12 @@ def read_table(
     (see read_csv). Raises DataError as read_csv does for an unreadable file."""
     path = Path(path)
     numbers = _number_format(decimal, thousands)
+    if is_npy(path) and path.is_file():
+        raise DataError(
+            f"'{path}' is a NumPy .npy file, not a CSV: new rows are read from a CSV with the "
+            "model's input columns; from Python, cetrain.load_model(model).predict_proba("
+            "np.load(path, mmap_mode='r')) scores an array of features"
+        )
     header, rows = _read_table(path, f"'{path}'", for_training=False)
     columns = {name: [row[i] for _, row in rows] for i, name in enumerate(header)}
     return RawTable(columns, f"'{path}'", [f"line {line}" for line, _ in rows], numbers)

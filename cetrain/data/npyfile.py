@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from cetrain.core.params import Param, PathText
-from cetrain.data.dataset import Dataset
+from cetrain.data.dataset import Dataset, target_kind
 from cetrain.data.preprocess import check_feature_memory
 from cetrain.errors import DataError
 
@@ -34,8 +34,9 @@ _CHECK_BYTES = 1 << 24
 
 
 def is_npy(path: str | Path) -> bool:
-    """True when the path ends in .npy (any case) or the file starts with NumPy's magic bytes."""
-    if str(path).lower().endswith(".npy"):
+    """True when the path ends in .npy (or .npz, refused by name when read; any case) or the
+    file starts with NumPy's magic bytes."""
+    if str(path).lower().endswith((".npy", ".npz")):
         return True
     try:
         with open(path, "rb") as handle:
@@ -224,7 +225,12 @@ def _labels(path: Path, n: int, features_path: Path) -> np.ndarray:
             raise DataError(
                 f"{where} holds text columns; label columns must hold numbers in [0, 1]"
             )
-        return y.astype(np.float64)
+        y = y.astype(np.float64)
+        try:
+            target_kind(y)  # 0/1 labels or rows of probabilities
+        except DataError as exc:
+            raise DataError(f"{where}: {exc}") from None
+        return y
     if dtype.kind in "US":
         return y.astype(str)
     if dtype.kind == "f":
