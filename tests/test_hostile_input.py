@@ -5,11 +5,13 @@ an interrupt. The fuzzing that generalises these families lives beside each laye
 
 import json
 import os
+import pickle
 import re
 import signal
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import assert_error, invoke, run_files
 
@@ -615,3 +617,117 @@ def test_a_hinge_run_ends_stalled_not_converged(tmp_path):
         "not proven at it; a smaller --tol runs closer to it"
     )
     assert f"stalled after {metrics['epochs']} epochs in " in result.stdout
+
+
+# --- .npy input: features and labels from NumPy files, memory-mapped --------------------------
+
+
+def _npy_files(folder: Path) -> dict[str, Path]:
+    """Good and broken .npy files of 40 rows, by name, and a pickle named .npy."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.arange(40) % 2
+    with_nan = X.copy()
+    with_nan[7, 2] = np.nan
+    arrays = {
+        "X": X,
+        "y": y,
+        "one_d": X[:, 0],
+        "text": np.array([["a", "b"]] * 40),
+        "nan": with_nan,
+        "short_y": y[:39],
+        "frac_y": y + 0.5,
+        "columns_y": np.stack([y, 1 - y, y], axis=1),
+        "empty": np.empty((0, 3)),
+    }
+    paths = {name: folder / f"{name}.npy" for name in arrays}
+    for name, array in arrays.items():
+        np.save(paths[name], array)
+    paths["objects"] = folder / "objects.npy"
+    np.save(paths["objects"], np.array([{"a": 1}] * 40, dtype=object), allow_pickle=True)
+    paths["pickle"] = folder / "pickle.npy"
+    paths["pickle"].write_bytes(pickle.dumps(X))
+    return paths
+
+
+def test_npy_input_mistakes_are_one_error_line_each(tmp_path):
+    """Every mistake with .npy data ends with one `Error:` line naming the file and what would
+    be accepted; nothing is unpickled (an object array and a pickle are refused unread)."""
+    f = _npy_files(tmp_path)
+    X, y = f["X"], f["y"]
+    cases = [
+        (
+            (X, None),
+            f"'{X}' holds only features; give the labels with target_file, a .npy file "
+            "of one label per row (--target-file labels.npy)",
+        ),
+        ((tmp_path / "no.npy", y), f"no such file: '{tmp_path / 'no.npy'}' (the features)"),
+        ((X, tmp_path / "no.npy"), f"no such file: '{tmp_path / 'no.npy'}' (the labels)"),
+        (
+            (f["one_d"], y),
+            f"'{f['one_d']}' holds an array of shape (40,); the features must be "
+            "a 2-D array (rows, features) (X.reshape(-1, 1) for a single feature)",
+        ),
+        (
+            (f["text"], y),
+            f"'{f['text']}' holds text (dtype <U1), not numbers; the features must "
+            "be a 2-D array of numbers",
+        ),
+        (
+            (f["objects"], y),
+            f"'{f['objects']}' holds Python objects (dtype object), which "
+            "cetrain never loads: unpickling can run code; save numbers (or, for labels, text) "
+            "with numpy.save",
+        ),
+        (
+            (f["pickle"], y),
+            f"'{f['pickle']}' is not a NumPy .npy file (it does not start with "
+            "NumPy's magic bytes); save the array with numpy.save",
+        ),
+        (
+            (f["empty"], y),
+            f"'{f['empty']}' holds an empty array of shape (0, 3); it needs rows and columns",
+        ),
+        (
+            (f["nan"], y),
+            f"'{f['nan']}': X[7, 2] is nan; the features must be finite numbers "
+            "(a .npy's rows are not dropped as a CSV's missing values are)",
+        ),
+        (
+            (X, f["short_y"]),
+            f"'{f['short_y']}' has 39 rows of labels, but '{X}' has 40 rows of "
+            "features; give one label per row",
+        ),
+        (
+            (X, f["frac_y"]),
+            f"'{f['frac_y']}': label 0 is 0.5, a number with a fraction; class "
+            "labels must be whole numbers or text (cetrain trains classifiers)",
+        ),
+        (
+            (X, f["objects"]),
+            f"'{f['objects']}' holds Python objects (dtype object), which "
+            "cetrain never loads: unpickling can run code; save numbers (or, for labels, text) "
+            "with numpy.save",
+        ),
+        (
+            ("iris", y),
+            "target_file gives the labels of .npy features (--data features.npy), "
+            "but 'iris' is not a .npy file: it comes with its own labels",
+        ),
+    ]
+    for (data, labels), message in cases:
+        args = ["train", "--data", data, "--out", tmp_path / "run"]
+        result = invoke(*args, *([] if labels is None else ["--target-file", labels]))
+        assert_error(result, message)
+    # a 2-D target where the model takes one label per row; a CSV's column option with .npy
+    result = invoke("train", "--data", X, "--target-file", f["columns_y"], "--model", "logistic")
+    assert_error(
+        result,
+        "model 'logistic' needs one class per row, but the target columns of 'X' (0, 1, 2) "
+        "have rows with several labels or none; use model 'multilabel' or 'auto'",
+    )
+    result = invoke("train", "--data", X, "--target-file", y, "--features", "x0")
+    assert_error(
+        result,
+        f"features applies only to CSV data, not to '{X}': every column of the array is a feature",
+    )
+    assert not (tmp_path / "run").exists()
