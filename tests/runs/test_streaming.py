@@ -8,14 +8,13 @@ import json
 
 import numpy as np
 import pytest
-from conftest import invoke
 
 from cetrain.data import load_dataset
 from cetrain.data.rows import Rows
 from cetrain.runs import train as train_module
 from cetrain.runs import write
 from cetrain.runs.pipeline import ClassifierPipeline
-from cetrain.runs.settings import resolve_settings
+from cetrain.runs.settings import read_config, resolve_settings, to_toml
 
 
 def _data(kind: str, n: int = 400):
@@ -177,22 +176,18 @@ def test_a_npy_run_re_runs_from_its_config(tmp_path, monkeypatch):
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "y.npy", y)
     monkeypatch.chdir(tmp_path)
-    files = ("--data", "X.npy", "--target-file", "y.npy")
-    first = invoke("train", *files, "--epochs", "20", "--out", "a", "--quiet")
-    assert first.exit_code == 0, first.output
-    config = (tmp_path / "a" / "config.toml").read_text()
+    first = train_module.train(
+        resolve_settings(cli_values={"data": "X.npy", "target_file": "y.npy"})
+    )
+    config = to_toml(first.settings)
     assert f'data = "{tmp_path / "X.npy"}"\ntarget_file = "{tmp_path / "y.npy"}"\n' in config
     assert "\ntarget =" not in config
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    (elsewhere / "config.toml").write_text(config)
     monkeypatch.chdir(elsewhere)
-    again = invoke("train", tmp_path / "a" / "config.toml", "--out", "b", "--quiet")
-    assert again.exit_code == 0, again.output
-    coef = [
-        json.loads((f / "model.json").read_text())["coef"]
-        for f in (tmp_path / "a", elsewhere / "b")
-    ]
-    assert coef[0] == coef[1]
+    again = train_module.train(resolve_settings(read_config(elsewhere / "config.toml")))
+    np.testing.assert_array_equal(again.pipeline.estimator.coef_, first.pipeline.estimator.coef_)
 
 
 def test_the_shipped_npy_example_is_the_moons_dataset():
