@@ -128,6 +128,7 @@ def train_command(config: Path | None, **options):
       cetrain train --data sparse --l1 0.05 --l2 0
       cetrain train --data iris --loss focal --focal-alpha setosa=0.5,virginica=2
       cetrain train configs/quickstart.toml --reference --report
+      cetrain train --data docs/examples/moons_X.npy --target-file docs/examples/moons_y.npy
     """
     from cetrain.runs import train, write
 

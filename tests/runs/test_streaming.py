@@ -191,11 +191,9 @@ def test_a_npy_run_re_runs_from_its_config(tmp_path, monkeypatch):
 
 
 def test_the_shipped_npy_example_is_the_moons_dataset():
-    """docs/examples/moons-{features,labels}.npy (the README's example) hold `--data moons`."""
+    """docs/examples/moons_{X,y}.npy (the README's example) hold `--data moons`."""
     root = write.Path(__file__).resolve().parents[2] / "docs" / "examples"
     moons = load_dataset("moons")
-    shipped = load_dataset(
-        str(root / "moons-features.npy"), target_file=str(root / "moons-labels.npy")
-    )
+    shipped = load_dataset(str(root / "moons_X.npy"), target_file=str(root / "moons_y.npy"))
     np.testing.assert_array_equal(shipped.X, moons.X)
     np.testing.assert_array_equal(shipped.y, moons.y)
