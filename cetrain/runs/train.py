@@ -215,7 +215,7 @@ def _split(
     w_train = None if weight is None else weight[train]
     if isinstance(X, np.memmap):
         X_train = Rows(X, train)
-        X_test = np.array(X[test], dtype=np.float64)  # a plain array, not a memmap
+        X_test = X[test].view(np.ndarray)  # a copy of these rows only, as a plain array
         if len(test) == 0:
             fit_on = (X, y, weight)
         else:
