@@ -1,4 +1,4 @@
-"""Data: the dataset registry, CSV reading and encoding, train/test splits, preprocessing."""
+"""Data: the dataset registry, CSV and .npy reading, train/test splits, preprocessing."""
 
 from cetrain.data.csvfile import read_csv
 from cetrain.data.dataset import Dataset, DatasetInfo, target_kind

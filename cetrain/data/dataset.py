@@ -32,7 +32,8 @@ class Dataset:
     name : str
         The registered name ("iris", "moons") or, for a CSV, its file stem.
     X : ndarray of shape (n_samples, n_features)
-        Features, float64 and C-contiguous.
+        Features, float64 and C-contiguous: a read-only np.memmap for a .npy file, which a
+        run reads block by block (cetrain.data.npyfile, cetrain.data.rows).
     y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Labels: int64 when every label is a whole number, otherwise strings. With several target
         columns, a float64 matrix of values in [0, 1], one column per target (`target_kind`).
