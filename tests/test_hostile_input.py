@@ -623,7 +623,7 @@ def test_a_hinge_run_ends_stalled_not_converged(tmp_path):
 
 
 def _npy_files(folder: Path) -> dict[str, Path]:
-    """Good and broken .npy files of 40 rows, by name, and a pickle named .npy."""
+    """Good and broken .npy files of 40 rows, by name, a pickle named .npy and a CSV."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 3)), np.arange(40) % 2
     with_nan = X.copy()
@@ -646,6 +646,8 @@ def _npy_files(folder: Path) -> dict[str, Path]:
     np.save(paths["objects"], np.array([{"a": 1}] * 40, dtype=object), allow_pickle=True)
     paths["pickle"] = folder / "pickle.npy"
     paths["pickle"].write_bytes(pickle.dumps(X))
+    paths["csv"] = folder / "data.csv"
+    paths["csv"].write_text("a,label\n1,0\n2,1\n")
     return paths
 
 
@@ -712,6 +714,11 @@ def test_npy_input_mistakes_are_one_error_line_each(tmp_path):
             ("iris", y),
             "target_file gives the labels of .npy features (--data features.npy), "
             "but 'iris' is not a .npy file: it comes with its own labels",
+        ),
+        (
+            (f["csv"], y),
+            "target_file gives the labels of .npy features (--data features.npy), "
+            f"but '{f['csv']}' is not a .npy file: a CSV's labels are its column named by target",
         ),
     ]
     for (data, labels), message in cases:
