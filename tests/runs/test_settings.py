@@ -327,6 +327,19 @@ def test_relative_data_path_is_read_beside_the_config_file(tmp_path, monkeypatch
     assert read_config(Path("experiment/run.toml")) == {"data": "experiment/points.csv"}
 
 
+def test_relative_npy_paths_are_read_beside_the_config_file(tmp_path, monkeypatch):
+    """A .npy data path and its target_file are both found beside the config (a target_file
+    named like a dataset too: it is always a path)."""
+    folder = tmp_path / "experiment"
+    folder.mkdir()
+    for name in ("X.npy", "labels"):
+        (folder / name).write_bytes(b"")
+    path = write(folder, 'data = "X.npy"\ntarget_file = "labels"\n')
+    monkeypatch.chdir(tmp_path)
+    expected = {"data": str(folder / "X.npy"), "target_file": str(folder / "labels")}
+    assert read_config(path) == expected
+
+
 def test_relative_data_path_without_a_file_beside_the_config_is_kept(tmp_path):
     path = write(tmp_path, 'data = "elsewhere/points.csv"\n')
     assert read_config(path) == {"data": "elsewhere/points.csv"}
