@@ -128,25 +128,29 @@ def _write_files(result: TrainResult, folder: Path, final: Path, fmt: str) -> No
 def boundary_figure(result: TrainResult) -> Figure:
     """decision_boundary.png of a run (one panel per label for a multi-label model); with
     show_loss, each point's area by its own training loss."""
+    drawn = drawn_rows(result)
+    shown, total = sum(map(len, drawn)), len(result.y_train) + len(result.y_test)
+    # a sample is said in the title: its points (and their misclassified count) are not all rows
+    of_points = f" ({shown} of {total} points drawn)" if shown < total else ""
     if result.pipeline.estimator.head_.predicts_label_sets:
         data = _plot_data(result)
         return plots.label_boundaries(
             result.pipeline.predict_proba,
             data["X_train"],
-            result.y_train,
+            result.y_train[drawn[0]],
             data["X_test"],
-            result.y_test,
+            result.y_test[drawn[1]],
             label_names=data["class_names"],
             feature_names=data["feature_names"],
             plot_features=data["plot_features"],
             categorical=data["categorical"],
             why=data["why"],
-            title=f"{_model_title(result)}: decision boundary of each label",
+            title=f"{_model_title(result)}: decision boundary of each label{of_points}",
             **(_loss_sizes(result) if result.settings.show_loss else {}),
         )
     return plots.decision_boundary(
         result.pipeline.predict_proba,
-        title=f"{_model_title(result)}: decision boundary",
+        title=f"{_model_title(result)}: decision boundary{of_points}",
         **(_loss_sizes(result) if result.settings.show_loss else {}),
         **_plot_data(result),
     )

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 
 from cetrain.data import load_dataset
 from cetrain.data.rows import Rows
@@ -167,6 +168,13 @@ def test_boundary_figures_draw_a_bounded_sample_of_each_split(tmp_path, monkeypa
         np.testing.assert_array_equal(data["X_test"], in_memory.X_test[test])
         losses = write.point_losses(result)
         _close(sizes["point_loss"], np.concatenate([losses[0][train], losses[1][test]]))
+        assert _has_text(write.boundary_figure(result), "(80 of 400 points drawn)")
+    multilabel, _ = _runs(tmp_path, "columns", epochs=5)
+    assert _has_text(write.boundary_figure(multilabel), "(80 of 400 points drawn)")
+
+
+def _has_text(figure, text: str) -> bool:
+    return any(text in artist.get_text() for artist in figure.findobj(Text))
 
 
 def test_a_npy_run_re_runs_from_its_config(tmp_path, monkeypatch):
