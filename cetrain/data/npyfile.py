@@ -127,8 +127,11 @@ def _open(path: Path, role: str) -> tuple[tuple[int, ...], bool, np.dtype]:
         raise
     except OSError as exc:
         raise DataError(f"cannot read {where}: {exc.strerror or exc}") from None
-    except ValueError as exc:  # a header numpy cannot parse
-        raise DataError(f"{where} is not a valid .npy file: {exc}") from None
+    except (ValueError, SyntaxError):  # a header numpy cannot parse
+        raise DataError(
+            f"{where} is not a valid .npy file: its header is malformed; save the array again "
+            "with numpy.save"
+        ) from None
     if dtype.hasobject:
         raise DataError(
             f"{where} holds Python objects (dtype object), which cetrain never loads: unpickling "

@@ -134,6 +134,24 @@ def test_a_target_file_with_a_csv_is_refused(tmp_path):
         load_dataset(str(csv), target_file=str(tmp_path / "y.npy"))
 
 
+def test_broken_files_are_refused_naming_them(tmp_path):
+    """A malformed header, and data cut short, in features or labels."""
+    good = _save(tmp_path, X=np.ones((50, 3)), y=np.arange(50) % 2)
+    header = tmp_path / "header.npy"
+    header.write_bytes(b"\x93NUMPY\x01\x00\x10\x00{garbage}      \n")
+    short_X, short_y = tmp_path / "short_X.npy", tmp_path / "short_y.npy"
+    short_X.write_bytes(good["X"].read_bytes()[:-400])
+    short_y.write_bytes(good["y"].read_bytes()[:-40])
+    for X, y, message in (
+        (header, good["y"], f"'{header}' is not a valid .npy file: its header is malformed;"),
+        (short_X, good["y"], f"cannot read '{short_X}' as a .npy file: "),
+        (good["X"], short_y, f"cannot read '{short_y}' as a .npy file: "),
+    ):
+        with pytest.raises(DataError) as caught:
+            load_dataset(str(X), target_file=str(y))
+        assert str(caught.value).startswith(message)
+
+
 def test_npy_paths_are_paths_and_found_by_their_magic(tmp_path):
     assert looks_like_path("features.npy") and looks_like_path("X.NPY")
     renamed = tmp_path / "features.bin"
