@@ -24,9 +24,9 @@ BLOCK_BYTES = 1 << 22
 _SHARED_MODES = frozenset({"r", "r+", "w+"})
 
 
-def block_rows(d: int, block_bytes: int = BLOCK_BYTES) -> int:
-    """Rows per block so that a block of d float64 columns is about block_bytes (at least 64)."""
-    return max(64, block_bytes // (8 * max(d, 1)))
+def block_rows(d: int) -> int:
+    """Rows per block so that a block of d float64 columns is about BLOCK_BYTES (at least 64)."""
+    return max(64, BLOCK_BYTES // (8 * max(d, 1)))
 
 
 def row_blocks(X: np.ndarray, rows: int | None = None) -> Iterator[tuple[int, int]]:

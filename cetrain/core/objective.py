@@ -275,7 +275,8 @@ class LinearObjective:
                 gram[:d, d] += weighted.sum(axis=0)
         gram[d, :d] = gram[:d, d]
         gram[d, d] = 1.0 if self.weight is None else self.weight.sum()
-        return gram
+        # exactly symmetric: the lower triangle (the one eigvalsh reads) mirrored
+        return np.tril(gram) + np.tril(gram, -1).T
 
     def _standardised(self, X_block: np.ndarray) -> np.ndarray:
         """(X_block - mean) / scale as a new array, or X_block itself without standardisation."""

@@ -64,10 +64,10 @@ def _gib(size: int) -> str:
 class Standardizer:
     """z = (x - mean) / scale per feature, with the (weighted) mean and population std.
 
-    A constant feature (whose spread is rounding noise of its values) gets scale 1: it becomes
-    all zeros rather than a division by zero. A feature whose spread float64 cannot standardise
-    is a DataError (see check_spread), enabled or not. With enabled=False it is the identity:
-    mean 0 and scale 1.
+    A constant feature (whose range or std is rounding noise of its values) gets scale 1: it
+    becomes all zeros rather than a division by zero (`constant_` marks them). A feature whose
+    spread float64 cannot standardise is a DataError (see check_spread), enabled or not. With
+    enabled=False it is the identity: mean 0 and scale 1.
     """
 
     def __init__(self, enabled: bool = True) -> None:
@@ -108,7 +108,9 @@ class Standardizer:
         unit = np.where(largest > 0, largest, 1.0)
         squares = _weighted_sum(X, sample_weight, subtract=self.mean_, divide=unit, square=True)
         std = largest * np.sqrt(squares / weight_sum)
-        self.constant_ = _is_constant(std, largest_value)
+        # the range too: the std of a column of one value repeated is the rounding error of its
+        # mean, which grows with the rows (0.1 x 800 rows: std 3.5e-16, more than 10 eps x 0.1)
+        self.constant_ = _is_constant(std, largest_value) | _is_constant(high - low, largest_value)
         self.scale_ = np.where(self.constant_, 1.0, std)
         return self
 
