@@ -259,30 +259,36 @@ class LinearObjective:
         standardised or not) and D = diag(w) / sum(w) (1/n without sample weights).
 
         Its last row and column are Z^T D 1 and sum(D) = 1. Accumulated over blocks of rows:
-        each block is standardised on its own (a block-sized temporary, never a copy of X),
-        which keeps the centring exact where X's own Gram minus mean mean^T would cancel.
+        each block is centred on its own (in a block-sized buffer, never a copy of X), which
+        keeps the centring exact where X's own Gram minus mean mean^T would cancel; the
+        division by scale_j scale_k comes after the sums.
         """
         n, d = self.X.shape
         gram = np.zeros((d + 1, d + 1))
+        rows = _block_rows(d)
+        centred = None if self.feature_mean is None else np.empty((min(n, rows), d))
         with np.errstate(over="ignore", invalid="ignore"):
-            for start, stop in released(self.X, _row_blocks(n, _block_rows(d))):
-                Z_block = self._standardised(self.X[start:stop])
+            for start, stop in released(self.X, _row_blocks(n, rows)):
+                C = self.X[start:stop]
+                if centred is not None:
+                    C = np.subtract(C, self.feature_mean, out=centred[: stop - start])
                 if self.weight is None:
-                    weighted = Z_block * (1.0 / n)
+                    gram[:d, :d] += C.T @ C
+                    gram[:d, d] += C.sum(axis=0)
                 else:
-                    weighted = Z_block * self.weight[start:stop, None]
-                gram[:d, :d] += Z_block.T @ weighted
-                gram[:d, d] += weighted.sum(axis=0)
+                    weighted = C * self.weight[start:stop, None]
+                    gram[:d, :d] += C.T @ weighted
+                    gram[:d, d] += weighted.sum(axis=0)
+            if self.weight is None:
+                gram[:d] *= 1.0 / n
+            if self.feature_scale is not None:
+                gram[:d, :d] /= np.multiply.outer(self.feature_scale, self.feature_scale)
+                gram[:d, d] /= self.feature_scale
+                gram[self._zeroed, :d] = gram[:d, self._zeroed] = gram[self._zeroed, d] = 0.0
         gram[d, :d] = gram[:d, d]
         gram[d, d] = 1.0 if self.weight is None else self.weight.sum()
         # exactly symmetric: the lower triangle (the one eigvalsh reads) mirrored
         return np.tril(gram) + np.tril(gram, -1).T
-
-    def _standardised(self, X_block: np.ndarray) -> np.ndarray:
-        """(X_block - mean) / scale as a new array, or X_block itself without standardisation."""
-        if self.feature_mean is None:
-            return X_block
-        return (X_block - self.feature_mean) / self.feature_scale
 
     def _power_iteration(self, max_iter: int = 300, rtol: float = 1e-6) -> float:
         """Top eigenvalue of A^T D A by power iteration, from a fixed start (so runs repeat

@@ -7,7 +7,7 @@ from math import comb
 
 import numpy as np
 
-from cetrain.core.blocks import row_blocks
+from cetrain.core.blocks import block_rows, row_blocks
 from cetrain.core.params import Flag, Integer, Param
 from cetrain.errors import DataError, ModelFileError
 
@@ -241,16 +241,20 @@ def _weighted_sum(
     square: bool = False,
 ) -> np.ndarray:
     """sum_i w_i f(x_i) per column, f(x) = ((x - subtract) / divide)^2 (the parts given),
-    over X's blocks: each block's f is a temporary of the block's size only."""
-    total = np.zeros(X.shape[1])
-    for start, stop in row_blocks(X):
-        block = X[start:stop]
-        values = block - subtract if subtract is not None else block
+    over X's blocks: each block's f is made in one buffer of the block's size."""
+    n, d = X.shape
+    total = np.zeros(d)
+    rows = block_rows(d)
+    values = np.empty((min(n, rows), d))
+    for start, stop in row_blocks(X, rows):
+        block, out = X[start:stop], values[: stop - start]
+        if subtract is not None:
+            block = np.subtract(block, subtract, out=out)
         if divide is not None:
-            values = values / divide
+            block = np.divide(block, divide, out=out)
         if square:
-            values = np.square(values, out=values if values is not block else None)
-        total += values.sum(axis=0) if weight is None else weight[start:stop] @ values
+            block = np.square(block, out=out)
+        total += block.sum(axis=0) if weight is None else weight[start:stop] @ block
     return total
 
 
