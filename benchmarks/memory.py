@@ -7,7 +7,8 @@ fit beyond X, in MB and as a fraction of X.nbytes:
 
   in-memory           X read whole into an ndarray (np.load)
   in-memory, no std   the same, standardize=False
-  memmap              X memory-mapped from a .npy on disk (np.load(mmap_mode="r"))
+  memmap              X memory-mapped from a .npy on disk (np.load(mmap_mode="r")), not read
+                      before the fit: the pages of X the fit keeps count as its memory
   memmap, no std      the same, standardize=False
 
 What is measured, and why. Each case runs in a fresh interpreter, so that one case's peak (and
@@ -17,10 +18,13 @@ them. The child then
 
   1. imports cetrain and fits a tiny problem once, so that lazily imported modules and BLAS's
      per-thread buffers are in place before the baseline (they are not the fit's memory);
-  2. loads X and y and touches every page of X (a sum over it). For an in-memory X its pages
-     are anonymous memory; for a memmap they are file-backed pages, which count toward the
-     resident set (RSS) as they are touched. After the touch, X is wholly resident in both
-     cases, so the fit reading X adds nothing more to RSS, and what it adds is its own;
+  2. loads X and y. An in-memory X is wholly resident (anonymous memory) before the fit, so
+     the fit reading it adds nothing to the resident set (RSS), and what it adds is its own.
+     A memmap's pages are file-backed: they count toward RSS when touched, and stay until
+     given back. It is left untouched, so its figure is the fit's own memory plus whatever
+     pages of X the fit holds at its peak: reading X whole shows as 1.0 x X more. (The
+     figures of issue 12 touched a memmap's every page first, which made it count as the
+     in-memory X; a fit that gives the pages back would then end below its baseline.);
   3. resets the kernel's high-water mark of RSS (`echo 5 > /proc/self/clear_refs`), reads the
      current RSS (VmRSS in /proc/self/status) as the baseline, fits, and reads the new
      high-water mark (VmHWM). The peak beyond X is VmHWM - baseline.
@@ -28,13 +32,11 @@ them. The child then
 Where clear_refs is not permitted, the baseline is the peak before the fit (VmHWM, which is
 ru_maxrss of getrusage(RUSAGE_SELF)); as loading makes no temporaries of X's size, that is close
 to the current RSS, and the table marks the row with "*". A copy of X (or of X as float64)
-shows as 1.0 x X; the epoch's own buffers (scores and gradients of n x C) as C / d x X. A fit
-gives a memmap's pages back as it goes (cetrain.core.blocks), so its RSS can end below the
-baseline, and its figure is about 0.
+shows as 1.0 x X; the epoch's own buffers (scores and gradients of n x C) as C / d x X.
 
 With --large, one more case streams from disk: X is written, a block at a time, to a .npy file
 larger than a quarter of this machine's memory (0.3 of it, d = 50 columns) in a temporary folder
-that is deleted afterwards, and the child fits it memory-mapped WITHOUT touching it first: the
+that is deleted afterwards, and the child fits it memory-mapped, untouched as above: the
 baseline is the RSS after np.load(mmap_mode="r"), and the table gives the fit's peak RSS beyond
 it next to X's size. Reading X whole would show as 1.0 x X; a fit that reads it block by block
 holds a block of X and the arrays of n entries (labels, targets, the scores of one column).
@@ -67,7 +69,7 @@ import numpy as np
 # the cetrain of this checkout, whatever copy is installed
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-# (label, memory-mapped, standardize)
+# (label, memory-mapped, standardize); a memmap is not touched before the fit
 CASES = [
     ("in-memory", False, True),
     ("in-memory, no std", False, False),
@@ -148,17 +150,14 @@ def fit(X, y, standardize: bool) -> None:
         SoftmaxRegression(max_iter=EPOCHS, standardize=standardize).fit(X, y)
 
 
-def child(x_path: str, y_path: str, mmap: bool, standardize: bool, touch: bool = True) -> dict:
-    """Run in a fresh interpreter: the fit's peak RSS beyond a resident X (see the docstring);
-    with touch=False, beyond a memmap X none of whose pages were read."""
+def child(x_path: str, y_path: str, mmap: bool, standardize: bool) -> dict:
+    """Run in a fresh interpreter: the fit's peak RSS beyond the RSS before it (see the
+    docstring)."""
     rng = np.random.default_rng(1)
     fit(rng.standard_normal((1_000, 50)), rng.integers(0, 10, 1_000), standardize)
 
     X = np.load(x_path, mmap_mode="r" if mmap else None)
     y = np.load(y_path)
-    # touch every page of X so that a memmap's file pages are resident before the baseline
-    for start in range(0, X.shape[0], 65_536) if touch else ():
-        float(np.sum(X[start : start + 65_536]))
     exact = reset_peak()
     baseline = status_kib("VmRSS") if exact else status_kib("VmHWM")
     started = time.perf_counter()
@@ -173,10 +172,10 @@ def child(x_path: str, y_path: str, mmap: bool, standardize: bool, touch: bool =
     }
 
 
-def measure(x_path: Path, y_path: Path, mmap: bool, standardize: bool, touch: bool = True) -> dict:
+def measure(x_path: Path, y_path: Path, mmap: bool, standardize: bool) -> dict:
     """One case, in a fresh interpreter, so that peaks of different cases never mix."""
     argv = [sys.executable, __file__, "--child", str(x_path), str(y_path)]
-    argv += [str(int(mmap)), str(int(standardize)), str(int(touch))]
+    argv += [str(int(mmap)), str(int(standardize))]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     return json.loads(out.splitlines()[-1])
 
@@ -209,11 +208,11 @@ def main() -> None:
         action="store_true",
         help=f"also fit a memmap X on disk of {LARGE_SHARE} x this machine's memory",
     )
-    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        x_path, y_path, mmap, standardize, touch = args.child
-        print(json.dumps(child(x_path, y_path, mmap == "1", standardize == "1", touch == "1")))
+        x_path, y_path, mmap, standardize = args.child
+        print(json.dumps(child(x_path, y_path, mmap == "1", standardize == "1")))
         return
 
     n, d, k = QUICK if args.quick else FULL
@@ -245,7 +244,7 @@ def large(d: int, k: int) -> None:
             f"{LARGE_SHARE} x this machine's memory), C={k}, written in {written:.0f} s; "
             "memmap not touched before the fit"
         )
-        print(row("memmap, on disk", measure(x_path, y_path, True, True, touch=False)))
+        print(row("memmap, on disk", measure(x_path, y_path, True, True)))
 
 
 if __name__ == "__main__":
