@@ -19,9 +19,11 @@ per column, without ever being formed. The standardised model's scores on the ra
 
 and its gradient maps back the same way, row j of W: (X^T G - mean_j sum_i G_i)_j / scale_j.
 So W, b and every number reported are those of the standardised model, and no copy of X is
-made. (A float64 value x carries |x| eps of rounding, so a column far from zero next to its
-spread, |mean| / scale large, is known to about eps |mean| / scale in standardised units either
-way; computing through the raw X adds rounding of that same size.)
+made. Going through the raw X rounds each term x_j W_j / scale_j to eps |mean_j| / scale_j in
+standardised units, which the gradient keeps where those terms cancel: when a column's mean is
+more than CENTRE_RATIO of its scales from zero, each block is centred instead (X_block - mean,
+into a buffer of one block, exact for values near the mean) and only the division by scale is
+mapped. A scale of inf stands for a constant column: its Z is 0, and so is its gradient.
 
 The intercept is not penalised. An evaluation walks X in blocks of rows: each block's scores are
 formed class-major, S^T = W^T X_block^T, in a preallocated buffer, turned into G^T in place by
@@ -44,6 +46,10 @@ from cetrain.core.losses import Loss, unit_scaled
 BLOCK_BYTES = 1 << 22
 # Above this many features the step size's eigenvalue comes from power iteration, not a Gram matrix.
 GRAM_MAX_FEATURES = 1024
+# A standardised column whose mean is more than this many scales from zero is centred block by
+# block (X_block - mean, in a buffer) rather than mapped through the raw X, whose rounding,
+# eps |mean| / scale, would then show in the gradient (1e-12 of its scale at this ratio).
+CENTRE_RATIO = 1e4
 
 
 class LinearObjective:
@@ -112,6 +118,14 @@ class LinearObjective:
             None if self.feature_scale is None else np.flatnonzero(np.isinf(self.feature_scale))
         )
         self._raw_W = np.empty((d, n_outputs))
+        # the mean in the mapping to the raw X, or the buffer each block is centred in instead
+        self._map_mean, self._centred = self.feature_mean, None
+        with np.errstate(over="ignore"):
+            far = self.feature_mean is not None and np.any(
+                np.abs(self.feature_mean) / self.feature_scale > CENTRE_RATIO
+            )
+        if far:
+            self._map_mean, self._centred = None, np.empty((min(n, self.block_rows), d))
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Views (W, b) into theta: W of shape (d, K), b of shape (K,)."""
@@ -152,7 +166,7 @@ class LinearObjective:
         total = 0.0
         blocks = released(self.X, _row_blocks(self.X.shape[0], self.block_rows))
         for first, (start, stop) in enumerate(blocks):
-            X_block = self.X[start:stop]
+            X_block = self._block(start, stop)
             # class-major (K, m) view of the buffer's start, contiguous for the loss kernel
             scores_T = self._scores[: self.n_outputs * (stop - start)].reshape(self.n_outputs, -1)
             np.matmul(W.T, X_block.T, out=scores_T)
@@ -202,26 +216,37 @@ class LinearObjective:
         np.maximum(shrunk, 0.0, out=shrunk)
         np.copysign(shrunk, W, out=W)
 
+    def _block(self, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop of X as the epoch reads them: a view, or X_block - mean in the
+        objective's buffer for a column far from zero (CENTRE_RATIO)."""
+        if self._centred is None:
+            return self.X[start:stop]
+        return np.subtract(self.X[start:stop], self.feature_mean, out=self._centred[: stop - start])
+
     def _raw_params(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(W, b) of theta as weights on the raw X (see _to_raw), W in the objective's buffer."""
+        """(W, b) of theta as weights on the blocks `_block` gives (see _to_raw), W in the
+        objective's buffer."""
         return self._to_raw(*self.unpack(theta), self._raw_W)
 
     def _to_raw(
         self, W: np.ndarray, b: np.ndarray, out: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Weights on Z as weights on the raw X, W / scale (into `out`, shape of W) and
-        b - mean . (W / scale); W and b themselves without standardisation."""
-        if self.feature_mean is None:
+        b - mean . (W / scale) (b itself when the blocks are centred); W and b themselves
+        without standardisation."""
+        if self.feature_scale is None:
             return W, b
         np.divide(W, self.feature_scale[:, None], out=out)
-        return out, b - self.feature_mean @ out
+        return out, b if self._map_mean is None else b - self._map_mean @ out
 
     def _standardised_gradient(self, grad_W: np.ndarray, grad_b: np.ndarray) -> None:
         """Turn X^T G in grad_W into Z^T G in place, (X^T G - mean^T sum_i G_i) / scale, given
-        grad_b = sum_i G_i; nothing to do without standardisation."""
-        if self.feature_mean is None:
+        grad_b = sum_i G_i (without the mean term when the blocks are centred); nothing to do
+        without standardisation."""
+        if self.feature_scale is None:
             return
-        grad_W -= np.outer(self.feature_mean, grad_b)
+        if self._map_mean is not None:
+            grad_W -= np.outer(self._map_mean, grad_b)
         grad_W /= self.feature_scale[:, None]
         if self._zeroed.size:  # Z's column is 0 whatever X^T G was (even inf / inf)
             grad_W[self._zeroed] = 0.0
@@ -231,6 +256,8 @@ class LinearObjective:
         (m,) for a binary model, class-major (K, m) otherwise. X is raw, as the training X:
         standardised by the same mean and scale."""
         W, b = self._raw_params(theta)
+        if self._centred is not None:  # centred as the training blocks are (a copy of X)
+            X = X - self.feature_mean
         return self._kernel_scores(np.ascontiguousarray(W.T @ X.T) + b[:, None])
 
     def lipschitz_bound(self) -> float:
@@ -259,32 +286,31 @@ class LinearObjective:
         standardised or not) and D = diag(w) / sum(w) (1/n without sample weights).
 
         Its last row and column are Z^T D 1 and sum(D) = 1. Accumulated over blocks of rows:
-        each block is centred on its own (in a block-sized buffer, never a copy of X), which
-        keeps the centring exact where X's own Gram minus mean mean^T would cancel; the
-        division by scale_j scale_k comes after the sums.
+        each block is standardised on its own (in a block-sized buffer, never a copy of X),
+        which keeps the centring exact where X's own Gram minus mean mean^T would cancel.
         """
         n, d = self.X.shape
         gram = np.zeros((d + 1, d + 1))
         rows = _block_rows(d)
-        centred = None if self.feature_mean is None else np.empty((min(n, rows), d))
+        standardised = self.feature_scale is not None
+        Z = np.empty((min(n, rows), d)) if standardised else None
         with np.errstate(over="ignore", invalid="ignore"):
             for start, stop in released(self.X, _row_blocks(n, rows)):
-                C = self.X[start:stop]
-                if centred is not None:
-                    C = np.subtract(C, self.feature_mean, out=centred[: stop - start])
-                if self.weight is None:
-                    gram[:d, :d] += C.T @ C
-                    gram[:d, d] += C.sum(axis=0)
-                else:
-                    weighted = C * self.weight[start:stop, None]
-                    gram[:d, :d] += C.T @ weighted
-                    gram[:d, d] += weighted.sum(axis=0)
-            if self.weight is None:
+                Z_block = self.X[start:stop]
+                if standardised:
+                    Z_block = np.subtract(Z_block, self.feature_mean, out=Z[: stop - start])
+                    np.divide(Z_block, self.feature_scale, out=Z_block)
+                if standardised and self.weight is None:
+                    # standardised values are about 1: their squares sum without overflow
+                    gram[:d, :d] += Z_block.T @ Z_block
+                    gram[:d, d] += Z_block.sum(axis=0)
+                    continue
+                w = 1.0 / n if self.weight is None else self.weight[start:stop, None]
+                weighted = Z_block * w
+                gram[:d, :d] += Z_block.T @ weighted
+                gram[:d, d] += weighted.sum(axis=0)
+            if standardised and self.weight is None:
                 gram[:d] *= 1.0 / n
-            if self.feature_scale is not None:
-                gram[:d, :d] /= np.multiply.outer(self.feature_scale, self.feature_scale)
-                gram[:d, d] /= self.feature_scale
-                gram[self._zeroed, :d] = gram[:d, self._zeroed] = gram[self._zeroed, d] = 0.0
         gram[d, :d] = gram[:d, d]
         gram[d, d] = 1.0 if self.weight is None else self.weight.sum()
         # exactly symmetric: the lower triangle (the one eigvalsh reads) mirrored
@@ -307,8 +333,8 @@ class LinearObjective:
             # v = (v_W, v_b) as the weights of a one-output model, u = A^T D A v likewise
             v_W, v_b = self._to_raw(v[:d, None], v[d:], raw_v)
             u = np.zeros(d + 1)
-            for start, stop in released(self.X, _row_blocks(n, _block_rows(d))):
-                X_block = self.X[start:stop]
+            for start, stop in released(self.X, _row_blocks(n, self.block_rows)):
+                X_block = self._block(start, stop)
                 r = w[start:stop] * (X_block @ v_W[:, 0] + v_b[0])  # D A v
                 u[:d] += X_block.T @ r
                 u[d] += r.sum()

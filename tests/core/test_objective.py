@@ -502,6 +502,44 @@ def test_power_iteration_on_the_raw_x_bounds_the_standardised_curvature(weighted
     assert bound == pytest.approx(copied.lipschitz_bound(), rel=1e-9)
 
 
+@pytest.mark.parametrize(
+    "transform",
+    [
+        pytest.param(lambda X: X + np.array([0, 0, 0, 1e12, 0]), id="a column 1e12 from zero"),
+        pytest.param(lambda X: X * 1e-280, id="values near 1e-280"),
+        pytest.param(lambda X: X * 1e250, id="values near 1e250"),
+    ],
+)
+def test_features_far_from_zero_tiny_or_huge_keep_the_standardised_numbers(transform):
+    # the column 1e12 from zero next to its spread 0.1 is centred block by block (CENTRE_RATIO);
+    # the Gram matrix of tiny or huge values is taken on the standardised block, which neither
+    # underflows nor overflows
+    case = CASES[3].values[0]
+    X, weight, _, _ = standardisation_data(30, weighted=True)
+    X = transform(X)
+    w = weight / weight.sum()
+    mean = w @ X
+    unit = np.max(np.abs(X - mean), axis=0)  # so that no square underflows or overflows
+    unit[4] = 1.0
+    scale = unit * np.sqrt(w @ ((X - mean) / unit) ** 2)
+    scale[4] = np.inf
+    _, y, _ = make_data(case, 30, seed=1)
+    target = case.loss.prepare_target(y, (30, case.n_outputs))
+    options = dict(n_outputs=case.n_outputs, sample_weight=weight, l2=0.1)
+    mapped = LinearObjective(X, target, case.loss, mean=mean, scale=scale, **options)
+    copied = LinearObjective(standardised_copy(X, mean, scale), target, case.loss, **options)
+    theta = random_theta(mapped, seed=2, scale=2.0)
+    value, grad = evaluate(mapped, theta)
+    expected_value, expected_grad = evaluate(copied, theta)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    assert_close_to(grad, expected_grad)
+    assert_close_to(mapped.weighted_gram(), copied.weighted_gram())
+    assert mapped.lipschitz_bound() == pytest.approx(copied.lipschitz_bound(), rel=1e-12)
+    X_val = X[:5]
+    expected_scores = copied.scores(theta, standardised_copy(X_val, mean, scale))
+    assert_close_to(mapped.scores(theta, X_val), expected_scores)
+
+
 def test_a_memory_mapped_x_gives_the_in_memory_result(tmp_path):
     case = CASES[4].values[0]
     mapped, _, X, mean, scale = standardisation_pair(case, "BLOCK_BYTES=1", weighted=True)

@@ -18,14 +18,14 @@ from cetrain.errors import DataError
 from cetrain.estimators.validation import check_X
 
 
-def data(n=400, seed=0):
-    """Features with offsets, a column far from zero next to its spread and a constant one,
+def data(n=400, seed=0, far=300.0):
+    """Features with offsets, a column `far` from zero next to its spread 1 and a constant one,
     labels of three classes and sample weights."""
     rng = np.random.default_rng(seed)
     X = np.column_stack(
         [
             rng.normal(size=(n, 3)) * [1.0, 30.0, 0.01] + [2.0, -500.0, 0.0],
-            300.0 + rng.normal(size=n),
+            far + rng.normal(size=n),
             np.full(n, 0.1),
         ]
     )
@@ -103,18 +103,22 @@ def test_training_objective_equals_the_objective_on_the_standardised_copy(make, 
     assert objective.lipschitz_bound() == pytest.approx(copied.lipschitz_bound(), rel=1e-12)
 
 
-def test_the_standardised_fit_reports_what_the_copy_would():
+@pytest.mark.parametrize("far", [300.0, 1e12])
+def test_the_standardised_fit_reports_what_the_copy_would(far):
     # the copy-free fit against a fit on the standardised copy without standardisation: the
-    # same weights in standardised units, so the same coefficients in original ones
-    X, y, weight = data()
+    # same weights in standardised units, so the same coefficients in original ones (a column
+    # 1e12 from zero, next to its spread 1, is centred block by block: see CENTRE_RATIO)
+    X, y, weight = data(far=far)
     model = fit(SoftmaxRegression(max_iter=50), X, y, sample_weight=weight)
     std = model.standardizer_
     Z = std.transform(X)
     Z[:, std.constant_] = 0.0
     on_copy = fit(SoftmaxRegression(max_iter=50, standardize=False), Z, y, sample_weight=weight)
-    W_T, b = std.to_standardised_units(model.coef_, model.intercept_)
-    np.testing.assert_allclose(W_T, on_copy.coef_, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(b, on_copy.intercept_, rtol=1e-10, atol=1e-12)
+    # (compared in original units: the intercept far from zero, -coef_ . mean, would not come
+    # back to standardised units to better than eps |mean|)
+    coef, intercept = std.to_original_units(on_copy.coef_, on_copy.intercept_)
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model.intercept_, intercept, rtol=1e-10, atol=1e-12)
     assert model.learning_rate_ == pytest.approx(on_copy.learning_rate_, rel=1e-12)
 
 
