@@ -87,7 +87,7 @@ class Standardizer:
         sums, one for the spread around the mean.
         """
         d = X.shape[1]
-        low, high, total = _range_and_sum(X, sample_weight)
+        low, high, total = _range_and_sum(X, sample_weight, sums=self.enabled)
         _check_range(low, high, feature_names)
         self.constant_ = np.zeros(d, dtype=bool)
         if not self.enabled:
