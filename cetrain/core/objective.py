@@ -1,21 +1,35 @@
 """The one place where X, W, b, the penalty and the chain rule meet.
 
-For a linear model with scores S = X W + b (one column per output; a single column, kept as a
+For a linear model with scores S = Z W + b (one column per output; a single column, kept as a
 vector, for binary models) the training objective is
 
     f(W, b) = sum_i w_i l(S_i, y_i) / sum_i w_i  +  (l2 / 2) ||W||_F^2
 
 and its gradient, with G_i = (w_i / sum_j w_j) dl/dS_i, is
 
-    df/dW = X^T G + l2 W,        df/db = sum_i G_i.
+    df/dW = Z^T G + l2 W,        df/db = sum_i G_i.
 
 An L1 penalty l1 ||W||_1 (elastic net with l2) is not differentiable: it is the non-smooth part
 h of the objective, handled by the optimiser's proximal step (`penalty`, `prox`).
 
+Z are the features the model is trained on: the raw X, or X standardised, Z = (X - mean) / scale
+per column, without ever being formed. The standardised model's scores on the raw X are
+
+    S = X (W / scale) + (b - mean . (W / scale))
+
+and its gradient maps back the same way, row j of W: (X^T G - mean_j sum_i G_i)_j / scale_j.
+So W, b and every number reported are those of the standardised model, and no copy of X is
+made. Going through the raw X rounds each term x_j W_j / scale_j to eps |mean_j| / scale_j in
+standardised units, which the gradient keeps where those terms cancel: when a column's mean is
+more than CENTRE_RATIO of its scales from zero, each block is centred instead (X_block - mean,
+into a buffer of one block, exact for values near the mean) and only the division by scale is
+mapped. A scale of inf stands for a constant column: its Z is 0, and so is its gradient.
+
 The intercept is not penalised. An evaluation walks X in blocks of rows: each block's scores are
 formed class-major, S^T = W^T X_block^T, in a preallocated buffer, turned into G^T in place by
 the loss kernel, and multiplied back by the same block of X while it is still in cache.
-No one-hot matrix and no copy of X is made.
+No one-hot matrix and no copy of X is made; a memory-mapped X's pages are given back after each
+block (cetrain.core.blocks), so a fit on a file larger than memory holds about a block of it.
 """
 
 import math
@@ -23,6 +37,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from cetrain.core.blocks import released
 from cetrain.core.losses import Loss, unit_scaled
 
 # Rows per block: a block of X is about this many bytes, so it is still in the CPU's cache when
@@ -31,15 +46,20 @@ from cetrain.core.losses import Loss, unit_scaled
 BLOCK_BYTES = 1 << 22
 # Above this many features the step size's eigenvalue comes from power iteration, not a Gram matrix.
 GRAM_MAX_FEATURES = 1024
+# A standardised column whose mean is more than this many scales from zero is centred block by
+# block (X_block - mean, in a buffer) rather than mapped through the raw X, whose rounding,
+# eps |mean| / scale, would then show in the gradient (1e-12 of its scale at this ratio).
+CENTRE_RATIO = 1e4
 
 
 class LinearObjective:
-    """Penalised weighted mean loss of the linear scores X W + b, with its gradient.
+    """Penalised weighted mean loss of the linear scores Z W + b, with its gradient.
 
     Parameters
     ----------
     X : ndarray of shape (n, d)
-        Float64 features; used as they are (not copied), so pass a C-contiguous array.
+        Float64 features, raw (not standardised); used as they are (not copied), so pass a
+        C-contiguous array or memmap.
     target : ndarray
         Targets as `loss.prepare_target` returns them: (n,) floats in [0, 1] for binary losses,
         (n,) integer labels or (n, C) probability rows for multiclass losses.
@@ -53,6 +73,10 @@ class LinearObjective:
         The ridge penalty strength on W (not on b).
     l1 : float
         The lasso penalty strength on W (not on b): the non-smooth part, see `prox`.
+    mean, scale : ndarray of shape (d,), optional
+        Train on the standardised features Z = (X - mean) / scale (module docstring) instead of
+        X itself: both None (the default) means Z = X; one of them None means zeros or ones. A
+        scale of inf makes its feature's Z all zeros (a constant feature).
 
     The parameters are one flat vector theta of length (d + 1) * n_outputs: viewed as a
     (d + 1, n_outputs) array, its first d rows are W and its last row is b.
@@ -68,6 +92,8 @@ class LinearObjective:
         sample_weight: np.ndarray | None = None,
         l2: float = 0.0,
         l1: float = 0.0,
+        mean: np.ndarray | None = None,
+        scale: np.ndarray | None = None,
     ) -> None:
         self.X = X
         self.target = target
@@ -86,6 +112,20 @@ class LinearObjective:
         self.block_rows = _block_rows(d)
         self._scores = np.empty(n_outputs * min(n, self.block_rows))
         self._block_grad = np.empty((d, n_outputs))
+        self.feature_mean, self.feature_scale = _standardisation(mean, scale, d)
+        # the features whose Z is all zeros (scale inf): their gradient is 0 exactly
+        self._zeroed = (
+            None if self.feature_scale is None else np.flatnonzero(np.isinf(self.feature_scale))
+        )
+        self._raw_W = np.empty((d, n_outputs))
+        # the mean in the mapping to the raw X, or the buffer each block is centred in instead
+        self._map_mean, self._centred = self.feature_mean, None
+        with np.errstate(over="ignore"):
+            far = self.feature_mean is not None and np.any(
+                np.abs(self.feature_mean) / self.feature_scale > CENTRE_RATIO
+            )
+        if far:
+            self._map_mean, self._centred = None, np.empty((min(n, self.block_rows), d))
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Views (W, b) into theta: W of shape (d, K), b of shape (K,)."""
@@ -109,9 +149,10 @@ class LinearObjective:
         """
         with np.errstate(over="ignore", invalid="ignore"):
             value = self._value_and_grad(theta, grad_out)
-            if math.isfinite(value) or self.weight is not None:
+            if self.weight is not None or (math.isfinite(value) and _finite(grad_out)):
                 return value
-            # the sum of n losses overflowed before its division by n: weigh each by 1/n
+            # the sum of n losses (or of n terms x_i G_i of the gradient) overflowed before its
+            # division by n: weigh each by 1/n
             n = self.X.shape[0]
             self.weight, self.scale = np.full(n, 1.0 / n), 1.0
             try:
@@ -120,11 +161,12 @@ class LinearObjective:
                 self.weight, self.scale = None, 1.0 / n
 
     def _value_and_grad(self, theta: np.ndarray, grad_out: np.ndarray) -> float:
-        W, b = self.unpack(theta)
+        W, b = self._raw_params(theta)  # the model's weights on the raw X
         grad_W, grad_b = self.unpack(grad_out)
         total = 0.0
-        for first, (start, stop) in enumerate(_row_blocks(self.X.shape[0], self.block_rows)):
-            X_block = self.X[start:stop]
+        blocks = released(self.X, _row_blocks(self.X.shape[0], self.block_rows))
+        for first, (start, stop) in enumerate(blocks):
+            X_block = self._block(start, stop)
             # class-major (K, m) view of the buffer's start, contiguous for the loss kernel
             scores_T = self._scores[: self.n_outputs * (stop - start)].reshape(self.n_outputs, -1)
             np.matmul(W.T, X_block.T, out=scores_T)
@@ -141,10 +183,12 @@ class LinearObjective:
                 np.matmul(X_block.T, scores_T.T, out=self._block_grad)
                 grad_W += self._block_grad
                 grad_b += scores_T.sum(axis=1)
+        self._standardised_gradient(grad_W, grad_b)
         if self.scale != 1.0:
             total *= self.scale
             grad_out *= self.scale
         if self.l2:
+            W, _ = self.unpack(theta)
             grad_W += self.l2 * W
             total += _ridge(self.l2, W)
         return total  # the smooth part: the L1 term is the optimiser's (penalty, prox)
@@ -172,25 +216,134 @@ class LinearObjective:
         np.maximum(shrunk, 0.0, out=shrunk)
         np.copysign(shrunk, W, out=W)
 
+    def _block(self, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop of X as the epoch reads them: a view, or X_block - mean in the
+        objective's buffer for a column far from zero (CENTRE_RATIO)."""
+        if self._centred is None:
+            return self.X[start:stop]
+        return np.subtract(self.X[start:stop], self.feature_mean, out=self._centred[: stop - start])
+
+    def _raw_params(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(W, b) of theta as weights on the blocks `_block` gives (see _to_raw), W in the
+        objective's buffer."""
+        return self._to_raw(*self.unpack(theta), self._raw_W)
+
+    def _to_raw(
+        self, W: np.ndarray, b: np.ndarray, out: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Weights on Z as weights on the raw X, W / scale (into `out`, shape of W) and
+        b - mean . (W / scale) (b itself when the blocks are centred); W and b themselves
+        without standardisation."""
+        if self.feature_scale is None:
+            return W, b
+        np.divide(W, self.feature_scale[:, None], out=out)
+        return out, b if self._map_mean is None else b - self._map_mean @ out
+
+    def _standardised_gradient(self, grad_W: np.ndarray, grad_b: np.ndarray) -> None:
+        """Turn X^T G in grad_W into Z^T G in place, (X^T G - mean^T sum_i G_i) / scale, given
+        grad_b = sum_i G_i (without the mean term when the blocks are centred); nothing to do
+        without standardisation."""
+        if self.feature_scale is None:
+            return
+        if self._map_mean is not None:
+            grad_W -= np.outer(self._map_mean, grad_b)
+        grad_W /= self.feature_scale[:, None]
+        if self._zeroed.size:  # Z's column is 0 whatever X^T G was (even inf / inf)
+            grad_W[self._zeroed] = 0.0
+
     def scores(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         """The scores of other data, e.g. a validation set, in the loss kernel's layout:
-        (m,) for a binary model, class-major (K, m) otherwise."""
-        W, b = self.unpack(theta)
+        (m,) for a binary model, class-major (K, m) otherwise. X is raw, as the training X:
+        standardised by the same mean and scale."""
+        W, b = self._raw_params(theta)
+        if self._centred is not None:  # centred as the training blocks are (a copy of X)
+            X = X - self.feature_mean
         return self._kernel_scores(np.ascontiguousarray(W.T @ X.T) + b[:, None])
 
     def lipschitz_bound(self) -> float:
         """An upper bound L on the curvature of f, so that a step of 1/L always decreases f.
 
-            L = c * lambda_max(A^T D A) + l2,   A = [X, 1],  D = diag(w) / sum(w)
+            L = c * lambda_max(A^T D A) + l2,   A = [Z, 1],  D = diag(w) / sum(w)
 
         where c = loss.curvature bounds the norm of the loss's Hessian with respect to one
         sample's scores: 1/4 for the sigmoid cross-entropy, 1/2 for the softmax one, 0.154 for
-        the binary squared error and 0.616 for the softmax one. L is inf when the features are
+        the binary squared error and 0.616 for the softmax one. lambda_max is exact, from
+        `weighted_gram`, for up to GRAM_MAX_FEATURES features, and from power iteration beyond,
+        where that matrix gets too large (see _power_iteration). L is inf when the features are
         too large for their squares to be summed in float64.
         """
         with np.errstate(over="ignore", invalid="ignore"):
-            top = _top_eigenvalue(self.X, self.weight)
+            if self.X.shape[1] > GRAM_MAX_FEATURES:
+                top = self._power_iteration()
+            else:
+                gram = self.weighted_gram()
+                # features so large that their squares overflow: no finite bound
+                top = float(np.linalg.eigvalsh(gram)[-1]) if _finite(gram) else np.inf
         return self.loss.curvature * top + self.l2 if np.isfinite(top) else np.inf
+
+    def weighted_gram(self) -> np.ndarray:
+        """A^T D A of shape (d + 1, d + 1), with A = [Z, 1] (Z the features the model trains on,
+        standardised or not) and D = diag(w) / sum(w) (1/n without sample weights).
+
+        Its last row and column are Z^T D 1 and sum(D) = 1. Accumulated over blocks of rows:
+        each block is standardised on its own (in a block-sized buffer, never a copy of X),
+        which keeps the centring exact where X's own Gram minus mean mean^T would cancel.
+        """
+        n, d = self.X.shape
+        gram = np.zeros((d + 1, d + 1))
+        rows = _block_rows(d)
+        standardised = self.feature_scale is not None
+        Z = np.empty((min(n, rows), d)) if standardised else None
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start, stop in released(self.X, _row_blocks(n, rows)):
+                Z_block = self.X[start:stop]
+                if standardised:
+                    Z_block = np.subtract(Z_block, self.feature_mean, out=Z[: stop - start])
+                    np.divide(Z_block, self.feature_scale, out=Z_block)
+                if standardised and self.weight is None:
+                    # standardised values are about 1: their squares sum without overflow
+                    gram[:d, :d] += Z_block.T @ Z_block
+                    gram[:d, d] += Z_block.sum(axis=0)
+                    continue
+                w = 1.0 / n if self.weight is None else self.weight[start:stop, None]
+                weighted = Z_block * w
+                gram[:d, :d] += Z_block.T @ weighted
+                gram[:d, d] += weighted.sum(axis=0)
+            if standardised and self.weight is None:
+                gram[:d] *= 1.0 / n
+        gram[d, :d] = gram[:d, d]
+        gram[d, d] = 1.0 if self.weight is None else self.weight.sum()
+        # exactly symmetric: the lower triangle (the one eigvalsh reads) mirrored
+        return np.tril(gram) + np.tril(gram, -1).T
+
+    def _power_iteration(self, max_iter: int = 300, rtol: float = 1e-6) -> float:
+        """Top eigenvalue of A^T D A by power iteration, from a fixed start (so runs repeat
+        exactly), with A v and A^T r through the raw X as the scores and gradient are.
+
+        The Rayleigh quotient approaches the top eigenvalue from below; the 5% margin keeps 1/L a
+        safe step for the small shortfall that remains when the top eigenvalues are close.
+        """
+        n, d = self.X.shape
+        w = np.full(n, 1.0 / n) if self.weight is None else self.weight
+        v = np.random.default_rng(0).standard_normal(d + 1)
+        v /= np.linalg.norm(v)
+        estimate = 0.0
+        raw_v = np.empty((d, 1))
+        for _ in range(max_iter):
+            # v = (v_W, v_b) as the weights of a one-output model, u = A^T D A v likewise
+            v_W, v_b = self._to_raw(v[:d, None], v[d:], raw_v)
+            u = np.zeros(d + 1)
+            for start, stop in released(self.X, _row_blocks(n, self.block_rows)):
+                X_block = self._block(start, stop)
+                r = w[start:stop] * (X_block @ v_W[:, 0] + v_b[0])  # D A v
+                u[:d] += X_block.T @ r
+                u[d] += r.sum()
+            self._standardised_gradient(u[:d, None], u[d:])
+            previous, estimate = estimate, float(v @ u)
+            v = u / np.linalg.norm(u)
+            if abs(estimate - previous) <= rtol * estimate:
+                break
+        return 1.05 * estimate
 
     def _kernel_scores(self, scores_T: np.ndarray) -> np.ndarray:
         """A binary model's single row of scores, as the vector binary losses take."""
@@ -224,47 +377,19 @@ def _row_blocks(n: int, block_rows: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + block_rows, n)
 
 
-def _top_eigenvalue(X: np.ndarray, weight: np.ndarray | None) -> float:
-    """Largest eigenvalue of A^T D A with A = [X, 1] and D = diag(weight) (1/n if None).
-
-    Exact from the (d+1) x (d+1) Gram matrix for up to GRAM_MAX_FEATURES features; beyond, where
-    that matrix gets too large, by power iteration (see _power_iteration).
-    """
-    n, d = X.shape
-    w = np.full(n, 1.0 / n) if weight is None else weight
-    if d > GRAM_MAX_FEATURES:
-        return _power_iteration(X, w)
-    # Accumulated over row blocks, so no weighted copy of X is made.
-    gram = np.zeros((d + 1, d + 1))
-    for start, stop in _row_blocks(n, _block_rows(d)):
-        X_block, w_block = X[start:stop], w[start:stop]
-        weighted = X_block * w_block[:, None]
-        gram[:d, :d] += X_block.T @ weighted
-        gram[:d, d] += weighted.sum(axis=0)
-    gram[d, :d] = gram[:d, d]
-    gram[d, d] = w.sum()
-    if not np.all(np.isfinite(gram)):
-        return np.inf  # features so large that their squares overflow
-    return float(np.linalg.eigvalsh(gram)[-1])
+def _standardisation(
+    mean: np.ndarray | None, scale: np.ndarray | None, d: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(mean, scale) as float64 arrays of shape (d,), or (None, None) for no standardisation."""
+    if mean is None and scale is None:
+        return None, None
+    mean = np.zeros(d) if mean is None else np.asarray(mean, dtype=np.float64)
+    scale = np.ones(d) if scale is None else np.asarray(scale, dtype=np.float64)
+    if mean.shape != (d,) or scale.shape != (d,):
+        raise ValueError(f"mean and scale need shape ({d},); got {mean.shape} and {scale.shape}")
+    return mean, scale
 
 
-def _power_iteration(
-    X: np.ndarray, w: np.ndarray, max_iter: int = 300, rtol: float = 1e-6
-) -> float:
-    """Top eigenvalue of A^T D A by power iteration, from a fixed start (so runs repeat exactly).
-
-    The Rayleigh quotient approaches the top eigenvalue from below; the 5% margin keeps 1/L a
-    safe step for the small shortfall that remains when the top eigenvalues are close.
-    """
-    d = X.shape[1]
-    v = np.random.default_rng(0).standard_normal(d + 1)
-    v /= np.linalg.norm(v)
-    estimate = 0.0
-    for _ in range(max_iter):
-        r = w * (X @ v[:d] + v[d])  # D A v
-        u = np.append(X.T @ r, r.sum())  # A^T D A v
-        previous, estimate = estimate, float(v @ u)
-        v = u / np.linalg.norm(u)
-        if abs(estimate - previous) <= rtol * estimate:
-            break
-    return 1.05 * estimate
+def _finite(array: np.ndarray) -> bool:
+    """Whether every entry is finite (a sum is nan or inf if one is not, or if it overflows)."""
+    return bool(np.isfinite(array.sum())) or bool(np.all(np.isfinite(array)))

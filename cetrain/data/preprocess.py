@@ -7,6 +7,7 @@ from math import comb
 
 import numpy as np
 
+from cetrain.core.blocks import block_rows, row_blocks
 from cetrain.core.params import Flag, Integer, Param
 from cetrain.errors import DataError, ModelFileError
 
@@ -27,9 +28,8 @@ FALLBACK_MEMORY_LIMIT = 4 * 2**30
 
 
 def memory_limit() -> tuple[int, str]:
-    """The bytes one feature matrix may take, and why: a quarter of this machine's memory, since
-    training holds about three arrays of its size (the features, their standardised copy and
-    the scores' work space)."""
+    """The bytes one feature matrix may take, and why: a quarter of this machine's memory, which
+    leaves room for the arrays a table of features is read and encoded through."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
@@ -64,10 +64,10 @@ def _gib(size: int) -> str:
 class Standardizer:
     """z = (x - mean) / scale per feature, with the (weighted) mean and population std.
 
-    A constant feature (whose spread is rounding noise of its values) gets scale 1: it becomes
-    all zeros rather than a division by zero. A feature whose spread float64 cannot standardise
-    is a DataError (see check_spread), enabled or not. With enabled=False it is the identity:
-    mean 0 and scale 1.
+    A constant feature (whose range or std is rounding noise of its values) gets scale 1: it
+    becomes all zeros rather than a division by zero (`constant_` marks them). A feature whose
+    spread float64 cannot standardise is a DataError (see check_spread), enabled or not. With
+    enabled=False it is the identity: mean 0 and scale 1.
     """
 
     def __init__(self, enabled: bool = True) -> None:
@@ -80,26 +80,38 @@ class Standardizer:
         feature_names: Sequence[str] | None = None,
     ) -> "Standardizer":
         """Learn mean_ and scale_ from X of shape (n, d); `feature_names` name the features in
-        errors (default "feature 0", ...)."""
+        errors (default "feature 0", ...).
+
+        X is read in blocks of rows, each pass summing over the blocks, so no temporary of X's
+        size is made (X may be a memmap larger than memory): one pass for the range and the
+        sums, one for the spread around the mean.
+        """
         d = X.shape[1]
-        check_spread(X, feature_names)
+        low, high, total = _range_and_sum(X, sample_weight, sums=self.enabled)
+        _check_range(low, high, feature_names)
+        self.constant_ = np.zeros(d, dtype=bool)
         if not self.enabled:
             self.mean_, self.scale_ = np.zeros(d), np.ones(d)
             return self
-        largest_value = np.max(np.abs(X), axis=0)
-        with np.errstate(over="ignore"):
-            self.mean_ = np.average(X, axis=0, weights=sample_weight)
+        largest_value = np.maximum(np.abs(low), np.abs(high))  # max |x| per column
+        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        if weight_sum == 0:
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        self.mean_ = total / weight_sum
         if not np.all(np.isfinite(self.mean_)):
             # the sum overflowed (values near 1e308): the mean of x / max|x|, times max|x|
             top = np.where(largest_value > 0, largest_value, 1.0)
-            self.mean_ = top * np.average(X / top, axis=0, weights=sample_weight)
-        centred = X - self.mean_
-        # std = m sqrt(mean((x - mean)^2 / m^2)) with m = max |x - mean|: the squares cannot
-        # overflow, even for features near 1e300
-        largest = np.max(np.abs(centred), axis=0)
+            self.mean_ = top * (_weighted_sum(X, sample_weight, divide=top) / weight_sum)
+        # std = m sqrt(mean((x - mean)^2 / m^2)) with m = max |x - mean| (at the smallest or the
+        # largest x): the squares cannot overflow, even for features near 1e300
+        largest = np.maximum(high - self.mean_, self.mean_ - low)
         unit = np.where(largest > 0, largest, 1.0)
-        std = largest * np.sqrt(np.average((centred / unit) ** 2, axis=0, weights=sample_weight))
-        self.scale_ = np.where(_is_constant(std, largest_value), 1.0, std)
+        squares = _weighted_sum(X, sample_weight, subtract=self.mean_, divide=unit, square=True)
+        std = largest * np.sqrt(squares / weight_sum)
+        # the range too: the std of a column of one value repeated is the rounding error of its
+        # mean, which grows with the rows (0.1 x 800 rows: std 3.5e-16, more than 10 eps x 0.1)
+        self.constant_ = _is_constant(std, largest_value) | _is_constant(high - low, largest_value)
+        self.scale_ = np.where(self.constant_, 1.0, std)
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -107,6 +119,18 @@ class Standardizer:
         if not self.enabled:
             return X
         return np.ascontiguousarray((X - self.mean_) / self.scale_)
+
+    def objective_terms(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(mean, scale) for cetrain.core.objective.LinearObjective, which trains on
+        (X - mean) / scale without making it: (None, None) when disabled, and scale inf for
+        the features fit found constant (their standardised values are taken as 0, not as
+        rounding noise, so their weights stay where they start)."""
+        if not self.enabled:
+            return None, None
+        constant = getattr(self, "constant_", None)  # not kept in a model file
+        if constant is None or not constant.any():
+            return self.mean_, self.scale_
+        return self.mean_, np.where(constant, np.inf, self.scale_)
 
     def to_original_units(self, W_T: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Map weights on standardised features to weights on the original ones.
@@ -153,12 +177,19 @@ def check_spread(X: np.ndarray, feature_names: Sequence[str] | None = None) -> N
     LARGEST_SPREAD (values near +-1e308), or narrower than SMALLEST_SPREAD and not constant
     (values all near 1e-308), which would otherwise be silently taken as constant.
     DataError naming the features, with the range of the first."""
-    if feature_names is None:
-        feature_names = [f"feature {j}" for j in range(X.shape[1])]
-    names = [str(name) for name in feature_names]
     if X.shape[0] == 0:
         return
-    low, high = X.min(axis=0), X.max(axis=0)
+    low, high, _ = _range_and_sum(X, None, sums=False)
+    _check_range(low, high, feature_names)
+
+
+def _check_range(
+    low: np.ndarray, high: np.ndarray, feature_names: Sequence[str] | None = None
+) -> None:
+    """check_spread's checks, on the columns' smallest and largest values."""
+    if feature_names is None:
+        feature_names = [f"feature {j}" for j in range(len(low))]
+    names = [str(name) for name in feature_names]
     with np.errstate(over="ignore"):
         spread = high - low
     largest_value = np.maximum(np.abs(low), np.abs(high))
@@ -182,6 +213,49 @@ def check_spread(X: np.ndarray, feature_names: Sequence[str] | None = None) -> N
             f"{what} {verb} {how} ({first}), beyond what float64 arithmetic can work with; "
             f"rescale {them} ({fix} by a power of ten) or leave {them} out with --features"
         )
+
+
+def _range_and_sum(
+    X: np.ndarray, weight: np.ndarray | None, sums: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each column's smallest and largest value and (with `sums`) its weighted sum
+    sum_i w_i x_i (w None: all ones; inf where it overflows), in one pass over X's blocks."""
+    d = X.shape[1]
+    low, high = np.full(d, np.inf), np.full(d, -np.inf)
+    total = np.zeros(d) if sums else None
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start, stop in row_blocks(X):
+            block = X[start:stop]
+            np.minimum(low, block.min(axis=0), out=low)
+            np.maximum(high, block.max(axis=0), out=high)
+            if sums:
+                total += block.sum(axis=0) if weight is None else weight[start:stop] @ block
+    return low, high, total
+
+
+def _weighted_sum(
+    X: np.ndarray,
+    weight: np.ndarray | None,
+    subtract: np.ndarray | None = None,
+    divide: np.ndarray | None = None,
+    square: bool = False,
+) -> np.ndarray:
+    """sum_i w_i f(x_i) per column, f(x) = ((x - subtract) / divide)^2 (the parts given),
+    over X's blocks: each block's f is made in one buffer of the block's size."""
+    n, d = X.shape
+    total = np.zeros(d)
+    rows = block_rows(d)
+    values = np.empty((min(n, rows), d))
+    for start, stop in row_blocks(X, rows):
+        block, out = X[start:stop], values[: stop - start]
+        if subtract is not None:
+            block = np.subtract(block, subtract, out=out)
+        if divide is not None:
+            block = np.divide(block, divide, out=out)
+        if square:
+            block = np.square(block, out=out)
+        total += block.sum(axis=0) if weight is None else weight[start:stop] @ block
+    return total
 
 
 class PolynomialFeatures:

@@ -66,8 +66,9 @@ class ValidationMonitor:
 
     Parameters
     ----------
-    Z : ndarray of shape (m, d)
-        The validation features, standardised as the training features.
+    X : ndarray of shape (m, d)
+        The validation features, raw: the objective's `scores` standardises them as it does
+        the training features.
     head : Head
         The model's output head.
     loss, target, weight : the training loss, the validation targets as it takes them, and
@@ -78,7 +79,7 @@ class ValidationMonitor:
 
     def __init__(
         self,
-        Z: np.ndarray,
+        X: np.ndarray,
         head: Head,
         loss: Loss,
         target: np.ndarray,
@@ -87,12 +88,12 @@ class ValidationMonitor:
         log_target: np.ndarray,
         truth: np.ndarray,
     ) -> None:
-        self.Z, self.head, self.loss, self.target, self.weight = Z, head, loss, target, weight
+        self.X, self.head, self.loss, self.target, self.weight = X, head, loss, target, weight
         self.log_loss, self.log_target, self.truth = log_loss, log_target, truth
 
     def measure(self, objective: LinearObjective, theta: np.ndarray) -> tuple[float, float, float]:
         """(val_loss, val_log_loss, val_accuracy) at the parameters theta."""
-        scores = objective.scores(theta, self.Z)  # the kernel's layout: (m,) or (K, m)
+        scores = objective.scores(theta, self.X)  # the kernel's layout: (m,) or (K, m)
         accuracy = float(np.mean(self.head.correct(scores.T, self.truth)))
         m = len(self.truth)
         # accumulate overwrites its scores: the last loss may use them, not the first

@@ -183,7 +183,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> LinearObjective:
         """The objective fit minimised, on (X, y) as fit took them: the features standardised by
-        standardizer_, the training loss with its options, the class weights and the penalties.
+        standardizer_ (without a copy of X), the training loss with its options, the class
+        weights and the penalties.
 
         Its parameters theta are those of the standardised model (see LinearObjective): the
         fitted model's are objective.pack(W_T.T, b) with
@@ -201,17 +202,21 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _objective(
         self, X: np.ndarray, loss: Loss, target: np.ndarray, weight: np.ndarray | None
     ) -> LinearObjective:
-        """The penalised weighted mean loss on the standardised X (standardizer_ is fitted); the
-        penalties are scaled as the head's loss is averaged (1/K over K sigmoid labels)."""
+        """The penalised weighted mean loss on the standardised X (standardizer_ is fitted; the
+        objective standardises on the fly, so X is not copied); the penalties are scaled as the
+        head's loss is averaged (1/K over K sigmoid labels)."""
         penalty_scale = self.head_.penalty_scale(len(self.classes_))
+        mean, scale = self.standardizer_.objective_terms()
         return LinearObjective(
-            self.standardizer_.transform(X),
+            X,
             target,
             loss,
             n_outputs=self.head_.n_outputs(len(self.classes_)),
             sample_weight=weight,
             l2=self.l2 * penalty_scale,
             l1=self.l1 * penalty_scale,
+            mean=mean,
+            scale=scale,
         )
 
     def _features(self, X: ArrayLike, reset: bool = False) -> np.ndarray:
@@ -269,13 +274,12 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             return None
         X_val, y_val = validation_data
         X_val = check_X(X_val, self.n_features_in_, "X_val", type(self).__name__)
-        Z_val = self.standardizer_.transform(X_val)
-        y_val = self._check_target(y_val, Z_val.shape[0], "y_val")
+        y_val = self._check_target(y_val, X_val.shape[0], "y_val")
         target, weight = self._loss_inputs(loss, y_val, None, what="y_val")
         log_loss = self._log_loss()
         log_target, _ = self._loss_inputs(log_loss, y_val, None, "y_val", with_class_weight=False)
         return ValidationMonitor(
-            Z_val,
+            X_val,
             self.head_,
             loss,
             target,

@@ -146,7 +146,10 @@ def fit_sklearn(
     model = LogisticRegression(**params)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(objective.X, np.asarray(y), sample_weight=weight)
+        # the standardised features, as a copy: a check, not a fit of ours
+        model.fit(
+            estimator.standardizer_.transform(objective.X), np.asarray(y), sample_weight=weight
+        )
     messages = []
     for caught_warning in caught:  # hand on what is not about convergence
         if issubclass(caught_warning.category, ConvergenceWarning):

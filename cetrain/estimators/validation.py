@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.exceptions import DataConversionWarning
 
+from cetrain.core.blocks import row_blocks
 from cetrain.errors import DataError, DataTypeError
 
 
@@ -17,8 +18,9 @@ def check_X(
     X: ArrayLike, n_features: int | None = None, name: str = "X", model: str = "the model"
 ) -> np.ndarray:
     """Features as a C-contiguous float64 (n, d) array of finite numbers, n >= 1 and d >= 1
-    (X itself when it is one already, e.g. a read-only memmap: callers only read it). Values that
-    are not numbers raise DataTypeError, a TypeError as scikit-learn's check_array raises."""
+    (X itself when it is one already, e.g. a read-only memmap: callers only read it, and the
+    check reads it in blocks, with no temporary of its size). Values that are not numbers raise
+    DataTypeError, a TypeError as scikit-learn's check_array raises."""
     if hasattr(X, "toarray"):
         raise DataError(f"sparse {name} is not supported; pass a dense array ({name}.toarray())")
     if np.asarray(X).dtype.kind == "c":
@@ -44,9 +46,24 @@ def check_X(
             f"{name} has {arr.shape[1]} features, but {model} is expecting {n_features} "
             "features as input"
         )
-    if not np.all(np.isfinite(arr)):
+    arr = np.ascontiguousarray(arr)
+    if not _all_finite(arr):
         raise DataError(f"{name} contains NaN or infinite values; drop or fill them first")
-    return np.ascontiguousarray(arr)
+    return arr
+
+
+def _all_finite(X: np.ndarray) -> bool:
+    """Whether every value of X (n, d) is finite, a block of rows at a time: a block's sum is
+    finite unless a value is not (or the sum overflows, when the block is looked at value by
+    value)."""
+    for start, stop in row_blocks(X):
+        block = X[start:stop]
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(block.sum()):
+                continue
+        if not np.isfinite(block).all():
+            return False
+    return True
 
 
 def check_y(y: ArrayLike, n: int, name: str = "y", two_d: bool = False) -> np.ndarray:

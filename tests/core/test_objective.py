@@ -376,3 +376,188 @@ def test_prox_soft_thresholds_the_weights_but_not_the_intercept():
     )
     assert objective.l1_penalty(theta) == pytest.approx(0.5 * (0.6 + 2.6 + 0.1), rel=1e-15)
     assert objective.penalty(theta) == objective.l1_penalty(theta)  # l2 = 0
+
+
+# --- the standardised objective on the raw X ---------------------------------------------------
+#
+# LinearObjective(X, mean=, scale=) trains on Z = (X - mean) / scale without forming Z. Its
+# reference is the objective on the standardised copy Z, made here with plain NumPy. The data
+# have a column far from zero next to its spread (mean / scale = 500) and a constant column,
+# which scale inf standardises to zeros (as the Standardizer's constant features).
+
+
+def standardisation_data(n, weighted, seed=0):
+    """X (n, 5): three columns as make_data's, one at 50 with spread 0.1 and a constant 7.3;
+    the weights (or None), and mean and scale: weighted mean and std, inf for the constant."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack(
+        [
+            rng.normal(size=(n, 3)) * [1.0, 2.0, 0.5] + [0.0, 1.0, -1.0],
+            50.0 + 0.1 * rng.normal(size=n),
+            np.full(n, 7.3),
+        ]
+    )
+    weight = rng.uniform(0.0, 3.0, size=n) if weighted else None
+    w = np.ones(n) if weight is None else weight
+    mean = w @ X / w.sum()
+    scale = np.sqrt(w @ (X - mean) ** 2 / w.sum())
+    scale[4] = np.inf
+    return X, weight, mean, scale
+
+
+def standardised_copy(X, mean, scale):
+    """Z = (X - mean) / scale, the constant column exactly 0."""
+    Z = (X - mean) / np.where(np.isinf(scale), 1.0, scale)
+    Z[:, np.isinf(scale)] = 0.0
+    return Z
+
+
+def standardisation_pair(case, blocks, weighted, l2=0.0, l1=0.0, n=None):
+    """(objective on the raw X with mean and scale, objective on the copy Z, X, mean, scale)."""
+    n = BLOCKS[blocks] if n is None else n
+    X, weight, mean, scale = standardisation_data(n, weighted)
+    _, y, _ = make_data(case, n, seed=1)
+    shape = (n,) if case.n_outputs == 1 else (n, case.n_outputs)
+    target = case.loss.prepare_target(y, shape)
+    options = dict(n_outputs=case.n_outputs, sample_weight=weight, l2=l2, l1=l1)
+    mapped = LinearObjective(X, target, case.loss, mean=mean, scale=scale, **options)
+    copied = LinearObjective(standardised_copy(X, mean, scale), target, case.loss, **options)
+    if blocks == "block_rows=7":
+        mapped.block_rows = copied.block_rows = 7
+    return mapped, copied, X, mean, scale
+
+
+def assert_close_to(actual, expected, rtol=1e-12):
+    """Entries within rtol of the largest expected entry (a relative error of the vector)."""
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.max(np.abs(expected)))
+
+
+@pytest.mark.parametrize("blocks", list(BLOCKS))
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("case", CASES)
+def test_standardised_objective_on_the_raw_x_equals_the_one_on_the_standardised_copy(
+    case, weighted, blocks, monkeypatch
+):
+    if blocks == "BLOCK_BYTES=1":
+        monkeypatch.setattr(cetrain.core.objective, "BLOCK_BYTES", 1)
+    mapped, copied, X, _, _ = standardisation_pair(case, blocks, weighted, l2=0.3, l1=0.1)
+    X_before = X.copy()
+    for seed in (0, 1):
+        theta = random_theta(mapped, seed=seed, scale=2.0)
+        value, grad = evaluate(mapped, theta)
+        expected_value, expected_grad = evaluate(copied, theta)
+        assert value == pytest.approx(expected_value, rel=1e-12)
+        assert_close_to(grad, expected_grad)
+        assert mapped.value(theta) == pytest.approx(copied.value(theta), rel=1e-12)
+    # the constant feature's weights get no gradient but the penalty's
+    W, _ = mapped.unpack(theta)
+    np.testing.assert_array_equal(mapped.unpack(grad)[0][4], 0.3 * W[4])
+    np.testing.assert_array_equal(X, X_before)
+    assert mapped.X is X
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_standardised_scores_of_other_data_are_those_of_their_standardised_copy(case):
+    mapped, copied, _, mean, scale = standardisation_pair(case, "one-block", weighted=True)
+    X_val, _, _, _ = standardisation_data(13, weighted=False, seed=5)
+    theta = random_theta(mapped, seed=6)
+    expected = copied.scores(theta, standardised_copy(X_val, mean, scale))
+    assert_close_to(mapped.scores(theta, X_val), expected)
+
+
+@pytest.mark.parametrize("blocks", ["one-block", "BLOCK_BYTES=1"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("standardised", [False, True], ids=["raw", "standardised"])
+def test_weighted_gram_is_a_transpose_d_a(standardised, weighted, blocks, monkeypatch):
+    # A = [Z, 1] and D = diag(w) / sum(w), computed in full; BLOCK_BYTES = 1 makes 64-row blocks
+    if blocks == "BLOCK_BYTES=1":
+        monkeypatch.setattr(cetrain.core.objective, "BLOCK_BYTES", 1)
+    case = CASES[3].values[0]
+    mapped, copied, X, mean, scale = standardisation_pair(case, blocks, weighted)
+    objective = mapped if standardised else copied
+    Z = standardised_copy(X, mean, scale)
+    w = np.ones(len(X)) if objective.weight is None else objective.weight
+    A = np.column_stack([Z, np.ones(len(X))])
+    expected = A.T @ (A * (w / w.sum())[:, None])
+    gram = objective.weighted_gram()
+    assert gram.shape == (6, 6)
+    assert_close_to(gram, expected)
+    np.testing.assert_array_equal(gram, gram.T)
+    np.testing.assert_array_equal(gram[4], 0.0)  # the constant feature's Z is 0
+    bound = objective.lipschitz_bound()
+    assert bound == pytest.approx(case.loss.curvature * np.linalg.eigvalsh(expected)[-1], rel=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_power_iteration_on_the_raw_x_bounds_the_standardised_curvature(weighted, monkeypatch):
+    # GRAM_MAX_FEATURES = 0 sends these 5 features down the power iteration, through the raw X
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    case = CASES[0].values[0]
+    mapped, copied, X, mean, scale = standardisation_pair(case, "block_rows=7", weighted, l2=0.2)
+    exact = case.loss.curvature * exact_top_eigenvalue(
+        standardised_copy(X, mean, scale), None if mapped.weight is None else mapped.weight
+    )
+    bound = mapped.lipschitz_bound()
+    assert exact + 0.2 <= bound <= 1.05 * exact * (1 + 1e-5) + 0.2
+    assert bound == pytest.approx(copied.lipschitz_bound(), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        pytest.param(lambda X: X + np.array([0, 0, 0, 1e12, 0]), id="a column 1e12 from zero"),
+        pytest.param(lambda X: X * 1e-280, id="values near 1e-280"),
+        pytest.param(lambda X: X * 1e250, id="values near 1e250"),
+    ],
+)
+def test_features_far_from_zero_tiny_or_huge_keep_the_standardised_numbers(transform):
+    # the column 1e12 from zero next to its spread 0.1 is centred block by block (CENTRE_RATIO);
+    # the Gram matrix of tiny or huge values is taken on the standardised block, which neither
+    # underflows nor overflows
+    case = CASES[3].values[0]
+    X, weight, _, _ = standardisation_data(30, weighted=True)
+    X = transform(X)
+    w = weight / weight.sum()
+    mean = w @ X
+    unit = np.max(np.abs(X - mean), axis=0)  # so that no square underflows or overflows
+    unit[4] = 1.0
+    scale = unit * np.sqrt(w @ ((X - mean) / unit) ** 2)
+    scale[4] = np.inf
+    _, y, _ = make_data(case, 30, seed=1)
+    target = case.loss.prepare_target(y, (30, case.n_outputs))
+    options = dict(n_outputs=case.n_outputs, sample_weight=weight, l2=0.1)
+    mapped = LinearObjective(X, target, case.loss, mean=mean, scale=scale, **options)
+    copied = LinearObjective(standardised_copy(X, mean, scale), target, case.loss, **options)
+    theta = random_theta(mapped, seed=2, scale=2.0)
+    value, grad = evaluate(mapped, theta)
+    expected_value, expected_grad = evaluate(copied, theta)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    assert_close_to(grad, expected_grad)
+    assert_close_to(mapped.weighted_gram(), copied.weighted_gram())
+    assert mapped.lipschitz_bound() == pytest.approx(copied.lipschitz_bound(), rel=1e-12)
+    X_val = X[:5]
+    expected_scores = copied.scores(theta, standardised_copy(X_val, mean, scale))
+    assert_close_to(mapped.scores(theta, X_val), expected_scores)
+
+
+def test_a_memory_mapped_x_gives_the_in_memory_result(tmp_path):
+    case = CASES[4].values[0]
+    mapped, _, X, mean, scale = standardisation_pair(case, "BLOCK_BYTES=1", weighted=True)
+    _, weight, _, _ = standardisation_data(len(X), weighted=True)
+    np.save(tmp_path / "X.npy", X)
+    on_disk = LinearObjective(
+        np.load(tmp_path / "X.npy", mmap_mode="r"),
+        mapped.target,
+        case.loss,
+        n_outputs=case.n_outputs,
+        sample_weight=weight,
+        mean=mean,
+        scale=scale,
+    )
+    on_disk.block_rows = mapped.block_rows = 64  # three blocks, each given back after use
+    theta = random_theta(mapped, seed=9)
+    value, grad = evaluate(mapped, theta)
+    disk_value, disk_grad = evaluate(on_disk, theta)
+    assert disk_value == value
+    np.testing.assert_array_equal(disk_grad, grad)
+    np.testing.assert_array_equal(on_disk.weighted_gram(), mapped.weighted_gram())

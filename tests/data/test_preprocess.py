@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import sklearn.preprocessing
 
+import cetrain.core.blocks
 from cetrain.data.preprocess import MAX_POLY_FEATURES, PolynomialFeatures, Standardizer
 from cetrain.errors import ConfigError, DataError, ModelFileError
 
@@ -118,6 +119,75 @@ def test_spreads_too_narrow_for_float64_are_an_error_not_a_constant(enabled):
 def test_values_equal_to_the_last_bit_are_constant_even_near_the_limits():
     X = np.column_stack([np.full(4, 1e-308), np.full(4, -1.7e308), np.full(4, 5e-324)])
     np.testing.assert_array_equal(Standardizer().fit(X).scale_, [1.0, 1.0, 1.0])
+
+
+def whole_array_standardizer(X, weight=None):
+    """(mean, scale) by Standardizer.fit's formula before it read X in blocks: np.average over
+    the whole array, with its temporaries of X's size."""
+    largest_value = np.max(np.abs(X), axis=0)
+    with np.errstate(over="ignore"):
+        mean = np.average(X, axis=0, weights=weight)
+    if not np.all(np.isfinite(mean)):
+        top = np.where(largest_value > 0, largest_value, 1.0)
+        mean = top * np.average(X / top, axis=0, weights=weight)
+    centred = X - mean
+    largest = np.max(np.abs(centred), axis=0)
+    unit = np.where(largest > 0, largest, 1.0)
+    std = largest * np.sqrt(np.average((centred / unit) ** 2, axis=0, weights=weight))
+    return mean, np.where(std <= 10 * np.finfo(float).eps * largest_value, 1.0, std)
+
+
+BLOCKWISE_DATA = {
+    "offsets": np.random.default_rng(1).normal(size=(1000, 4)) * [1.0, 1e3, 1e-3, 0.1]
+    + [5.0, -2e4, 0.0, 1e4],
+    "huge and tiny": np.random.default_rng(3).normal(size=(1000, 2)) * [1e290, 1e-250],
+}
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("data", list(BLOCKWISE_DATA))
+def test_blockwise_standardizer_keeps_the_whole_array_numbers(data, weighted, monkeypatch):
+    # BLOCK_BYTES = 1: blocks of 64 rows, a ragged last one of 40
+    monkeypatch.setattr(cetrain.core.blocks, "BLOCK_BYTES", 1)
+    X = BLOCKWISE_DATA[data]
+    weight = np.random.default_rng(4).uniform(0.0, 3.0, len(X)) if weighted else None
+    std = Standardizer().fit(X, sample_weight=weight)
+    mean, scale = whole_array_standardizer(X, weight)
+    # a mean is known to the rounding of the values it sums, a part in 1e16 of the largest
+    np.testing.assert_allclose(std.mean_, mean, rtol=1e-12, atol=1e-12 * np.max(np.abs(X)))
+    np.testing.assert_allclose(std.scale_, scale, rtol=1e-12)
+    assert not std.constant_.any()
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_a_constant_column_of_many_rows_is_constant(weighted):
+    # the mean of 800 x 0.1 is off by more than 10 eps x 0.1: its std alone would count as a
+    # spread of 3.5e-16 and standardise the column to +-1
+    X = np.column_stack([np.full(800, 0.1), np.full(800, 1e6 + 0.1), np.arange(800.0)])
+    weight = np.random.default_rng(5).uniform(0.0, 3.0, 800) if weighted else None
+    std = Standardizer().fit(X, sample_weight=weight)
+    np.testing.assert_array_equal(std.scale_[:2], [1.0, 1.0])
+    np.testing.assert_array_equal(std.constant_, [True, True, False])
+    mean, scale = std.objective_terms()
+    assert mean is std.mean_
+    np.testing.assert_array_equal(scale, [np.inf, np.inf, std.scale_[2]])
+
+
+def test_objective_terms():
+    std = Standardizer().fit(X_RAW)
+    mean, scale = std.objective_terms()
+    assert mean is std.mean_ and scale is std.scale_  # no constant feature
+    assert Standardizer(enabled=False).fit(X_RAW).objective_terms() == (None, None)
+    loaded = Standardizer.from_dict(std.to_dict())  # a model file keeps no constant_
+    np.testing.assert_array_equal(loaded.objective_terms()[1], std.scale_)
+
+
+def test_fit_reads_a_memmap_without_copying_it(tmp_path):
+    np.save(tmp_path / "X.npy", X_RAW)
+    mapped = Standardizer().fit(np.load(tmp_path / "X.npy", mmap_mode="r"))
+    in_memory = Standardizer().fit(X_RAW)
+    np.testing.assert_array_equal(mapped.mean_, in_memory.mean_)
+    np.testing.assert_array_equal(mapped.scale_, in_memory.scale_)
 
 
 def test_disabled_standardizer_is_the_identity():

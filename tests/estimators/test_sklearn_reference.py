@@ -79,7 +79,8 @@ def test_sklearns_objective_is_ours_divided_by_the_penalty_strength(estimator, r
     for _ in range(3):  # at arbitrary weights, not only at an optimum
         theta = rng.normal(size=objective.n_params)
         W, b = objective.unpack(theta)
-        expected = sklearn_objective(objective.X, y, w, W, b, params["C"], params["l1_ratio"])
+        Z = estimator.standardizer_.transform(X)
+        expected = sklearn_objective(Z, y, w, W, b, params["C"], params["l1_ratio"])
         strength = estimator.l1 + estimator.l2
         assert objective.value(theta) / strength == pytest.approx(expected, rel=1e-12)
 
