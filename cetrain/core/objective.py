@@ -19,16 +19,23 @@ No one-hot matrix and no copy of X is made.
 """
 
 import math
-from collections.abc import Iterator
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from cetrain.core.losses import Loss, unit_scaled
+from cetrain.core.losses import Loss, Workspace, unit_scaled
 
 # Rows per block: a block of X is about this many bytes, so it is still in the CPU's cache when
 # X_block^T G_block reads it again right after X_block W. Smaller blocks pay the fixed cost of
 # more, smaller BLAS calls; 4 MB was the best size on every shape of benchmarks/epoch.py.
 BLOCK_BYTES = 1 << 22
+# Threads that share an evaluation's loss kernels (the products use BLAS's own threads), and the
+# fewest rows per thread worth handing over: below, the handover costs more than it saves.
+THREADS = min(2, os.cpu_count() or 1)
+MIN_THREAD_ROWS = 4096
 # Above this many features the step size's eigenvalue comes from power iteration, not a Gram matrix.
 GRAM_MAX_FEATURES = 1024
 
@@ -83,9 +90,26 @@ class LinearObjective:
         else:
             weight = unit_scaled(sample_weight)  # its sum cannot overflow
             self.weight, self.scale = weight / weight.sum(), 1.0
-        self.block_rows = _block_rows(d)
-        self._scores = np.empty(n_outputs * min(n, self.block_rows))
-        self._block_grad = np.empty((d, n_outputs))
+        self._use_dtype(X.dtype)
+
+    def _use_dtype(self, dtype: np.dtype) -> None:
+        """Arithmetic in X's dtype (float32 or float64): the targets and weights are cast to it
+        once, and each evaluation's buffers are made in it, so a float32 epoch makes no float64
+        array of the data's size. Sums that must be exact are taken pairwise per block and added
+        up in float64 (the loss total, the gradient)."""
+        if self.target.dtype.kind == "f":
+            self.target = self.target.astype(dtype, copy=False)
+        if self.weight is not None:
+            self.weight = self.weight.astype(dtype, copy=False)
+        self.block_rows = _block_rows(self.X.shape[1], np.dtype(dtype).itemsize)
+        self.threads = THREADS
+        # one workspace per slot of a pair of blocks (see _value_and_grad): scores and scratch
+        self._work = (Workspace(), Workspace())
+        self._block_grad = np.empty((self.X.shape[1], self.n_outputs), dtype)
+
+    def buffers(self) -> list[np.ndarray]:
+        """The arrays an evaluation works in (for tests of their dtypes)."""
+        return [self._block_grad, *self._work[0].arrays(), *self._work[1].arrays()]
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Views (W, b) into theta: W of shape (d, K), b of shape (K,)."""
@@ -113,7 +137,7 @@ class LinearObjective:
                 return value
             # the sum of n losses overflowed before its division by n: weigh each by 1/n
             n = self.X.shape[0]
-            self.weight, self.scale = np.full(n, 1.0 / n), 1.0
+            self.weight, self.scale = np.full(n, 1.0 / n, self.X.dtype), 1.0
             try:
                 return self._value_and_grad(theta, grad_out)
             finally:
@@ -122,25 +146,33 @@ class LinearObjective:
     def _value_and_grad(self, theta: np.ndarray, grad_out: np.ndarray) -> float:
         W, b = self.unpack(theta)
         grad_W, grad_b = self.unpack(grad_out)
+        W_T, b_col = self._product_weights(W, b)
+        grad_out.fill(0.0)
+        blocks = list(_row_blocks(self.X.shape[0], self._rows_per_block()))
+        worker = _worker() if self.threads > 1 and len(blocks) > 1 else None
         total = 0.0
-        for first, (start, stop) in enumerate(_row_blocks(self.X.shape[0], self.block_rows)):
-            X_block = self.X[start:stop]
-            # class-major (K, m) view of the buffer's start, contiguous for the loss kernel
-            scores_T = self._scores[: self.n_outputs * (stop - start)].reshape(self.n_outputs, -1)
-            np.matmul(W.T, X_block.T, out=scores_T)
-            scores_T += b[:, None]
-            weight = None if self.weight is None else self.weight[start:stop]
-            total += self.loss.accumulate(
-                self._kernel_scores(scores_T), _rows(self.target, start, stop), weight
-            )
-            # scores_T now holds G^T for this block: accumulate X_block^T G and sum_i G_i
-            if first == 0:
-                np.matmul(X_block.T, scores_T.T, out=grad_W)
-                np.sum(scores_T, axis=1, out=grad_b)
+        # Blocks go in pairs: while this thread forms the second block's scores (a product
+        # on threaded BLAS) and runs its kernel, the worker runs the first block's kernel.
+        # Sums are taken in block order either way, so threads change no bit of the result.
+        for first in range(0, len(blocks), 2):
+            pair = blocks[first : first + 2]
+            scores = [self._block_scores(0, *pair[0], W_T, b_col)]
+            if worker is not None and len(pair) == 2:
+                worker.submit(self._kernel, scores[0], *pair[0], 0)
+                scores.append(self._block_scores(1, *pair[1], W_T, b_col))
+                last = self._kernel(scores[1], *pair[1], 1)
+                values = [worker.result(), last]
             else:
-                np.matmul(X_block.T, scores_T.T, out=self._block_grad)
+                values = [self._kernel(scores[0], *pair[0], 0)]
+                if len(pair) == 2:
+                    scores.append(self._block_scores(1, *pair[1], W_T, b_col))
+                    values.append(self._kernel(scores[1], *pair[1], 1))
+            for (start, stop), scores_T, value in zip(pair, scores, values, strict=True):
+                total += value
+                # scores_T now holds G^T for this block: add X_block^T G and sum_i G_i
+                np.matmul(self.X[start:stop].T, scores_T.T, out=self._block_grad)
                 grad_W += self._block_grad
-                grad_b += scores_T.sum(axis=1)
+                grad_b += np.sum(scores_T, axis=1)
         if self.scale != 1.0:
             total *= self.scale
             grad_out *= self.scale
@@ -148,6 +180,42 @@ class LinearObjective:
             grad_W += self.l2 * W
             total += _ridge(self.l2, W)
         return total  # the smooth part: the L1 term is the optimiser's (penalty, prox)
+
+    def _product_weights(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """W^T (K, d) and b as a column (K, 1), in X's dtype (cast once per evaluation, so
+        that the products of float32 data stay float32)."""
+        if self.X.dtype == W.dtype:
+            return W.T, b[:, None]
+        return W.T.astype(self.X.dtype), b.astype(self.X.dtype)[:, None]
+
+    def _rows_per_block(self) -> int:
+        """block_rows, or half the rows when they fit in one block but are enough for two
+        threads (the block layout does not depend on the number of threads)."""
+        n = self.X.shape[0]
+        if n <= self.block_rows and n >= 2 * MIN_THREAD_ROWS:
+            return (n + 1) // 2
+        return self.block_rows
+
+    def _block_scores(
+        self, slot: int, start: int, stop: int, W_T: np.ndarray, b_col: np.ndarray
+    ) -> np.ndarray:
+        """S^T = W^T X_block^T + b, class-major (K, m), in the reused buffer of `slot`."""
+        size = self.n_outputs * (stop - start)
+        scores_T = self._work[slot].array("scores", size, self.X.dtype)
+        scores_T = scores_T.reshape(self.n_outputs, stop - start)
+        np.matmul(W_T, self.X[start:stop].T, out=scores_T)
+        scores_T += b_col
+        return scores_T
+
+    def _kernel(self, scores_T: np.ndarray, start: int, stop: int, slot: int) -> float:
+        """The loss kernel on one block: its weighted loss total; scores_T becomes G^T."""
+        weight = None if self.weight is None else self.weight[start:stop]
+        return self.loss.accumulate(
+            self._kernel_scores(scores_T),
+            _rows(self.target, start, stop),
+            weight,
+            work=self._work[slot],
+        )
 
     def penalty(self, theta: np.ndarray) -> float:
         """The whole penalty, (l2 / 2) ||W||_F^2 + l1 ||W||_1 (the intercept is not penalised)."""
@@ -175,8 +243,8 @@ class LinearObjective:
     def scores(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         """The scores of other data, e.g. a validation set, in the loss kernel's layout:
         (m,) for a binary model, class-major (K, m) otherwise."""
-        W, b = self.unpack(theta)
-        return self._kernel_scores(np.ascontiguousarray(W.T @ X.T) + b[:, None])
+        W_T, b_col = self._product_weights(*self.unpack(theta))
+        return self._kernel_scores(np.ascontiguousarray(W_T @ X.T) + b_col)
 
     def lipschitz_bound(self) -> float:
         """An upper bound L on the curvature of f, so that a step of 1/L always decreases f.
@@ -208,9 +276,53 @@ def _ridge(l2: float, W: np.ndarray) -> float:
     return 0.5 * (l2 * top) * top * float(np.vdot(scaled, scaled))
 
 
-def _block_rows(d: int) -> int:
-    """Rows per block so that a block of X (d float64 columns) is about BLOCK_BYTES."""
-    return max(64, BLOCK_BYTES // (8 * max(d, 1)))
+def _block_rows(d: int, itemsize: int = 8) -> int:
+    """Rows per block so that a block of X (d columns of `itemsize` bytes) is about
+    BLOCK_BYTES."""
+    return max(64, BLOCK_BYTES // (itemsize * max(d, 1)))
+
+
+class _Worker:
+    """One persistent thread that runs loss kernels handed to it, one at a time. NumPy releases
+    the GIL inside its ufuncs, so a kernel here runs alongside the caller's work."""
+
+    def __init__(self) -> None:
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._results: queue.SimpleQueue = queue.SimpleQueue()
+        self.pid = os.getpid()
+        threading.Thread(target=self._run, name="cetrain-kernel", daemon=True).start()
+
+    def _run(self) -> None:
+        # as in value_and_grad: scores beyond the dtype give inf, not a warning
+        with np.errstate(over="ignore", invalid="ignore"):
+            while True:
+                function, args = self._tasks.get()
+                try:
+                    self._results.put((function(*args), None))
+                except BaseException as error:  # handed back to the caller, raised there
+                    self._results.put((None, error))
+
+    def submit(self, function: Callable[..., float], *args: object) -> None:
+        self._tasks.put((function, args))
+
+    def result(self) -> float:
+        value, error = self._results.get()
+        if error is not None:
+            raise error
+        return value
+
+
+_WORKER: _Worker | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def _worker() -> _Worker:
+    """The process's kernel thread, started on first use (and again in a forked child)."""
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is None or _WORKER.pid != os.getpid():
+            _WORKER = _Worker()
+        return _WORKER
 
 
 def _rows(target: np.ndarray, start: int, stop: int) -> np.ndarray:
