@@ -86,6 +86,8 @@ class Standardizer:
         if not self.enabled:
             self.mean_, self.scale_ = np.zeros(d), np.ones(d)
             return self
+        # the statistics of float32 data in float64: a float32 column sum drifts over many rows
+        X = X.astype(np.float64, copy=False)
         largest_value = np.max(np.abs(X), axis=0)
         with np.errstate(over="ignore"):
             self.mean_ = np.average(X, axis=0, weights=sample_weight)
@@ -106,7 +108,9 @@ class Standardizer:
         """(X - mean_) / scale_ as a new C-contiguous array (X itself when disabled)."""
         if not self.enabled:
             return X
-        return np.ascontiguousarray((X - self.mean_) / self.scale_)
+        # in X's dtype: float32 data stays float32 (mean_ and scale_ rounded to it)
+        mean, scale = self.mean_.astype(X.dtype), self.scale_.astype(X.dtype)
+        return np.ascontiguousarray((X - mean) / scale)
 
     def to_original_units(self, W_T: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Map weights on standardised features to weights on the original ones.
@@ -158,7 +162,8 @@ def check_spread(X: np.ndarray, feature_names: Sequence[str] | None = None) -> N
     names = [str(name) for name in feature_names]
     if X.shape[0] == 0:
         return
-    low, high = X.min(axis=0), X.max(axis=0)
+    # in float64 whatever X's dtype: the limits below are float64's
+    low, high = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
     with np.errstate(over="ignore"):
         spread = high - low
     largest_value = np.maximum(np.abs(low), np.abs(high))

@@ -499,6 +499,7 @@ def test_get_params_and_clone():
         "class_weight": None,
         "label_smoothing": 0.0,
         "loss_options": None,
+        "dtype": "float64",
     }
     assert model.get_params() == expected
     copy = clone(model)
@@ -679,6 +680,7 @@ def test_defaults_are_the_documented_ones(estimator):
         "class_weight": None,
         "label_smoothing": 0.0,
         "loss_options": None,
+        "dtype": "float64",
     }
 
 
