@@ -740,7 +740,10 @@ class CrossEntropy(_MulticlassLoss):
         scores *= normaliser  # scores now hold softmax(s)
         if target.ndim == 1:
             loss -= target_score
-            flat[label_at] -= 1.0
+            # p_y - 1 at the labels, through a buffer: no temporary of the block's size
+            np.take(flat, label_at, out=target_score)
+            target_score -= 1.0
+            np.put(flat, label_at, target_score)
         else:
             target_mass = np.sum(target, axis=0)
             loss *= target_mass
@@ -833,7 +836,8 @@ class SoftmaxFocalLoss(_LabelsOnly):
         # meets m^gamma, not 1 + gamma p_y ce/m alone
         coef = modulator + modulator * p_y * ce_over_m * gamma if gamma else modulator
         if self.alpha is not None:
-            alpha_y = _class_weight_array(self.alpha, scores.shape[0], self.name, "alpha")[target]
+            alpha = _class_weight_array(self.alpha, scores.shape[0], self.name, "alpha")
+            alpha_y = alpha.astype(scores.dtype)[target]
             loss *= alpha_y
             coef = coef * alpha_y
         scores *= coef
@@ -866,7 +870,7 @@ class CrammerSingerHinge(_LabelsOnly):
         flat[label_at] = -np.inf
         rival_at = _label_positions(np.argmax(scores, axis=0), n)
         loss = np.maximum(1.0 + flat.take(rival_at) - target_score, 0.0)
-        active = (loss > 0).astype(np.float64)
+        active = (loss > 0).astype(scores.dtype)
         scores.fill(0.0)
         flat[rival_at] = active
         flat[label_at] = -active
@@ -1001,7 +1005,7 @@ class MultilabelLoss(Loss):
 
     def _elementwise(self, scores: np.ndarray, target: np.ndarray) -> np.ndarray:
         """The (C, n) losses l_ik; overwrites the C-contiguous `scores` with dl_ik/ds_ik."""
-        losses = np.empty(scores.shape)
+        losses = np.empty(scores.shape, scores.dtype)
         self.element.accumulate(scores.reshape(-1), target.reshape(-1), None, losses.reshape(-1))
         return losses
 
