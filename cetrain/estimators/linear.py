@@ -191,7 +191,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         W_T, b = standardizer_.to_standardised_units(coef_, intercept_).
         """
         check_is_fitted(self, "coef_")
-        X = check_X(X, self.n_features_in_, model=type(self).__name__)
+        X = check_X(X, self.n_features_in_, model=type(self).__name__, dtype=np.dtype(self.dtype))
         y = self._check_target(y, X.shape[0])
         weight = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
         loss = self._training_loss(y, weight)

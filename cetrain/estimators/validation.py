@@ -30,7 +30,8 @@ def check_X(
     if np.asarray(X).dtype.kind == "c":
         raise DataError(f"Complex data not supported: {name} holds complex values")
     try:
-        arr = np.asarray(X, dtype=dtype)
+        with np.errstate(over="ignore"):  # to float32: beyond its range is inf, refused below
+            arr = np.asarray(X, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise DataTypeError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 2:
