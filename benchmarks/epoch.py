@@ -7,7 +7,9 @@ same data:
   floor      the epoch's two products, the faster of the two layouts: row-major X @ W then
              X.T @ G, or class-major W.T @ X.T then G.T @ X, into preallocated arrays. No
              epoch can cost less.
-  epoch      LinearObjective.value_and_grad: one evaluation of the loss and its gradient
+  epoch      LinearObjective.value_and_grad: one evaluation of the loss and its gradient, as
+             a fit runs it (row blocks spread over the cores, BLAS on one thread in each:
+             cetrain.estimators.linear.spread_over_threads)
   textbook   the usual NumPy epoch: a column of ones stacked onto X (a copy), a one-hot matrix,
              softmax in fresh arrays, and log(p + eps)
   fixed      the fixed cost of a fit that issue 12 names, in epochs: the standardisation (its
@@ -38,6 +40,7 @@ from cetrain import LogisticRegression, SoftmaxRegression
 from cetrain.core.losses import binary_cross_entropy, cross_entropy
 from cetrain.core.objective import LinearObjective
 from cetrain.data.preprocess import Standardizer
+from cetrain.estimators.linear import spread_over_threads
 
 # (rows, features, classes): issue 12's table; 2 classes is a binary (sigmoid) model
 SIZES = [
@@ -122,7 +125,8 @@ def measure(n: int, d: int, k: int, dtype, rng: np.random.Generator) -> dict[str
     theta_grad = np.empty_like(theta)
     W_full = theta.reshape(d + 1, outputs).astype(dtype)
     floor = floor_time(X, outputs, rng)
-    epoch = best_time(lambda: objective.value_and_grad(theta, theta_grad))
+    with spread_over_threads(objective):  # as a fit runs its epochs
+        epoch = best_time(lambda: objective.value_and_grad(theta, theta_grad))
     labels = y.astype(int) if k == 2 else y
 
     def fixed_cost():

@@ -32,10 +32,10 @@ from cetrain.core.losses import Loss, Workspace, unit_scaled
 # X_block^T G_block reads it again right after X_block W. Smaller blocks pay the fixed cost of
 # more, smaller BLAS calls; 4 MB was the best size on every shape of benchmarks/epoch.py.
 BLOCK_BYTES = 1 << 22
-# Threads that share an evaluation's loss kernels (the products use BLAS's own threads), and the
-# fewest rows per thread worth handing over: below, the handover costs more than it saves.
+# The threads an evaluation can spread its row blocks over (see LinearObjective.threads), and
+# the fewest rows per thread worth handing over: below, the handover costs more than it saves.
 THREADS = min(2, os.cpu_count() or 1)
-MIN_THREAD_ROWS = 4096
+MIN_THREAD_ROWS = 16384
 # Above this many features the step size's eigenvalue comes from power iteration, not a Gram matrix.
 GRAM_MAX_FEATURES = 1024
 
@@ -102,14 +102,16 @@ class LinearObjective:
         if self.weight is not None:
             self.weight = self.weight.astype(dtype, copy=False)
         self.block_rows = _block_rows(self.X.shape[1], np.dtype(dtype).itemsize)
-        self.threads = THREADS
+        # 1: one thread, the products on BLAS's own threads. 2 spreads the blocks over two
+        # threads: for a caller that holds BLAS to one thread meanwhile (cetrain.estimators
+        # does, with threadpoolctl; core imports only NumPy)
+        self.threads = 1
         # one workspace per slot of a pair of blocks (see _value_and_grad): scores and scratch
         self._work = (Workspace(), Workspace())
-        self._block_grad = np.empty((self.X.shape[1], self.n_outputs), dtype)
 
     def buffers(self) -> list[np.ndarray]:
         """The arrays an evaluation works in (for tests of their dtypes)."""
-        return [self._block_grad, *self._work[0].arrays(), *self._work[1].arrays()]
+        return [*self._work[0].arrays(), *self._work[1].arrays()]
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Views (W, b) into theta: W of shape (d, K), b of shape (K,)."""
@@ -149,30 +151,23 @@ class LinearObjective:
         W_T, b_col = self._product_weights(W, b)
         grad_out.fill(0.0)
         blocks = list(_row_blocks(self.X.shape[0], self._rows_per_block()))
-        worker = _worker() if self.threads > 1 and len(blocks) > 1 else None
+        worker = _worker() if self.uses_threads else None
         total = 0.0
-        # Blocks go in pairs: while this thread forms the second block's scores (a product
-        # on threaded BLAS) and runs its kernel, the worker runs the first block's kernel.
-        # Sums are taken in block order either way, so threads change no bit of the result.
+        # With threads, blocks go in pairs: the worker thread evaluates the first of each pair
+        # (products and loss kernel) while this thread evaluates the second. Each block's sums
+        # land in its own buffers and are added up in block order, so threads change no bit.
         for first in range(0, len(blocks), 2):
             pair = blocks[first : first + 2]
-            scores = [self._block_scores(0, *pair[0], W_T, b_col)]
             if worker is not None and len(pair) == 2:
-                worker.submit(self._kernel, scores[0], *pair[0], 0)
-                scores.append(self._block_scores(1, *pair[1], W_T, b_col))
-                last = self._kernel(scores[1], *pair[1], 1)
-                values = [worker.result(), last]
+                worker.submit(self._block, 0, *pair[0], W_T, b_col)
+                second = self._block(1, *pair[1], W_T, b_col)
+                results = [worker.result(), second]
             else:
-                values = [self._kernel(scores[0], *pair[0], 0)]
-                if len(pair) == 2:
-                    scores.append(self._block_scores(1, *pair[1], W_T, b_col))
-                    values.append(self._kernel(scores[1], *pair[1], 1))
-            for (start, stop), scores_T, value in zip(pair, scores, values, strict=True):
+                results = [self._block(slot, *rows, W_T, b_col) for slot, rows in enumerate(pair)]
+            for value, block_grad_W, block_grad_b in results:
                 total += value
-                # scores_T now holds G^T for this block: add X_block^T G and sum_i G_i
-                np.matmul(self.X[start:stop].T, scores_T.T, out=self._block_grad)
-                grad_W += self._block_grad
-                grad_b += np.sum(scores_T, axis=1)
+                grad_W += block_grad_W
+                grad_b += block_grad_b
         if self.scale != 1.0:
             total *= self.scale
             grad_out *= self.scale
@@ -180,6 +175,12 @@ class LinearObjective:
             grad_W += self.l2 * W
             total += _ridge(self.l2, W)
         return total  # the smooth part: the L1 term is the optimiser's (penalty, prox)
+
+    @property
+    def uses_threads(self) -> bool:
+        """True when an evaluation hands blocks to the worker thread: threads > 1 and more
+        than one block of rows."""
+        return self.threads > 1 and self.X.shape[0] > self._rows_per_block()
 
     def _product_weights(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """W^T (K, d) and b as a column (K, 1), in X's dtype (cast once per evaluation, so
@@ -206,6 +207,27 @@ class LinearObjective:
         np.matmul(W_T, self.X[start:stop].T, out=scores_T)
         scores_T += b_col
         return scores_T
+
+    def _block(
+        self, slot: int, start: int, stop: int, W_T: np.ndarray, b_col: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """One block's weighted loss total and its parts of the gradient (W's and b's)."""
+        scores_T = self._block_scores(slot, start, stop, W_T, b_col)
+        value = self._kernel(scores_T, start, stop, slot)
+        return (value, *self._block_gradient(slot, start, stop, scores_T))
+
+    def _block_gradient(
+        self, slot: int, start: int, stop: int, grad_T: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """X_block^T G (d, K) and sum_i G_i (K,) from the block's G^T (K, m), in the slot's
+        buffers."""
+        d, n_outputs = self.X.shape[1], self.n_outputs
+        work = self._work[slot]
+        grad_W = work.array("grad_W", d * n_outputs, self.X.dtype).reshape(d, n_outputs)
+        np.matmul(self.X[start:stop].T, grad_T.T, out=grad_W)
+        grad_b = work.array("grad_b", n_outputs, self.X.dtype)
+        np.add.reduce(grad_T, axis=1, out=grad_b)
+        return grad_W, grad_b
 
     def _kernel(self, scores_T: np.ndarray, start: int, stop: int, slot: int) -> float:
         """The loss kernel on one block: its weighted loss total; scores_T becomes G^T."""
@@ -283,8 +305,9 @@ def _block_rows(d: int, itemsize: int = 8) -> int:
 
 
 class _Worker:
-    """One persistent thread that runs loss kernels handed to it, one at a time. NumPy releases
-    the GIL inside its ufuncs, so a kernel here runs alongside the caller's work."""
+    """One persistent thread that evaluates the blocks handed to it, one at a time. NumPy
+    releases the GIL inside its ufuncs and products, so a block here runs alongside the
+    caller's."""
 
     def __init__(self) -> None:
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()

@@ -21,8 +21,10 @@ What the scores mean (one sigmoid, a softmax, independent sigmoids) is the job o
 output head (cetrain.core.heads), chosen once in fit.
 """
 
+import contextlib
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -32,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
 from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec, unit_scaled
-from cetrain.core.objective import LinearObjective
+from cetrain.core.objective import THREADS, LinearObjective
 from cetrain.core.optim import OptimizeResult, gradient_descent, oscillated, uphill_epochs
 from cetrain.core.params import Advice, per_class
 from cetrain.data.preprocess import Standardizer
@@ -52,6 +54,21 @@ _OPTIONS_TOO_LARGE = Advice(
     _NOT_FINITE + "values too large for float64 arithmetic in the features, the sample or class "
     "weights or the loss's options; rescale them"
 )
+
+
+def spread_over_threads(objective: LinearObjective) -> AbstractContextManager:
+    """Within it, the objective spreads its row blocks over THREADS threads, with BLAS held to
+    one thread in each (threadpoolctl, scikit-learn's dependency: core imports only NumPy).
+    On this 2-core machine that measured at or below the products on BLAS's two threads, which
+    slow down badly when the machine is busy (their spinning threads wait for one another).
+    Nothing changes for data of one block (too few rows to share)."""
+    objective.threads = THREADS
+    if not objective.uses_threads:
+        objective.threads = 1
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
@@ -175,7 +192,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             record_params=record_params,
             callback=callback,
         )
-        result = self._descend(objective, loss, recorder)
+        with spread_over_threads(objective):
+            result = self._descend(objective, loss, recorder)
         self._keep_result(result, recorder)
         self._warn_if_not_converged(result, loss.smooth)
         return self
