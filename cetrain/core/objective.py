@@ -156,12 +156,15 @@ class LinearObjective:
         # With threads, blocks go in pairs: the worker thread evaluates the first of each pair
         # (products and loss kernel) while this thread evaluates the second. Each block's sums
         # land in its own buffers and are added up in block order, so threads change no bit.
-        for first in range(0, len(blocks), 2):
-            pair = blocks[first : first + 2]
+        for pair_start in range(0, len(blocks), 2):
+            pair = blocks[pair_start : pair_start + 2]
             if worker is not None and len(pair) == 2:
-                worker.submit(self._block, 0, *pair[0], W_T, b_col)
-                second = self._block(1, *pair[1], W_T, b_col)
-                results = [worker.result(), second]
+                handed = worker.submit(self._block, 0, *pair[0], W_T, b_col)
+                try:
+                    second = self._block(1, *pair[1], W_T, b_col)
+                finally:  # slot 0's buffers are free again only once the worker is done
+                    results = [handed()]
+                results.append(second)
             else:
                 results = [self._block(slot, *rows, W_T, b_col) for slot, rows in enumerate(pair)]
             for value, block_grad_W, block_grad_b in results:
@@ -307,32 +310,36 @@ def _block_rows(d: int, itemsize: int = 8) -> int:
 class _Worker:
     """One persistent thread that evaluates the blocks handed to it, one at a time. NumPy
     releases the GIL inside its ufuncs and products, so a block here runs alongside the
-    caller's."""
+    caller's. Each task has its own reply queue: a caller interrupted before it took its
+    result leaves nothing behind for the next one, and callers on other threads may share it."""
 
     def __init__(self) -> None:
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
-        self._results: queue.SimpleQueue = queue.SimpleQueue()
         self.pid = os.getpid()
-        threading.Thread(target=self._run, name="cetrain-kernel", daemon=True).start()
+        threading.Thread(target=self._run, name="cetrain-blocks", daemon=True).start()
 
     def _run(self) -> None:
         # as in value_and_grad: scores beyond the dtype give inf, not a warning
         with np.errstate(over="ignore", invalid="ignore"):
             while True:
-                function, args = self._tasks.get()
+                function, args, reply = self._tasks.get()
                 try:
-                    self._results.put((function(*args), None))
+                    reply.put((function(*args), None))
                 except BaseException as error:  # handed back to the caller, raised there
-                    self._results.put((None, error))
+                    reply.put((None, error))
 
-    def submit(self, function: Callable[..., float], *args: object) -> None:
-        self._tasks.put((function, args))
+    def submit(self, function: Callable[..., object], *args: object) -> Callable[[], object]:
+        """Queue function(*args); returns what waits for its result (and raises its error)."""
+        reply: queue.SimpleQueue = queue.SimpleQueue()
+        self._tasks.put((function, args, reply))
 
-    def result(self) -> float:
-        value, error = self._results.get()
-        if error is not None:
-            raise error
-        return value
+        def result() -> object:
+            value, error = reply.get()
+            if error is not None:
+                raise error
+            return value
+
+        return result
 
 
 _WORKER: _Worker | None = None
