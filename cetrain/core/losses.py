@@ -422,19 +422,18 @@ class BinaryCrossEntropy(_BinaryLoss):
         work = Workspace.of(work)
         n, dtype = scores.shape[0], scores.dtype
         e, tmp = work.array("e", n, dtype), work.array("tmp", n, dtype)
-        np.abs(scores, out=e)
-        np.negative(e, out=e)
-        np.exp(e, out=e)  # e^-|s| in (0, 1]; shared by the loss and the sigmoid
-        # max(s, 0) - y*s >= 0 is formed first: added to log1p(e), nothing cancels
         loss = work.array("loss", n, dtype) if per_sample is None else per_sample
         np.maximum(scores, 0.0, out=loss)
         np.multiply(target, scores, out=tmp)
+        np.minimum(scores, 0.0, out=scores)  # the scores are needed only as min(s, 0) now
+        np.subtract(scores, loss, out=e)  # min(s, 0) - max(s, 0) = -|s|
+        np.exp(e, out=e)  # e^-|s| in (0, 1]; shared by the loss and the sigmoid
+        # max(s, 0) - y*s >= 0 is formed first: added to log1p(e), nothing cancels
         loss -= tmp
         np.log1p(e, out=tmp)
         loss += tmp
         # sigma(s) = e^min(s, 0) / (1 + e): 1/(1+e) for s >= 0, e/(1+e) for s < 0, with no
         # select and no overflow
-        np.minimum(scores, 0.0, out=scores)
         np.exp(scores, out=scores)
         e += 1.0
         scores /= e
