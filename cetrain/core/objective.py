@@ -13,9 +13,13 @@ An L1 penalty l1 ||W||_1 (elastic net with l2) is not differentiable: it is the 
 h of the objective, handled by the optimiser's proximal step (`penalty`, `prox`).
 
 The intercept is not penalised. An evaluation walks X in blocks of rows: each block's scores are
-formed class-major, S^T = W^T X_block^T, in a preallocated buffer, turned into G^T in place by
-the loss kernel, and multiplied back by the same block of X while it is still in cache.
-No one-hot matrix and no copy of X is made.
+formed class-major, S^T = W^T X_block^T, in a reused buffer, turned into G^T in place by the
+loss kernel (in reused scratch arrays), and multiplied back by the same block of X while it is
+still in cache. No one-hot matrix and no copy of X is made. With `threads` = 2 the blocks are
+shared with a worker thread, each block's sums kept apart and added up in block order, so the
+result is the same to the last bit. The arithmetic is in X's dtype: float32 data is trained in
+float32 (W cast to it for the products), with the loss total and the gradient added up over the
+blocks in float64.
 """
 
 import math
@@ -33,7 +37,8 @@ from cetrain.core.losses import Loss, Workspace, unit_scaled
 # more, smaller BLAS calls; 4 MB was the best size on every shape of benchmarks/epoch.py.
 BLOCK_BYTES = 1 << 22
 # The threads an evaluation can spread its row blocks over (see LinearObjective.threads), and
-# the fewest rows per thread worth handing over: below, the handover costs more than it saves.
+# the fewest rows per thread for which rows that fit one block are split in two for them:
+# below, the handover costs more than it saves (measured on 10k x 20).
 THREADS = min(2, os.cpu_count() or 1)
 MIN_THREAD_ROWS = 16384
 # Above this many features the step size's eigenvalue comes from power iteration, not a Gram matrix.
