@@ -31,6 +31,7 @@ it is given, and fit with dtype="float32". Run by hand, never in the tests:
 """
 
 import argparse
+import contextlib
 import itertools
 import os
 import platform
@@ -43,7 +44,7 @@ from cetrain import LogisticRegression, SoftmaxRegression
 from cetrain.core.losses import binary_cross_entropy, cross_entropy
 from cetrain.core.objective import LinearObjective
 from cetrain.data.preprocess import Standardizer
-from cetrain.estimators.linear import spread_over_threads
+from cetrain.estimators.linear import spread_over_threads as spread
 
 # (rows, features, classes): issue 12's table; 2 classes is a binary (sigmoid) model
 SIZES = [
@@ -75,8 +76,32 @@ def best_time(function, min_seconds: float = 0.5, repeats: int = 5) -> float:
     return best
 
 
-def floor_time(X: np.ndarray, outputs: int, rng: np.random.Generator) -> float:
-    """The faster layout of the epoch's two products, X (n, d) times W (d, k) and back."""
+def best_times(timed, min_seconds: float = 2.0, rounds: int = 10) -> list[float]:
+    """best_time of each (function, context) pair, their batches taken in turn, round after
+    round: on a shared machine each then has the same chances at its quieter moments, so their
+    ratios are fair. context() (None: none) is entered around each batch of calls."""
+    calls = []
+    for function, context in timed:
+        with context() if context else contextlib.nullcontext():
+            function()
+            start, count = time.perf_counter(), 0
+            while time.perf_counter() - start < min_seconds / rounds / len(timed):
+                function()
+                count += 1
+        calls.append(max(count, 1))
+    best = [np.inf] * len(timed)
+    for _ in range(rounds):
+        for i, ((function, context), count) in enumerate(zip(timed, calls, strict=True)):
+            with context() if context else contextlib.nullcontext():
+                start = time.perf_counter()
+                for _ in range(count):
+                    function()
+                best[i] = min(best[i], (time.perf_counter() - start) / count)
+    return best
+
+
+def floor_layouts(X: np.ndarray, outputs: int, rng: np.random.Generator) -> list:
+    """The epoch's two products, X (n, d) times W (d, k) and back, in the two layouts."""
     n, d = X.shape
     W = rng.standard_normal((d, outputs)).astype(X.dtype)
     scores, grad = np.empty((n, outputs), X.dtype), np.empty((d, outputs), X.dtype)
@@ -91,7 +116,7 @@ def floor_time(X: np.ndarray, outputs: int, rng: np.random.Generator) -> float:
         np.matmul(W_t, X.T, out=scores_t)
         np.matmul(scores_t, X, out=grad_t)
 
-    return min(best_time(row_major), best_time(class_major))
+    return [row_major, class_major]
 
 
 def textbook_epoch(X, y, W_full, n_classes):
@@ -127,9 +152,17 @@ def measure(n: int, d: int, k: int, dtype, rng: np.random.Generator) -> dict[str
     theta = np.concatenate([W.ravel(), np.zeros(outputs)])
     theta_grad = np.empty_like(theta)
     W_full = theta.reshape(d + 1, outputs).astype(dtype)
-    floor = floor_time(X, outputs, rng)
-    with spread_over_threads(objective):  # as a fit runs its epochs
-        epoch = best_time(lambda: objective.value_and_grad(theta, theta_grad))
+    row_major, class_major = floor_layouts(X, outputs, rng)
+    row_major, class_major, epoch, textbook = best_times(
+        [
+            (row_major, None),
+            (class_major, None),
+            # as a fit runs it: row blocks spread over the cores, BLAS on one thread in each
+            (lambda: objective.value_and_grad(theta, theta_grad), lambda: spread(objective)),
+            (lambda: textbook_epoch(X, y, W_full, k), None),
+        ]
+    )
+    floor = min(row_major, class_major)
     labels = y.astype(int) if k == 2 else y
 
     def fixed_cost():
@@ -152,7 +185,7 @@ def measure(n: int, d: int, k: int, dtype, rng: np.random.Generator) -> dict[str
         "floor_ms": floor * 1e3,
         "epoch_ms": epoch * 1e3,
         "epoch": epoch / floor,
-        "textbook": best_time(lambda: textbook_epoch(X, y, W_full, k)) / floor,
+        "textbook": textbook / floor,
         "fixed": best_time(fixed_cost, min_seconds=1.0, repeats=3) / epoch,
         "fit0": setup / epoch,
         "in_fit": min(fit_overhead(fit(FIT_EPOCHS)) for _ in range(3)),
