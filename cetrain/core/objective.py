@@ -38,9 +38,9 @@ from cetrain.core.losses import Loss, Workspace, unit_scaled
 BLOCK_BYTES = 1 << 22
 # The threads an evaluation can spread its row blocks over (see LinearObjective.threads), and
 # the fewest rows per thread for which rows that fit one block are split in two for them:
-# below, the handover costs more than it saves.
+# below, the handover costs more than it saves (10k x 20: two threads 1.2x slower than one).
 THREADS = min(2, os.cpu_count() or 1)
-MIN_THREAD_ROWS = 4096
+MIN_THREAD_ROWS = 16384
 # Above this many features the step size's eigenvalue comes from power iteration, not a Gram matrix.
 GRAM_MAX_FEATURES = 1024
 
