@@ -24,7 +24,6 @@ output head (cetrain.core.heads), chosen once in fit.
 import contextlib
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
-from contextlib import AbstractContextManager
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -56,7 +55,7 @@ _OPTIONS_TOO_LARGE = Advice(
 )
 
 
-def spread_over_threads(objective: LinearObjective) -> AbstractContextManager:
+def spread_over_threads(objective: LinearObjective) -> contextlib.AbstractContextManager:
     """Within it, the objective spreads its row blocks over THREADS threads, with BLAS held to
     one thread in each (threadpoolctl, scikit-learn's dependency: core imports only NumPy).
     On this 2-core machine that measured at or below the products on BLAS's two threads, which
