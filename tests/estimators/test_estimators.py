@@ -821,3 +821,31 @@ def test_float32_refuses_features_beyond_its_range():
         LogisticRegression(dtype="float32").fit(X, [0, 1, 0, 1])
     with raises("dtype must be one of: float64, float32; got 'float16'", ConfigError):
         LogisticRegression(dtype="float16").fit(X, [0, 1, 0, 1])
+
+
+def test_a_fit_spread_over_threads_is_the_one_thread_fit(breast_cancer, monkeypatch):
+    import threadpoolctl
+
+    import cetrain.core.objective
+    import cetrain.estimators.linear
+
+    # blocks of 64 rows, so that breast_cancer's 569 make 9 and a fit spreads them over threads
+    monkeypatch.setattr(cetrain.core.objective, "BLOCK_BYTES", 1)
+    X, y = breast_cancer
+    limits = []
+    real_limits = threadpoolctl.threadpool_limits
+
+    def recorded_limits(*args, **kwargs):
+        limits.append(kwargs)
+        return real_limits(*args, **kwargs)
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", recorded_limits)
+    fits = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(cetrain.estimators.linear, "THREADS", threads)
+        with warnings.catch_warnings():  # 30 epochs do not converge, and say so
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits[threads] = LogisticRegression(max_iter=30).fit(X, y)
+    assert limits == [{"limits": 1, "user_api": "blas"}]  # only the threaded fit held BLAS
+    np.testing.assert_array_equal(fits[2].coef_, fits[1].coef_)
+    assert fits[2].history_.train_loss == fits[1].history_.train_loss
