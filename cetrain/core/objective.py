@@ -95,18 +95,20 @@ class LinearObjective:
         else:
             weight = unit_scaled(sample_weight)  # its sum cannot overflow
             self.weight, self.scale = weight / weight.sum(), 1.0
-        self._use_dtype(X.dtype)
+        # float32 data is trained in float32; anything else (float64, integers) in float64
+        self._use_dtype(np.dtype(np.float32 if X.dtype == np.float32 else np.float64))
 
     def _use_dtype(self, dtype: np.dtype) -> None:
-        """Arithmetic in X's dtype (float32 or float64): the targets and weights are cast to it
+        """Arithmetic in `dtype` (float32 or float64): the targets and weights are cast to it
         once, and each evaluation's buffers are made in it, so a float32 epoch makes no float64
         array of the data's size. Sums that must be exact are taken pairwise per block and added
         up in float64 (the loss total, the gradient)."""
+        self.dtype = dtype
         if self.target.dtype.kind == "f":
             self.target = self.target.astype(dtype, copy=False)
         if self.weight is not None:
             self.weight = self.weight.astype(dtype, copy=False)
-        self.block_rows = _block_rows(self.X.shape[1], np.dtype(dtype).itemsize)
+        self.block_rows = _block_rows(self.X.shape[1], dtype.itemsize)
         # 1: one thread, the products on BLAS's own threads. 2 spreads the blocks over two
         # threads: for a caller that holds BLAS to one thread meanwhile (cetrain.estimators
         # does, with threadpoolctl; core imports only NumPy)
@@ -144,7 +146,7 @@ class LinearObjective:
                 return value
             # the sum of n losses overflowed before its division by n: weigh each by 1/n
             n = self.X.shape[0]
-            self.weight, self.scale = np.full(n, 1.0 / n, self.X.dtype), 1.0
+            self.weight, self.scale = np.full(n, 1.0 / n, self.dtype), 1.0
             try:
                 return self._value_and_grad(theta, grad_out)
             finally:
@@ -193,9 +195,9 @@ class LinearObjective:
     def _product_weights(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """W^T (K, d) and b as a column (K, 1), in X's dtype (cast once per evaluation, so
         that the products of float32 data stay float32)."""
-        if self.X.dtype == W.dtype:
+        if self.dtype == W.dtype:
             return W.T, b[:, None]
-        return W.T.astype(self.X.dtype), b.astype(self.X.dtype)[:, None]
+        return W.T.astype(self.dtype), b.astype(self.dtype)[:, None]
 
     def _rows_per_block(self) -> int:
         """block_rows, or half the rows when they fit in one block but are enough for two
@@ -210,7 +212,7 @@ class LinearObjective:
     ) -> np.ndarray:
         """S^T = W^T X_block^T + b, class-major (K, m), in the reused buffer of `slot`."""
         size = self.n_outputs * (stop - start)
-        scores_T = self._work[slot].array("scores", size, self.X.dtype)
+        scores_T = self._work[slot].array("scores", size, self.dtype)
         scores_T = scores_T.reshape(self.n_outputs, stop - start)
         np.matmul(W_T, self.X[start:stop].T, out=scores_T)
         scores_T += b_col
@@ -231,9 +233,9 @@ class LinearObjective:
         buffers."""
         d, n_outputs = self.X.shape[1], self.n_outputs
         work = self._work[slot]
-        grad_W = work.array("grad_W", d * n_outputs, self.X.dtype).reshape(d, n_outputs)
+        grad_W = work.array("grad_W", d * n_outputs, self.dtype).reshape(d, n_outputs)
         np.matmul(self.X[start:stop].T, grad_T.T, out=grad_W)
-        grad_b = work.array("grad_b", n_outputs, self.X.dtype)
+        grad_b = work.array("grad_b", n_outputs, self.dtype)
         np.add.reduce(grad_T, axis=1, out=grad_b)
         return grad_W, grad_b
 
