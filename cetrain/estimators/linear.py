@@ -58,8 +58,9 @@ _OPTIONS_TOO_LARGE = Advice(
 def spread_over_threads(objective: LinearObjective) -> contextlib.AbstractContextManager:
     """Within it, the objective spreads its row blocks over THREADS threads, with BLAS held to
     one thread in each (threadpoolctl, scikit-learn's dependency: core imports only NumPy).
-    On this 2-core machine that measured at or below the products on BLAS's two threads, which
-    slow down badly when the machine is busy (their spinning threads wait for one another).
+    On this 2-core machine a whole epoch so measured 0.5 to 1.1 times its two products alone on
+    BLAS's two threads, which slow down badly when the machine is busy (their spinning threads
+    wait for one another).
     Nothing changes for data of one block (too few rows to share)."""
     objective.threads = THREADS
     if not objective.uses_threads:
