@@ -1,5 +1,5 @@
-"""What one training epoch costs, as a multiple of its two matrix products, and what a fit costs
-before its first epoch, in epochs.
+"""What one training epoch costs, as a multiple of its two matrix products, what a fit costs
+before its first epoch, in epochs, and what a fit adds to each epoch.
 
 For each problem size (rows, features, classes) and dtype this times, in the same run and on the
 same data:
@@ -7,21 +7,32 @@ same data:
   floor      the epoch's two products, the faster of the two layouts: row-major X @ W then
              X.T @ G, or class-major W.T @ X.T then G.T @ X, into preallocated arrays. No
              epoch can cost less.
-  epoch      LinearObjective.value_and_grad: one evaluation of the loss and its gradient
+  epoch      LinearObjective.value_and_grad: one evaluation of the loss and its gradient, as
+             a fit runs it (row blocks spread over the cores, BLAS on one thread in each:
+             cetrain.estimators.linear.spread_over_threads)
   textbook   the usual NumPy epoch: a column of ones stacked onto X (a copy), a one-hot matrix,
              softmax in fresh arrays, and log(p + eps)
-  fixed      a default fit's cost before its first step (the estimator's fit with max_iter=0:
-             checks, standardisation, the step-size estimate and one evaluation), in epochs
+  fixed      the fixed cost of a fit that issue 12 names, in epochs: the standardisation (its
+             statistics and the standardised features) and the step-size estimate (the
+             Lipschitz bound)
+  fit(0)     the whole of a default fit before its first step (the estimator's fit with
+             max_iter=0: checks, targets, standardisation, step size, one evaluation), in epochs
+  in fit     what a real fit adds to each epoch beyond its evaluation: the optimiser's step,
+             history, convergence checks and a progress callback, as a share of the
+             evaluation: the time between one evaluation's end and the next one's start over
+             the time inside the evaluations, in the same fit (so that a busy machine slows
+             both alike); the smallest of a few fits
 
-and prints epoch / floor, textbook / floor and the fixed cost. float32 data is timed as it is
-given: an objective that copies it to float64 pays for the copy in its ratio. Run by hand, never
-in the tests:
+and prints epoch / floor, textbook / floor, fixed, fit(0) and in fit. float32 data is timed as
+it is given, and fit with dtype="float32". Run by hand, never in the tests:
 
     python benchmarks/epoch.py            # the issue's four sizes, float64 and float32
     python benchmarks/epoch.py --quick    # the two smallest sizes, float64 only
 """
 
 import argparse
+import contextlib
+import itertools
 import os
 import platform
 import time
@@ -32,6 +43,8 @@ import numpy as np
 from cetrain import LogisticRegression, SoftmaxRegression
 from cetrain.core.losses import binary_cross_entropy, cross_entropy
 from cetrain.core.objective import LinearObjective
+from cetrain.data.preprocess import Standardizer
+from cetrain.estimators.linear import spread_over_threads as spread
 
 # (rows, features, classes): issue 12's table; 2 classes is a binary (sigmoid) model
 SIZES = [
@@ -41,6 +54,8 @@ SIZES = [
     (1_000_000, 50, 10),
 ]
 DTYPES = (np.float64, np.float32)
+# epochs of the real fit whose per-epoch cost is compared with the bare evaluation's
+FIT_EPOCHS = 10
 
 
 def best_time(function, min_seconds: float = 0.5, repeats: int = 5) -> float:
@@ -61,8 +76,32 @@ def best_time(function, min_seconds: float = 0.5, repeats: int = 5) -> float:
     return best
 
 
-def floor_time(X: np.ndarray, outputs: int, rng: np.random.Generator) -> float:
-    """The faster layout of the epoch's two products, X (n, d) times W (d, k) and back."""
+def best_times(timed, min_seconds: float = 2.0, rounds: int = 10) -> list[float]:
+    """best_time of each (function, context) pair, their batches taken in turn, round after
+    round: on a shared machine each then has the same chances at its quieter moments, so their
+    ratios are fair. context() (None: none) is entered around each batch of calls."""
+    calls = []
+    for function, context in timed:
+        with context() if context else contextlib.nullcontext():
+            function()
+            start, count = time.perf_counter(), 0
+            while time.perf_counter() - start < min_seconds / rounds / len(timed):
+                function()
+                count += 1
+        calls.append(max(count, 1))
+    best = [np.inf] * len(timed)
+    for _ in range(rounds):
+        for i, ((function, context), count) in enumerate(zip(timed, calls, strict=True)):
+            with context() if context else contextlib.nullcontext():
+                start = time.perf_counter()
+                for _ in range(count):
+                    function()
+                best[i] = min(best[i], (time.perf_counter() - start) / count)
+    return best
+
+
+def floor_layouts(X: np.ndarray, outputs: int, rng: np.random.Generator) -> list:
+    """The epoch's two products, X (n, d) times W (d, k) and back, in the two layouts."""
     n, d = X.shape
     W = rng.standard_normal((d, outputs)).astype(X.dtype)
     scores, grad = np.empty((n, outputs), X.dtype), np.empty((d, outputs), X.dtype)
@@ -77,7 +116,7 @@ def floor_time(X: np.ndarray, outputs: int, rng: np.random.Generator) -> float:
         np.matmul(W_t, X.T, out=scores_t)
         np.matmul(scores_t, X, out=grad_t)
 
-    return min(best_time(row_major), best_time(class_major))
+    return [row_major, class_major]
 
 
 def textbook_epoch(X, y, W_full, n_classes):
@@ -105,28 +144,74 @@ def measure(n: int, d: int, k: int, dtype, rng: np.random.Generator) -> dict[str
     scores = X @ W.astype(dtype)
     if k == 2:
         y = (scores[:, 0] + rng.standard_normal(n) > 0).astype(np.float64)
-        loss, estimator = binary_cross_entropy, LogisticRegression(max_iter=0)
+        loss, estimator = binary_cross_entropy, LogisticRegression
     else:
         y = np.argmax(scores + rng.gumbel(size=(n, k)), axis=1)
-        loss, estimator = cross_entropy, SoftmaxRegression(max_iter=0)
+        loss, estimator = cross_entropy, SoftmaxRegression
     objective = LinearObjective(X, y, loss, n_outputs=outputs)
     theta = np.concatenate([W.ravel(), np.zeros(outputs)])
     theta_grad = np.empty_like(theta)
     W_full = theta.reshape(d + 1, outputs).astype(dtype)
-    floor = floor_time(X, outputs, rng)
-    epoch = best_time(lambda: objective.value_and_grad(theta, theta_grad))
+    row_major, class_major = floor_layouts(X, outputs, rng)
+    row_major, class_major, epoch, textbook = best_times(
+        [
+            (row_major, None),
+            (class_major, None),
+            # as a fit runs it: row blocks spread over the cores, BLAS on one thread in each
+            (lambda: objective.value_and_grad(theta, theta_grad), lambda: spread(objective)),
+            (lambda: textbook_epoch(X, y, W_full, k), None),
+        ]
+    )
+    floor = min(row_major, class_major)
+    labels = y.astype(int) if k == 2 else y
 
-    def fit_setup():
-        with warnings.catch_warnings():  # max_iter=0 never converges, and says so
-            warnings.simplefilter("ignore")
-            estimator.fit(X, y.astype(int) if k == 2 else y)
+    def fixed_cost():
+        standardizer = Standardizer().fit(X)
+        standardised = standardizer.transform(X)
+        LinearObjective(standardised, y, loss, n_outputs=outputs).lipschitz_bound()
 
+    def fit(epochs: int):
+        def run():
+            with warnings.catch_warnings():  # a fit cut short never converges, and says so
+                warnings.simplefilter("ignore")
+                estimator(max_iter=epochs, tol=0.0, dtype=np.dtype(dtype).name).fit(
+                    X, labels, callback=lambda epoch, loss, grad_norm: None
+                )
+
+        return run
+
+    setup = best_time(fit(0), min_seconds=1.0, repeats=3)
     return {
         "floor_ms": floor * 1e3,
+        "epoch_ms": epoch * 1e3,
         "epoch": epoch / floor,
-        "textbook": best_time(lambda: textbook_epoch(X, y, W_full, k)) / floor,
-        "fixed": best_time(fit_setup, min_seconds=1.0, repeats=3) / epoch,
+        "textbook": textbook / floor,
+        "fixed": best_time(fixed_cost, min_seconds=1.0, repeats=3) / epoch,
+        "fit0": setup / epoch,
+        "in_fit": min(fit_overhead(fit(FIT_EPOCHS)) for _ in range(3)),
     }
+
+
+def fit_overhead(run_fit) -> float:
+    """The time a fit spends between its evaluations over the time inside them (evaluations
+    after the first), timed by a wrapper around LinearObjective.value_and_grad."""
+    stamps = []
+    evaluate = LinearObjective.value_and_grad
+
+    def timed(self, theta, grad_out):
+        start = time.perf_counter()
+        value = evaluate(self, theta, grad_out)
+        stamps.append((start, time.perf_counter()))
+        return value
+
+    LinearObjective.value_and_grad = timed
+    try:
+        run_fit()
+    finally:
+        LinearObjective.value_and_grad = evaluate
+    inside = sum(stop - start for start, stop in stamps[1:])
+    between = sum(later[0] - earlier[1] for earlier, later in itertools.pairwise(stamps))
+    return between / inside
 
 
 def main() -> None:
@@ -139,19 +224,27 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}; "
         f"$ python benchmarks/epoch.py{' --quick' if args.quick else ''}"
     )
-    header = ("rows", "feat", "cls", "dtype", "floor", "epoch", "textbook", "fixed")
+    header = ("rows", "feat", "cls", "dtype", "floor", "epoch", "textbook", "fixed", "fit(0)")
     print(f"{header[0]:>9} {header[1]:>5} {header[2]:>4} {header[3]:>8} {header[4]:>11}", end="")
-    print(f" {header[5]:>7} {header[6]:>9} {header[7]:>12}")
+    print(f" {header[5]:>7} {header[6]:>9} {header[7]:>12} {header[8]:>12} {'in fit':>7}")
     for n, d, k in sizes:
+        epochs = {}
         for dtype in dtypes:
             r = measure(n, d, k, dtype, rng)
+            epochs[np.dtype(dtype).name] = r["epoch_ms"]
             print(
                 f"{n:>9} {d:>5} {k:>4} {np.dtype(dtype).name:>8} {r['floor_ms']:>9.2f}ms "
-                f"{r['epoch']:>6.2f}x {r['textbook']:>8.2f}x {r['fixed']:>6.1f} epochs"
+                f"{r['epoch']:>6.2f}x {r['textbook']:>8.2f}x {r['fixed']:>6.1f} epochs "
+                f"{r['fit0']:>6.1f} epochs {r['in_fit']:>+6.1%}",
+                flush=True,
             )
+        if len(epochs) == 2:
+            print(f"{'':>29}float32's epoch {epochs['float64'] / epochs['float32']:.2f}x faster")
     print(
         "epoch, textbook: time / floor (the faster layout of X@W and X.T@G, this run); "
-        "fixed: a fit's cost before its first step, in epochs"
+        "fixed: standardisation and the step-size estimate, in epochs; fit(0): a default fit's "
+        "cost before its first step, in epochs; in fit: what a fit adds to each epoch "
+        "(optimiser, history, convergence check, callback), as a share of the bare epoch"
     )
 
 

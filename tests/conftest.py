@@ -36,6 +36,7 @@ DEFAULT_SETTINGS_TOML = {
     "l1": 0.0,
     "momentum": 0.99,
     "standardize": True,
+    "dtype": "float64",
     "poly": 1,
     "test_size": 0.25,
     "seed": 0,

@@ -57,8 +57,8 @@ def break_gradient(monkeypatch, loss_class, factor=1.1):
     """Make loss_class.accumulate write factor times the true gradient (the value is unchanged)."""
     original = loss_class.accumulate
 
-    def accumulate(self, scores, target, weight, per_sample=None):
-        total = original(self, scores, target, weight, per_sample)
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
+        total = original(self, scores, target, weight, per_sample, work)
         scores *= factor
         return total
 

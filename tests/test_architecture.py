@@ -32,7 +32,7 @@ THIRD_PARTY = {
     "errors": {"sklearn"},  # ConvergenceWarning, made on first use
     "core": {"numpy"},
     "data": {"numpy", "sklearn"},
-    "estimators": {"numpy", "sklearn"},
+    "estimators": {"numpy", "sklearn", "threadpoolctl"},  # scikit-learn's dependency
     "plots": {"numpy", "matplotlib"},
     "runs": {"numpy", "sklearn"},  # evaluation's metrics
     "teach": {"numpy"},

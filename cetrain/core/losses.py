@@ -306,15 +306,54 @@ class Loss:
         target: np.ndarray,
         weight: np.ndarray | None,
         per_sample: np.ndarray | None = None,
+        work: "Workspace | None" = None,
     ) -> float:
         """Return sum_i weight_i l_i and overwrite `scores` with weight_i * dl_i/ds_i.
 
         Scores come in the kernel layout: (n,) for binary losses and C-contiguous class-major
         (C, n) for multiclass ones, where the reductions over classes are fast elementwise
         operations between rows. `weight` None means all ones. With `per_sample`, l_i is
-        written into it.
+        written into it. The arithmetic is in the scores' dtype (float32 scores take float32
+        targets and weights); `work` holds scratch arrays reused from call to call (None: fresh
+        ones), as the training loop calls the kernel once per block of rows.
         """
         raise NotImplementedError
+
+
+class Workspace:
+    """Scratch arrays that a loss kernel reuses from one call to the next, by name and dtype.
+
+    `array(name, size, dtype)` returns the first `size` entries of the same memory every call
+    (grown when a call needs more), so an epoch allocates nothing of the data's size. One
+    workspace serves one thread.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple[str, np.dtype], np.ndarray] = {}
+
+    @staticmethod
+    def of(work: "Workspace | None") -> "Workspace":
+        """`work` itself, or a fresh workspace for a single call."""
+        return Workspace() if work is None else work
+
+    def array(self, name: str, size: int, dtype: np.dtype) -> np.ndarray:
+        """A 1-D scratch array of `size` entries (its contents are left from the last use)."""
+        key = (name, dtype)
+        buffer = self._arrays.get(key)
+        if buffer is None or buffer.shape[0] < size:
+            buffer = self._arrays[key] = np.empty(size, dtype)
+        return buffer[:size]
+
+    def positions(self, size: int) -> np.ndarray:
+        """0, 1, ..., size - 1 (np.intp), made once."""
+        steps = self._arrays.get(("positions", None))
+        if steps is None or steps.shape[0] < size:
+            steps = self._arrays["positions", None] = np.arange(size)
+        return steps[:size]
+
+    def arrays(self) -> list[np.ndarray]:
+        """Every scratch array held (for tests that check their dtypes)."""
+        return list(self._arrays.values())
 
 
 # --- binary losses: scores of shape (n,), targets in [0, 1] ---------------------------------
@@ -379,14 +418,25 @@ class BinaryCrossEntropy(_BinaryLoss):
         t = _binary_target(y, shape[0], self.name)
         return np.asarray(self.class_weight)[_zero_one(t, f"{self.name} with class_weight")]
 
-    def accumulate(self, scores, target, weight, per_sample=None):
-        e = np.exp(-np.abs(scores))  # in (0, 1]; shared by the loss and the sigmoid
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
+        work = Workspace.of(work)
+        n, dtype = scores.shape[0], scores.dtype
+        e, tmp = work.array("e", n, dtype), work.array("tmp", n, dtype)
+        loss = work.array("loss", n, dtype) if per_sample is None else per_sample
+        np.maximum(scores, 0.0, out=loss)
+        np.multiply(target, scores, out=tmp)
+        np.minimum(scores, 0.0, out=scores)  # the scores are needed only as min(s, 0) now
+        np.subtract(scores, loss, out=e)  # min(s, 0) - max(s, 0) = -|s|
+        np.exp(e, out=e)  # e^-|s| in (0, 1]; shared by the loss and the sigmoid
         # max(s, 0) - y*s >= 0 is formed first: added to log1p(e), nothing cancels
-        loss = np.maximum(scores, 0.0, out=per_sample)
-        loss -= target * scores
-        loss += np.log1p(e)
-        # sigma(s) = 1/(1+e) for s >= 0 and e/(1+e) for s < 0: the same e, no second exp
-        np.copyto(scores, np.where(scores >= 0, 1.0, e) / (1.0 + e))
+        loss -= tmp
+        np.log1p(e, out=tmp)
+        loss += tmp
+        # sigma(s) = e^min(s, 0) / (1 + e): 1/(1+e) for s >= 0, e/(1+e) for s < 0, with no
+        # select and no overflow
+        np.exp(scores, out=scores)
+        e += 1.0
+        scores /= e
         scores -= target
         return _weighted_total(loss, scores, weight)
 
@@ -412,7 +462,7 @@ class BinaryMSE(_BinaryLoss):
     name = "mse"
     curvature = _BINARY_MSE_CURVATURE
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         e = np.exp(-np.abs(scores))
         one_plus_e = 1.0 + e
         prob = np.where(scores >= 0, 1.0, e) / one_plus_e
@@ -457,7 +507,7 @@ class BinaryFocalLoss(_BinaryLoss):
         alpha_max = 1.0 if self.alpha is None else max(self.alpha, 1.0 - self.alpha)
         self.curvature = alpha_max * _focal_curvature(self.gamma)
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         gamma = self.gamma
         ce, sig, sig_neg, slope = _sigmoid_parts(scores, target)
         q = target * sig_neg
@@ -500,7 +550,7 @@ class BinaryHinge(_BinaryLoss):
     def adjust_target(self, t: np.ndarray) -> np.ndarray:
         return 2.0 * _zero_one(t, self.name) - 1.0
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         margin = target * scores
         loss = np.maximum(1.0 - margin, 0.0, out=per_sample)
         np.copyto(scores, np.where(margin < 1.0, -target, 0.0))
@@ -534,7 +584,7 @@ class BinarySymmetricCrossEntropy(_BinaryLoss):
         self.alpha, self.beta, self.log_zero = _check_sce_options(alpha, beta, log_zero)
         self.curvature = _sce_curvature(self.alpha, self.beta * -self.log_zero)
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         ce, sig, sig_neg, slope = _sigmoid_parts(scores, target)
         with np.errstate(divide="ignore"):  # log 0 = -inf, replaced by A
             log_pos = np.maximum(np.log(target), self.log_zero)
@@ -664,21 +714,35 @@ class CrossEntropy(_MulticlassLoss):
             return None  # probability rows: PyTorch's mean divides by the number of samples
         return _class_weight_array(self.class_weight, shape[1], self.name)[target]
 
-    def accumulate(self, scores, target, weight, per_sample=None):
-        scores -= np.max(scores, axis=0)  # shift each sample's scores so that exp(.) <= 1
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
+        work = Workspace.of(work)
+        n, dtype = scores.shape[1], scores.dtype
+        flat = scores.reshape(-1)
+        peak = work.array("peak", n, dtype)
+        np.max(scores, axis=0, out=peak)
+        scores -= peak  # shift each sample's scores so that exp(.) <= 1
         if target.ndim == 1:
-            label_at = _label_positions(target, scores.shape[1])
-            target_score = scores.reshape(-1).take(label_at)
+            label_at = work.array("label_at", n, np.intp)
+            np.multiply(target, n, out=label_at)
+            label_at += work.positions(n)  # flat positions of (labels[i], i)
+            target_score = work.array("target_score", n, dtype)
+            np.take(flat, label_at, out=target_score)
         else:
             # 0 * (-inf) would be nan; a class with t_k = 0 contributes nothing
             target_score = np.sum(target * np.where(target != 0, scores, 0.0), axis=0)
         np.exp(scores, out=scores)
-        normaliser = np.sum(scores, axis=0)
-        scores *= 1.0 / normaliser  # scores now hold softmax(s)
-        loss = np.log(normaliser, out=per_sample)
+        normaliser = work.array("normaliser", n, dtype)
+        np.sum(scores, axis=0, out=normaliser)
+        loss = work.array("loss", n, dtype) if per_sample is None else per_sample
+        np.log(normaliser, out=loss)
+        np.divide(1.0, normaliser, out=normaliser)
+        scores *= normaliser  # scores now hold softmax(s)
         if target.ndim == 1:
             loss -= target_score
-            scores.reshape(-1)[label_at] -= 1.0
+            # p_y - 1 at the labels, through a buffer: no temporary of the block's size
+            np.take(flat, label_at, out=target_score)
+            target_score -= 1.0
+            np.put(flat, label_at, target_score)
         else:
             target_mass = np.sum(target, axis=0)
             loss *= target_mass
@@ -703,7 +767,7 @@ class MulticlassMSE(_MulticlassLoss):
     # the squared direction norm: 4x. A numerical search over C = 2..10 found no larger value.
     curvature = 4 * _BINARY_MSE_CURVATURE
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         scores -= np.max(scores, axis=0)
         np.exp(scores, out=scores)
         scores *= 1.0 / np.sum(scores, axis=0)  # scores now hold p = softmax(s)
@@ -748,7 +812,7 @@ class SoftmaxFocalLoss(_LabelsOnly):
         alpha_max = 1.0 if self.alpha is None else max(self.alpha)
         self.curvature = 2.0 * alpha_max * _focal_curvature(self.gamma)
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         gamma = self.gamma
         flat = scores.reshape(-1)
         label_at = _label_positions(target, scores.shape[1])
@@ -771,7 +835,8 @@ class SoftmaxFocalLoss(_LabelsOnly):
         # meets m^gamma, not 1 + gamma p_y ce/m alone
         coef = modulator + modulator * p_y * ce_over_m * gamma if gamma else modulator
         if self.alpha is not None:
-            alpha_y = _class_weight_array(self.alpha, scores.shape[0], self.name, "alpha")[target]
+            alpha = _class_weight_array(self.alpha, scores.shape[0], self.name, "alpha")
+            alpha_y = alpha.astype(scores.dtype)[target]
             loss *= alpha_y
             coef = coef * alpha_y
         scores *= coef
@@ -796,7 +861,7 @@ class CrammerSingerHinge(_LabelsOnly):
     curvature = 0.25
     smooth = False
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         n = scores.shape[1]
         flat = scores.reshape(-1)
         label_at = _label_positions(target, n)
@@ -804,7 +869,7 @@ class CrammerSingerHinge(_LabelsOnly):
         flat[label_at] = -np.inf
         rival_at = _label_positions(np.argmax(scores, axis=0), n)
         loss = np.maximum(1.0 + flat.take(rival_at) - target_score, 0.0)
-        active = (loss > 0).astype(np.float64)
+        active = (loss > 0).astype(scores.dtype)
         scores.fill(0.0)
         flat[rival_at] = active
         flat[label_at] = -active
@@ -844,7 +909,7 @@ class SymmetricCrossEntropy(_MulticlassLoss):
         self.alpha, self.beta, self.log_zero = _check_sce_options(alpha, beta, log_zero)
         self.curvature = 2.0 * _sce_curvature(self.alpha, self.beta * -self.log_zero)
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         alpha, beta = self.alpha, self.beta
         flat = scores.reshape(-1)
         scores -= np.max(scores, axis=0)
@@ -939,11 +1004,11 @@ class MultilabelLoss(Loss):
 
     def _elementwise(self, scores: np.ndarray, target: np.ndarray) -> np.ndarray:
         """The (C, n) losses l_ik; overwrites the C-contiguous `scores` with dl_ik/ds_ik."""
-        losses = np.empty(scores.shape)
+        losses = np.empty(scores.shape, scores.dtype)
         self.element.accumulate(scores.reshape(-1), target.reshape(-1), None, losses.reshape(-1))
         return losses
 
-    def accumulate(self, scores, target, weight, per_sample=None):
+    def accumulate(self, scores, target, weight, per_sample=None, work=None):
         n_labels = scores.shape[0]
         loss = np.sum(self._elementwise(scores, target), axis=0, out=per_sample)
         loss *= 1.0 / n_labels
@@ -1090,11 +1155,17 @@ def _weighted_total(loss: np.ndarray, grad: np.ndarray, weight: np.ndarray | Non
         return float(np.sum(loss))
     grad *= weight
     with np.errstate(invalid="ignore"):
-        total = float(loss @ weight)
+        total = _dot(loss, weight)
     if math.isnan(total):  # a sample of weight 0 whose loss overflowed: it counts for nothing
         counted = weight > 0
-        total = float(loss[counted] @ weight[counted])
+        total = _dot(loss[counted], weight[counted])
     return total
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """a . b: by BLAS in float64; in single precision as the pairwise sum of the products, whose
+    error does not grow with the length as float32 BLAS's running sum does."""
+    return float(a @ b) if a.dtype == np.float64 else float(np.sum(a * b))
 
 
 def _finish(

@@ -26,30 +26,43 @@ into a buffer of one block, exact for values near the mean) and only the divisio
 mapped. A scale of inf stands for a constant column: its Z is 0, and so is its gradient.
 
 The intercept is not penalised. An evaluation walks X in blocks of rows: each block's scores are
-formed class-major, S^T = W^T X_block^T, in a preallocated buffer, turned into G^T in place by
-the loss kernel, and multiplied back by the same block of X while it is still in cache.
-No one-hot matrix and no copy of X is made; a memory-mapped X's pages are given back after each
-block (cetrain.core.blocks), so a fit on a file larger than memory holds about a block of it.
+formed class-major, S^T = W^T X_block^T, in a reused buffer, turned into G^T in place by the
+loss kernel (in reused scratch arrays), and multiplied back by the same block of X while it is
+still in cache. No one-hot matrix and no copy of X is made; a memory-mapped X's pages are given
+back after each pair of blocks (cetrain.core.blocks), so a fit on a file larger than memory
+holds about two blocks of it. With `threads` = 2 the blocks are shared with a worker thread,
+each block's sums kept apart and added up in block order, so the result is the same to the last
+bit. The arithmetic is in X's dtype: float32 data is trained in float32 (W cast to it for the
+products), with the loss total and the gradient added up over the blocks in float64.
 """
 
 import math
-from collections.abc import Iterator
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from cetrain.core.blocks import released
-from cetrain.core.losses import Loss, unit_scaled
+from cetrain.core.blocks import FilePages, released
+from cetrain.core.losses import Loss, Workspace, unit_scaled
 
 # Rows per block: a block of X is about this many bytes, so it is still in the CPU's cache when
 # X_block^T G_block reads it again right after X_block W. Smaller blocks pay the fixed cost of
 # more, smaller BLAS calls; 4 MB was the best size on every shape of benchmarks/epoch.py.
 BLOCK_BYTES = 1 << 22
+# The threads an evaluation can spread its row blocks over (see LinearObjective.threads), and
+# the fewest rows per thread for which rows that fit one block are split in two for them:
+# below, the handover costs more than it saves (10k x 20: two threads 1.2x slower than one).
+THREADS = min(2, os.cpu_count() or 1)
+MIN_THREAD_ROWS = 16384
 # Above this many features the step size's eigenvalue comes from power iteration, not a Gram matrix.
 GRAM_MAX_FEATURES = 1024
 # A standardised column whose mean is more than this many scales from zero is centred block by
 # block (X_block - mean, in a buffer) rather than mapped through the raw X, whose rounding,
-# eps |mean| / scale, would then show in the gradient (1e-12 of its scale at this ratio).
-CENTRE_RATIO = 1e4
+# eps |mean| / scale, would then show in the gradient: about 2e-12 of its scale in float64 at
+# this ratio, and 1e-6 in float32 at its own (float32's scores carry 6e-8 anyway).
+CENTRE_RATIO = {np.dtype(np.float64): 1e4, np.dtype(np.float32): 10.0}
 
 
 class LinearObjective:
@@ -109,23 +122,44 @@ class LinearObjective:
         else:
             weight = unit_scaled(sample_weight)  # its sum cannot overflow
             self.weight, self.scale = weight / weight.sum(), 1.0
-        self.block_rows = _block_rows(d)
-        self._scores = np.empty(n_outputs * min(n, self.block_rows))
-        self._block_grad = np.empty((d, n_outputs))
+        # float32 data is trained in float32; anything else (float64, integers) in float64
+        self._use_dtype(np.dtype(np.float32 if X.dtype == np.float32 else np.float64))
         self.feature_mean, self.feature_scale = _standardisation(mean, scale, d)
         # the features whose Z is all zeros (scale inf): their gradient is 0 exactly
         self._zeroed = (
             None if self.feature_scale is None else np.flatnonzero(np.isinf(self.feature_scale))
         )
         self._raw_W = np.empty((d, n_outputs))
-        # the mean in the mapping to the raw X, or the buffer each block is centred in instead
-        self._map_mean, self._centred = self.feature_mean, None
-        with np.errstate(over="ignore"):
+        # the mean in the mapping to the raw X, or None when each block is centred instead
+        self._map_mean, self._centre = self.feature_mean, False
+        with np.errstate(over="ignore", invalid="ignore"):
             far = self.feature_mean is not None and np.any(
-                np.abs(self.feature_mean) / self.feature_scale > CENTRE_RATIO
+                np.abs(self.feature_mean) / self.feature_scale > CENTRE_RATIO[self.dtype]
             )
         if far:
-            self._map_mean, self._centred = None, np.empty((min(n, self.block_rows), d))
+            self._map_mean, self._centre = None, True
+
+    def _use_dtype(self, dtype: np.dtype) -> None:
+        """Arithmetic in `dtype` (float32 or float64): the targets and weights are cast to it
+        once, and each evaluation's buffers are made in it, so a float32 epoch makes no float64
+        array of the data's size. Sums that must be exact are taken pairwise per block and added
+        up in float64 (the loss total, the gradient)."""
+        self.dtype = dtype
+        if self.target.dtype.kind == "f":
+            self.target = self.target.astype(dtype, copy=False)
+        if self.weight is not None:
+            self.weight = self.weight.astype(dtype, copy=False)
+        self.block_rows = _block_rows(self.X.shape[1], dtype.itemsize)
+        # 1: one thread, the products on BLAS's own threads. 2 spreads the blocks over two
+        # threads: for a caller that holds BLAS to one thread meanwhile (cetrain.estimators
+        # does, with threadpoolctl; core imports only NumPy)
+        self.threads = 1
+        # one workspace per slot of a pair of blocks (see _value_and_grad): scores and scratch
+        self._work = (Workspace(), Workspace())
+
+    def buffers(self) -> list[np.ndarray]:
+        """The arrays an evaluation works in (for tests of their dtypes)."""
+        return [*self._work[0].arrays(), *self._work[1].arrays()]
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Views (W, b) into theta: W of shape (d, K), b of shape (K,)."""
@@ -154,7 +188,7 @@ class LinearObjective:
             # the sum of n losses (or of n terms x_i G_i of the gradient) overflowed before its
             # division by n: weigh each by 1/n
             n = self.X.shape[0]
-            self.weight, self.scale = np.full(n, 1.0 / n), 1.0
+            self.weight, self.scale = np.full(n, 1.0 / n, self.dtype), 1.0
             try:
                 return self._value_and_grad(theta, grad_out)
             finally:
@@ -163,26 +197,32 @@ class LinearObjective:
     def _value_and_grad(self, theta: np.ndarray, grad_out: np.ndarray) -> float:
         W, b = self._raw_params(theta)  # the model's weights on the raw X
         grad_W, grad_b = self.unpack(grad_out)
+        W_T, b_col = self._product_weights(W, b)
+        pages = FilePages.of(self.X)
+        grad_out.fill(0.0)
+        blocks = list(_row_blocks(self.X.shape[0], self._rows_per_block()))
+        worker = _worker() if self.uses_threads else None
         total = 0.0
-        blocks = released(self.X, _row_blocks(self.X.shape[0], self.block_rows))
-        for first, (start, stop) in enumerate(blocks):
-            X_block = self._block(start, stop)
-            # class-major (K, m) view of the buffer's start, contiguous for the loss kernel
-            scores_T = self._scores[: self.n_outputs * (stop - start)].reshape(self.n_outputs, -1)
-            np.matmul(W.T, X_block.T, out=scores_T)
-            scores_T += b[:, None]
-            weight = None if self.weight is None else self.weight[start:stop]
-            total += self.loss.accumulate(
-                self._kernel_scores(scores_T), _rows(self.target, start, stop), weight
-            )
-            # scores_T now holds G^T for this block: accumulate X_block^T G and sum_i G_i
-            if first == 0:
-                np.matmul(X_block.T, scores_T.T, out=grad_W)
-                np.sum(scores_T, axis=1, out=grad_b)
+        # With threads, blocks go in pairs: the worker thread evaluates the first of each pair
+        # (products and loss kernel) while this thread evaluates the second. Each block's sums
+        # land in its own buffers and are added up in block order, so threads change no bit.
+        for pair_start in range(0, len(blocks), 2):
+            pair = blocks[pair_start : pair_start + 2]
+            if worker is not None and len(pair) == 2:
+                handed = worker.submit(self._block, 0, *pair[0], W_T, b_col)
+                try:
+                    second = self._block(1, *pair[1], W_T, b_col)
+                finally:  # slot 0's buffers are free again only once the worker is done
+                    results = [handed()]
+                results.append(second)
             else:
-                np.matmul(X_block.T, scores_T.T, out=self._block_grad)
-                grad_W += self._block_grad
-                grad_b += scores_T.sum(axis=1)
+                results = [self._block(slot, *rows, W_T, b_col) for slot, rows in enumerate(pair)]
+            for value, block_grad_W, block_grad_b in results:
+                total += value
+                grad_W += block_grad_W
+                grad_b += block_grad_b
+            if pages is not None:  # a memmap's pages of this pair, read: given back
+                pages.release(pair[0][0], pair[-1][1])
         self._standardised_gradient(grad_W, grad_b)
         if self.scale != 1.0:
             total *= self.scale
@@ -192,6 +232,80 @@ class LinearObjective:
             grad_W += self.l2 * W
             total += _ridge(self.l2, W)
         return total  # the smooth part: the L1 term is the optimiser's (penalty, prox)
+
+    @property
+    def uses_threads(self) -> bool:
+        """True when an evaluation hands blocks to the worker thread: threads > 1 and more
+        than one block of rows."""
+        return self.threads > 1 and self.X.shape[0] > self._rows_per_block()
+
+    def _product_weights(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """W^T (K, d) and b as a column (K, 1), in X's dtype (cast once per evaluation, so
+        that the products of float32 data stay float32)."""
+        if self.dtype == W.dtype:
+            return W.T, b[:, None]
+        return W.T.astype(self.dtype), b.astype(self.dtype)[:, None]
+
+    def _rows_per_block(self) -> int:
+        """block_rows, or half the rows when they fit in one block but are enough for two
+        threads (the block layout does not depend on the number of threads)."""
+        n = self.X.shape[0]
+        if n <= self.block_rows and n >= 2 * MIN_THREAD_ROWS:
+            return (n + 1) // 2
+        return self.block_rows
+
+    def _feature_block(self, slot: int, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop of X as the epoch reads them: a view, or X_block - mean in the
+        slot's buffer when a column is far from zero (CENTRE_RATIO)."""
+        X_block = self.X[start:stop]
+        if not self._centre:
+            return X_block
+        centred = self._work[slot].array("centred", X_block.size, self.dtype)
+        centred = centred.reshape(X_block.shape)
+        return np.subtract(X_block, self.feature_mean.astype(self.dtype), out=centred)
+
+    def _block_scores(
+        self, slot: int, X_block: np.ndarray, W_T: np.ndarray, b_col: np.ndarray
+    ) -> np.ndarray:
+        """S^T = W^T X_block^T + b, class-major (K, m), in the reused buffer of `slot`."""
+        m = X_block.shape[0]
+        scores_T = self._work[slot].array("scores", self.n_outputs * m, self.dtype)
+        scores_T = scores_T.reshape(self.n_outputs, m)
+        np.matmul(W_T, X_block.T, out=scores_T)
+        scores_T += b_col
+        return scores_T
+
+    def _block(
+        self, slot: int, start: int, stop: int, W_T: np.ndarray, b_col: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """One block's weighted loss total and its parts of the gradient (W's and b's)."""
+        X_block = self._feature_block(slot, start, stop)
+        scores_T = self._block_scores(slot, X_block, W_T, b_col)
+        value = self._kernel(scores_T, start, stop, slot)
+        return (value, *self._block_gradient(slot, X_block, scores_T))
+
+    def _block_gradient(
+        self, slot: int, X_block: np.ndarray, grad_T: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """X_block^T G (d, K) and sum_i G_i (K,) from the block's G^T (K, m), in the slot's
+        buffers."""
+        d, n_outputs = self.X.shape[1], self.n_outputs
+        work = self._work[slot]
+        grad_W = work.array("grad_W", d * n_outputs, self.dtype).reshape(d, n_outputs)
+        np.matmul(X_block.T, grad_T.T, out=grad_W)
+        grad_b = work.array("grad_b", n_outputs, self.dtype)
+        np.add.reduce(grad_T, axis=1, out=grad_b)
+        return grad_W, grad_b
+
+    def _kernel(self, scores_T: np.ndarray, start: int, stop: int, slot: int) -> float:
+        """The loss kernel on one block: its weighted loss total; scores_T becomes G^T."""
+        weight = None if self.weight is None else self.weight[start:stop]
+        return self.loss.accumulate(
+            self._kernel_scores(scores_T),
+            _rows(self.target, start, stop),
+            weight,
+            work=self._work[slot],
+        )
 
     def penalty(self, theta: np.ndarray) -> float:
         """The whole penalty, (l2 / 2) ||W||_F^2 + l1 ||W||_1 (the intercept is not penalised)."""
@@ -215,13 +329,6 @@ class LinearObjective:
         shrunk = np.abs(W) - step * self.l1
         np.maximum(shrunk, 0.0, out=shrunk)
         np.copysign(shrunk, W, out=W)
-
-    def _block(self, start: int, stop: int) -> np.ndarray:
-        """Rows start..stop of X as the epoch reads them: a view, or X_block - mean in the
-        objective's buffer for a column far from zero (CENTRE_RATIO)."""
-        if self._centred is None:
-            return self.X[start:stop]
-        return np.subtract(self.X[start:stop], self.feature_mean, out=self._centred[: stop - start])
 
     def _raw_params(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(W, b) of theta as weights on the blocks `_block` gives (see _to_raw), W in the
@@ -255,10 +362,10 @@ class LinearObjective:
         """The scores of other data, e.g. a validation set, in the loss kernel's layout:
         (m,) for a binary model, class-major (K, m) otherwise. X is raw, as the training X:
         standardised by the same mean and scale."""
-        W, b = self._raw_params(theta)
-        if self._centred is not None:  # centred as the training blocks are (a copy of X)
-            X = X - self.feature_mean
-        return self._kernel_scores(np.ascontiguousarray(W.T @ X.T) + b[:, None])
+        W_T, b_col = self._product_weights(*self._raw_params(theta))
+        if self._centre:  # centred as the training blocks are (a copy of X)
+            X = X - self.feature_mean.astype(self.dtype)
+        return self._kernel_scores(np.ascontiguousarray(W_T @ X.T) + b_col)
 
     def lipschitz_bound(self) -> float:
         """An upper bound L on the curvature of f, so that a step of 1/L always decreases f.
@@ -334,7 +441,7 @@ class LinearObjective:
             v_W, v_b = self._to_raw(v[:d, None], v[d:], raw_v)
             u = np.zeros(d + 1)
             for start, stop in released(self.X, _row_blocks(n, self.block_rows)):
-                X_block = self._block(start, stop)
+                X_block = self._feature_block(0, start, stop)
                 r = w[start:stop] * (X_block @ v_W[:, 0] + v_b[0])  # D A v
                 u[:d] += X_block.T @ r
                 u[d] += r.sum()
@@ -361,9 +468,58 @@ def _ridge(l2: float, W: np.ndarray) -> float:
     return 0.5 * (l2 * top) * top * float(np.vdot(scaled, scaled))
 
 
-def _block_rows(d: int) -> int:
-    """Rows per block so that a block of X (d float64 columns) is about BLOCK_BYTES."""
-    return max(64, BLOCK_BYTES // (8 * max(d, 1)))
+def _block_rows(d: int, itemsize: int = 8) -> int:
+    """Rows per block so that a block of X (d columns of `itemsize` bytes) is about
+    BLOCK_BYTES."""
+    return max(64, BLOCK_BYTES // (itemsize * max(d, 1)))
+
+
+class _Worker:
+    """One persistent thread that evaluates the blocks handed to it, one at a time. NumPy
+    releases the GIL inside its ufuncs and products, so a block here runs alongside the
+    caller's. Each task has its own reply queue: a caller interrupted before it took its
+    result leaves nothing behind for the next one, and callers on other threads may share it."""
+
+    def __init__(self) -> None:
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self.pid = os.getpid()
+        threading.Thread(target=self._run, name="cetrain-blocks", daemon=True).start()
+
+    def _run(self) -> None:
+        # as in value_and_grad: scores beyond the dtype give inf, not a warning
+        with np.errstate(over="ignore", invalid="ignore"):
+            while True:
+                function, args, reply = self._tasks.get()
+                try:
+                    reply.put((function(*args), None))
+                except BaseException as error:  # handed back to the caller, raised there
+                    reply.put((None, error))
+
+    def submit(self, function: Callable[..., object], *args: object) -> Callable[[], object]:
+        """Queue function(*args); returns what waits for its result (and raises its error)."""
+        reply: queue.SimpleQueue = queue.SimpleQueue()
+        self._tasks.put((function, args, reply))
+
+        def result() -> object:
+            value, error = reply.get()
+            if error is not None:
+                raise error
+            return value
+
+        return result
+
+
+_WORKER: _Worker | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def _worker() -> _Worker:
+    """The process's kernel thread, started on first use (and again in a forked child)."""
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is None or _WORKER.pid != os.getpid():
+            _WORKER = _Worker()
+        return _WORKER
 
 
 def _rows(target: np.ndarray, start: int, stop: int) -> np.ndarray:

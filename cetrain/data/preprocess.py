@@ -118,7 +118,9 @@ class Standardizer:
         """(X - mean_) / scale_ as a new C-contiguous array (X itself when disabled)."""
         if not self.enabled:
             return X
-        return np.ascontiguousarray((X - self.mean_) / self.scale_)
+        # in X's dtype: float32 data stays float32 (mean_ and scale_ rounded to it)
+        mean, scale = self.mean_.astype(X.dtype), self.scale_.astype(X.dtype)
+        return np.ascontiguousarray((X - mean) / scale)
 
     def objective_terms(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(mean, scale) for cetrain.core.objective.LinearObjective, which trains on
@@ -229,7 +231,12 @@ def _range_and_sum(
             np.minimum(low, block.min(axis=0), out=low)
             np.maximum(high, block.max(axis=0), out=high)
             if sums:
-                total += block.sum(axis=0) if weight is None else weight[start:stop] @ block
+                # in float64 whatever X's dtype: a float32 column sum drifts over many rows
+                total += (
+                    block.sum(axis=0, dtype=np.float64)
+                    if weight is None
+                    else weight[start:stop] @ block
+                )
     return low, high, total
 
 
@@ -254,7 +261,9 @@ def _weighted_sum(
             block = np.divide(block, divide, out=out)
         if square:
             block = np.square(block, out=out)
-        total += block.sum(axis=0) if weight is None else weight[start:stop] @ block
+        total += (
+            block.sum(axis=0, dtype=np.float64) if weight is None else weight[start:stop] @ block
+        )
     return total
 
 

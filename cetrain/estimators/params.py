@@ -80,6 +80,16 @@ CLASS_WEIGHT = Param(
     default_text="none",
 )
 
+# float32 halves the memory an epoch reads and doubles the width of its vector arithmetic; the
+# loss still agrees with float64's to about 1e-5 (sums are taken pairwise or in float64).
+DTYPE = Param(
+    "dtype",
+    Choice(("float64", "float32")),
+    "float64",
+    "Precision of training: float32 trains in single precision end to end (faster, half the "
+    "memory; the loss agrees with float64's to about 1e-5), e.g. --dtype float32.",
+)
+
 
 class _OptionsMapping(Domain):
     """A mapping of a loss's option names to values (the loss checks the values)."""
@@ -112,4 +122,5 @@ PARAMETERS: tuple[Param, ...] = (
     CLASS_WEIGHT,
     LABEL_SMOOTHING,
     LOSS_OPTIONS,
+    DTYPE,
 )

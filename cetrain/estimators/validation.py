@@ -11,22 +11,29 @@ from numpy.typing import ArrayLike
 from sklearn.exceptions import DataConversionWarning
 
 from cetrain.core.blocks import row_blocks
+from cetrain.core.params import Advice
 from cetrain.errors import DataError, DataTypeError
 
 
 def check_X(
-    X: ArrayLike, n_features: int | None = None, name: str = "X", model: str = "the model"
+    X: ArrayLike,
+    n_features: int | None = None,
+    name: str = "X",
+    model: str = "the model",
+    dtype: type[np.floating] | np.dtype = np.float64,
 ) -> np.ndarray:
-    """Features as a C-contiguous float64 (n, d) array of finite numbers, n >= 1 and d >= 1
-    (X itself when it is one already, e.g. a read-only memmap: callers only read it, and the
-    check reads it in blocks, with no temporary of its size). Values that are not numbers raise
-    DataTypeError, a TypeError as scikit-learn's check_array raises."""
+    """Features as a C-contiguous (n, d) array of finite numbers of `dtype` (float64, or float32
+    for single-precision training), n >= 1 and d >= 1 (X itself when it is one already, e.g. a
+    read-only memmap: callers only read it, and the check reads it in blocks, with no temporary
+    of its size). Values that are not numbers raise DataTypeError, a TypeError as
+    scikit-learn's check_array raises."""
     if hasattr(X, "toarray"):
         raise DataError(f"sparse {name} is not supported; pass a dense array ({name}.toarray())")
     if np.asarray(X).dtype.kind == "c":
         raise DataError(f"Complex data not supported: {name} holds complex values")
     try:
-        arr = np.asarray(X, dtype=np.float64)
+        with np.errstate(over="ignore"):  # to float32: beyond its range is inf, refused below
+            arr = np.asarray(X, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise DataTypeError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 2:
@@ -48,6 +55,14 @@ def check_X(
         )
     arr = np.ascontiguousarray(arr)
     if not _all_finite(arr):
+        if arr.dtype != np.float64 and _all_finite(np.asarray(X, dtype=np.float64)):
+            raise DataError(
+                Advice(
+                    f"{name} has values beyond {arr.dtype}'s range (about "
+                    f"{np.finfo(arr.dtype).max:.3g}); train in {{float64}}",
+                    {"float64": ("dtype", "float64")},
+                )
+            )
         raise DataError(f"{name} contains NaN or infinite values; drop or fill them first")
     return arr
 

@@ -158,6 +158,7 @@ SETTINGS: tuple[Setting, ...] = (
     _estimator(params.L1),
     _estimator(params.MOMENTUM),
     _estimator(STANDARDIZE),
+    _estimator(params.DTYPE),
     Setting(POLY),
     Setting(TEST_SIZE),
     Setting(SEED),

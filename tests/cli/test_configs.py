@@ -361,3 +361,17 @@ def check_sparse_l1(runs):
     kept = [name for name, c in zip(model["feature_names"], model["coef"][0], strict=True) if c]
     assert kept == ["x3", "x8", "x13", "x17"]
     assert run.numbers["zero_coefficients"] == 16 and run.numbers["coefficients"] == 20
+
+
+@pytest.mark.parametrize(
+    "name", ["quickstart", "iris-softmax", "genres-multilabel", "default-focal"]
+)
+def test_float32_training_ends_at_float64s_loss(runs, name):
+    single, double = runs(name, "--dtype", "float32"), runs(name)
+    assert single.history()["train_loss"][-1] == pytest.approx(
+        double.history()["train_loss"][-1], rel=1e-5
+    )
+    used = tomllib.loads((single.folder / "config.toml").read_text(encoding="utf-8"))
+    assert used["dtype"] == "float32"
+    model = single.model().pipeline.estimator
+    assert model.dtype == "float32" and model.coef_.dtype == np.float64

@@ -378,6 +378,142 @@ def test_prox_soft_thresholds_the_weights_but_not_the_intercept():
     assert objective.penalty(theta) == objective.l1_penalty(theta)  # l2 = 0
 
 
+# --- blocks, threads and float32 ---------------------------------------------------------------
+
+ALL_LOSSES = [
+    pytest.param(loss_for(name, kind), 1 if kind == "logistic" else N_CLASSES, id=f"{name}-{kind}")
+    for name in ("cross-entropy", "mse", "focal", "hinge", "symmetric-cross-entropy")
+    for kind in ("logistic", "softmax")
+] + [
+    pytest.param(loss_for("cross-entropy", "multilabel"), N_CLASSES, id="cross-entropy-multilabel")
+]
+
+
+def labelled_objective(loss, n_outputs, n, *, dtype=np.float64, weighted=False, seed=0):
+    """An objective on n rows of N_FEATURES features with integer (0/1 or 0..C-1) labels, or
+    0/1 columns for a multi-label loss, in X's `dtype`."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, N_FEATURES)) * [1.0, 2.0, 0.5] + [0.0, 1.0, -1.0]
+    if n_outputs == 1:
+        y, shape = rng.integers(0, 2, size=n).astype(float), (n,)
+    elif loss.name.startswith("multilabel"):
+        y, shape = rng.integers(0, 2, size=(n, n_outputs)).astype(float), (n, n_outputs)
+    else:
+        y, shape = rng.integers(0, n_outputs, size=n), (n, n_outputs)
+    weight = rng.uniform(0.0, 3.0, size=n) if weighted else None
+    return LinearObjective(
+        X.astype(dtype),
+        loss.prepare_target(y, shape),
+        loss,
+        n_outputs=n_outputs,
+        sample_weight=weight,
+        l2=0.1,
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize(("loss", "n_outputs"), ALL_LOSSES)
+def test_blockwise_threaded_and_whole_array_evaluations_agree(
+    loss, n_outputs, weighted, monkeypatch
+):
+    # 5 blocks of 7 and a ragged one of 3 rows: pairs of blocks, the first of each pair's
+    # kernel on the worker thread, and a last block alone
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", 1)
+    n = 38
+    whole = labelled_objective(loss, n_outputs, n, weighted=weighted)
+    whole.threads, whole.block_rows = 1, n
+    theta = np.random.default_rng(4).normal(scale=0.7, size=whole.n_params)
+    value, grad = evaluate(whole, theta)
+    handed = []
+    real_worker = cetrain.core.objective._worker
+
+    def counting_worker():
+        worker = real_worker()
+        handed.append(worker)
+        return worker
+
+    monkeypatch.setattr(cetrain.core.objective, "_worker", counting_worker)
+    results = {}
+    for threads in (1, 2):
+        blocked = labelled_objective(loss, n_outputs, n, weighted=weighted)
+        blocked.threads, blocked.block_rows = threads, 7
+        results[threads] = evaluate(blocked, theta)
+        # the same bits on every run
+        again = evaluate(blocked, theta)
+        assert again[0] == results[threads][0]
+        np.testing.assert_array_equal(again[1], results[threads][1])
+    assert len(handed) == 2  # the threaded evaluations used the worker, the others did not
+    # sums in block order whoever ran the kernels: threads change no bit
+    assert results[2][0] == results[1][0]
+    np.testing.assert_array_equal(results[2][1], results[1][1])
+    assert results[1][0] == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(results[1][1], grad, rtol=1e-12, atol=1e-15)
+
+
+def test_rows_that_fit_one_block_are_split_in_two_for_two_threads(monkeypatch):
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", 10)
+    loss = loss_for("cross-entropy", "softmax")
+    objective = labelled_objective(loss, N_CLASSES, 41)
+    assert objective._rows_per_block() == 21  # 21 + 20 rows
+    small = labelled_objective(loss, N_CLASSES, 19)
+    assert small._rows_per_block() == small.block_rows  # one block: too few rows for two
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize(("loss", "n_outputs"), ALL_LOSSES)
+def test_float32_evaluation_agrees_with_float64(loss, n_outputs, weighted):
+    theta = np.random.default_rng(2).normal(scale=0.5, size=(N_FEATURES + 1) * n_outputs)
+    values, grads = [], []
+    for dtype in (np.float64, np.float32):
+        objective = labelled_objective(loss, n_outputs, 3000, dtype=dtype, weighted=weighted)
+        objective.block_rows = 700  # ragged blocks, and pairs of them on two threads
+        value, grad = evaluate(objective, theta)
+        assert isinstance(value, float) and grad.dtype == np.float64
+        values.append(value)
+        grads.append(grad)
+    assert values[1] == pytest.approx(values[0], rel=1e-5)
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-5 * np.abs(grads[0]).max())
+
+
+@pytest.mark.parametrize(("loss", "n_outputs"), ALL_LOSSES)
+def test_a_float32_epoch_works_in_float32_buffers(loss, n_outputs):
+    objective = labelled_objective(loss, n_outputs, 500, dtype=np.float32, weighted=True)
+    evaluate(objective, np.full(objective.n_params, 0.1))
+    assert objective.target.dtype in (np.float32, np.intp)
+    assert objective.weight.dtype == np.float32
+    dtypes = {buffer.dtype for buffer in objective.buffers()}
+    assert np.dtype(np.float32) in dtypes
+    assert dtypes <= {np.dtype(np.float32), np.dtype(np.intp)}
+
+
+@pytest.mark.parametrize(
+    ("loss", "n_outputs"),
+    [
+        pytest.param(loss_for("cross-entropy", "logistic"), 1, id="binary_cross_entropy"),
+        pytest.param(loss_for("cross-entropy", "softmax"), N_CLASSES, id="cross_entropy"),
+    ],
+)
+def test_a_float32_epoch_allocates_no_float64_array_of_the_datas_size(loss, n_outputs, monkeypatch):
+    # one block of all n rows; after a first evaluation has made the buffers, one more
+    # allocates less than a float64 array of n entries would take (the weighted sum's float32
+    # products are half of it)
+    tracemalloc = pytest.importorskip("tracemalloc")
+    n = 20_000
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", n)
+    objective = labelled_objective(loss, n_outputs, n, dtype=np.float32, weighted=True)
+    assert objective._rows_per_block() >= n
+    objective.threads = 1
+    theta = np.full(objective.n_params, 0.1)
+    evaluate(objective, theta)
+    tracemalloc.start()
+    try:
+        evaluate(objective, theta)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * n
+
+
 # --- the standardised objective on the raw X ---------------------------------------------------
 #
 # LinearObjective(X, mean=, scale=) trains on Z = (X - mean) / scale without forming Z. Its

@@ -499,6 +499,7 @@ def test_get_params_and_clone():
         "class_weight": None,
         "label_smoothing": 0.0,
         "loss_options": None,
+        "dtype": "float64",
     }
     assert model.get_params() == expected
     copy = clone(model)
@@ -679,6 +680,7 @@ def test_defaults_are_the_documented_ones(estimator):
         "class_weight": None,
         "label_smoothing": 0.0,
         "loss_options": None,
+        "dtype": "float64",
     }
 
 
@@ -794,3 +796,56 @@ def test_row_losses_are_each_rows_term_of_the_mean_loss(loss):
         weight = np.where(y == 0, 3.0, 1.0)
         np.testing.assert_allclose(rows, -np.log(P[range(150), y]) * weight / weight.mean())
         assert log_loss(y, P, sample_weight=weight) == pytest.approx(rows.mean(), rel=1e-10)
+
+
+# --- float32 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("estimator", "data"), [(LogisticRegression, "breast_cancer"), (SoftmaxRegression, "iris")]
+)
+def test_float32_fit_reaches_the_float64_loss(estimator, data, request):
+    X, y = request.getfixturevalue(data)
+    weight = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    double = fit_quietly(estimator(), X, y, sample_weight=weight)
+    single = fit_quietly(estimator(dtype="float32"), X, y, sample_weight=weight)
+    assert single.history_.train_loss[-1] == pytest.approx(double.history_.train_loss[-1], rel=1e-5)
+    assert single.coef_.dtype == np.float64 and single.intercept_.dtype == np.float64
+    np.testing.assert_allclose(single.coef_, double.coef_, rtol=1e-3, atol=1e-3)
+    assert single.training_objective(X, y).X.dtype == np.float32
+
+
+def test_float32_refuses_features_beyond_its_range():
+    X = np.array([[0.0], [1e39], [2.0], [3.0]])
+    with raises("X has values beyond float32's range (about 3.4e+38); train in dtype='float64'"):
+        LogisticRegression(dtype="float32").fit(X, [0, 1, 0, 1])
+    with raises("dtype must be one of: float64, float32; got 'float16'", ConfigError):
+        LogisticRegression(dtype="float16").fit(X, [0, 1, 0, 1])
+
+
+def test_a_fit_spread_over_threads_is_the_one_thread_fit(breast_cancer, monkeypatch):
+    import threadpoolctl
+
+    import cetrain.core.objective
+    import cetrain.estimators.linear
+
+    # blocks of 64 rows, so that breast_cancer's 569 make 9 and a fit spreads them over threads
+    monkeypatch.setattr(cetrain.core.objective, "BLOCK_BYTES", 1)
+    X, y = breast_cancer
+    limits = []
+    real_limits = threadpoolctl.threadpool_limits
+
+    def recorded_limits(*args, **kwargs):
+        limits.append(kwargs)
+        return real_limits(*args, **kwargs)
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", recorded_limits)
+    fits = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(cetrain.estimators.linear, "THREADS", threads)
+        with warnings.catch_warnings():  # 30 epochs do not converge, and say so
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits[threads] = LogisticRegression(max_iter=30).fit(X, y)
+    assert limits == [{"limits": 1, "user_api": "blas"}]  # only the threaded fit held BLAS
+    np.testing.assert_array_equal(fits[2].coef_, fits[1].coef_)
+    assert fits[2].history_.train_loss == fits[1].history_.train_loss

@@ -80,6 +80,7 @@ def test_to_dict_layout(logistic_dict):
         "class_weight": None,
         "label_smoothing": 0.0,
         "loss_options": None,
+        "dtype": "float64",
     }
     assert model["target_kind"] == "labels"
     assert set(model["training"]) == {"epochs", "status", "learning_rate"}
@@ -458,7 +459,7 @@ NAN, INF = float("nan"), float("inf")
             (
                 "field 'hyperparameters.seed' is not a field of 'hyperparameters'; the fields are: "
                 "loss, learning_rate, max_iter, tol, l2, l1, momentum, standardize, class_weight, "
-                "label_smoothing, loss_options"
+                "label_smoothing, loss_options, dtype"
             ),
         ),
         # names from the registries

@@ -28,7 +28,7 @@ FIRST_KEYS = (
     "class_weight"
 ).split()
 LAST_KEYS = (
-    "lr epochs tol l2 l1 momentum standardize poly test_size seed plot_features show_loss "
+    "lr epochs tol l2 l1 momentum standardize dtype poly test_size seed plot_features show_loss "
     "epoch_axis format animate reference report out force quiet"
 ).split()
 
@@ -62,6 +62,7 @@ def test_defaults_are_the_documented_ones():
         l2=1e-3,
         momentum=0.99,
         standardize=True,
+        dtype="float64",
         poly=1,
         test_size=0.25,
         seed=0,
