@@ -86,6 +86,7 @@ class LinearObjective:
         self.block_rows = _block_rows(d)
         self._scores = np.empty(n_outputs * min(n, self.block_rows))
         self._block_grad = np.empty((d, n_outputs))
+        self._gram: np.ndarray | None = None  # weighted_gram's, once computed
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Views (W, b) into theta: W of shape (d, K), b of shape (K,)."""
@@ -189,8 +190,26 @@ class LinearObjective:
         too large for their squares to be summed in float64.
         """
         with np.errstate(over="ignore", invalid="ignore"):
-            top = _top_eigenvalue(self.X, self.weight)
+            if self.X.shape[1] > GRAM_MAX_FEATURES:
+                top = _power_iteration(self.X, self._row_weights())
+            else:
+                top = _top_eigenvalue(self.weighted_gram())
         return self.loss.curvature * top + self.l2 if np.isfinite(top) else np.inf
+
+    def weighted_gram(self) -> np.ndarray:
+        """A^T D A, shape (d + 1, d + 1), with A = [X, 1] and D = diag(w) / sum(w) (1/n without
+        weights): the matrix of the Lipschitz bound and of the optimiser's preconditioner.
+        Computed once (a pass over X) and kept; non-finite where the features' squares overflow.
+        """
+        if self._gram is None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._gram = _weighted_gram(self.X, self._row_weights())
+        return self._gram
+
+    def _row_weights(self) -> np.ndarray:
+        """The normalised row weights, 1/n each without sample weights."""
+        n = self.X.shape[0]
+        return np.full(n, 1.0 / n) if self.weight is None else self.weight
 
     def _kernel_scores(self, scores_T: np.ndarray) -> np.ndarray:
         """A binary model's single row of scores, as the vector binary losses take."""
@@ -224,16 +243,20 @@ def _row_blocks(n: int, block_rows: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + block_rows, n)
 
 
-def _top_eigenvalue(X: np.ndarray, weight: np.ndarray | None) -> float:
-    """Largest eigenvalue of A^T D A with A = [X, 1] and D = diag(weight) (1/n if None).
+def _top_eigenvalue(gram: np.ndarray) -> float:
+    """Largest eigenvalue of the (d+1) x (d+1) matrix A^T D A (inf if it is not finite).
 
-    Exact from the (d+1) x (d+1) Gram matrix for up to GRAM_MAX_FEATURES features; beyond, where
-    that matrix gets too large, by power iteration (see _power_iteration).
+    Used for up to GRAM_MAX_FEATURES features; beyond, where that matrix gets too large, the
+    eigenvalue comes from power iteration (see _power_iteration).
     """
+    if not np.all(np.isfinite(gram)):
+        return np.inf  # features so large that their squares overflow
+    return float(np.linalg.eigvalsh(gram)[-1])
+
+
+def _weighted_gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """A^T D A with A = [X, 1] and D = diag(w)."""
     n, d = X.shape
-    w = np.full(n, 1.0 / n) if weight is None else weight
-    if d > GRAM_MAX_FEATURES:
-        return _power_iteration(X, w)
     # Accumulated over row blocks, so no weighted copy of X is made.
     gram = np.zeros((d + 1, d + 1))
     for start, stop in _row_blocks(n, _block_rows(d)):
@@ -243,9 +266,7 @@ def _top_eigenvalue(X: np.ndarray, weight: np.ndarray | None) -> float:
         gram[:d, d] += weighted.sum(axis=0)
     gram[d, :d] = gram[:d, d]
     gram[d, d] = w.sum()
-    if not np.all(np.isfinite(gram)):
-        return np.inf  # features so large that their squares overflow
-    return float(np.linalg.eigvalsh(gram)[-1])
+    return gram
 
 
 def _power_iteration(

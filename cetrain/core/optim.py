@@ -12,7 +12,23 @@ grad f(y_k) . (x_{k+1} - x_k) > 0, i.e. when the last step went uphill (O'Donogh
 to converge on badly conditioned problems without tuning beta.
 
 A non-smooth part h (an L1 penalty) is handled by a proximal step (ISTA/FISTA), see
-gradient_descent. Training stops when ||grad f(y_k)||_2 <= tol ("converged"), when a
+gradient_descent.
+
+Given a preconditioner P = M^{-1}, where M majorises the Hessian of f everywhere (so that the
+step -P grad f(x) always lowers f, by at least (1/2) grad^T P grad: Boehning's bound for the
+logistic and softmax losses), the steps are instead preconditioned Barzilai-Borwein steps
+(Barzilai and Borwein, 1988; Raydan, 1997), still one evaluation per epoch:
+
+    x_{k+1} = x_k - alpha_k P grad f(x_k),    alpha_k = s^T r / r^T P r  in [1, MAX_STEP_SCALE]
+
+with s = x_k - x_{k-1} and r = grad f(x_k) - grad f(x_{k-1}): the step that the curvature
+measured along the last step asks for, in M's metric (alpha = 1 is the majoriser's own step).
+A trial point is accepted when its objective is at most the largest of the last
+NONMONOTONE_MEMORY accepted ones minus SUFFICIENT_DECREASE * alpha * grad^T P grad (Grippo,
+Lampariello and Lucidi's rule); otherwise the next epoch steps from x_k again with alpha = 1,
+which always is accepted. M takes in the features' correlations and scales, alpha how far the
+curvature has fallen below the bound (confident predictions): the two reasons a fixed 1/L step
+crawls. Training stops when ||grad f(y_k)||_2 <= tol ("converged"), when a
 subgradient run stops making progress ("stalled"), after max_iter steps ("max_iter"), or when
 the objective becomes non-finite or grows past DIVERGENCE_FACTOR times its start ("diverged"),
 or when the callback raises StopIteration ("interrupted", as in scipy.optimize.minimize).
@@ -20,6 +36,7 @@ The result is always the last point whose objective was recorded, so the history
 describes the returned parameters.
 """
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -46,12 +63,20 @@ STATUSES = {
 SUBGRADIENT_WINDOW = 100
 SUBGRADIENT_SHRINK = 4.0
 SUBGRADIENT_IDLE_PHASES = 2
+# The preconditioned Barzilai-Borwein steps (see the module docstring).
+NONMONOTONE_MEMORY = 10
+SUFFICIENT_DECREASE = 1e-4
+MAX_STEP_SCALE = 1e8
+# MajoriserInverse raises the eigenvalues of M below this share of its largest to it: a
+# constant or duplicated feature leaves M singular, and a larger M still majorises.
+METRIC_RCOND = 1e-10
 # A run whose loss rose in at least this share of its epochs oscillated: its step overshoots
 # the minimum again and again (gradient descent with a small enough step never goes uphill).
 OSCILLATION_SHARE = 0.1
 
 Objective = Callable[[np.ndarray, np.ndarray], float]
 Callback = Callable[[int, np.ndarray, float, float], None]
+Precondition = Callable[[np.ndarray, np.ndarray], None]
 
 
 @dataclass
@@ -74,6 +99,29 @@ class OptimizeResult:
         return self.status == "converged"
 
 
+class MajoriserInverse:
+    """P = M^{-1} as gradient_descent's `precondition`, for parameters theta that are a flat
+    (rows, outputs) array whose Hessian is majorised by M (x) I_outputs, M of shape
+    (rows, rows): e.g. the linear objective's M = c A^T D A + l2 I_W (Boehning's bound).
+
+    Applying it costs O(rows^2 outputs), from M's eigendecomposition, computed once.
+    Eigenvalues below METRIC_RCOND times the largest are raised to that (a larger M still
+    majorises). M must be symmetric with finite entries and a positive largest eigenvalue.
+    """
+
+    def __init__(self, matrix: np.ndarray, n_outputs: int) -> None:
+        eigenvalues, self._vectors = np.linalg.eigh(np.asarray(matrix, dtype=np.float64))
+        self._inverse = 1.0 / np.maximum(eigenvalues, METRIC_RCOND * eigenvalues[-1])
+        self.n_outputs = n_outputs
+
+    def __call__(self, grad: np.ndarray, out: np.ndarray) -> None:
+        """Write M^{-1} grad into out (which may be grad itself)."""
+        shape = (-1, self.n_outputs)
+        coordinates = self._vectors.T @ grad.reshape(shape)
+        coordinates *= self._inverse[:, None]
+        np.matmul(self._vectors, coordinates, out=out.reshape(shape))
+
+
 def gradient_descent(
     fun: Objective,
     theta0: np.ndarray,
@@ -86,6 +134,7 @@ def gradient_descent(
     prox: Callable[[np.ndarray, float], None] | None = None,
     penalty: Callable[[np.ndarray], float] | None = None,
     smooth: bool = True,
+    precondition: Precondition | None = None,
 ) -> OptimizeResult:
     """Minimise `fun` (plus a non-smooth `penalty`) from `theta0` by full-batch gradient descent.
 
@@ -122,6 +171,17 @@ def gradient_descent(
         eta / sqrt(k + 1), no momentum, restarted from the best point with a smaller eta when
         progress stops, and "stalled" (never "converged") once a whole phase improved the best
         objective by at most tol (relative); see SUBGRADIENT_WINDOW.
+    precondition : callable, optional
+        precondition(grad, out) writes P grad into out (out may be grad), P = M^{-1} for a
+        matrix M that majorises the Hessian of fun everywhere (e.g. a MajoriserInverse). The
+        steps are then the preconditioned Barzilai-Borwein steps of the module docstring:
+        learning_rate and momentum are not used, and it takes neither prox nor smooth=False (a
+        non-diagonal metric makes the proximal map of an L1 penalty non-separable; a
+        subgradient has no curvature to measure). An epoch whose trial point is refused is
+        recorded too, so the loss can rise at such an epoch; the last step before max_iter is
+        always the safe one, so a run that reaches max_iter returns an accepted point. A trial
+        whose objective overflows is not recorded (the safe step follows). tol keeps its
+        meaning: the Euclidean norm of the true gradient.
 
     Returns
     -------
@@ -130,6 +190,10 @@ def gradient_descent(
     # a step that overflows makes the next objective non-finite: the run ends "diverged", and
     # says so; NumPy's own warnings about it would only repeat that in its words
     with np.errstate(over="ignore", invalid="ignore"):
+        if precondition is not None:
+            if prox is not None or not smooth or momentum:
+                raise ValueError("precondition takes no prox, smooth=False or momentum")
+            return _descend_preconditioned(fun, theta0, max_iter, tol, callback, precondition)
         return _descend(
             fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth
         )
@@ -202,6 +266,67 @@ def _descend(fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox
         else:
             y[:] = x
     return result
+
+
+def _descend_preconditioned(fun, theta0, max_iter, tol, callback, precondition):
+    """gradient_descent's loop with a preconditioner: safeguarded Barzilai-Borwein steps."""
+    x = np.array(theta0, dtype=np.float64)  # the last accepted point
+    grad = np.empty_like(x)  # grad f(x)
+    direction = np.empty_like(x)  # P grad f(x)
+    trial = x.copy()  # the point evaluated in this epoch
+    trial_grad = np.empty_like(x)
+    change = np.empty_like(x)  # the gradient's change r
+    preconditioned = np.empty_like(x)  # P r
+    recorded = x.copy()
+    result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
+    accepted: deque[float] = deque(maxlen=NONMONOTONE_MEMORY)  # the last accepted objectives
+    scale = 1.0  # alpha
+    while True:
+        value = fun(trial, trial_grad)
+        norm = _norm(trial_grad)
+        if np.isfinite(value) and np.isfinite(norm):
+            recorded[:] = trial
+            result.objective.append(value)
+            result.grad_norm.append(norm)
+            result.n_iter = len(result.objective) - 1
+            if callback is not None:
+                try:
+                    callback(result.n_iter, trial, value, norm)
+                except StopIteration:
+                    result.status = "interrupted"
+                    return result
+            if tol is not None and norm <= tol:
+                result.status = "converged"
+                return result
+            if result.n_iter == max_iter:
+                return result
+        elif not accepted or scale == 1.0:
+            # from a finite point the safe step cannot leave float64: the data's doing
+            result.status = "diverged"
+            return result
+        else:
+            value = np.inf  # a long step left float64: refused, not recorded
+        if accepted:
+            decrease = SUFFICIENT_DECREASE * scale * float(np.dot(grad, direction))
+            if value <= max(accepted) - decrease:
+                # alpha = s^T r / r^T P r, with the step s = -alpha P g just taken
+                np.subtract(trial_grad, grad, out=change)
+                along = -scale * float(np.dot(direction, change))  # s^T r
+                precondition(change, preconditioned)
+                scale = along / float(np.dot(change, preconditioned))
+                scale = min(max(scale, 1.0), MAX_STEP_SCALE) if np.isfinite(scale) else 1.0
+            else:
+                scale = 1.0  # from x again, with the step that always lowers f
+                value = None
+        if value is not None:
+            x[:] = trial
+            grad[:] = trial_grad
+            accepted.append(value)
+            precondition(grad, direction)
+        if result.n_iter == max_iter - 1:
+            scale = 1.0  # the last epoch then evaluates an accepted point
+        np.multiply(direction, -scale, out=trial)
+        trial += x
 
 
 def _uphill(mapping: np.ndarray, step: np.ndarray) -> bool:

@@ -32,8 +32,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
 from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec, unit_scaled
-from cetrain.core.objective import LinearObjective
-from cetrain.core.optim import OptimizeResult, gradient_descent, oscillated, uphill_epochs
+from cetrain.core.objective import GRAM_MAX_FEATURES, LinearObjective
+from cetrain.core.optim import (
+    MajoriserInverse,
+    OptimizeResult,
+    gradient_descent,
+    oscillated,
+    uphill_epochs,
+)
 from cetrain.core.params import Advice, per_class
 from cetrain.data.preprocess import Standardizer
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
@@ -287,18 +293,22 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _descend(
         self, objective: LinearObjective, loss: Loss, recorder: HistoryRecorder
     ) -> OptimizeResult:
-        """Gradient descent from the initial weights (proximal steps with an L1 penalty)."""
+        """Gradient descent from the initial weights: preconditioned Barzilai-Borwein steps
+        where they apply (see _preconditioner), else steps of learning_rate_ with Nesterov
+        momentum (none for momentum=0), proximal with an L1 penalty."""
+        precondition = self._preconditioner(objective, loss)
         result = gradient_descent(
             objective.value_and_grad,
             self._initial_theta(objective),
             learning_rate=self.learning_rate_,
             max_iter=self.max_iter,
             tol=self.tol,
-            momentum=self.momentum,
+            momentum=0.0 if precondition else self.momentum,
             callback=recorder,
             prox=objective.prox if self.l1 else None,
             penalty=objective.l1_penalty if self.l1 else None,
             smooth=loss.smooth,
+            precondition=precondition,
         )
         if not result.objective:
             if not np.isfinite(objective.value(np.zeros(objective.n_params))):
@@ -318,6 +328,28 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 )
             raise DataError(self._too_large())
         return result
+
+    def _preconditioner(self, objective: LinearObjective, loss: Loss) -> MajoriserInverse | None:
+        """The default optimiser's metric M^{-1}, M = c A^T D A + l2 I_W (Boehning's bound on
+        the Hessian: c the loss's curvature bound, A = [Z, 1], the intercept unpenalised), when
+        learning_rate is "auto" and momentum above 0, on a smooth loss without an L1 penalty
+        and with at most GRAM_MAX_FEATURES features. None otherwise: plain gradient descent
+        (momentum 0, the teaching path), a hand-set step, FISTA's proximal steps for L1 (a
+        non-diagonal metric makes its soft threshold non-separable), the hinge's subgradient
+        steps, or too many features for a (d+1) x (d+1) matrix."""
+        n_rows = objective.n_params // objective.n_outputs  # d + 1
+        if (
+            params.LEARNING_RATE.check(self.learning_rate) != "auto"
+            or not self.momentum
+            or self.l1
+            or not loss.smooth
+            or n_rows - 1 > GRAM_MAX_FEATURES
+        ):
+            return None
+        penalised = np.ones(n_rows)
+        penalised[-1] = 0.0  # the intercept's row
+        matrix = loss.curvature * objective.weighted_gram() + np.diag(objective.l2 * penalised)
+        return MajoriserInverse(matrix, objective.n_outputs)
 
     def _options_too_large(self, loss: Loss, why: str) -> ConfigError:
         """The error for a loss whose options alone overflow float64 (not the features)."""
