@@ -36,6 +36,7 @@ The result is always the last point whose objective was recorded, so the history
 describes the returned parameters.
 """
 
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,11 @@ SUBGRADIENT_IDLE_PHASES = 2
 NONMONOTONE_MEMORY = 10
 SUFFICIENT_DECREASE = 1e-4
 MAX_STEP_SCALE = 1e8
+# alpha is rounded down to the grid 2^(j / STEP_GRID): Barzilai-Borwein steps amplify the last
+# digits of the gradient, so without it two fits of one objective whose sums round differently
+# (sample weights 2 or the row twice) part ways within a few dozen epochs and stop at tol in
+# different places; on the grid they take the same steps.
+STEP_GRID = 4
 # MajoriserInverse raises the eigenvalues of M below this share of its largest to it: a
 # constant or duplicated feature leaves M singular, and a larger M still majorises.
 METRIC_RCOND = 1e-10
@@ -315,6 +321,7 @@ def _descend_preconditioned(fun, theta0, max_iter, tol, callback, precondition):
                 precondition(change, preconditioned)
                 scale = along / float(np.dot(change, preconditioned))
                 scale = min(max(scale, 1.0), MAX_STEP_SCALE) if np.isfinite(scale) else 1.0
+                scale = 2.0 ** (math.floor(STEP_GRID * math.log2(scale)) / STEP_GRID)
             else:
                 scale = 1.0  # from x again, with the step that always lowers f
                 value = None
