@@ -16,19 +16,21 @@ gradient_descent.
 
 Given a preconditioner P = M^{-1}, where M majorises the Hessian of f everywhere (so that the
 step -P grad f(x) always lowers f, by at least (1/2) grad^T P grad: Boehning's bound for the
-logistic and softmax losses), the steps are instead preconditioned Barzilai-Borwein steps
-(Barzilai and Borwein, 1988; Raydan, 1997), still one evaluation per epoch:
+logistic and softmax losses), the same Nesterov scheme runs in M's metric with a step scale
+alpha >= 1, still one evaluation per epoch:
 
-    x_{k+1} = x_k - alpha_k P grad f(x_k),    alpha_k = s^T r / r^T P r  in [1, MAX_STEP_SCALE]
+    x_{k+1} = y_k - alpha_k P grad f(y_k),    y_{k+1} = x_{k+1} + beta (x_{k+1} - x_k)
 
-with s = x_k - x_{k-1} and r = grad f(x_k) - grad f(x_{k-1}): the step that the curvature
-measured along the last step asks for, in M's metric (alpha = 1 is the majoriser's own step).
-A trial point is accepted when its objective is at most the largest of the last
-NONMONOTONE_MEMORY accepted ones minus SUFFICIENT_DECREASE * alpha * grad^T P grad (Grippo,
-Lampariello and Lucidi's rule); otherwise the next epoch steps from x_k again with alpha = 1,
-which always is accepted. M takes in the features' correlations and scales, alpha how far the
-curvature has fallen below the bound (confident predictions): the two reasons a fixed 1/L step
-crawls. Training stops when ||grad f(y_k)||_2 <= tol ("converged"), when a
+M takes in the features' scales and correlations. alpha, how far the curvature has fallen below
+the bound (confident predictions), is found by trial: it grows by STEP_GROWTH after every
+epoch that went downhill and, when a step goes uphill (the restart test above) or f(y_k)
+exceeds f(y_{k-1}), the step is not taken: the next epoch evaluates x_k again, without momentum
+and with alpha shrunk by STEP_SHRINK (never below 1, the majoriser's own step). alpha only
+moves by these fixed factors, never by a ratio of measured numbers (as Barzilai-Borwein steps
+do): two fits of one objective whose sums round differently (sample weights of 2 or the row
+twice) then take the same steps.
+
+Training stops when ||grad f(y_k)||_2 <= tol ("converged"), when a
 subgradient run stops making progress ("stalled"), after max_iter steps ("max_iter"), or when
 the objective becomes non-finite or grows past DIVERGENCE_FACTOR times its start ("diverged"),
 or when the callback raises StopIteration ("interrupted", as in scipy.optimize.minimize).
@@ -36,8 +38,6 @@ The result is always the last point whose objective was recorded, so the history
 describes the returned parameters.
 """
 
-import math
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -64,15 +64,11 @@ STATUSES = {
 SUBGRADIENT_WINDOW = 100
 SUBGRADIENT_SHRINK = 4.0
 SUBGRADIENT_IDLE_PHASES = 2
-# The preconditioned Barzilai-Borwein steps (see the module docstring).
-NONMONOTONE_MEMORY = 10
-SUFFICIENT_DECREASE = 1e-4
+# The preconditioned steps' scale alpha (see the module docstring): times STEP_GROWTH after a
+# step downhill, times STEP_SHRINK (not below 1) at a restart, at most MAX_STEP_SCALE.
+STEP_GROWTH = 1.25
+STEP_SHRINK = 0.5
 MAX_STEP_SCALE = 1e8
-# alpha is rounded down to the grid 2^(j / STEP_GRID): Barzilai-Borwein steps amplify the last
-# digits of the gradient, so without it two fits of one objective whose sums round differently
-# (sample weights 2 or the row twice) part ways within a few dozen epochs and stop at tol in
-# different places; on the grid they take the same steps.
-STEP_GRID = 4
 # MajoriserInverse raises the eigenvalues of M below this share of its largest to it: a
 # constant or duplicated feature leaves M singular, and a larger M still majorises.
 METRIC_RCOND = 1e-10
@@ -178,16 +174,14 @@ def gradient_descent(
         progress stops, and "stalled" (never "converged") once a whole phase improved the best
         objective by at most tol (relative); see SUBGRADIENT_WINDOW.
     precondition : callable, optional
-        precondition(grad, out) writes P grad into out (out may be grad), P = M^{-1} for a
-        matrix M that majorises the Hessian of fun everywhere (e.g. a MajoriserInverse). The
-        steps are then the preconditioned Barzilai-Borwein steps of the module docstring:
-        learning_rate and momentum are not used, and it takes neither prox nor smooth=False (a
-        non-diagonal metric makes the proximal map of an L1 penalty non-separable; a
-        subgradient has no curvature to measure). An epoch whose trial point is refused is
-        recorded too, so the loss can rise at such an epoch; the last step before max_iter is
-        always the safe one, so a run that reaches max_iter returns an accepted point. A trial
-        whose objective overflows is not recorded (the safe step follows). tol keeps its
-        meaning: the Euclidean norm of the true gradient.
+        precondition(grad, out) writes P grad into out, P = M^{-1} for a matrix M that
+        majorises the Hessian of fun everywhere (e.g. a MajoriserInverse). The steps are then
+        those of the module docstring: Nesterov momentum (`momentum`) in M's metric with an
+        adaptive scale alpha; learning_rate is not used, and it takes neither prox nor
+        smooth=False (a non-diagonal metric makes the proximal map of an L1 penalty
+        non-separable; a subgradient method has no curvature to adapt to). An epoch whose step
+        is refused still records its point, so the loss can rise at such an epoch, as it can
+        with momentum. tol keeps its meaning: the Euclidean norm of the true gradient.
 
     Returns
     -------
@@ -197,9 +191,11 @@ def gradient_descent(
     # says so; NumPy's own warnings about it would only repeat that in its words
     with np.errstate(over="ignore", invalid="ignore"):
         if precondition is not None:
-            if prox is not None or not smooth or momentum:
-                raise ValueError("precondition takes no prox, smooth=False or momentum")
-            return _descend_preconditioned(fun, theta0, max_iter, tol, callback, precondition)
+            if prox is not None or not smooth:
+                raise ValueError("precondition takes neither prox nor smooth=False")
+            return _descend_preconditioned(
+                fun, theta0, max_iter, tol, momentum, callback, precondition
+            )
         return _descend(
             fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth
         )
@@ -274,66 +270,58 @@ def _descend(fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox
     return result
 
 
-def _descend_preconditioned(fun, theta0, max_iter, tol, callback, precondition):
-    """gradient_descent's loop with a preconditioner: safeguarded Barzilai-Borwein steps."""
-    x = np.array(theta0, dtype=np.float64)  # the last accepted point
-    grad = np.empty_like(x)  # grad f(x)
-    direction = np.empty_like(x)  # P grad f(x)
-    trial = x.copy()  # the point evaluated in this epoch
-    trial_grad = np.empty_like(x)
-    change = np.empty_like(x)  # the gradient's change r
-    preconditioned = np.empty_like(x)  # P r
+def _descend_preconditioned(fun, theta0, max_iter, tol, momentum, callback, precondition):
+    """gradient_descent's loop with a preconditioner: Nesterov momentum in M's metric with an
+    adaptive step scale (see the module docstring)."""
+    x = np.array(theta0, dtype=np.float64)  # x_k
+    y = x.copy()  # y_k, where the gradient is evaluated
+    grad = np.empty_like(x)
+    direction = np.empty_like(x)  # P grad f(y_k), then the step x_{k+1} - x_k
     recorded = x.copy()
     result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
-    accepted: deque[float] = deque(maxlen=NONMONOTONE_MEMORY)  # the last accepted objectives
     scale = 1.0  # alpha
-    while True:
-        value = fun(trial, trial_grad)
-        norm = _norm(trial_grad)
-        if np.isfinite(value) and np.isfinite(norm):
-            recorded[:] = trial
-            result.objective.append(value)
-            result.grad_norm.append(norm)
-            result.n_iter = len(result.objective) - 1
-            if callback is not None:
-                try:
-                    callback(result.n_iter, trial, value, norm)
-                except StopIteration:
-                    result.status = "interrupted"
-                    return result
-            if tol is not None and norm <= tol:
-                result.status = "converged"
-                return result
-            if result.n_iter == max_iter:
-                return result
-        elif not accepted or scale == 1.0:
-            # from a finite point the safe step cannot leave float64: the data's doing
+    previous = np.inf  # f(y_{k-1}), since the last restart
+    for epoch in range(max_iter + 1):
+        value = fun(y, grad)
+        norm = _norm(grad)
+        if not (np.isfinite(value) and np.isfinite(norm)):
             result.status = "diverged"
             return result
-        else:
-            value = np.inf  # a long step left float64: refused, not recorded
-        if accepted:
-            decrease = SUFFICIENT_DECREASE * scale * float(np.dot(grad, direction))
-            if value <= max(accepted) - decrease:
-                # alpha = s^T r / r^T P r, with the step s = -alpha P g just taken
-                np.subtract(trial_grad, grad, out=change)
-                along = -scale * float(np.dot(direction, change))  # s^T r
-                precondition(change, preconditioned)
-                scale = along / float(np.dot(change, preconditioned))
-                scale = min(max(scale, 1.0), MAX_STEP_SCALE) if np.isfinite(scale) else 1.0
-                scale = 2.0 ** (math.floor(STEP_GRID * math.log2(scale)) / STEP_GRID)
-            else:
-                scale = 1.0  # from x again, with the step that always lowers f
-                value = None
-        if value is not None:
-            x[:] = trial
-            grad[:] = trial_grad
-            accepted.append(value)
-            precondition(grad, direction)
-        if result.n_iter == max_iter - 1:
-            scale = 1.0  # the last epoch then evaluates an accepted point
-        np.multiply(direction, -scale, out=trial)
-        trial += x
+        recorded[:] = y
+        result.objective.append(value)
+        result.grad_norm.append(norm)
+        result.n_iter = epoch
+        if callback is not None:
+            try:
+                callback(epoch, y, value, norm)
+            except StopIteration:
+                result.status = "interrupted"
+                return result
+        if tol is not None and norm <= tol:
+            result.status = "converged"
+            return result
+        if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):
+            result.status = "diverged"
+            return result
+        if epoch == max_iter:
+            return result
+        precondition(grad, direction)
+        # the step x_{k+1} - x_k = y_k - alpha P g - x_k
+        direction *= -scale
+        direction += y
+        direction -= x
+        if value > previous or _uphill(grad, direction):
+            # restart from x_k, without momentum and with a smaller scale
+            y[:] = x
+            scale = max(1.0, scale * STEP_SHRINK)
+            previous = np.inf
+            continue
+        x += direction
+        np.multiply(direction, momentum, out=y)
+        y += x
+        scale = min(scale * STEP_GROWTH, MAX_STEP_SCALE)
+        previous = value
+    return result
 
 
 def _uphill(mapping: np.ndarray, step: np.ndarray) -> bool:

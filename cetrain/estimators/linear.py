@@ -293,9 +293,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _descend(
         self, objective: LinearObjective, loss: Loss, recorder: HistoryRecorder
     ) -> OptimizeResult:
-        """Gradient descent from the initial weights: preconditioned Barzilai-Borwein steps
-        where they apply (see _preconditioner), else steps of learning_rate_ with Nesterov
-        momentum (none for momentum=0), proximal with an L1 penalty."""
+        """Gradient descent from the initial weights, with Nesterov momentum (none for
+        momentum=0): preconditioned, with an adaptive step scale, where that applies (see
+        _preconditioner), else steps of learning_rate_ (proximal with an L1 penalty)."""
         precondition = self._preconditioner(objective, loss)
         result = gradient_descent(
             objective.value_and_grad,
@@ -303,7 +303,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             learning_rate=self.learning_rate_,
             max_iter=self.max_iter,
             tol=self.tol,
-            momentum=0.0 if precondition else self.momentum,
+            momentum=self.momentum,
             callback=recorder,
             prox=objective.prox if self.l1 else None,
             penalty=objective.l1_penalty if self.l1 else None,
