@@ -700,7 +700,8 @@ class LogisticRegression(_LinearClassifier):
         log(1 + e^s) - y s by default, or the squared error (sigmoid(s) - y)^2 that the teaching
         material warns about, the focal, hinge or symmetric cross-entropy loss.
     learning_rate : float or "auto"
-        Step size; "auto" is 1/L for the objective's Lipschitz constant L (a safe step).
+        Step size; "auto" is 1/L for the objective's Lipschitz constant L (a safe step), and
+        with momentum above 0 the default optimiser below.
     max_iter : int
         Maximum number of epochs (full passes over the data).
     tol : float
@@ -713,7 +714,11 @@ class LogisticRegression(_LinearClassifier):
     l1 : float
         Penalty l1 ||w||_1 on the standardised weights (proximal steps: exact zeros).
     momentum : float
-        0 is plain gradient descent; in (0, 1) Nesterov momentum with adaptive restart.
+        0 is plain gradient descent; in (0, 1) Nesterov momentum with adaptive restart. With
+        learning_rate="auto" on a smooth loss without l1 (the default), in the metric of
+        M = c A^T D A + l2 I (the bound on the Hessian behind L) with an adaptive step scale:
+        see cetrain.core.optim. l1 > 0 (FISTA), the hinge loss (subgradient steps) and more
+        than GRAM_MAX_FEATURES features keep the 1/L steps.
     standardize : bool
         Fit on standardised features; coef_ and intercept_ are reported in original units.
     random_state : int or None
@@ -733,7 +738,8 @@ class LogisticRegression(_LinearClassifier):
         "stalled", "max_iter", "diverged")
     history_ : History, per-epoch "train_loss" and "grad_norm" (and the validation curves),
         starting at epoch 0 (the initial weights)
-    learning_rate_ : float, the step size used
+    learning_rate_ : float, the step size used (1/L for "auto"; the default optimiser's steps
+        are alpha M^{-1} grad instead, see momentum)
     standardizer_ : Standardizer, the feature means and scales used in training
     """
 
