@@ -16,21 +16,22 @@ gradient_descent.
 
 Given a preconditioner P = M^{-1}, where M majorises the Hessian of f everywhere (so that the
 step -P grad f(x) always lowers f, by at least (1/2) grad^T P grad: Boehning's bound for the
-logistic and softmax losses), the same Nesterov scheme runs in M's metric with a step scale
-alpha >= 1, still one evaluation per epoch:
+logistic and softmax losses), the same Nesterov scheme runs in M's metric, still one
+evaluation per epoch:
 
-    x_{k+1} = y_k - alpha_k P grad f(y_k),    y_{k+1} = x_{k+1} + beta (x_{k+1} - x_k)
+    x_{k+1} = y_k - P grad f(y_k),    y_{k+1} = x_{k+1} + beta (x_{k+1} - x_k)
 
-M takes in the features' scales and correlations. alpha, how far the curvature has fallen below
-the bound (confident predictions), is found by trial: it starts at INITIAL_STEP_SCALE, grows
-by STEP_GROWTH after every epoch that went downhill and, when a step goes uphill (the restart
-test above) or f(y_k) exceeds f(y_{k-1}), the step is not taken: the next epoch evaluates x_k
-again, without momentum and with alpha shrunk by STEP_SHRINK (never below 1, the majoriser's
-own step), or, when y_k is x_k, steps from it at once with the smaller alpha. The momentum
-warms up after each (re)start, see MOMENTUM_WARMUP. alpha only
-moves by these fixed factors, never by a ratio of measured numbers (as Barzilai-Borwein steps
-do): two fits of one objective whose sums round differently (sample weights of 2 or the row
-twice) then take the same steps.
+M takes in the features' scales and correlations, which make a single step 1/L crawl along the
+flat directions. Besides the gradient test above, the momentum restarts when f(y_k) exceeds
+f(y_{k-1}) (O'Donoghue and Candes's function test), and the step from such a y_k is not taken:
+the next epoch evaluates x_k, without momentum. A step scale that adapted to the curvature
+(grown after downhill epochs, shrunk at restarts; or Barzilai-Borwein steps) needed fewer
+epochs on benchmarks/time_to_optimum.py's problems but up to ten times more on breast_cancer,
+and Barzilai-Borwein steps amplified the last digits of the gradient (a fit with sample weights
+of 2 and one with the rows twice parted ways): the scale stays 1. So does beta: warmed up
+after each restart (Nesterov's k / (k + 3)) it saved epochs on iris and breast_cancer, but
+took thousands instead of a dozen to reach tol on separable classes without a penalty, where
+the weights must run off.
 
 Training stops when ||grad f(y_k)||_2 <= tol ("converged"), when a
 subgradient run stops making progress ("stalled"), after max_iter steps ("max_iter"), or when
@@ -66,21 +67,6 @@ STATUSES = {
 SUBGRADIENT_WINDOW = 100
 SUBGRADIENT_SHRINK = 4.0
 SUBGRADIENT_IDLE_PHASES = 2
-# The preconditioned steps' scale alpha (see the module docstring): times STEP_GROWTH after a
-# step downhill, times STEP_SHRINK (not below 1) at a restart, at most MAX_STEP_SCALE.
-STEP_GROWTH = 1.25
-STEP_SHRINK = 0.5
-MAX_STEP_SCALE = 1e8
-# Their momentum k steps after a (re)start is min(momentum, 1 - 3 / (k + 2 + MOMENTUM_WARMUP)):
-# Nesterov's own schedule k / (k + 3), begun MOMENTUM_WARMUP steps in. Once the metric has
-# undone the conditioning, a full 0.99 from the first step overshoots and restarts; on the
-# benchmarks' problems this warm-up needed 10-45% fewer epochs than a constant 0.99 or than
-# the schedule from 0 (benchmarks/time_to_optimum.py).
-MOMENTUM_WARMUP = 10
-# alpha's start: a majoriser is rarely tight at the starting point (a softmax over K classes
-# curves by 1/K at zero scores, its bound by 1/2), and a first step that is too long is
-# refused, at the cost of one epoch; 2 needed 5-35% fewer epochs than 1 on the benchmarks'.
-INITIAL_STEP_SCALE = 2.0
 # MajoriserInverse raises the eigenvalues of M below this share of its largest to it: a
 # constant or duplicated feature leaves M singular, and a larger M still majorises.
 METRIC_RCOND = 1e-10
@@ -188,12 +174,11 @@ def gradient_descent(
     precondition : callable, optional
         precondition(grad, out) writes P grad into out, P = M^{-1} for a matrix M that
         majorises the Hessian of fun everywhere (e.g. a MajoriserInverse). The steps are then
-        those of the module docstring: Nesterov momentum (`momentum`) in M's metric with an
-        adaptive scale alpha; learning_rate is not used, and it takes neither prox nor
-        smooth=False (a non-diagonal metric makes the proximal map of an L1 penalty
-        non-separable; a subgradient method has no curvature to adapt to). An epoch whose step
-        is refused still records its point, so the loss can rise at such an epoch, as it can
-        with momentum. tol keeps its meaning: the Euclidean norm of the true gradient.
+        those of the module docstring: Nesterov momentum (`momentum`) in M's metric;
+        learning_rate is not used, and it takes neither prox nor smooth=False (a non-diagonal
+        metric makes the proximal map of an L1 penalty non-separable; a subgradient need not
+        shrink at the minimum). The loss can rise at an epoch, as with any momentum; tol keeps
+        its meaning: the Euclidean norm of the true gradient.
 
     Returns
     -------
@@ -283,17 +268,14 @@ def _descend(fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox
 
 
 def _descend_preconditioned(fun, theta0, max_iter, tol, momentum, callback, precondition):
-    """gradient_descent's loop with a preconditioner: Nesterov momentum in M's metric with an
-    adaptive step scale (see the module docstring)."""
+    """gradient_descent's loop with a preconditioner: Nesterov momentum in M's metric."""
     x = np.array(theta0, dtype=np.float64)  # x_k
     y = x.copy()  # y_k, where the gradient is evaluated
     grad = np.empty_like(x)
-    direction = np.empty_like(x)  # P grad f(y_k), then the step x_{k+1} - x_k
+    step = np.empty_like(x)  # P grad f(y_k), then x_{k+1} - x_k
     recorded = x.copy()
     result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
-    scale = INITIAL_STEP_SCALE  # alpha
     previous = np.inf  # f(y_{k-1}), since the last restart
-    since_restart = 0  # steps taken since the start or the last restart
     for epoch in range(max_iter + 1):
         value = fun(y, grad)
         norm = _norm(grad)
@@ -318,27 +300,19 @@ def _descend_preconditioned(fun, theta0, max_iter, tol, momentum, callback, prec
             return result
         if epoch == max_iter:
             return result
-        precondition(grad, direction)
-        # the step x_{k+1} - x_k = y_k - alpha P g - x_k
-        direction *= -scale
-        direction += y
-        direction -= x
-        if value > previous or _uphill(grad, direction):
-            # restart from x_k, without momentum and with a smaller scale
-            scale = max(1.0, scale * STEP_SHRINK)
+        precondition(grad, step)
+        np.subtract(y, step, out=step)  # x_{k+1}
+        step -= x
+        if value > previous or _uphill(grad, step):
+            # restart from x_k, without momentum
             previous = np.inf
-            since_restart = 0
             if not np.array_equal(y, x):
                 y[:] = x
                 continue
-            # y_k is x_k (no momentum in the last move): its gradient is at hand
-            precondition(grad, direction)
-            direction *= -scale
-        since_restart += 1
-        x += direction
-        np.multiply(direction, min(momentum, 1 - 3 / (since_restart + 2 + MOMENTUM_WARMUP)), out=y)
+            # y_k is x_k: the step from it always lowers f (rounding aside), take it
+        x += step
+        np.multiply(step, momentum, out=y)
         y += x
-        scale = min(scale * STEP_GROWTH, MAX_STEP_SCALE)
         previous = value
     return result
 

@@ -294,8 +294,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self, objective: LinearObjective, loss: Loss, recorder: HistoryRecorder
     ) -> OptimizeResult:
         """Gradient descent from the initial weights, with Nesterov momentum (none for
-        momentum=0): preconditioned, with an adaptive step scale, where that applies (see
-        _preconditioner), else steps of learning_rate_ (proximal with an L1 penalty)."""
+        momentum=0): preconditioned where that applies (see _preconditioner), else steps of
+        learning_rate_ (proximal with an L1 penalty)."""
         precondition = self._preconditioner(objective, loss)
         result = gradient_descent(
             objective.value_and_grad,
@@ -716,9 +716,9 @@ class LogisticRegression(_LinearClassifier):
     momentum : float
         0 is plain gradient descent; in (0, 1) Nesterov momentum with adaptive restart. With
         learning_rate="auto" on a smooth loss without l1 (the default), in the metric of
-        M = c A^T D A + l2 I (the bound on the Hessian behind L) with an adaptive step scale:
-        see cetrain.core.optim. l1 > 0 (FISTA), the hinge loss (subgradient steps) and more
-        than GRAM_MAX_FEATURES features keep the 1/L steps.
+        M = c A^T D A + l2 I, the bound on the Hessian behind L (see cetrain.core.optim);
+        l1 > 0 (FISTA), the hinge loss (subgradient steps) and more than GRAM_MAX_FEATURES
+        features keep the 1/L steps.
     standardize : bool
         Fit on standardised features; coef_ and intercept_ are reported in original units.
     random_state : int or None
@@ -739,7 +739,7 @@ class LogisticRegression(_LinearClassifier):
     history_ : History, per-epoch "train_loss" and "grad_norm" (and the validation curves),
         starting at epoch 0 (the initial weights)
     learning_rate_ : float, the step size used (1/L for "auto"; the default optimiser's steps
-        are alpha M^{-1} grad instead, see momentum)
+        are M^{-1} grad instead, see momentum)
     standardizer_ : Standardizer, the feature means and scales used in training
     """
 

@@ -60,13 +60,13 @@ L1 = Param(
     "elastic net).",
 )
 # with restarts: 2-10x fewer epochs than 0.9 on ill-conditioned data (with the fixed 1/L steps;
-# the default optimiser, preconditioned, warms its momentum up to this, cetrain.core.optim)
+# the default optimiser takes it too, in its own metric: cetrain.core.optim)
 MOMENTUM = Param(
     "momentum",
     Number(0.0, 1.0, high_open=True),
     0.99,
     "Nesterov momentum; 0 is plain gradient descent. Above 0 with lr auto (the default), in "
-    "the metric of the curvature bound with an adaptive step.",
+    "the metric of the curvature bound.",
 )
 CLASS_WEIGHT = Param(
     "class_weight",

@@ -1,5 +1,5 @@
 """The estimators' default optimiser: Nesterov momentum in the metric of the majoriser
-M = c A^T D A + l2 I_W with an adaptive step scale (cetrain.core.optim), when it applies, and
+M = c A^T D A + l2 I_W (cetrain.core.optim), when it applies, and
 today's fixed steps when it does not: what it is chosen for, that its safe step lowers the
 objective, that it reaches the plain-gradient-descent optimum, and that its statuses are honest.
 """
