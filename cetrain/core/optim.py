@@ -22,16 +22,14 @@ evaluation per epoch:
     x_{k+1} = y_k - P grad f(y_k),    y_{k+1} = x_{k+1} + beta (x_{k+1} - x_k)
 
 M takes in the features' scales and correlations, which make a single step 1/L crawl along the
-flat directions. Besides the gradient test above, the momentum restarts when f(y_k) exceeds
-f(y_{k-1}) (O'Donoghue and Candes's function test), and the step from such a y_k is not taken:
-the next epoch evaluates x_k, without momentum. A step scale that adapted to the curvature
-(grown after downhill epochs, shrunk at restarts; or Barzilai-Borwein steps) needed fewer
-epochs on benchmarks/time_to_optimum.py's problems but up to ten times more on breast_cancer,
-and Barzilai-Borwein steps amplified the last digits of the gradient (a fit with sample weights
-of 2 and one with the rows twice parted ways): the scale stays 1. So does beta: warmed up
-after each restart (Nesterov's k / (k + 3)) it saved epochs on iris and breast_cancer, but
-took thousands instead of a dozen to reach tol on separable classes without a penalty, where
-the weights must run off.
+flat directions; the restart test is unchanged. A step scale alpha (x - alpha P grad) that
+adapted to the curvature (grown after downhill epochs, shrunk at restarts; or Barzilai-Borwein
+steps) needed fewer epochs on benchmarks/time_to_optimum.py's problems but up to ten times more
+on breast_cancer, and Barzilai-Borwein steps amplified the last digits of the gradient (a fit
+with sample weights of 2 and one with the rows twice parted ways): alpha stays 1. So does
+beta: warmed up after each restart (Nesterov's k / (k + 3)) it saved epochs on iris and
+breast_cancer, but took thousands instead of a dozen to reach tol on separable classes without
+a penalty, where the weights must run off.
 
 Training stops when ||grad f(y_k)||_2 <= tol ("converged"), when a
 subgradient run stops making progress ("stalled"), after max_iter steps ("max_iter"), or when
@@ -190,15 +188,25 @@ def gradient_descent(
         if precondition is not None:
             if prox is not None or not smooth:
                 raise ValueError("precondition takes neither prox nor smooth=False")
-            return _descend_preconditioned(
-                fun, theta0, max_iter, tol, momentum, callback, precondition
-            )
+            learning_rate = 1.0  # the step is -P grad
         return _descend(
-            fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth
+            fun,
+            theta0,
+            learning_rate,
+            max_iter,
+            tol,
+            momentum,
+            callback,
+            prox,
+            penalty,
+            smooth,
+            precondition,
         )
 
 
-def _descend(fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth):
+def _descend(
+    fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth, direction
+):
     """gradient_descent's loop."""
     x = np.array(theta0, dtype=np.float64)  # x_k
     y = x.copy()  # y_k, where the gradient is evaluated
@@ -217,7 +225,11 @@ def _descend(fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox
         if phases is not None:
             eta = phases.step()
         # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map
-        np.multiply(grad, -eta, out=x_next)
+        if direction is None:
+            np.multiply(grad, -eta, out=x_next)
+        else:  # a preconditioner: the step is -P grad
+            direction(grad, x_next)
+            x_next *= -1.0
         x_next += y
         if prox is not None:
             prox(x_next, eta)
@@ -264,56 +276,6 @@ def _descend(fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox
             y += x
         else:
             y[:] = x
-    return result
-
-
-def _descend_preconditioned(fun, theta0, max_iter, tol, momentum, callback, precondition):
-    """gradient_descent's loop with a preconditioner: Nesterov momentum in M's metric."""
-    x = np.array(theta0, dtype=np.float64)  # x_k
-    y = x.copy()  # y_k, where the gradient is evaluated
-    grad = np.empty_like(x)
-    step = np.empty_like(x)  # P grad f(y_k), then x_{k+1} - x_k
-    recorded = x.copy()
-    result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
-    previous = np.inf  # f(y_{k-1}), since the last restart
-    for epoch in range(max_iter + 1):
-        value = fun(y, grad)
-        norm = _norm(grad)
-        if not (np.isfinite(value) and np.isfinite(norm)):
-            result.status = "diverged"
-            return result
-        recorded[:] = y
-        result.objective.append(value)
-        result.grad_norm.append(norm)
-        result.n_iter = epoch
-        if callback is not None:
-            try:
-                callback(epoch, y, value, norm)
-            except StopIteration:
-                result.status = "interrupted"
-                return result
-        if tol is not None and norm <= tol:
-            result.status = "converged"
-            return result
-        if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):
-            result.status = "diverged"
-            return result
-        if epoch == max_iter:
-            return result
-        precondition(grad, step)
-        np.subtract(y, step, out=step)  # x_{k+1}
-        step -= x
-        if value > previous or _uphill(grad, step):
-            # restart from x_k, without momentum
-            previous = np.inf
-            if not np.array_equal(y, x):
-                y[:] = x
-                continue
-            # y_k is x_k: the step from it always lowers f (rounding aside), take it
-        x += step
-        np.multiply(step, momentum, out=y)
-        y += x
-        previous = value
     return result
 
 
