@@ -138,6 +138,7 @@ class LinearObjective:
             )
         if far:
             self._map_mean, self._centre = None, True
+        self._gram: np.ndarray | None = None  # weighted_gram's, once computed
 
     def _use_dtype(self, dtype: np.dtype) -> None:
         """Arithmetic in `dtype` (float32 or float64): the targets and weights are cast to it
@@ -395,7 +396,15 @@ class LinearObjective:
         Its last row and column are Z^T D 1 and sum(D) = 1. Accumulated over blocks of rows:
         each block is standardised on its own (in a block-sized buffer, never a copy of X),
         which keeps the centring exact where X's own Gram minus mean mean^T would cancel.
+        It is the matrix of the Lipschitz bound and of the optimiser's preconditioner:
+        computed once (a pass over X) and kept; non-finite where the features' squares overflow.
         """
+        if self._gram is None:
+            self._gram = self._weighted_gram()
+        return self._gram
+
+    def _weighted_gram(self) -> np.ndarray:
+        """weighted_gram's pass over X."""
         n, d = self.X.shape
         gram = np.zeros((d + 1, d + 1))
         rows = _block_rows(d)

@@ -33,8 +33,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
 from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec, unit_scaled
-from cetrain.core.objective import THREADS, LinearObjective
-from cetrain.core.optim import OptimizeResult, gradient_descent, oscillated, uphill_epochs
+from cetrain.core.objective import GRAM_MAX_FEATURES, THREADS, LinearObjective
+from cetrain.core.optim import (
+    MajoriserInverse,
+    OptimizeResult,
+    gradient_descent,
+    oscillated,
+    uphill_epochs,
+)
 from cetrain.core.params import Advice, per_class
 from cetrain.data.preprocess import Standardizer
 from cetrain.data.rows import Rows
@@ -317,7 +323,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _descend(
         self, objective: LinearObjective, loss: Loss, recorder: HistoryRecorder
     ) -> OptimizeResult:
-        """Gradient descent from the initial weights (proximal steps with an L1 penalty)."""
+        """Gradient descent from the initial weights, with Nesterov momentum (none for
+        momentum=0): preconditioned where that applies (see _preconditioner), else steps of
+        learning_rate_ (proximal with an L1 penalty)."""
+        precondition = self._preconditioner(objective, loss)
         result = gradient_descent(
             objective.value_and_grad,
             self._initial_theta(objective),
@@ -329,6 +338,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             prox=objective.prox if self.l1 else None,
             penalty=objective.l1_penalty if self.l1 else None,
             smooth=loss.smooth,
+            precondition=precondition,
         )
         if not result.objective:
             if not np.isfinite(objective.value(np.zeros(objective.n_params))):
@@ -348,6 +358,28 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 )
             raise DataError(self._too_large())
         return result
+
+    def _preconditioner(self, objective: LinearObjective, loss: Loss) -> MajoriserInverse | None:
+        """The default optimiser's metric M^{-1}, M = c A^T D A + l2 I_W (Boehning's bound on
+        the Hessian: c the loss's curvature bound, A = [Z, 1], the intercept unpenalised), when
+        learning_rate is "auto" and momentum above 0, on a smooth loss without an L1 penalty
+        and with at most GRAM_MAX_FEATURES features. None otherwise: plain gradient descent
+        (momentum 0, the teaching path), a hand-set step, FISTA's proximal steps for L1 (a
+        non-diagonal metric makes its soft threshold non-separable), the hinge's subgradient
+        steps, or too many features for a (d+1) x (d+1) matrix."""
+        n_rows = objective.n_params // objective.n_outputs  # d + 1
+        if (
+            params.LEARNING_RATE.check(self.learning_rate) != "auto"
+            or not self.momentum
+            or self.l1
+            or not loss.smooth
+            or n_rows - 1 > GRAM_MAX_FEATURES
+        ):
+            return None
+        penalised = np.ones(n_rows)
+        penalised[-1] = 0.0  # the intercept's row
+        matrix = loss.curvature * objective.weighted_gram() + np.diag(objective.l2 * penalised)
+        return MajoriserInverse(matrix, objective.n_outputs)
 
     def _options_too_large(self, loss: Loss, why: str) -> ConfigError:
         """The error for a loss whose options alone overflow float64 (not the features)."""
@@ -701,7 +733,8 @@ class LogisticRegression(_LinearClassifier):
         log(1 + e^s) - y s by default, or the squared error (sigmoid(s) - y)^2 that the teaching
         material warns about, the focal, hinge or symmetric cross-entropy loss.
     learning_rate : float or "auto"
-        Step size; "auto" is 1/L for the objective's Lipschitz constant L (a safe step).
+        Step size; "auto" is 1/L for the objective's Lipschitz constant L (a safe step), and
+        with momentum above 0 the default optimiser below.
     max_iter : int
         Maximum number of epochs (full passes over the data).
     tol : float
@@ -714,7 +747,11 @@ class LogisticRegression(_LinearClassifier):
     l1 : float
         Penalty l1 ||w||_1 on the standardised weights (proximal steps: exact zeros).
     momentum : float
-        0 is plain gradient descent; in (0, 1) Nesterov momentum with adaptive restart.
+        0 is plain gradient descent; in (0, 1) Nesterov momentum with adaptive restart. With
+        learning_rate="auto" on a smooth loss without l1 (the default), in the metric of
+        M = c A^T D A + l2 I, the bound on the Hessian behind L (see cetrain.core.optim);
+        l1 > 0 (FISTA), the hinge loss (subgradient steps) and more than GRAM_MAX_FEATURES
+        features keep the 1/L steps.
     standardize : bool
         Fit on standardised features; coef_ and intercept_ are reported in original units.
     dtype : "float64" or "float32"
@@ -738,7 +775,8 @@ class LogisticRegression(_LinearClassifier):
         "stalled", "max_iter", "diverged")
     history_ : History, per-epoch "train_loss" and "grad_norm" (and the validation curves),
         starting at epoch 0 (the initial weights)
-    learning_rate_ : float, the step size used
+    learning_rate_ : float, the step size used (1/L for "auto"; the default optimiser's steps
+        are M^{-1} grad instead, see momentum)
     standardizer_ : Standardizer, the feature means and scales used in training
     """
 

@@ -59,12 +59,14 @@ L1 = Param(
     "Penalty l1 * ||W||_1 on standardised weights (sparse: zero coefficients; with --l2, "
     "elastic net).",
 )
-# with restarts: 2-10x fewer epochs than 0.9 on ill-conditioned data
+# with restarts: 2-10x fewer epochs than 0.9 on ill-conditioned data (with the fixed 1/L steps;
+# the default optimiser takes it too, in its own metric: cetrain.core.optim)
 MOMENTUM = Param(
     "momentum",
     Number(0.0, 1.0, high_open=True),
     0.99,
-    "Nesterov momentum; 0 is plain gradient descent.",
+    "Nesterov momentum; 0 is plain gradient descent. Above 0 with lr auto (the default), in "
+    "the metric of the curvature bound.",
 )
 CLASS_WEIGHT = Param(
     "class_weight",

@@ -6,6 +6,7 @@ import pytest
 from cetrain.core.optim import (
     DIVERGENCE_FACTOR,
     OSCILLATION_SHARE,
+    MajoriserInverse,
     gradient_descent,
     oscillated,
     uphill_epochs,
@@ -324,3 +325,80 @@ def test_uphill_epochs_and_oscillation():
     assert uphill_epochs(bumpy) == 10 and oscillated(bumpy)
     fewer = [value + (0.5 if i % 10 == 0 and i < 100 else 0.0) for i, value in enumerate(falling)]
     assert uphill_epochs(fewer) == 9 and not oscillated(fewer)
+
+
+# --- the preconditioned steps ------------------------------------------------------------------
+
+
+def test_majoriser_inverse_solves_with_m_on_each_output_column():
+    rng = np.random.default_rng(0)
+    B = rng.normal(size=(4, 4))
+    M = B @ B.T + 0.5 * np.eye(4)
+    grad = rng.normal(size=4 * 3)
+    expected = np.linalg.solve(M, grad.reshape(4, 3)).ravel()
+    out = np.empty_like(grad)
+    MajoriserInverse(M, 3)(grad, out)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    MajoriserInverse(M, 3)(grad, grad)  # in place
+    np.testing.assert_allclose(grad, expected, rtol=1e-12)
+
+
+def test_a_singular_majoriser_is_raised_to_a_tiny_share_of_its_top_eigenvalue():
+    # a zero direction (a constant feature) gets eigenvalue 1e-10 * 4, not a division by zero
+    out = np.empty(2)
+    MajoriserInverse(np.diag([4.0, 0.0]), 1)(np.array([2.0, 1.0]), out)
+    np.testing.assert_allclose(out, [0.5, 1.0 / 4e-10], rtol=1e-12)
+
+
+@pytest.mark.parametrize("bound", [1.0, 30.0])
+def test_preconditioned_descent_solves_an_ill_conditioned_quadratic(bound):
+    # M = bound * ILL majorises the Hessian ILL: its metric undoes the conditioning, and the
+    # momentum makes up for a loose bound
+    evaluations = []
+
+    def fun(x, grad_out):
+        evaluations.append(1)
+        return quadratic(ILL, MINIMISER)(x, grad_out)
+
+    result = gradient_descent(
+        fun,
+        np.zeros(3),
+        learning_rate=1.0,  # not used
+        max_iter=1000,
+        tol=1e-10,
+        momentum=0.9,
+        precondition=MajoriserInverse(bound * ILL, 1),
+    )
+    assert result.status == "converged"
+    np.testing.assert_allclose(result.theta, MINIMISER, rtol=0, atol=1e-10)
+    assert len(evaluations) == len(result.objective) == result.n_iter + 1  # one per epoch
+    assert result.n_iter < 200  # plain steps of 1/100 need about 2300 (see above)
+
+
+def test_preconditioned_steps_without_momentum_at_the_exact_hessian_take_one_step():
+    # M = A: x - M^{-1} grad is Newton's step, the minimiser
+    result = gradient_descent(
+        quadratic(ILL, MINIMISER),
+        np.zeros(3),
+        learning_rate=1.0,
+        max_iter=5,
+        tol=1e-12,
+        precondition=MajoriserInverse(ILL, 1),
+    )
+    assert (result.status, result.n_iter) == ("converged", 1)
+    np.testing.assert_allclose(result.theta, MINIMISER, rtol=1e-14)
+
+
+@pytest.mark.parametrize("option", [{"smooth": False}, {"prox": lambda theta, eta: None}])
+def test_preconditioned_steps_take_no_prox_or_subgradient(option):
+    with pytest.raises(ValueError, match="precondition takes neither prox nor smooth=False"):
+        gradient_descent(
+            half_squared_norm,
+            np.ones(2),
+            learning_rate=1.0,
+            max_iter=3,
+            tol=0.0,
+            precondition=MajoriserInverse(np.eye(2), 1),
+            penalty=lambda theta: 0.0,
+            **option,
+        )
