@@ -8,13 +8,15 @@ same data:
              X.T @ G, or class-major W.T @ X.T then G.T @ X, into preallocated arrays. No
              epoch can cost less.
   epoch      LinearObjective.value_and_grad: one evaluation of the loss and its gradient, as
-             a fit runs it (row blocks spread over the cores, BLAS on one thread in each:
-             cetrain.estimators.linear.spread_over_threads)
+             a fit runs it: timed both ways of using the cores (cetrain.estimators.cores:
+             "blas", products on BLAS's threads, and "blocks", row blocks over two threads
+             with BLAS on one in each), of which a fit keeps the faster; the way is printed
   textbook   the usual NumPy epoch: a column of ones stacked onto X (a copy), a one-hot matrix,
              softmax in fresh arrays, and log(p + eps)
-  fixed      the fixed cost of a fit that issue 12 names, in epochs: the standardisation (its
-             statistics and the standardised features) and the step-size estimate (the
-             Lipschitz bound)
+  fixed      the fixed cost of a fit that issue 12 names, in epochs: the standardisation's
+             statistics (no standardised copy is made) and the step-size estimate (the
+             weighted Gram matrix, its top eigenvalue, and the preconditioner's
+             eigendecomposition)
   fit(0)     the whole of a default fit before its first step (the estimator's fit with
              max_iter=0: checks, targets, standardisation, step size, one evaluation), in epochs
   in fit     what a real fit adds to each epoch beyond its evaluation: the optimiser's step,
@@ -43,8 +45,9 @@ import numpy as np
 from cetrain import LogisticRegression, SoftmaxRegression
 from cetrain.core.losses import binary_cross_entropy, cross_entropy
 from cetrain.core.objective import LinearObjective
+from cetrain.core.optim import MajoriserInverse
 from cetrain.data.preprocess import Standardizer
-from cetrain.estimators.linear import spread_over_threads as spread
+from cetrain.estimators.cores import CoreUse
 
 # (rows, features, classes): issue 12's table; 2 classes is a binary (sigmoid) model
 SIZES = [
@@ -153,22 +156,29 @@ def measure(n: int, d: int, k: int, dtype, rng: np.random.Generator) -> dict[str
     theta_grad = np.empty_like(theta)
     W_full = theta.reshape(d + 1, outputs).astype(dtype)
     row_major, class_major = floor_layouts(X, outputs, rng)
-    row_major, class_major, epoch, textbook = best_times(
+    row_major, class_major, on_blas, on_blocks, textbook = best_times(
         [
             (row_major, None),
             (class_major, None),
-            # as a fit runs it: row blocks spread over the cores, BLAS on one thread in each
-            (lambda: objective.value_and_grad(theta, theta_grad), lambda: spread(objective)),
+            # as a fit runs it, each way of using the cores (a fit keeps the faster)
+            (lambda: objective.value_and_grad(theta, theta_grad), lambda: way(objective, "blas")),
+            (
+                lambda: objective.value_and_grad(theta, theta_grad),
+                lambda: way(objective, "blocks"),
+            ),
             (lambda: textbook_epoch(X, y, W_full, k), None),
         ]
     )
     floor = min(row_major, class_major)
+    # data of one block has nothing to share: "blocks" runs as "blas" there
+    epoch, cores = (on_blas, "blas") if on_blas <= on_blocks else (on_blocks, "blocks")
     labels = y.astype(int) if k == 2 else y
 
     def fixed_cost():
-        standardizer = Standardizer().fit(X)
-        standardised = standardizer.transform(X)
-        LinearObjective(standardised, y, loss, n_outputs=outputs).lipschitz_bound()
+        mean, scale = Standardizer().fit(X).objective_terms()
+        standardised = LinearObjective(X, y, loss, n_outputs=outputs, mean=mean, scale=scale)
+        standardised.lipschitz_bound()  # the weighted Gram matrix, kept for the preconditioner
+        MajoriserInverse(loss.curvature * standardised.weighted_gram(), outputs)
 
     def fit(epochs: int):
         def run():
@@ -185,11 +195,17 @@ def measure(n: int, d: int, k: int, dtype, rng: np.random.Generator) -> dict[str
         "floor_ms": floor * 1e3,
         "epoch_ms": epoch * 1e3,
         "epoch": epoch / floor,
+        "cores": cores,
         "textbook": textbook / floor,
         "fixed": best_time(fixed_cost, min_seconds=1.0, repeats=3) / epoch,
         "fit0": setup / epoch,
         "in_fit": min(fit_overhead(fit(FIT_EPOCHS)) for _ in range(3)),
     }
+
+
+def way(objective: LinearObjective, name: str):
+    """The context in which objective's evaluations use the cores `name`'s way."""
+    return CoreUse(objective).way(name)
 
 
 def fit_overhead(run_fit) -> float:
@@ -226,7 +242,7 @@ def main() -> None:
     )
     header = ("rows", "feat", "cls", "dtype", "floor", "epoch", "textbook", "fixed", "fit(0)")
     print(f"{header[0]:>9} {header[1]:>5} {header[2]:>4} {header[3]:>8} {header[4]:>11}", end="")
-    print(f" {header[5]:>7} {header[6]:>9} {header[7]:>12} {header[8]:>12} {'in fit':>7}")
+    print(f" {header[5]:>7} {header[6]:>9} {header[7]:>12} {header[8]:>12} {'in fit':>7} cores")
     for n, d, k in sizes:
         epochs = {}
         for dtype in dtypes:
@@ -235,13 +251,14 @@ def main() -> None:
             print(
                 f"{n:>9} {d:>5} {k:>4} {np.dtype(dtype).name:>8} {r['floor_ms']:>9.2f}ms "
                 f"{r['epoch']:>6.2f}x {r['textbook']:>8.2f}x {r['fixed']:>6.1f} epochs "
-                f"{r['fit0']:>6.1f} epochs {r['in_fit']:>+6.1%}",
+                f"{r['fit0']:>6.1f} epochs {r['in_fit']:>+6.1%} {r['cores']}",
                 flush=True,
             )
         if len(epochs) == 2:
             print(f"{'':>29}float32's epoch {epochs['float64'] / epochs['float32']:.2f}x faster")
     print(
-        "epoch, textbook: time / floor (the faster layout of X@W and X.T@G, this run); "
+        "epoch, textbook: time / floor (the faster layout of X@W and X.T@G, this run); cores: "
+        "the faster way of using the cores, which a fit keeps (cetrain.estimators.cores); "
         "fixed: standardisation and the step-size estimate, in epochs; fit(0): a default fit's "
         "cost before its first step, in epochs; in fit: what a fit adds to each epoch "
         "(optimiser, history, convergence check, callback), as a share of the bare epoch"

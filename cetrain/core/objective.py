@@ -235,10 +235,15 @@ class LinearObjective:
         return total  # the smooth part: the L1 term is the optimiser's (penalty, prox)
 
     @property
+    def blocks_to_share(self) -> bool:
+        """True when X has more than one block of rows, which threads > 1 share."""
+        return self.X.shape[0] > self._rows_per_block()
+
+    @property
     def uses_threads(self) -> bool:
         """True when an evaluation hands blocks to the worker thread: threads > 1 and more
         than one block of rows."""
-        return self.threads > 1 and self.X.shape[0] > self._rows_per_block()
+        return self.threads > 1 and self.blocks_to_share
 
     def _product_weights(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """W^T (K, d) and b as a column (K, 1), in X's dtype (cast once per evaluation, so

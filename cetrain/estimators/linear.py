@@ -21,7 +21,6 @@ What the scores mean (one sigmoid, a softmax, independent sigmoids) is the job o
 output head (cetrain.core.heads), chosen once in fit.
 """
 
-import contextlib
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 
@@ -33,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
 from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec, unit_scaled
-from cetrain.core.objective import GRAM_MAX_FEATURES, THREADS, LinearObjective
+from cetrain.core.objective import GRAM_MAX_FEATURES, LinearObjective
 from cetrain.core.optim import (
     MajoriserInverse,
     OptimizeResult,
@@ -46,6 +45,7 @@ from cetrain.data.preprocess import Standardizer
 from cetrain.data.rows import Rows
 from cetrain.errors import ConfigError, ConvergenceWarning, DataError
 from cetrain.estimators import params
+from cetrain.estimators.cores import CoreUse
 from cetrain.estimators.history import EpochCallback, HistoryRecorder, ValidationMonitor
 from cetrain.estimators.validation import check_X, check_y
 
@@ -60,22 +60,6 @@ _OPTIONS_TOO_LARGE = Advice(
     _NOT_FINITE + "values too large for float64 arithmetic in the features, the sample or class "
     "weights or the loss's options; rescale them"
 )
-
-
-def spread_over_threads(objective: LinearObjective) -> contextlib.AbstractContextManager:
-    """Within it, the objective spreads its row blocks over THREADS threads, with BLAS held to
-    one thread in each (threadpoolctl, scikit-learn's dependency: core imports only NumPy).
-    On this 2-core machine a whole epoch so measured 0.5 to 1.1 times its two products alone on
-    BLAS's two threads, which slow down badly when the machine is busy (their spinning threads
-    wait for one another).
-    Nothing changes for data of one block (too few rows to share)."""
-    objective.threads = THREADS
-    if not objective.uses_threads:
-        objective.threads = 1
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
@@ -199,8 +183,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             record_params=record_params,
             callback=callback,
         )
-        with spread_over_threads(objective):
-            result = self._descend(objective, loss, recorder)
+        with CoreUse(objective) as cores:
+            result = self._descend(objective, loss, recorder, cores.value_and_grad)
         self._keep_result(result, recorder)
         self._warn_if_not_converged(result, loss.smooth)
         return self
@@ -321,14 +305,19 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _descend(
-        self, objective: LinearObjective, loss: Loss, recorder: HistoryRecorder
+        self,
+        objective: LinearObjective,
+        loss: Loss,
+        recorder: HistoryRecorder,
+        value_and_grad: Callable[[np.ndarray, np.ndarray], float],
     ) -> OptimizeResult:
         """Gradient descent from the initial weights, with Nesterov momentum (none for
         momentum=0): preconditioned where that applies (see _preconditioner), else steps of
-        learning_rate_ (proximal with an L1 penalty)."""
+        learning_rate_ (proximal with an L1 penalty). `value_and_grad` evaluates `objective`
+        (on the cores as cetrain.estimators.cores chose)."""
         precondition = self._preconditioner(objective, loss)
         result = gradient_descent(
-            objective.value_and_grad,
+            value_and_grad,
             self._initial_theta(objective),
             learning_rate=self.learning_rate_,
             max_iter=self.max_iter,

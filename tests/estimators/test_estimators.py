@@ -5,6 +5,7 @@ way for both), sklearn's StandardScaler and metrics, and Wikipedia's maximum-lik
 datasets/exam.csv.
 """
 
+import contextlib
 import csv
 import json
 import math
@@ -823,29 +824,61 @@ def test_float32_refuses_features_beyond_its_range():
         LogisticRegression(dtype="float16").fit(X, [0, 1, 0, 1])
 
 
-def test_a_fit_spread_over_threads_is_the_one_thread_fit(breast_cancer, monkeypatch):
-    import threadpoolctl
+class _FakeClock:
+    """time.perf_counter for cetrain.estimators.cores: each reading advances 1 s while the
+    objective's evaluations run on one thread ("blas") and `blocks` s while they share their
+    blocks ("blocks"), so the trials' timings say which way is faster."""
 
+    def __init__(self, blocks: float) -> None:
+        self.blocks, self.now, self.objective = blocks, 0.0, None
+
+    def perf_counter(self) -> float:
+        self.now += 1.0 if self.objective.threads == 1 else self.blocks
+        return self.now
+
+
+@pytest.mark.parametrize(("blocks_seconds", "chosen"), [(0.5, "blocks"), (2.0, "blas")])
+def test_a_fit_on_the_faster_way_of_using_the_cores_is_the_one_core_fit(
+    breast_cancer, monkeypatch, blocks_seconds, chosen
+):
     import cetrain.core.objective
-    import cetrain.estimators.linear
+    import cetrain.estimators.cores as cores
 
-    # blocks of 64 rows, so that breast_cancer's 569 make 9 and a fit spreads them over threads
+    # blocks of 64 rows, so that breast_cancer's 569 make 9 and a fit can share them
     monkeypatch.setattr(cetrain.core.objective, "BLOCK_BYTES", 1)
     X, y = breast_cancer
     limits = []
-    real_limits = threadpoolctl.threadpool_limits
 
-    def recorded_limits(*args, **kwargs):
-        limits.append(kwargs)
-        return real_limits(*args, **kwargs)
+    class Controller:
+        def limit(self, **kwargs):
+            limits.append(kwargs)
+            return contextlib.nullcontext()
 
-    monkeypatch.setattr(threadpoolctl, "threadpool_limits", recorded_limits)
+    monkeypatch.setattr(cores, "_blas_controller", Controller)
+    clock = _FakeClock(blocks_seconds)
+    monkeypatch.setattr(cores, "time", clock)
+    made = []
+    real_core_use = cores.CoreUse.__init__
+
+    def recorded_init(self, objective, threads=None):
+        clock.objective = objective
+        real_core_use(self, objective, threads)
+        made.append(self)
+
+    monkeypatch.setattr(cores.CoreUse, "__init__", recorded_init)
     fits = {}
     for threads in (1, 2):
-        monkeypatch.setattr(cetrain.estimators.linear, "THREADS", threads)
+        monkeypatch.setattr(cores, "THREADS", threads)
         with warnings.catch_warnings():  # 30 epochs do not converge, and say so
             warnings.simplefilter("ignore", ConvergenceWarning)
             fits[threads] = LogisticRegression(max_iter=30).fit(X, y)
-    assert limits == [{"limits": 1, "user_api": "blas"}]  # only the threaded fit held BLAS
+    one_core, shared = made
+    assert one_core.chosen == "blas" and one_core.seconds == {"blas": np.inf, "blocks": np.inf}
+    # the two-core fit timed TRIALS evaluations each way, then kept the faster
+    assert shared.chosen == chosen
+    assert shared.seconds == {"blas": 1.0, "blocks": blocks_seconds}
+    trials_on_blocks = cores.TRIALS + (chosen == "blocks")
+    assert limits == [{"limits": 1, "user_api": "blas"}] * trials_on_blocks
+    assert shared.objective.threads == 1  # left as it was
     np.testing.assert_array_equal(fits[2].coef_, fits[1].coef_)
     assert fits[2].history_.train_loss == fits[1].history_.train_loss
