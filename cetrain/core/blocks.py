@@ -24,9 +24,11 @@ BLOCK_BYTES = 1 << 22
 _SHARED_MODES = frozenset({"r", "r+", "w+"})
 
 
-def block_rows(d: int) -> int:
-    """Rows per block so that a block of d float64 columns is about BLOCK_BYTES (at least 64)."""
-    return max(64, BLOCK_BYTES // (8 * max(d, 1)))
+def block_rows(d: int, itemsize: int = 8, block_bytes: int | None = None) -> int:
+    """Rows per block so that a block of d columns of `itemsize` bytes is about `block_bytes`
+    (default BLOCK_BYTES), at least 64."""
+    block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
+    return max(64, block_bytes // (itemsize * max(d, 1)))
 
 
 def row_blocks(X: np.ndarray, rows: int | None = None) -> Iterator[tuple[int, int]]:
@@ -35,6 +37,24 @@ def row_blocks(X: np.ndarray, rows: int | None = None) -> Iterator[tuple[int, in
     n, d = X.shape
     rows = block_rows(d) if rows is None else rows
     return released(X, ((start, min(start + rows, n)) for start in range(0, n, rows)))
+
+
+def first_non_finite(X: np.ndarray) -> tuple[int, int] | None:
+    """(row, column) of X's first NaN or infinite value, None when every value is finite.
+
+    X (n, d) is read a block of rows at a time, with no temporary of its size: a block's sum is
+    finite unless a value is not (or the sum overflows, when the block is looked at value by
+    value)."""
+    for start, stop in row_blocks(X):
+        block = X[start:stop]
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(block.sum()):
+                continue
+        bad = ~np.isfinite(block)
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            return start + int(row), int(column)
+    return None
 
 
 def released(X: np.ndarray, blocks: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:

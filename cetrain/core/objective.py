@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from cetrain.core.blocks import FilePages, released
+from cetrain.core.blocks import FilePages, block_rows, released
 from cetrain.core.losses import Loss, Workspace, unit_scaled
 
 # Rows per block: a block of X is about this many bytes, so it is still in the CPU's cache when
@@ -139,6 +139,8 @@ class LinearObjective:
         if far:
             self._map_mean, self._centre = None, True
         self._gram: np.ndarray | None = None  # weighted_gram's, once computed
+        # a memory-mapped X's file pages, given back after each pair of blocks (None: no file)
+        self._pages = FilePages.of(X)
 
     def _use_dtype(self, dtype: np.dtype) -> None:
         """Arithmetic in `dtype` (float32 or float64): the targets and weights are cast to it
@@ -199,7 +201,7 @@ class LinearObjective:
         W, b = self._raw_params(theta)  # the model's weights on the raw X
         grad_W, grad_b = self.unpack(grad_out)
         W_T, b_col = self._product_weights(W, b)
-        pages = FilePages.of(self.X)
+        pages = self._pages
         grad_out.fill(0.0)
         blocks = list(_row_blocks(self.X.shape[0], self._rows_per_block()))
         worker = _worker() if self.uses_threads else None
@@ -484,8 +486,8 @@ def _ridge(l2: float, W: np.ndarray) -> float:
 
 def _block_rows(d: int, itemsize: int = 8) -> int:
     """Rows per block so that a block of X (d columns of `itemsize` bytes) is about
-    BLOCK_BYTES."""
-    return max(64, BLOCK_BYTES // (itemsize * max(d, 1)))
+    BLOCK_BYTES (this module's, read when called)."""
+    return block_rows(d, itemsize, BLOCK_BYTES)
 
 
 class _Worker:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cetrain.core.blocks import first_non_finite
 from cetrain.core.params import Param, PathText
 from cetrain.data.dataset import Dataset, target_kind
 from cetrain.data.preprocess import check_feature_memory
@@ -29,8 +30,6 @@ TARGET_FILE = Param(
 
 NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
-# Rows per block of the NaN/inf check: about this many bytes of X at a time.
-_CHECK_BYTES = 1 << 24
 
 
 def is_npy(path: str | Path) -> bool:
@@ -189,15 +188,13 @@ def _features(path: Path) -> np.ndarray:
 def _check_finite(X: np.ndarray, where: str) -> None:
     """DataError naming the first NaN or infinite value; X is checked block by block, so no
     temporary of its size is made."""
-    rows = max(1, _CHECK_BYTES // (8 * X.shape[1]))
-    for start in range(0, X.shape[0], rows):
-        bad = ~np.isfinite(X[start : start + rows])
-        if bad.any():
-            i, j = np.argwhere(bad)[0]
-            raise DataError(
-                f"{where}: X[{start + i}, {j}] is {X[start + i, j]}; the features must be "
-                "finite numbers (a .npy's rows are not dropped as a CSV's missing values are)"
-            )
+    bad = first_non_finite(X)
+    if bad is not None:
+        i, j = bad
+        raise DataError(
+            f"{where}: X[{i}, {j}] is {X[i, j]}; the features must be "
+            "finite numbers (a .npy's rows are not dropped as a CSV's missing values are)"
+        )
 
 
 def _labels(path: Path, n: int, features_path: Path) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.exceptions import DataConversionWarning
 
-from cetrain.core.blocks import row_blocks
+from cetrain.core.blocks import first_non_finite
 from cetrain.core.params import Advice
 from cetrain.errors import DataError, DataTypeError
 
@@ -68,17 +68,8 @@ def check_X(
 
 
 def _all_finite(X: np.ndarray) -> bool:
-    """Whether every value of X (n, d) is finite, a block of rows at a time: a block's sum is
-    finite unless a value is not (or the sum overflows, when the block is looked at value by
-    value)."""
-    for start, stop in row_blocks(X):
-        block = X[start:stop]
-        with np.errstate(over="ignore", invalid="ignore"):
-            if np.isfinite(block.sum()):
-                continue
-        if not np.isfinite(block).all():
-            return False
-    return True
+    """Whether every value of X (n, d) is finite, read a block of rows at a time."""
+    return first_non_finite(X) is None
 
 
 def check_y(y: ArrayLike, n: int, name: str = "y", two_d: bool = False) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import cetrain.core.blocks
-from cetrain.core.blocks import FilePages, block_rows, row_blocks
+from cetrain.core.blocks import FilePages, block_rows, first_non_finite, row_blocks
 
 
 @pytest.fixture
@@ -30,6 +30,22 @@ def test_row_blocks_cover_the_rows_once_with_a_ragged_last_block(monkeypatch):
 def test_block_rows_make_blocks_of_block_bytes():
     assert block_rows(50) == (1 << 22) // 400
     assert block_rows(10**6) == 64
+    assert block_rows(50, itemsize=4) == (1 << 22) // 200
+    assert block_rows(50, block_bytes=1 << 20) == (1 << 20) // 400
+
+
+def test_first_non_finite_names_the_first_bad_value_in_any_block(monkeypatch):
+    monkeypatch.setattr(cetrain.core.blocks, "BLOCK_BYTES", 1)  # blocks of 64 rows
+    X = np.ones((150, 7))
+    assert first_non_finite(X) is None
+    X[100, 3] = np.nan
+    X[130, 1] = np.inf
+    assert first_non_finite(X) == (100, 3)
+    # finite values whose block sum overflows are looked at value by value: all finite
+    huge = np.full((150, 7), 1e308)
+    assert first_non_finite(huge) is None
+    huge[149, 6] = -np.inf
+    assert first_non_finite(huge) == (149, 6)
 
 
 @pytest.mark.parametrize("mode", ["r", "r+"])

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cetrain.core.blocks
 from cetrain.data import load_dataset, looks_like_path, npyfile
 from cetrain.data import rows as rows_module
 from cetrain.data.rows import Rows, sample_positions
@@ -89,12 +90,13 @@ def test_label_columns_are_a_target_matrix_named_by_position(tmp_path):
 
 
 def test_a_nan_far_into_the_file_is_found_block_by_block(tmp_path, monkeypatch):
-    """The finite check walks X in blocks (here of 3 rows) and names the first bad value."""
-    monkeypatch.setattr(npyfile, "_CHECK_BYTES", 3 * 8 * 2)
-    X = np.zeros((10, 2))
-    X[8, 1], X[9, 0] = -np.inf, np.nan
-    f = _save(tmp_path, X=X, y=np.arange(10) % 2)
-    with pytest.raises(DataError, match=r"X\[8, 1\] is -inf;"):
+    """The finite check walks X in blocks (here of 64 rows, cetrain.core.blocks's fewest)
+    and names the first bad value."""
+    monkeypatch.setattr(cetrain.core.blocks, "BLOCK_BYTES", 1)
+    X = np.zeros((200, 2))
+    X[180, 1], X[190, 0] = -np.inf, np.nan
+    f = _save(tmp_path, X=X, y=np.arange(200) % 2)
+    with pytest.raises(DataError, match=r"X\[180, 1\] is -inf;"):
         load_dataset(str(f["X"]), target_file=str(f["y"]))
 
 
