@@ -344,6 +344,14 @@ class Workspace:
             buffer = self._arrays[key] = np.empty(size, dtype)
         return buffer[:size]
 
+    def zeros(self, size: int, dtype: np.dtype) -> np.ndarray:
+        """`size` zeros of `dtype`, made once (callers only read them)."""
+        key = ("zeros", dtype)
+        buffer = self._arrays.get(key)
+        if buffer is None or buffer.shape[0] < size:
+            buffer = self._arrays[key] = np.zeros(size, dtype)
+        return buffer[:size]
+
     def positions(self, size: int) -> np.ndarray:
         """0, 1, ..., size - 1 (np.intp), made once."""
         steps = self._arrays.get(("positions", None))
@@ -423,9 +431,10 @@ class BinaryCrossEntropy(_BinaryLoss):
         n, dtype = scores.shape[0], scores.dtype
         e, tmp = work.array("e", n, dtype), work.array("tmp", n, dtype)
         loss = work.array("loss", n, dtype) if per_sample is None else per_sample
-        np.maximum(scores, 0.0, out=loss)
+        zeros = work.zeros(n, dtype)  # an array: NumPy's max with a scalar 0 is 2x slower
+        np.maximum(scores, zeros, out=loss)
         np.multiply(target, scores, out=tmp)
-        np.minimum(scores, 0.0, out=scores)  # the scores are needed only as min(s, 0) now
+        np.minimum(scores, zeros, out=scores)  # the scores are needed only as min(s, 0) now
         np.subtract(scores, loss, out=e)  # min(s, 0) - max(s, 0) = -|s|
         np.exp(e, out=e)  # e^-|s| in (0, 1]; shared by the loss and the sigmoid
         # max(s, 0) - y*s >= 0 is formed first: added to log1p(e), nothing cancels
@@ -726,7 +735,9 @@ class CrossEntropy(_MulticlassLoss):
             np.multiply(target, n, out=label_at)
             label_at += work.positions(n)  # flat positions of (labels[i], i)
             target_score = work.array("target_score", n, dtype)
-            np.take(flat, label_at, out=target_score)
+            # mode="wrap" skips the bounds check (the positions are in range by construction):
+            # twice as fast as the default
+            np.take(flat, label_at, out=target_score, mode="wrap")
         else:
             # 0 * (-inf) would be nan; a class with t_k = 0 contributes nothing
             target_score = np.sum(target * np.where(target != 0, scores, 0.0), axis=0)
@@ -740,9 +751,9 @@ class CrossEntropy(_MulticlassLoss):
         if target.ndim == 1:
             loss -= target_score
             # p_y - 1 at the labels, through a buffer: no temporary of the block's size
-            np.take(flat, label_at, out=target_score)
+            np.take(flat, label_at, out=target_score, mode="wrap")
             target_score -= 1.0
-            np.put(flat, label_at, target_score)
+            flat[label_at] = target_score  # twice as fast as np.put
         else:
             target_mass = np.sum(target, axis=0)
             loss *= target_mass

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from cetrain.core.blocks import FilePages, block_rows, released
+from cetrain.core.columns import rowwise
 from cetrain.core.losses import Loss, Workspace, unit_scaled
 
 # Rows per block: a block of X is about this many bytes, so it is still in the CPU's cache when
@@ -90,6 +91,9 @@ class LinearObjective:
         Train on the standardised features Z = (X - mean) / scale (module docstring) instead of
         X itself: both None (the default) means Z = X; one of them None means zeros or ones. A
         scale of inf makes its feature's Z all zeros (a constant feature).
+    gram : ndarray of shape (d + 1, d + 1), optional
+        `weighted_gram` when the caller already has it (the Standardizer's, from the pass that
+        found mean and scale): it is then not computed again.
 
     The parameters are one flat vector theta of length (d + 1) * n_outputs: viewed as a
     (d + 1, n_outputs) array, its first d rows are W and its last row is b.
@@ -107,6 +111,7 @@ class LinearObjective:
         l1: float = 0.0,
         mean: np.ndarray | None = None,
         scale: np.ndarray | None = None,
+        gram: np.ndarray | None = None,
     ) -> None:
         self.X = X
         self.target = target
@@ -138,7 +143,7 @@ class LinearObjective:
             )
         if far:
             self._map_mean, self._centre = None, True
-        self._gram: np.ndarray | None = None  # weighted_gram's, once computed
+        self._gram = gram  # weighted_gram's, once known
         # a memory-mapped X's file pages, given back after each pair of blocks (None: no file)
         self._pages = FilePages.of(X)
 
@@ -417,21 +422,22 @@ class LinearObjective:
         rows = _block_rows(d)
         standardised = self.feature_scale is not None
         Z = np.empty((min(n, rows), d)) if standardised else None
+        ones = np.ones(min(n, rows))
         with np.errstate(over="ignore", invalid="ignore"):
             for start, stop in released(self.X, _row_blocks(n, rows)):
                 Z_block = self.X[start:stop]
                 if standardised:
-                    Z_block = np.subtract(Z_block, self.feature_mean, out=Z[: stop - start])
-                    np.divide(Z_block, self.feature_scale, out=Z_block)
+                    Z_block = rowwise(np.subtract, Z_block, self.feature_mean, Z[: stop - start])
+                    rowwise(np.divide, Z_block, self.feature_scale, Z_block)
                 if standardised and self.weight is None:
                     # standardised values are about 1: their squares sum without overflow
                     gram[:d, :d] += Z_block.T @ Z_block
-                    gram[:d, d] += Z_block.sum(axis=0)
+                    gram[:d, d] += ones[: stop - start] @ Z_block
                     continue
                 w = 1.0 / n if self.weight is None else self.weight[start:stop, None]
                 weighted = Z_block * w
                 gram[:d, :d] += Z_block.T @ weighted
-                gram[:d, d] += weighted.sum(axis=0)
+                gram[:d, d] += ones[: stop - start] @ weighted
             if standardised and self.weight is None:
                 gram[:d] *= 1.0 / n
         gram[d, :d] = gram[:d, d]

@@ -174,7 +174,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.standardizer_ = Standardizer(enabled=self.standardize).fit(
             X, sample_weight=weight, feature_names=getattr(self, "feature_names_in_", None)
         )
-        objective = self._objective(X, loss, target, weight)
+        # the Standardizer's pass over X also gave the step size's Gram matrix
+        objective = self._objective(X, loss, target, weight, self.standardizer_.weighted_gram())
         self.learning_rate_ = self._step_size(objective)
         recorder = HistoryRecorder(
             objective,
@@ -210,11 +211,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     # --- the steps of fit -------------------------------------------------------------------
 
     def _objective(
-        self, X: np.ndarray, loss: Loss, target: np.ndarray, weight: np.ndarray | None
+        self,
+        X: np.ndarray,
+        loss: Loss,
+        target: np.ndarray,
+        weight: np.ndarray | None,
+        gram: np.ndarray | None = None,
     ) -> LinearObjective:
         """The penalised weighted mean loss on the standardised X (standardizer_ is fitted; the
         objective standardises on the fly, so X is not copied); the penalties are scaled as the
-        head's loss is averaged (1/K over K sigmoid labels)."""
+        head's loss is averaged (1/K over K sigmoid labels). `gram`: its weighted_gram, when
+        known (fit's, from the Standardizer)."""
         penalty_scale = self.head_.penalty_scale(len(self.classes_))
         mean, scale = self.standardizer_.objective_terms()
         return LinearObjective(
@@ -227,6 +234,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             l1=self.l1 * penalty_scale,
             mean=mean,
             scale=scale,
+            gram=gram,
         )
 
     def _features(

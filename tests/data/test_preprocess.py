@@ -13,6 +13,9 @@ import pytest
 import sklearn.preprocessing
 
 import cetrain.core.blocks
+from cetrain import LogisticRegression
+from cetrain.core.losses import binary_cross_entropy
+from cetrain.core.objective import LinearObjective
 from cetrain.data.preprocess import MAX_POLY_FEATURES, PolynomialFeatures, Standardizer
 from cetrain.errors import ConfigError, DataError, ModelFileError
 
@@ -173,6 +176,84 @@ def test_a_constant_column_of_many_rows_is_constant(weighted):
     np.testing.assert_array_equal(scale, [np.inf, np.inf, std.scale_[2]])
 
 
+GRAM_DATA = {
+    "offsets": BLOCKWISE_DATA["offsets"],
+    "a mean far from zero": np.random.default_rng(6).normal(size=(700, 3)) * [1.0, 2.0, 0.5]
+    + [1e12, -3e8, 0.0],
+    "a constant column": np.column_stack(
+        [np.full(500, 1e300), np.random.default_rng(7).normal(size=(500, 2))]
+    ),
+}
+
+
+def exact_moments(X, weight=None):
+    """(mean, std) of each column from math.fsum's exactly rounded sums: the mean, then the
+    weighted squares around it."""
+    w = np.ones(len(X)) if weight is None else weight
+    total = math.fsum(w)
+    mean = np.array([math.fsum(w * column) / total for column in X.T])
+    squares = [
+        math.fsum(w * (column - m) ** 2) / total for column, m in zip(X.T, mean, strict=True)
+    ]
+    return mean, np.sqrt(squares)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("data", list(GRAM_DATA))
+def test_the_fits_gram_matrix_is_the_objectives_own(data, weighted, dtype, monkeypatch):
+    # one pass (blocks of 64 rows, merged) gives the Gram matrix the objective would make in a
+    # pass of its own over the standardised blocks, and the mean and std of exact sums
+    monkeypatch.setattr(cetrain.core.blocks, "BLOCK_BYTES", 1)
+    X = GRAM_DATA[data].copy()
+    if dtype == np.float32 and data == "a constant column":
+        X[:, 0] = 3.0  # 1e300 is beyond float32
+    X = X.astype(dtype)
+    weight = np.random.default_rng(8).uniform(0.0, 3.0, len(X)) if weighted else None
+    std = Standardizer().fit(X, sample_weight=weight)
+    mean, scale = std.objective_terms()
+    # float64 targets and weights: the objective would round float32 weights to float32
+    objective = LinearObjective(
+        X.astype(np.float64),
+        np.zeros(len(X)),
+        binary_cross_entropy,
+        n_outputs=1,
+        sample_weight=weight,
+        mean=mean,
+        scale=scale,
+    )
+    np.testing.assert_allclose(std.weighted_gram(), objective.weighted_gram(), rtol=0, atol=1e-12)
+    varies = ~std.constant_  # (the squares of a constant 1e300 overflow)
+    exact_mean, exact_std = exact_moments(X[:, varies].astype(np.float64), weight)
+    # to the rounding of the mean's own value, and of the values' spread
+    np.testing.assert_allclose(
+        std.mean_[varies], exact_mean, rtol=0, atol=1e-15 * np.max(np.abs(X[:, varies]))
+    )
+    # a mean is known to a rounding u = eps |mean|, which moves the std by (u / std)^2 relative:
+    # 3e-9 for a mean 1e12 times the std
+    rounding = (np.finfo(float).eps * np.abs(exact_mean) / exact_std) ** 2
+    assert np.all(np.abs(std.scale_[varies] / exact_std - 1.0) <= 1e-12 + 2.0 * rounding)
+
+
+def test_a_fit_makes_no_second_pass_for_its_gram_matrix(monkeypatch):
+    def second_pass(self):
+        raise AssertionError("the objective's own pass over X")
+
+    monkeypatch.setattr(LinearObjective, "_weighted_gram", second_pass)
+    X = BLOCKWISE_DATA["offsets"]
+    model = LogisticRegression(l2=0.0, max_iter=3).fit(X, X[:, 0] > 5.0)
+    gram = model.standardizer_.weighted_gram()
+    assert model.learning_rate_ == 1.0 / (0.25 * np.linalg.eigvalsh(gram)[-1])
+
+
+def test_no_gram_matrix_without_the_standardiser_pass_that_makes_it():
+    assert Standardizer(enabled=False).fit(X_RAW).weighted_gram() is None
+    loaded = Standardizer.from_dict(Standardizer().fit(X_RAW).to_dict())
+    assert loaded.weighted_gram() is None  # a model file keeps no covariance
+    huge = np.random.default_rng(9).normal(size=(100, 2)) * [1e200, 1.0]
+    assert Standardizer().fit(huge).weighted_gram() is None  # squares beyond float64
+
+
 def test_objective_terms():
     std = Standardizer().fit(X_RAW)
     mean, scale = std.objective_terms()
@@ -208,7 +289,10 @@ def test_transform_makes_a_new_c_contiguous_array():
     Z = std.transform(X)
     assert Z.flags.c_contiguous
     np.testing.assert_array_equal(X, before)
-    np.testing.assert_allclose(Z, (X_RAW - X_RAW.mean(axis=0)) / X_RAW.std(axis=0), rtol=1e-12)
+    # the mean is a BLAS sum, NumPy's a running one: they differ in the last bits, which show
+    # as 1e-15 in standardised values of about 1 (relative to an entry near 0, more)
+    expected = (X_RAW - X_RAW.mean(axis=0)) / X_RAW.std(axis=0)
+    np.testing.assert_allclose(Z, expected, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("n_outputs", [1, 3])
