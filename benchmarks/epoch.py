@@ -14,9 +14,9 @@ same data:
   textbook   the usual NumPy epoch: a column of ones stacked onto X (a copy), a one-hot matrix,
              softmax in fresh arrays, and log(p + eps)
   fixed      the fixed cost of a fit that issue 12 names, in epochs: the standardisation's
-             statistics (no standardised copy is made) and the step-size estimate (the
-             weighted Gram matrix, its top eigenvalue, and the preconditioner's
-             eigendecomposition)
+             statistics and the weighted Gram matrix, from one pass over X (no standardised
+             copy is made), and the step-size estimate (the Gram matrix's top eigenvalue and
+             the preconditioner's eigendecomposition)
   fit(0)     the whole of a default fit before its first step (the estimator's fit with
              max_iter=0: checks, targets, standardisation, step size, one evaluation), in epochs
   in fit     what a real fit adds to each epoch beyond its evaluation: the optimiser's step,
@@ -175,8 +175,18 @@ def measure(n: int, d: int, k: int, dtype, rng: np.random.Generator) -> dict[str
     labels = y.astype(int) if k == 2 else y
 
     def fixed_cost():
-        mean, scale = Standardizer().fit(X).objective_terms()
-        standardised = LinearObjective(X, y, loss, n_outputs=outputs, mean=mean, scale=scale)
+        # as a fit: the Standardizer's one pass also gives the Gram matrix
+        standardizer = Standardizer().fit(X)
+        mean, scale = standardizer.objective_terms()
+        standardised = LinearObjective(
+            X,
+            y,
+            loss,
+            n_outputs=outputs,
+            mean=mean,
+            scale=scale,
+            gram=standardizer.weighted_gram(),
+        )
         standardised.lipschitz_bound()  # the weighted Gram matrix, kept for the preconditioner
         MajoriserInverse(loss.curvature * standardised.weighted_gram(), outputs)
 
