@@ -8,8 +8,8 @@ from math import comb
 import numpy as np
 
 from cetrain.core.blocks import block_rows, row_blocks
-from cetrain.core.columns import column_reduce, rowwise
 from cetrain.core.params import Flag, Integer, Param
+from cetrain.data.moments import column_moments, extend_range, squares_safe
 from cetrain.errors import DataError, ModelFileError
 
 MAX_POLY_FEATURES = 20_000
@@ -19,9 +19,6 @@ _EPS = np.finfo(np.float64).eps
 # units) overflows; above the largest, the centred values and the reciprocal underflow.
 SMALLEST_SPREAD = float(np.finfo(np.float64).tiny / _EPS)  # 1.0e-292
 LARGEST_SPREAD = float(np.finfo(np.float64).max * _EPS)  # 4.0e292
-# The deviations from the mean whose squares, summed over up to 1e18 rows, stay normal float64
-# numbers (1e-140^2 is far above the smallest normal, 2.2e-308; 1e18 x 1e130^2 below the largest)
-SQUARES_RANGE = (1e-140, 1e130)
 
 STANDARDIZE = Param("standardize", Flag(), True, "Standardise features inside the model.")
 # degree K on one feature already makes K columns: a higher degree never fits MAX_POLY_FEATURES
@@ -99,35 +96,25 @@ class Standardizer:
         self.constant_ = np.zeros(d, dtype=bool)
         self.covariance_ = self.residual_mean_ = None
         if not self.enabled:
-            low, high, _ = _range_and_sum(X, sample_weight, sums=False)
+            low, high = _column_range(X)
             _check_range(low, high, feature_names)
             self.mean_, self.scale_ = np.zeros(d), np.ones(d)
             return self
-        low, high, total, scatter = _column_moments(X, sample_weight)
+        moments = column_moments(X, sample_weight)
+        low, high = moments.low, moments.high
         _check_range(low, high, feature_names)
         largest_value = np.maximum(np.abs(low), np.abs(high))  # max |x| per column
         weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
         if weight_sum == 0:
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-        self.mean_ = total / weight_sum
+        self.mean_ = moments.total / weight_sum
         if not np.all(np.isfinite(self.mean_)):
             # the sum overflowed (values near 1e308): the mean of x / max|x|, times max|x|
             top = np.where(largest_value > 0, largest_value, 1.0)
             self.mean_ = top * (_weighted_sum(X, sample_weight, divide=top) / weight_sum)
         largest = np.maximum(high - self.mean_, self.mean_ - low)  # max |x - mean|
-        varies = high > low
-        if _squares_safe(largest, varies):
-            scatter, residual = _merged_scatter(scatter, self.mean_, varies)
-            # the residual r = sum_i w_i (x_i - mean) is the rounding of the sum over many rows:
-            # mean + r / W is the mean to the rounding of its own value (as a second pass would
-            # make it). Moved by a (exactly the difference of the two means), the scatter and
-            # the residual become S - r a^T - a r^T + W a a^T and r - W a
-            corrected = self.mean_ + residual / weight_sum
-            moved = corrected - self.mean_
-            cross = np.outer(residual, moved)
-            scatter += weight_sum * np.outer(moved, moved) - cross - cross.T
-            residual = residual - weight_sum * moved
-            self.mean_ = corrected
+        if squares_safe(largest, varies=high > low):
+            self.mean_, scatter, residual = moments.around_mean(self.mean_, weight_sum)
             std = np.sqrt(np.diag(scatter) / weight_sum)
             self.covariance_ = scatter / weight_sum
             self.residual_mean_ = residual / weight_sum
@@ -234,7 +221,7 @@ def check_spread(X: np.ndarray, feature_names: Sequence[str] | None = None) -> N
     DataError naming the features, with the range of the first."""
     if X.shape[0] == 0:
         return
-    low, high, _ = _range_and_sum(X, None, sums=False)
+    low, high = _column_range(X)
     _check_range(low, high, feature_names)
 
 
@@ -270,127 +257,13 @@ def _check_range(
         )
 
 
-def _range_and_sum(
-    X: np.ndarray, weight: np.ndarray | None, sums: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Each column's smallest and largest value and (with `sums`) its weighted sum
-    sum_i w_i x_i (w None: all ones; inf where it overflows), in one pass over X's blocks."""
+def _column_range(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's smallest and largest value, in one pass over X's blocks."""
     d = X.shape[1]
     low, high = np.full(d, np.inf), np.full(d, -np.inf)
-    total = np.zeros(d) if sums else None
-    with np.errstate(over="ignore", invalid="ignore"):
-        for start, stop in row_blocks(X):
-            block = X[start:stop]
-            _extend_range(low, high, block)
-            if sums:
-                # in float64 whatever X's dtype: a float32 column sum drifts over many rows
-                total += (
-                    block.sum(axis=0, dtype=np.float64)
-                    if weight is None
-                    else weight[start:stop] @ block
-                )
-    return low, high, total
-
-
-def _extend_range(low: np.ndarray, high: np.ndarray, block: np.ndarray) -> None:
-    """Lower `low` and raise `high` (per column, in place) to the block's own extremes."""
-    np.minimum(low, column_reduce(np.minimum, block), out=low)
-    np.maximum(high, column_reduce(np.maximum, block), out=high)
-
-
-def _column_moments(
-    X: np.ndarray, weight: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, "_BlockScatter"]:
-    """Each column's smallest and largest value, its weighted sum sum_i w_i x_i (inf where it
-    overflows), and the blocks' scatter matrices around their own means, in one pass over X's
-    blocks (float64, whatever X's dtype); see _merged_scatter."""
-    n, d = X.shape
-    low, high, total = np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d)
-    rows = block_rows(d)
-    values = np.empty((min(n, rows), d))
-    ones = np.ones(min(n, rows))
-    scatter = _BlockScatter(d)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for start, stop in row_blocks(X, rows):
-            block = X[start:stop]
-            _extend_range(low, high, block)
-            m = stop - start
-            block64 = block if block.dtype == np.float64 else values[:m]
-            if block64 is not block:
-                np.copyto(block64, block)  # float32 data summed in float64
-            w = ones[:m] if weight is None else weight[start:stop]
-            block_total = w @ block64
-            total += block_total
-            block_weight = float(m) if weight is None else float(w.sum())
-            if block_weight == 0.0:  # rows of weight 0 only: nothing to the scatter
-                continue
-            block_mean = block_total / block_weight
-            centred = rowwise(np.subtract, block64, block_mean, values[:m])
-            weighted = centred if weight is None else centred * w[:, None]
-            # w . (x - m_b), 0 but for m_b's rounding: kept, see _merged_scatter
-            scatter.add(centred.T @ weighted, w @ centred, block_mean, block_weight)
-    return low, high, total, scatter
-
-
-class _BlockScatter:
-    """The blocks' scatter matrices sum_i w_i (x_i - m_b)(x_i - m_b)^T around their own
-    weighted means m_b, and their residuals sum_i w_i (x_i - m_b), added up, with each block's
-    mean and weight kept for the merge."""
-
-    def __init__(self, d: int) -> None:
-        self.within = np.zeros((d, d))
-        self.residuals: list[np.ndarray] = []
-        self.means: list[np.ndarray] = []
-        self.weights: list[float] = []
-
-    def add(
-        self,
-        block_scatter: np.ndarray,
-        block_residual: np.ndarray,
-        block_mean: np.ndarray,
-        block_weight: float,
-    ) -> None:
-        self.within += block_scatter
-        self.residuals.append(block_residual)
-        self.means.append(block_mean)
-        self.weights.append(block_weight)
-
-
-def _merged_scatter(
-    blocks: _BlockScatter, mean: np.ndarray, varies: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The scatter sum_i w_i (x_i - mean)(x_i - mean)^T and the residual sum_i w_i (x_i - mean)
-    (0 but for mean's rounding) from the blocks' own (Chan, Golub and LeVeque's update). With a
-    block's weight W_b, mean m_b, offset o_b = m_b - mean, scatter S_b and residual
-    r_b = sum_(i in b) w_i (x_i - m_b) (0 but for m_b's rounding), exactly:
-
-        scatter  = sum_b S_b + r_b o_b^T + o_b r_b^T + W_b o_b o_b^T
-        residual = sum_b r_b + W_b o_b
-
-    Each block is centred on its own mean, so nothing cancels, however far the mean is from
-    zero; the r_b terms keep the rounding of m_b (as large as the spread, for a mean 1e12 times
-    the spread) out of the result. The entries of features that do not vary are 0 (a constant
-    near 1e300 would give inf - inf in its own). The scatter is exactly symmetric (its lower
-    triangle mirrored)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        offsets = np.array(blocks.means) - mean  # (blocks, d)
-        residuals = np.array(blocks.residuals)
-        weights = np.array(blocks.weights)[:, None]
-        cross = residuals.T @ offsets
-        scatter = blocks.within + cross + cross.T + offsets.T @ (weights * offsets)
-        residual = residuals.sum(axis=0) + (weights * offsets).sum(axis=0)
-    scatter[~varies] = 0.0
-    scatter[:, ~varies] = 0.0
-    residual[~varies] = 0.0
-    return np.tril(scatter) + np.tril(scatter, -1).T, residual
-
-
-def _squares_safe(largest: np.ndarray, varies: np.ndarray) -> bool:
-    """Whether the squares of every varying feature's deviations from its mean (at most
-    `largest`) are normal float64 numbers that their sums over rows cannot overflow: then the
-    scatter's diagonal gives the std as exactly as the scaled second pass would."""
-    spread = largest[varies]
-    return bool(np.all((spread > SQUARES_RANGE[0]) & (spread < SQUARES_RANGE[1])))
+    for start, stop in row_blocks(X):
+        extend_range(low, high, X[start:stop])
+    return low, high
 
 
 def _weighted_sum(

@@ -241,7 +241,7 @@ def test_a_fit_makes_no_second_pass_for_its_gram_matrix(monkeypatch):
 
     monkeypatch.setattr(LinearObjective, "_weighted_gram", second_pass)
     X = BLOCKWISE_DATA["offsets"]
-    model = LogisticRegression(l2=0.0, max_iter=3).fit(X, X[:, 0] > 5.0)
+    model = LogisticRegression(l2=0.0, max_iter=3, tol=0.1).fit(X, X[:, 0] > 5.0)
     gram = model.standardizer_.weighted_gram()
     assert model.learning_rate_ == 1.0 / (0.25 * np.linalg.eigvalsh(gram)[-1])
 

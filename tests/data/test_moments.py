@@ -1,0 +1,66 @@
+"""Tests for data.moments: a feature matrix's column moments in one pass over its blocks.
+
+Reference: the scatter sum_i w_i (x_i - c)(x_i - c)^T and the residual sum_i w_i (x_i - c)
+written out directly over the whole array, in math.fsum where the rounding matters.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import cetrain.core.blocks
+from cetrain.data.moments import column_moments
+
+RNG = np.random.default_rng(11)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_the_merged_scatter_around_any_point_is_the_direct_one(weighted, monkeypatch):
+    monkeypatch.setattr(cetrain.core.blocks, "BLOCK_BYTES", 1)  # 64-row blocks, a ragged last
+    X = RNG.normal(size=(300, 3)) * [1.0, 3.0, 0.2] + [2.0, -1.0, 0.5]
+    weight = RNG.uniform(0.0, 2.0, 300) if weighted else None
+    w = np.ones(300) if weight is None else weight
+    moments = column_moments(X, weight)
+    centre = np.array([0.3, -2.0, 1.0])
+    scatter, residual = moments.around(centre)
+    deviations = X - centre
+    np.testing.assert_allclose(scatter, deviations.T @ (w[:, None] * deviations), rtol=1e-13)
+    np.testing.assert_allclose(residual, w @ deviations, rtol=1e-13)
+    np.testing.assert_array_equal(scatter, scatter.T)
+    np.testing.assert_array_equal(moments.low, X.min(axis=0))
+    np.testing.assert_array_equal(moments.high, X.max(axis=0))
+    assert len(moments.means) == 5  # 64 + 64 + 64 + 64 + 44 rows
+
+
+def test_the_corrected_mean_is_the_exactly_rounded_one_far_from_zero(monkeypatch):
+    # a mean 1e12 times the spread: the blocks' sums round by about the spread, and the one
+    # correction takes the mean to fsum's (to the last bit or two of 1e12)
+    monkeypatch.setattr(cetrain.core.blocks, "BLOCK_BYTES", 1)
+    X = RNG.normal(size=(1000, 2)) + np.array([1e12, -7e11])
+    moments = column_moments(X, None)
+    mean, scatter, residual = moments.around_mean(moments.total / 1000, 1000.0)
+    exact = np.array([math.fsum(column) / 1000 for column in X.T])
+    np.testing.assert_allclose(mean, exact, rtol=0, atol=2 * np.spacing(1e12))
+    deviations = X - mean  # exact: the values are within a few units of the mean
+    squares = [math.fsum(column**2) for column in deviations.T]
+    np.testing.assert_allclose(np.diag(scatter), squares, rtol=1e-12)
+    np.testing.assert_allclose(residual, [math.fsum(c) for c in deviations.T], atol=1e-9)
+
+
+def test_a_constant_column_near_the_limit_has_zero_moments():
+    X = np.column_stack([np.full(50, 1e300), RNG.normal(size=50)])
+    scatter, residual = column_moments(X, None).around(np.array([1e300, 0.0]))
+    np.testing.assert_array_equal(scatter[0], [0.0, 0.0])
+    np.testing.assert_array_equal(scatter[:, 0], [0.0, 0.0])
+    assert residual[0] == 0.0
+
+
+def test_blocks_of_weight_zero_add_nothing_but_their_range():
+    X = RNG.normal(size=(100, 2))
+    weight = np.r_[np.zeros(50), np.ones(50)]
+    moments = column_moments(X, weight)
+    scatter, _ = moments.around(X[50:].mean(axis=0))
+    deviations = X[50:] - X[50:].mean(axis=0)
+    np.testing.assert_allclose(scatter, deviations.T @ deviations, rtol=1e-13)
+    np.testing.assert_array_equal(moments.low, X.min(axis=0))  # the weight-0 rows too
