@@ -24,6 +24,7 @@ from cetrain.playground.session import Session
 
 DEFAULT_HOST = "127.0.0.1"
 MAX_BODY = 10 * 1024 * 1024  # bytes of a request body (a CSV upload is the largest)
+DRAIN_LIMIT = 8 * MAX_BODY  # bytes of a refused body still read, to answer its sender
 POLL_INTERVAL = 0.2  # seconds between checks for a shutdown
 STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -108,7 +109,12 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise RequestError(HTTPStatus.BAD_REQUEST, "Content-Length must be a number") from None
         if length > MAX_BODY:
-            self.close_connection = True  # not read: the connection cannot be reused
+            # read what was sent (up to a bound), so that the client gets the answer rather
+            # than a broken pipe; beyond it the connection is simply closed
+            if length <= DRAIN_LIMIT:
+                for start in range(0, length, 1 << 20):
+                    self.rfile.read(min(1 << 20, length - start))
+            self.close_connection = True
             raise RequestError(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 f"the request body has {length} bytes; at most {MAX_BODY} (10 MB) are taken",
