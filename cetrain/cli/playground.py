@@ -57,7 +57,7 @@ def playground_command(config, data, port, host, no_browser):
       cetrain playground
       cetrain playground --data moons
       cetrain playground configs/moons-poly.toml --port 8000
-      cetrain playground --data my_points.csv --no-browser
+      cetrain playground --data datasets/noisy_labels.csv --no-browser
     """
     from cetrain.playground.server import DEFAULT_HOST, make_server
     from cetrain.playground.start import start_session
