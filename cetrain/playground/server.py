@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cetrain.errors import CetrainError
-from cetrain.playground.session import Session
+from cetrain.playground.session import Session, message
 
 DEFAULT_HOST = "127.0.0.1"
 MAX_BODY = 10 * 1024 * 1024  # bytes of a request body (a CSV upload is the largest)
@@ -140,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
             self._json(exc.status, {"error": str(exc)})
             return
         except CetrainError as exc:
-            self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            self._json(HTTPStatus.BAD_REQUEST, {"error": message(exc)})
             return
         except Exception as exc:  # a bug of ours: say so, and go on serving
             self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {exc!r}"})

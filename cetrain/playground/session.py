@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from cetrain.core.optim import STATUSES
-from cetrain.core.params import ClassValues, Integer, Number, OneOf, Spelling
+from cetrain.core.params import Advice, ClassValues, Integer, Number, OneOf, Spelling
 from cetrain.core.plane import padded_range
+from cetrain.data import Dataset
 from cetrain.data.split import split_indices
 from cetrain.errors import CetrainError, ConfigError, DataError
 from cetrain.playground import points as points_module
@@ -254,7 +255,7 @@ class Session:
         except CetrainError as exc:
             if strict:
                 raise
-            self.message = str(exc)
+            self.message = message(exc)
             return
         self.runs = runs
 
@@ -297,12 +298,8 @@ class Session:
             }
         )
 
-    def _choose_features(self, dataset) -> tuple[int, int]:
-        """The two of several features shown: those `cetrain train` draws (the named
-        plot_features, else the largest standardised coefficients of the model trained with
-        the current settings on all of them)."""
-        settings = dataclasses.replace(self.settings, data=dataset.name)
-        return train(settings, dataset=dataset).plot_features
+    def _choose_features(self, dataset: Dataset) -> tuple[int, int]:
+        return plotted_pair(self.settings, dataset)
 
     def _config_toml(self) -> str:
         epochs = max(self.runs[0].epoch, 1) if self.runs else BY_NAME["epochs"].default
@@ -329,6 +326,21 @@ class Session:
         columns = [{"name": name, "kind": "numeric"} for name in self.points.feature_names]
         model = to_dict(self.runs[0].pipeline, target=self.points.target, input_columns=columns)
         return json.dumps(model, indent=2, allow_nan=False) + "\n"
+
+
+def plotted_pair(settings: TrainSettings, dataset: Dataset) -> tuple[int, int]:
+    """The two of a dataset's several features that the page shows: those `cetrain train`
+    draws with these settings (plot_features if named, else the two with the largest
+    standardised coefficients of the model it trains on all of them)."""
+    settings = dataclasses.replace(settings, data=settings.data or dataset.name)
+    return train(settings, dataset=dataset).plot_features
+
+
+def message(error: CetrainError) -> str:
+    """An error's one line as the page shows it: an Advice names settings as config.toml
+    does (lr, epochs)."""
+    advice = error.args[0] if len(error.args) == 1 else None
+    return advice.render(SETTING_NAMES) if isinstance(advice, Advice) else str(error)
 
 
 def _jsonable(value: Any) -> Any:

@@ -7,9 +7,9 @@ import dataclasses
 from pathlib import Path
 
 from cetrain.playground import points as points_module
-from cetrain.playground.session import PAGE_SETTINGS, Session
+from cetrain.playground.session import PAGE_SETTINGS, Session, plotted_pair
 from cetrain.runs.settings import DEFAULTS, read_config, resolve_settings
-from cetrain.runs.train import load_settings_data, train
+from cetrain.runs.train import load_settings_data
 
 DEFAULT_DATA = "moons"
 
@@ -30,10 +30,6 @@ def start_session(config: Path | None = None, data: str | None = None) -> Sessio
     if settings.data is None:
         settings = dataclasses.replace(settings, data=DEFAULT_DATA)
     dataset = load_settings_data(settings)
-
-    def choose(dataset):  # the two features `cetrain train` would plot
-        return train(settings, dataset=dataset).plot_features
-
-    points = points_module.from_dataset(dataset, choose)
+    points = points_module.from_dataset(dataset, lambda data: plotted_pair(settings, data))
     page = {name: getattr(settings, name) for name in PAGE_SETTINGS}
     return Session(dataclasses.replace(DEFAULTS, **page), points)

@@ -257,3 +257,18 @@ def test_a_body_over_10_mb_is_refused(client):
         "error": "the request body has 10485761 bytes; at most 10485760 (10 MB) are taken"
     }
     assert client.ok("GET", "/api/state")["status"] == "ready"
+
+
+def test_a_divergence_stops_the_run_and_says_so(client):
+    client.ok("POST", "/api/points", {"points": ROWS})
+    client.ok("POST", "/api/config", {"lr": 1e6, "momentum": 0.0})
+    frame = client.ok("POST", "/api/step", {"epochs": 5})
+    assert (frame["status"], frame["epoch"]) == ("diverged", 1)
+    assert frame["message"] == (
+        "training diverged with the step lr = 1e+06: the loss grew instead of falling; use a "
+        "smaller lr (e.g. lr = 100000) or lr = auto"
+    )
+    # a finished run takes no more steps; reset starts it again from zero
+    assert client.ok("POST", "/api/step", {"epochs": 5})["epoch"] == 1
+    state = client.ok("POST", "/api/reset", {})
+    assert (state["epoch"], state["status"], state["frame"]) == (0, "ready", None)
