@@ -16,7 +16,7 @@ import numpy as np
 
 from cetrain.core.plane import probability_grid
 from cetrain.runs.evaluation import label_calibration
-from cetrain.runs.metrics import evaluate
+from cetrain.runs.metrics import evaluate, row_losses
 
 if TYPE_CHECKING:
     from cetrain.playground.session import Run
@@ -71,13 +71,10 @@ def frame(run: Run, bounds: list[tuple[float, float]], since: int) -> dict[str, 
 
 def point_losses(run: Run) -> np.ndarray:
     """Each point's own training loss (class weight included), in the order of the points:
-    the estimator's row_losses of each split, as the figures' point sizes (runs.write)."""
-    estimator, pipeline = run.pipeline.estimator, run.pipeline
+    runs.metrics.row_losses of each split, as the figures' point sizes (runs.write)."""
     losses = np.empty(len(run.points.labels))
-    for rows, X, y in ((run.train_rows, run.split.X_train, run.split.y_train),
-                       (run.test_rows, run.split.X_test, run.split.y_test)):  # fmt: skip
-        if len(rows):
-            losses[rows] = estimator.row_losses(pipeline.transform(X), y)
+    losses[run.train_rows] = row_losses(run.pipeline, run.split.X_train, run.split.y_train)
+    losses[run.test_rows] = row_losses(run.pipeline, run.split.X_test, run.split.y_test)
     return losses
 
 
