@@ -117,7 +117,7 @@ class Session:
         self.points = points_module.empty() if points is None else points
         self.runs: list[Run] = []
         self.message: str | None = None
-        self._rebuild(strict=False)
+        self._rebuild()
 
     # --- the API ----------------------------------------------------------------------------
 
@@ -145,14 +145,14 @@ class Session:
             )
         with self.lock:
             self.points = make()
-            self._rebuild(strict=False)
+            self._rebuild()
             return self._state()
 
     def set_config(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST /api/config: any of PAGE_SETTINGS by name, and "compare": {name: value} | null.
-        Changing `loss` drops the options of other losses (unless given with it). The points
-        must suit the new settings (e.g. a logistic model needs two classes): if not, nothing
-        changes and the error says why."""
+        Changing `loss` drops the options of other losses (unless given with it). When the
+        points could train, they must suit the new settings (e.g. a logistic model needs two
+        classes): if not, nothing changes and the error says why."""
         values = dict(body)
         compare = values.pop("compare", self.compare)
         with self.lock:
@@ -164,14 +164,11 @@ class Session:
                     )
                 self._checked(settings, compare, "compare: ")
                 compare = dict(compare)
-            old = self.settings, self.compare
+            runs = None
+            if self.runs:  # the points trained: settings they cannot take are refused
+                runs = self._new_runs(settings, compare)
             self.settings, self.compare = settings, compare
-            try:
-                self._rebuild(strict=True)
-            except CetrainError:
-                self.settings, self.compare = old
-                self._rebuild(strict=False)
-                raise
+            self._rebuild(runs)
             return self._state()
 
     def step(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -198,7 +195,7 @@ class Session:
         if body:
             raise ConfigError("reset takes no settings; send {}")
         with self.lock:
-            self._rebuild(strict=False)
+            self._rebuild()
             return self._state()
 
     def export(self, what: str) -> tuple[str, str, str]:
@@ -240,23 +237,27 @@ class Session:
             raise ConfigError(f"{where}{exc}") from None
         return settings
 
-    def _rebuild(self, strict: bool) -> None:
-        """New models from the zero start; with strict, a setting the points cannot take
-        raises, else it is kept in `message` (the page shows it; steps refuse)."""
+    def _new_runs(self, settings: TrainSettings, compare: Mapping[str, Any] | None) -> list[Run]:
+        """The models of these settings on the points, at their zero start (CetrainError if
+        the points cannot take them)."""
+        runs = [Run(settings, self.points)]
+        if compare is not None:
+            runs.append(Run(self._checked(settings, compare), self.points))
+        return runs
+
+    def _rebuild(self, runs: list[Run] | None = None) -> None:
+        """The models (`runs`, else new ones) from their zero start; when the points cannot
+        take the settings, none, and `message` says why (the page shows it; steps refuse)."""
         self.runs, self.message = [], None
         if len(self.points.labels) == 0:
             self.message = "no points yet: add points of at least two classes"
             return
-        try:
-            runs = [Run(self.settings, self.points)]
-            if self.compare is not None:
-                second = self._checked(self.settings, self.compare)
-                runs.append(Run(second, self.points))
-        except CetrainError as exc:
-            if strict:
-                raise
-            self.message = message(exc)
-            return
+        if runs is None:
+            try:
+                runs = self._new_runs(self.settings, self.compare)
+            except CetrainError as exc:
+                self.message = message(exc)
+                return
         self.runs = runs
 
     def _bounds(self) -> list[tuple[float, float]]:
@@ -311,9 +312,9 @@ class Session:
             model=self.runs[0].pipeline.estimator.kind if self.runs else self.settings.model,
         )
         header = (
-            "Settings of a cetrain playground model, after "
-            f"{epochs} epochs.\nSave the points export as {POINTS_FILE} beside this file; "
-            "`cetrain train config.toml` re-runs the same training."
+            f"A cetrain playground model's settings, {epochs} epochs.\nSave the points export "
+            f"as {POINTS_FILE} beside this file: `cetrain train config.toml` re-runs the "
+            "same training."
         )
         return to_toml(settings, header)
 

@@ -272,3 +272,26 @@ def test_a_divergence_stops_the_run_and_says_so(client):
     assert client.ok("POST", "/api/step", {"epochs": 5})["epoch"] == 1
     state = client.ok("POST", "/api/reset", {})
     assert (state["epoch"], state["status"], state["frame"]) == (0, "ready", None)
+
+
+def test_settings_the_points_cannot_take_change_nothing(client):
+    three = [[float(i), float(i % 3), i % 3] for i in range(30)]
+    client.ok("POST", "/api/points", {"points": three})
+    client.ok("POST", "/api/step", {"epochs": 5})
+    got, answer = client.post("/api/config", {"model": "logistic", "l2": 0.5})
+    assert (got, answer) == (
+        400,
+        {
+            "error": "model 'logistic' needs exactly 2 classes, but 'points' has 3 (0, 1, 2); "
+            "use model 'softmax' or 'auto'"
+        },
+    )
+    state = client.ok("GET", "/api/state")
+    assert (state["epoch"], state["config"]["model"], state["config"]["l2"]) == (5, "auto", 0.001)
+
+
+def test_points_of_one_class_wait_for_another(client):
+    state = client.ok("POST", "/api/points", {"points": [[0.0, 0.0, 1], [1.0, 1.0, 1]]})
+    assert state["message"] == "'points' has only one class (1); a classifier needs two"
+    assert client.ok("POST", "/api/config", {"loss": "mse"})["config"]["loss"] == "mse"
+    assert client.post("/api/step", {"epochs": 1}) == (400, {"error": state["message"]})
