@@ -51,3 +51,28 @@ def test_a_busy_port_is_an_error_line():
         port = busy.getsockname()[1]
         result = invoke("playground", "--no-browser", "--port", port, "--data", "xor")
     assert_error(result, f"cannot serve on 127.0.0.1:{port}: Address already in use")
+
+
+def test_another_host_is_warned_about_and_the_browser_opens(monkeypatch):
+    from cetrain.cli.interrupts import Interrupted
+    from cetrain.playground import server
+
+    make_server, opened = server.make_server, []
+
+    def stop(self, poll_interval=0.5):  # Ctrl-C as soon as it serves
+        raise Interrupted(signal.SIGINT)
+
+    # bound to 127.0.0.1 on a free port whatever it is asked: the test opens no network port
+    monkeypatch.setattr(server, "make_server", lambda session, host, port: make_server(session))
+    monkeypatch.setattr(server.PlaygroundServer, "serve_forever", stop)
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    result = invoke("playground", "--host", "0.0.0.0", "--data", "xor")
+    assert result.exit_code == 0
+    url = result.stdout.split()[2]
+    assert result.stdout == f"cetrain playground: {url}  (Ctrl-C stops it)\n"
+    assert opened == [url]
+    port = url.rsplit(":", 1)[1].rstrip("/")
+    assert result.stderr == (
+        f"Warning: serving on 0.0.0.0: anyone who can reach this machine on port {port} can "
+        "use the page (and its one shared session).\nStopped the playground.\n"
+    )
