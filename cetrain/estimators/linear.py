@@ -789,6 +789,13 @@ class StepwiseFit:
         self.estimator._keep_result(result, self.recorder)
         return result
 
+    def advice(self) -> Advice | None:
+        """What stopped the fit, if it stopped without converging, and what to change: the
+        message of fit's ConvergenceWarning (None while it runs on, or once it converged)."""
+        if not self.descent.finished:
+            return None
+        return self.estimator._convergence_advice(self.descent.result, self.loss.smooth)
+
 
 class LogisticRegression(_LinearClassifier):
     """Binary logistic regression: P(y = classes_[1] | x) = sigmoid(x . w + b).

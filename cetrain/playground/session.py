@@ -53,6 +53,11 @@ MAX_STEP_EPOCHS = 1000
 # Status words besides core.optim.STATUSES: no epoch yet, and paused between steps.
 READY, RUNNING = "ready", "running"
 POINTS_FILE = "points.csv"
+POINTS_FORMS = {
+    "points": {"points"},
+    "dataset": {"dataset", "n", "noise", "seed"},
+    "csv": {"csv", "target", "features"},
+}
 
 
 class _SettingNames(Spelling):
@@ -65,9 +70,8 @@ class _SettingNames(Spelling):
         return self.names.get(param, param)
 
     def value(self, param: str, value: Any) -> str:
-        return f"{self.name(param)} = {value:g}" if isinstance(value, float) else (
-            f"{self.name(param)} = {value}"
-        )  # fmt: skip
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{self.name(param)} = {shown}"
 
 
 SETTING_NAMES = _SettingNames()
@@ -100,8 +104,7 @@ class Run:
         result = self.fitting.run(target)
         self.status = RUNNING if not self.fitting.descent.finished else result.status
         if self.fitting.descent.finished and result.status != "converged":
-            estimator = self.pipeline.estimator
-            advice = estimator._convergence_advice(result, self.fitting.loss.smooth)
+            advice = self.fitting.advice()
             self.message = (
                 advice.render(SETTING_NAMES) if advice is not None else STATUSES[result.status]
             )
@@ -129,22 +132,26 @@ class Session:
     def set_points(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST /api/points: {"points": rows} | {"dataset": ...} | {"csv": ...}."""
         keys = set(body)
-        if "points" in keys and keys <= {"points"}:
-            make = lambda: points_module.from_rows(body["points"], self.points)  # noqa: E731
-        elif "dataset" in keys and keys <= {"dataset", "n", "noise", "seed"}:
-            make = lambda: points_module.generated(body)  # noqa: E731
-        elif "csv" in keys and keys <= {"csv", "target", "features"}:
-            make = lambda: points_module.from_csv_text(  # noqa: E731
-                body["csv"], body.get("target"), body.get("features"), self._choose_features
-            )
-        else:
+        # each form is named by its first key, and takes only its own keys
+        form = next(
+            (name for name, allowed in POINTS_FORMS.items() if name in keys and keys <= allowed),
+            None,
+        )
+        if form is None:
             raise DataError(
                 'points takes {"points": [[x1, x2, label], ...]}, {"dataset": name, "n": rows, '
                 '"noise": noise, "seed": seed} or {"csv": text, "target": column, "features": '
                 f"[a, b]}}; got the keys {', '.join(sorted(map(str, keys))) or 'none'}"
             )
         with self.lock:
-            self.points = make()
+            if form == "points":
+                self.points = points_module.from_rows(body["points"], self.points)
+            elif form == "dataset":
+                self.points = points_module.generated(body)
+            else:
+                self.points = points_module.from_csv_text(
+                    body["csv"], body.get("target"), body.get("features"), self._choose_features
+                )
             self._rebuild()
             return self._state()
 
