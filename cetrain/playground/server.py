@@ -23,6 +23,7 @@ from cetrain.errors import CetrainError
 from cetrain.playground.session import Session, message
 
 DEFAULT_HOST = "127.0.0.1"
+LOCAL_NAMES = ("127.0.0.1", "localhost")  # the names of this machine a local page is asked by
 MAX_BODY = 10 * 1024 * 1024  # bytes of a request body (a CSV upload is the largest)
 DRAIN_LIMIT = 8 * MAX_BODY  # bytes of a refused body still read, to answer its sender
 POLL_INTERVAL = 0.2  # seconds between checks for a shutdown
@@ -75,6 +76,8 @@ class Handler(BaseHTTPRequestHandler):
         """Quiet: the terminal shows the URL, not every request."""
 
     def do_GET(self) -> None:
+        if not self._trusted():
+            return
         url = urlsplit(self.path)
         if url.path in STATIC:
             self._static(*STATIC[url.path])
@@ -82,8 +85,26 @@ class Handler(BaseHTTPRequestHandler):
         self._api(lambda: self._get(url.path, parse_qs(url.query)))
 
     def do_POST(self) -> None:
+        if not self._trusted():
+            return
         path = urlsplit(self.path).path
         self._api(lambda: self._post(path))
+
+    def _trusted(self) -> bool:
+        """Refuse (403) a request that another site's page made: one whose Origin is not this
+        server's, or, on 127.0.0.1, one addressed to another host name (DNS rebinding)."""
+        host = self.headers.get("Host", "")
+        origin = self.headers.get("Origin")
+        local = self.server.server_address[0] == DEFAULT_HOST
+        if local and urlsplit(f"//{host}").hostname not in LOCAL_NAMES:
+            reason = f"the page is served as 127.0.0.1, not as {host[:100]!r}"
+        elif origin is not None and urlsplit(origin).netloc != host:
+            reason = "requests from another site's page are not taken"
+        else:
+            return True
+        self.close_connection = True
+        self._json(HTTPStatus.FORBIDDEN, {"error": reason})
+        return False
 
     def _get(self, path: str, query: dict[str, list[str]]) -> Any:
         session = self.server.session
@@ -107,6 +128,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
+            self.close_connection = True  # the body's end is unknown
             raise RequestError(HTTPStatus.BAD_REQUEST, "Content-Length must be a number") from None
         if length > MAX_BODY:
             # read what was sent (up to a bound), so that the client gets the answer rather

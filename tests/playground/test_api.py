@@ -295,3 +295,17 @@ def test_points_of_one_class_wait_for_another(client):
     assert state["message"] == "'points' has only one class (1); a classifier needs two"
     assert client.ok("POST", "/api/config", {"loss": "mse"})["config"]["loss"] == "mse"
     assert client.post("/api/step", {"epochs": 1}) == (400, {"error": state["message"]})
+
+
+@pytest.mark.parametrize(
+    "headers, message",
+    [
+        ({"Origin": "http://example.com"}, "requests from another site's page are not taken"),
+        ({"Host": "evil.example:80"}, "the page is served as 127.0.0.1, not as 'evil.example:80'"),
+    ],
+    ids=["origin", "rebinding"],
+)
+def test_another_sites_page_cannot_drive_it(client, headers, message):
+    got = client.request("POST", "/api/config", {"l2": 0.5}, headers=headers)
+    assert got == (403, {"error": message})
+    assert client.ok("GET", "/api/state")["config"]["l2"] == 0.001
