@@ -191,7 +191,8 @@ class Handler(BaseHTTPRequestHandler):
         # the page loads nothing from elsewhere, and nothing may frame it
         self.send_header(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'",
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+            "frame-ancestors 'none'",
         )
         self.send_header("X-Content-Type-Options", "nosniff")
         if filename:
