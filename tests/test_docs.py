@@ -63,7 +63,7 @@ import click
 import pytest
 from click.core import ParameterSource
 from click.testing import Result
-from conftest import invoke
+from conftest import invoke, stop_playground
 
 from cetrain.cli import cli
 from cetrain.runs.settings import KEYS
@@ -266,25 +266,6 @@ UNRENDERED = {
 }
 
 
-def _stopped_playground(patch: pytest.MonkeyPatch) -> None:
-    """`cetrain playground` serves until Ctrl-C: here it binds a free port on 127.0.0.1
-    whatever its options say, opens no browser, and is stopped as by Ctrl-C once it would
-    serve (so it prints its URL and its last line, and exits 0)."""
-    import signal
-
-    from cetrain.cli.interrupts import Interrupted
-    from cetrain.playground import server
-
-    make_server = server.make_server
-
-    def stop(self, poll_interval: float = 0.5) -> None:
-        raise Interrupted(signal.SIGINT)
-
-    patch.setattr(server, "make_server", lambda session, host, port: make_server(session))
-    patch.setattr(server.PlaygroundServer, "serve_forever", stop)
-    patch.setattr("webbrowser.open", lambda url: True)
-
-
 def _unrendered(original):
     """Figure.savefig and Animation.save that write a placeholder file of the format asked."""
     import matplotlib.image
@@ -326,7 +307,7 @@ def run_in_order(examples: list[Example], folder: Path, checks: list) -> list[Ra
         savefig, save_animation = _unrendered(Figure.savefig)
         patch.setattr(Figure, "savefig", savefig)
         patch.setattr(Animation, "save", save_animation)
-        _stopped_playground(patch)
+        stop_playground(patch)  # it would serve until Ctrl-C
         for example in examples:
             if example.args in done:
                 earlier = done[example.args]

@@ -11,6 +11,7 @@ from cetrain.cli import interrupts
 from cetrain.cli.base import CheckedPath, cli, user_errors
 
 DEFAULT_PORT = 8765
+MAX_HOST_CHARS = 253  # the longest DNS name
 # Ctrl-C is how a server is meant to stop: a normal end, exit 0 (SIGTERM keeps its 143).
 STOPPED_EXIT_CODE = 0
 
@@ -36,6 +37,7 @@ STOPPED_EXIT_CODE = 0
     "--host",
     default="127.0.0.1",
     show_default=True,
+    callback=lambda ctx, param, value: _address(value),
     help="Address to bind; 0.0.0.0 shows the page to the whole network (prints a warning).",
 )
 @click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
@@ -84,3 +86,11 @@ def playground_command(config, data, port, host, no_browser):
         click.echo("Stopped the playground.", err=True)
         code = STOPPED_EXIT_CODE if exc.exit_code == 130 else exc.exit_code
         raise SystemExit(code) from None
+
+
+def _address(host: str) -> str:
+    """--host: a name or address the system can bind (it says so if it cannot)."""
+    host = host.strip()
+    if not host or "\0" in host or len(host) > MAX_HOST_CHARS:
+        raise click.BadParameter("must be an address to bind, like 127.0.0.1")
+    return host

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import assert_error, invoke
+from conftest import assert_error, invoke, stop_playground
 
 import cetrain
 
@@ -54,18 +54,7 @@ def test_a_busy_port_is_an_error_line():
 
 
 def test_another_host_is_warned_about_and_the_browser_opens(monkeypatch):
-    from cetrain.cli.interrupts import Interrupted
-    from cetrain.playground import server
-
-    make_server, opened = server.make_server, []
-
-    def stop(self, poll_interval=0.5):  # Ctrl-C as soon as it serves
-        raise Interrupted(signal.SIGINT)
-
-    # bound to 127.0.0.1 on a free port whatever it is asked: the test opens no network port
-    monkeypatch.setattr(server, "make_server", lambda session, host, port: make_server(session))
-    monkeypatch.setattr(server.PlaygroundServer, "serve_forever", stop)
-    monkeypatch.setattr("webbrowser.open", opened.append)
+    opened = stop_playground(monkeypatch)  # the test opens no network port
     result = invoke("playground", "--host", "0.0.0.0", "--data", "xor")
     assert result.exit_code == 0
     url = result.stdout.split()[2]
@@ -75,4 +64,11 @@ def test_another_host_is_warned_about_and_the_browser_opens(monkeypatch):
     assert result.stderr == (
         f"Warning: serving on 0.0.0.0: anyone who can reach this machine on port {port} can "
         "use the page (and its one shared session).\nStopped the playground.\n"
+    )
+
+
+def test_a_host_that_is_no_address_is_refused():
+    result = invoke("playground", "--host", "a\0b", "--no-browser")
+    assert_error(
+        result, "Invalid value for '--host': must be an address to bind, like 127.0.0.1", 2
     )
