@@ -305,3 +305,24 @@ def domain_values(domain: Domain, class_names: list[str], per_class_form: bool):
 
 def non_negative_floats():
     return st.floats(min_value=0.0, max_value=FLOAT_MAX, allow_nan=False, allow_infinity=False)
+
+
+def stop_playground(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make `cetrain playground` testable in-process: it binds a free port on 127.0.0.1 whatever
+    its options say, opens no browser, and is stopped as by Ctrl-C as soon as it would serve
+    (so it prints its URL and its last line, and exits 0). Returns the URLs it would have
+    opened in a browser."""
+    import signal
+
+    from cetrain.cli.interrupts import Interrupted
+    from cetrain.playground import server
+
+    make_server, opened = server.make_server, []
+
+    def stop(self, poll_interval: float = 0.5) -> None:
+        raise Interrupted(signal.SIGINT)
+
+    monkeypatch.setattr(server, "make_server", lambda session, host, port: make_server(session))
+    monkeypatch.setattr(server.PlaygroundServer, "serve_forever", stop)
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    return opened

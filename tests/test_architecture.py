@@ -22,7 +22,9 @@ ALLOWED = {
     "plots": {"errors", "core", "estimators"},
     "runs": {"errors", "core", "data", "estimators", "plots"},
     "teach": {"errors", "core", "data", "plots"},
-    "cli": {"errors", "core", "data", "estimators", "plots", "runs", "teach"},
+    # the live page: the runs' numbers, served (no figures: it draws in the browser)
+    "playground": {"errors", "core", "data", "estimators", "runs"},
+    "cli": {"errors", "core", "data", "estimators", "plots", "runs", "teach", "playground"},
     "losses": {"core"},  # the public alias of cetrain.core.losses
     "__init__": {"estimators", "runs"},  # the public names, loaded on first use
     "__main__": {"cli"},
@@ -36,6 +38,7 @@ THIRD_PARTY = {
     "plots": {"numpy", "matplotlib"},
     "runs": {"numpy", "sklearn"},  # evaluation's metrics
     "teach": {"numpy"},
+    "playground": {"numpy"},
     "cli": {"click"},
     "losses": set(),
     "__init__": set(),

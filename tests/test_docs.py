@@ -63,7 +63,7 @@ import click
 import pytest
 from click.core import ParameterSource
 from click.testing import Result
-from conftest import invoke
+from conftest import invoke, stop_playground
 
 from cetrain.cli import cli
 from cetrain.runs.settings import KEYS
@@ -307,6 +307,7 @@ def run_in_order(examples: list[Example], folder: Path, checks: list) -> list[Ra
         savefig, save_animation = _unrendered(Figure.savefig)
         patch.setattr(Figure, "savefig", savefig)
         patch.setattr(Animation, "save", save_animation)
+        stop_playground(patch)  # it would serve until Ctrl-C
         for example in examples:
             if example.args in done:
                 earlier = done[example.args]

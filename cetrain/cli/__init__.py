@@ -3,9 +3,9 @@
 `base` holds the `cetrain` group and what the commands share; `training` the commands that
 train (train, compare, datasets); `teaching` the teaching commands (loss, gradcheck,
 landscape, saturation); `scoring` predict and evaluate; `reporting` the page of a folder
-(report); `interrupts` what Ctrl-C and SIGTERM do. Each command imports the heavy libraries it
-needs when it runs, and this package imports nothing until `cli` is asked for, so that `main`
-handles Ctrl-C before click is even imported.
+(report); `playground` the live page; `interrupts` what Ctrl-C and SIGTERM do. Each command
+imports the heavy libraries it needs when it runs, and this package imports nothing until
+`cli` is asked for, so that `main` handles Ctrl-C before click is even imported.
 """
 
 import sys
@@ -23,7 +23,7 @@ def __getattr__(name: str):
 
 def _group():
     """The `cetrain` group with every command: each module adds its commands to it."""
-    from cetrain.cli import reporting, scoring, teaching, training  # noqa: F401
+    from cetrain.cli import playground, reporting, scoring, teaching, training  # noqa: F401
     from cetrain.cli.base import cli
 
     return cli

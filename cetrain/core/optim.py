@@ -182,101 +182,151 @@ def gradient_descent(
     -------
     OptimizeResult
     """
-    # a step that overflows makes the next objective non-finite: the run ends "diverged", and
-    # says so; NumPy's own warnings about it would only repeat that in its words
-    with np.errstate(over="ignore", invalid="ignore"):
+    return Descent(
+        fun,
+        theta0,
+        learning_rate=learning_rate,
+        tol=tol,
+        momentum=momentum,
+        callback=callback,
+        prox=prox,
+        penalty=penalty,
+        smooth=smooth,
+        precondition=precondition,
+    ).run(max_iter)
+
+
+class Descent:
+    """gradient_descent's loop, resumable: `run(max_iter)` goes on from where the last run
+    paused, so that runs to 10, then 20, then 30 epochs take exactly the steps (same bits) of
+    one run to 30. gradient_descent is one such run.
+
+    The arguments are gradient_descent's, less max_iter. A run that paused at its max_iter
+    (status "max_iter") can be run further; one that stopped for any other status is over, and
+    `run` then returns its result as it is. `epoch` is the last epoch evaluated (-1 before the
+    first run).
+    """
+
+    def __init__(
+        self,
+        fun: Objective,
+        theta0: np.ndarray,
+        *,
+        learning_rate: float,
+        tol: float | None,
+        momentum: float = 0.0,
+        callback: Callback | None = None,
+        prox: Callable[[np.ndarray, float], None] | None = None,
+        penalty: Callable[[np.ndarray], float] | None = None,
+        smooth: bool = True,
+        precondition: Precondition | None = None,
+    ) -> None:
         if precondition is not None:
             if prox is not None or not smooth:
                 raise ValueError("precondition takes neither prox nor smooth=False")
             learning_rate = 1.0  # the step is -P grad
-        return _descend(
-            fun,
-            theta0,
-            learning_rate,
-            max_iter,
-            tol,
-            momentum,
-            callback,
-            prox,
-            penalty,
-            smooth,
-            precondition,
-        )
+        self.fun, self.tol, self.callback = fun, tol, callback
+        self.prox, self.penalty, self.smooth, self.direction = prox, penalty, smooth, precondition
+        self.momentum = 0.0 if not smooth else momentum
+        self.learning_rate = learning_rate
+        self.x = np.array(theta0, dtype=np.float64)  # x_k
+        self.y = self.x.copy()  # y_k, where the gradient is evaluated
+        self.step = np.empty_like(self.x)
+        self.grad = np.empty_like(self.x)
+        self.x_next = np.empty_like(self.x)
+        self.mapping = self.grad if prox is None else np.empty_like(self.x)
+        # the last point whose objective is in the history
+        self.result = OptimizeResult(theta=self.x.copy(), n_iter=0, status="max_iter")
+        self.phases = None if smooth else _Phases(learning_rate, tol)
+        self.epoch = -1
+        self.finished = False
+        self._paused = False  # the last evaluated epoch's step is still to be taken
 
+    def run(self, max_iter: int) -> OptimizeResult:
+        """Evaluate and step on up to epoch `max_iter` (counted from the first run's start)."""
+        # a step that overflows makes the next objective non-finite: the run ends "diverged",
+        # and says so; NumPy's own warnings about it would only repeat that in its words
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not self.finished and max_iter > self.epoch:
+                self._loop(max_iter)
+        return self.result
 
-def _descend(
-    fun, theta0, learning_rate, max_iter, tol, momentum, callback, prox, penalty, smooth, direction
-):
-    """gradient_descent's loop."""
-    x = np.array(theta0, dtype=np.float64)  # x_k
-    y = x.copy()  # y_k, where the gradient is evaluated
-    step = np.empty_like(x)
-    grad = np.empty_like(x)
-    x_next = np.empty_like(x)
-    mapping = grad if prox is None else np.empty_like(x)
-    recorded = x.copy()  # the last point whose objective is in the history
-    result = OptimizeResult(theta=recorded, n_iter=0, status="max_iter")
-    phases = None if smooth else _Phases(learning_rate, tol)
-    if not smooth:
-        momentum = 0.0
-    eta = learning_rate
-    for epoch in range(max_iter + 1):
-        value = fun(y, grad)
+    def _end(self, status: str) -> None:
+        self.result.status = status
+        self.finished = True
+
+    def _loop(self, max_iter: int) -> None:
+        """The loop of the module docstring, from epoch + 1 to max_iter."""
+        fun, result, grad, y = self.fun, self.result, self.grad, self.y
+        mapping, x_next, phases, prox = self.mapping, self.x_next, self.phases, self.prox
+        if self._paused and self._advance():
+            return
+        eta = self.learning_rate
+        for epoch in range(self.epoch + 1, max_iter + 1):
+            self.epoch = epoch
+            value = fun(y, grad)
+            if phases is not None:
+                eta = phases.step()
+            # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map
+            if self.direction is None:
+                np.multiply(grad, -eta, out=x_next)
+            else:  # a preconditioner: the step is -P grad
+                self.direction(grad, x_next)
+                x_next *= -1.0
+            x_next += y
+            if prox is not None:
+                prox(x_next, eta)
+                np.subtract(y, x_next, out=mapping)
+                mapping /= eta
+                value += self.penalty(y)
+            norm = _norm(mapping)
+            if not (np.isfinite(value) and np.isfinite(norm)):
+                return self._end("diverged")
+            result.theta[:] = y
+            result.objective.append(value)
+            result.grad_norm.append(norm)
+            result.n_iter = epoch
+            self._value = value
+            if self.callback is not None:
+                try:
+                    self.callback(epoch, y, value, norm)
+                except StopIteration:
+                    return self._end("interrupted")
+            if self.smooth and self.tol is not None and norm <= self.tol:
+                return self._end("converged")
+            if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):
+                return self._end("diverged")
+            if epoch == max_iter:
+                self._paused = True
+                return None
+            if self._advance():
+                return None
+        return None
+
+    def _advance(self) -> bool:
+        """Take the step from the epoch just evaluated to the next point; True when the run
+        ended instead (a stalled subgradient run)."""
+        self._paused = False
+        x, y, step, phases = self.x, self.y, self.step, self.phases
         if phases is not None:
-            eta = phases.step()
-        # x_next = x_{k+1}, the next iterate: a gradient step, then the proximal map
-        if direction is None:
-            np.multiply(grad, -eta, out=x_next)
-        else:  # a preconditioner: the step is -P grad
-            direction(grad, x_next)
-            x_next *= -1.0
-        x_next += y
-        if prox is not None:
-            prox(x_next, eta)
-            np.subtract(y, x_next, out=mapping)
-            mapping /= eta
-            value += penalty(y)
-        norm = _norm(mapping)
-        if not (np.isfinite(value) and np.isfinite(norm)):
-            result.status = "diverged"
-            return result
-        recorded[:] = y
-        result.objective.append(value)
-        result.grad_norm.append(norm)
-        result.n_iter = epoch
-        if callback is not None:
-            try:
-                callback(epoch, y, value, norm)
-            except StopIteration:
-                result.status = "interrupted"
-                return result
-        if smooth and tol is not None and norm <= tol:
-            result.status = "converged"
-            return result
-        if epoch > 0 and value > DIVERGENCE_FACTOR * max(result.objective[0], 1.0):
-            result.status = "diverged"
-            return result
-        if epoch == max_iter:
-            return result
-        if phases is not None:
-            restart = phases.record(value, y)
+            restart = phases.record(self._value, y)
             if restart is not None:
                 if phases.stalled and restart is y:
-                    result.status = "stalled"  # y, just recorded, is the best point
-                    return result
+                    self._end("stalled")  # y, just recorded, is the best point
+                    return True
                 # from the best point: the next evaluation records it (and ends a stalled run)
                 x[:] = restart
                 y[:] = restart
-                continue
-        np.subtract(x_next, x, out=step)  # x_{k+1} - x_k
-        x[:] = x_next
+                return False
+        np.subtract(self.x_next, x, out=step)  # x_{k+1} - x_k
+        x[:] = self.x_next
         # restart when the step went uphill: G . (x_{k+1} - x_k) > 0
-        if momentum and not _uphill(mapping, step):
-            np.multiply(step, momentum, out=y)
+        if self.momentum and not _uphill(self.mapping, step):
+            np.multiply(step, self.momentum, out=y)
             y += x
         else:
             y[:] = x
-    return result
+        return False
 
 
 def _uphill(mapping: np.ndarray, step: np.ndarray) -> bool:

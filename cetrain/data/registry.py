@@ -149,6 +149,9 @@ _GENERATORS = {
     "linear": _Generator(_linear, 2, 1.0, "two Gaussian classes split by a line"),
 }
 
+# The generated two-feature sets, by name (what the playground offers).
+GENERATOR_NAMES = tuple(_GENERATORS)
+
 _CSV_DESCRIPTIONS = {
     "line": "Godoy's red and green points on a line",
     "exam": "Wikipedia's hours of study vs passing an exam",

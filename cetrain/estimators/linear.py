@@ -34,6 +34,7 @@ from cetrain.core.heads import MODEL_KINDS, Head, TargetKind
 from cetrain.core.losses import Loss, check_sample_weight, loss_for, loss_spec, unit_scaled
 from cetrain.core.objective import GRAM_MAX_FEATURES, LinearObjective
 from cetrain.core.optim import (
+    Descent,
     MajoriserInverse,
     OptimizeResult,
     gradient_descent,
@@ -161,6 +162,39 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        objective, loss, recorder = self._prepare_fit(
+            X, y, sample_weight, classes, validation_data, callback, record_params
+        )
+        with CoreUse(objective) as cores:
+            result = self._descend(objective, loss, recorder, cores.value_and_grad)
+        self._keep_result(result, recorder)
+        self._warn_if_not_converged(result, loss.smooth)
+        return self
+
+    def fit_stepwise(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        classes: Sequence | None = None,
+        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+        callback: EpochCallback | None = None,
+    ) -> "StepwiseFit":
+        """Set up fit's gradient descent on (X, y) without running it: the returned
+        StepwiseFit's run(max_iter) takes it on to epoch max_iter, in as many calls as wanted,
+        with exactly the steps of fit with that max_iter (e.g. a live page, a few epochs per
+        frame). The arguments are fit's; max_iter is not used (run takes the limit)."""
+        objective, loss, recorder = self._prepare_fit(
+            X, y, sample_weight, classes, validation_data, callback, False
+        )
+        # one thread walks the row blocks (CoreUse's "blas" way; either way gives the same bits)
+        descent = Descent(objective.value_and_grad, **self._descent_args(objective, loss, recorder))
+        return StepwiseFit(self, objective, loss, recorder, descent)
+
+    def _prepare_fit(self, X, y, sample_weight, classes, validation_data, callback, record_params):
+        """fit's checks and set-up: (objective, loss, recorder), the learned targets,
+        standardizer_ and learning_rate_."""
         self._check_params()
         X = self._features(X, reset=True, dtype=np.dtype(self.dtype))
         y = self._check_target(y, X.shape[0])
@@ -184,11 +218,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             record_params=record_params,
             callback=callback,
         )
-        with CoreUse(objective) as cores:
-            result = self._descend(objective, loss, recorder, cores.value_and_grad)
-        self._keep_result(result, recorder)
-        self._warn_if_not_converged(result, loss.smooth)
-        return self
+        return objective, loss, recorder
 
     def training_objective(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
@@ -323,20 +353,35 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         momentum=0): preconditioned where that applies (see _preconditioner), else steps of
         learning_rate_ (proximal with an L1 penalty). `value_and_grad` evaluates `objective`
         (on the cores as cetrain.estimators.cores chose)."""
-        precondition = self._preconditioner(objective, loss)
         result = gradient_descent(
             value_and_grad,
-            self._initial_theta(objective),
-            learning_rate=self.learning_rate_,
             max_iter=self.max_iter,
-            tol=self.tol,
-            momentum=self.momentum,
-            callback=recorder,
-            prox=objective.prox if self.l1 else None,
-            penalty=objective.l1_penalty if self.l1 else None,
-            smooth=loss.smooth,
-            precondition=precondition,
+            **self._descent_args(objective, loss, recorder),
         )
+        self._check_started(result, objective, loss)
+        return result
+
+    def _descent_args(
+        self, objective: LinearObjective, loss: Loss, recorder: HistoryRecorder
+    ) -> dict:
+        """gradient_descent's (and Descent's) arguments but the function and max_iter."""
+        return {
+            "theta0": self._initial_theta(objective),
+            "learning_rate": self.learning_rate_,
+            "tol": self.tol,
+            "momentum": self.momentum,
+            "callback": recorder,
+            "prox": objective.prox if self.l1 else None,
+            "penalty": objective.l1_penalty if self.l1 else None,
+            "smooth": loss.smooth,
+            "precondition": self._preconditioner(objective, loss),
+        }
+
+    def _check_started(
+        self, result: OptimizeResult, objective: LinearObjective, loss: Loss
+    ) -> None:
+        """Raise the error that says why a run recorded not even its start (nothing when it
+        recorded it)."""
         if not result.objective:
             if not np.isfinite(objective.value(np.zeros(objective.n_params))):
                 # at W = 0 and b = 0 the scores are 0 whatever the features: the options' doing
@@ -354,7 +399,6 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                     )
                 )
             raise DataError(self._too_large())
-        return result
 
     def _preconditioner(self, objective: LinearObjective, loss: Loss) -> MajoriserInverse | None:
         """The default optimiser's metric M^{-1}, M = c A^T D A + l2 I_W (Boehning's bound on
@@ -718,6 +762,39 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         if weights is None:
             return None
         return y @ weights if y.ndim == 2 else weights[self.class_index(y)]
+
+
+class StepwiseFit:
+    """A fit run a few epochs at a time (_LinearClassifier.fit_stepwise): after each run, the
+    estimator's coef_, intercept_, n_iter_, status_ and history_ are those of the epochs so far.
+
+    `objective` and `loss` are those fit minimises; `descent` the gradient descent (its
+    `finished` is True once a status other than "max_iter" ended it).
+    """
+
+    def __init__(self, estimator, objective, loss, recorder, descent) -> None:
+        self.estimator, self.objective, self.loss = estimator, objective, loss
+        self.recorder, self.descent = recorder, descent
+
+    @property
+    def epoch(self) -> int:
+        """The last epoch trained (-1 before the first run)."""
+        return self.descent.epoch
+
+    def run(self, max_iter: int) -> OptimizeResult:
+        """Train on to epoch max_iter (or until a stopping rule ends the fit) and keep the
+        result in the estimator, as fit(max_iter=max_iter) would have it."""
+        result = self.descent.run(max_iter)
+        self.estimator._check_started(result, self.objective, self.loss)
+        self.estimator._keep_result(result, self.recorder)
+        return result
+
+    def advice(self) -> Advice | None:
+        """What stopped the fit, if it stopped without converging, and what to change: the
+        message of fit's ConvergenceWarning (None while it runs on, or once it converged)."""
+        if not self.descent.finished:
+            return None
+        return self.estimator._convergence_advice(self.descent.result, self.loss.smooth)
 
 
 class LogisticRegression(_LinearClassifier):

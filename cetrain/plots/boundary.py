@@ -8,6 +8,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from cetrain.core.plane import checked_proba, padded_range, probability_grid
 from cetrain.plots.style import (
     DARK,
     LABEL_SIZE,
@@ -119,7 +120,7 @@ def decision_boundary(
     colors = class_colors(n_classes, class_names)
     X_points = np.vstack([X_train, X_test])
     y_points = np.concatenate([y_train, y_test])
-    predicted = _predict(predict_proba, X_points, n_classes).argmax(axis=1)
+    predicted = checked_proba(predict_proba, X_points, n_classes).argmax(axis=1)
     wrong = predicted != y_points
     is_test = np.arange(len(y_points)) >= len(y_train)
     sizes = _point_sizes(point_loss, len(y_points), is_test)
@@ -358,24 +359,6 @@ def _check_data(X_train, y_train, X_test, y_test, n_classes, n_features):
     return X_train, labels[0], X_test, labels[1]
 
 
-def _predict(predict_proba, X: np.ndarray, n_classes: int) -> np.ndarray:
-    """predict_proba(X) as a float (m, C) array, or a ValueError naming the wrong shape."""
-    P = np.asarray(predict_proba(X), dtype=float)
-    if P.shape != (X.shape[0], n_classes):
-        raise ValueError(
-            f"predict_proba returned shape {P.shape} for {X.shape[0]} rows; expected "
-            f"({X.shape[0]}, {n_classes}), one column per class name"
-        )
-    return P
-
-
-def _padded_range(values: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
-    """The range of values widened by pad on each side (by 1 if all values are equal)."""
-    lo, hi = float(values.min()), float(values.max())
-    margin = pad * (hi - lo) if hi > lo else 1.0
-    return lo - margin, hi + margin
-
-
 # Marker area (points^2) of a point whose own loss is 0, and the growth per unit of loss: a
 # confidently wrong point under cross-entropy (loss 5) is about 20 times the area of a right one.
 LOSS_AREA_FLOOR = 10.0
@@ -480,16 +463,13 @@ def _draw_regions(fig, ax, predict_proba, X_points, held, pair, colors, class_na
     """Shade the plane of the two plotted features by the model's prediction, boundaries on top.
     Returns the classes that win somewhere on the grid."""
     i, j = pair
-    x_lo, x_hi = _padded_range(X_points[:, i])
-    y_lo, y_hi = _padded_range(X_points[:, j])
-    gx = np.linspace(x_lo, x_hi, resolution)
-    gy = np.linspace(y_lo, y_hi, resolution)
-    GX, GY = np.meshgrid(gx, gy)
-    grid = np.tile(held, (GX.size, 1))
-    grid[:, i] = GX.ravel()
-    grid[:, j] = GY.ravel()
+    x_lo, x_hi = padded_range(X_points[:, i])
+    y_lo, y_hi = padded_range(X_points[:, j])
     n_classes = len(class_names)
-    P = _predict(predict_proba, grid, n_classes).reshape(resolution, resolution, n_classes)
+    gx, gy, P = probability_grid(
+        predict_proba, (x_lo, x_hi), (y_lo, y_hi), held, pair, n_classes, resolution
+    )
+    GX, GY = np.meshgrid(gx, gy)
     extent = (x_lo, x_hi, y_lo, y_hi)
     winner = P.argmax(axis=2)
     winners = {int(k) for k in np.unique(winner)}
@@ -552,9 +532,9 @@ def _draw_probability_curves(
     """1-D plot: P(class | x) curves and dashed boundaries; returns the height of each point
     and the classes that win somewhere."""
     n_classes = len(class_names)
-    lo, hi = _padded_range(x_points)
+    lo, hi = padded_range(x_points)
     gx = np.linspace(lo, hi, resolution**2)
-    P = _predict(predict_proba, gx[:, None], n_classes)
+    P = checked_proba(predict_proba, gx[:, None], n_classes)
 
     if n_classes == 2:
         ax.plot(gx, P[:, 1], color=colors[1], lw=3, zorder=2)
@@ -610,7 +590,7 @@ def _draw_level_curves(
     """
     name, levels, indices = group
     n_classes, n_levels = len(class_names), len(levels)
-    lo, hi = _padded_range(X_points[:, numeric])
+    lo, hi = padded_range(X_points[:, numeric])
     gx = np.linspace(lo, hi, resolution * 4)
     styles = [LEVEL_STYLES[k % len(LEVEL_STYLES)] for k in range(n_levels)]
     widths = [3.0 if k < len(LEVEL_STYLES) else 1.6 for k in range(n_levels)]
@@ -621,7 +601,7 @@ def _draw_level_curves(
         grid[:, indices] = 0.0
         if level > 0:
             grid[:, indices[level - 1]] = 1.0
-        P = _predict(predict_proba, grid, n_classes)
+        P = checked_proba(predict_proba, grid, n_classes)
         winners |= {int(k) for k in np.unique(P.argmax(axis=1))}
         shown = [1] if n_classes == 2 else range(n_classes)
         for k in shown:

@@ -202,17 +202,24 @@ def assess(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> Evalua
     }
     confusion = skm.confusion_matrix(truth, predicted, labels=labels)
     roc = None
+    calibration = label_calibration(truth, proba, names)
     if n_classes == 2:
-        calibration = _calibration("positive", [(f"P({names[1]})", truth == 1, proba[:, 1])])
         if len(np.unique(truth)) == 2:
             roc = RocCurve(
                 *skm.roc_curve(truth, proba[:, 1])[:2], skm.roc_auc_score(truth, proba[:, 1])
             )
             out["roc_auc"] = float(roc.auc)
-    else:
-        hits = predicted == truth
-        calibration = _calibration("confidence", [("predicted class", hits, proba.max(axis=1))])
     return Evaluation(names, False, truth, predicted, proba, out, confusion, calibration, roc)
+
+
+def label_calibration(truth: np.ndarray, proba: np.ndarray, names: list[str]) -> Calibration:
+    """The reliability curve of one label per row: truth (n,) class indices, proba (n, C).
+    Two classes: P(names[1]) against whether the row is of that class ("positive"); more: the
+    probability of the predicted class (argmax) against whether it is right ("confidence")."""
+    if len(names) == 2:
+        return _calibration("positive", [(f"P({names[1]})", truth == 1, proba[:, 1])])
+    hits = np.argmax(proba, axis=1) == truth
+    return _calibration("confidence", [("predicted class", hits, proba.max(axis=1))])
 
 
 def _calibration(event: str, curves: list[tuple[str, np.ndarray, np.ndarray]]) -> Calibration:

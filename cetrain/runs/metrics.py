@@ -115,3 +115,13 @@ def evaluate(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> Spli
     }
     present = [value for value in recall.values() if value is not None]
     return SplitMetrics(**common, balanced_accuracy=float(np.mean(present)), recall=recall)
+
+
+def row_losses(pipeline: ClassifierPipeline, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each row's own loss under the training loss, its class weight included (the estimator's
+    row_losses, of the class weights of these rows), shape (n,); what the boundary figure and
+    the playground size points by. The mean of a split's is its loss in the history when the
+    rows have no sample weights."""
+    if len(y) == 0:
+        return np.empty(0)
+    return pipeline.estimator.row_losses(pipeline.transform(X), y)

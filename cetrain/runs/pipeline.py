@@ -20,6 +20,7 @@ from cetrain.errors import DataError
 
 if TYPE_CHECKING:  # the estimators import scikit-learn: only what fits or loads one needs it
     from cetrain.estimators import LogisticRegression, MultiLabelRegression, SoftmaxRegression
+    from cetrain.estimators.linear import StepwiseFit
 
     Estimator = LogisticRegression | SoftmaxRegression | MultiLabelRegression
 
@@ -67,6 +68,18 @@ class ClassifierPipeline:
 
     def fit(self, X: ArrayLike, y: ArrayLike, **fit_params) -> ClassifierPipeline:
         """Fit the estimator on the polynomial features; fit_params go to estimator.fit."""
+        features = self._fit_features(X, fit_params)
+        self.estimator.fit(features, y, **fit_params)
+        return self
+
+    def fit_stepwise(self, X: ArrayLike, y: ArrayLike, **fit_params) -> StepwiseFit:
+        """The estimator's fit_stepwise on the polynomial features: fit, a few epochs at a
+        time (see cetrain.estimators.linear.StepwiseFit)."""
+        features = self._fit_features(X, fit_params)
+        return self.estimator.fit_stepwise(features, y, **fit_params)
+
+    def _fit_features(self, X: ArrayLike, fit_params: dict) -> np.ndarray:
+        """The training features (and validation_data's, in fit_params) transformed, checked."""
         validation = fit_params.pop("validation_data", None)
         # train and test rows are expanded together: refuse before either is built
         rows = len(X) + (0 if validation is None else len(validation[0]))
@@ -75,8 +88,7 @@ class ClassifierPipeline:
             fit_params["validation_data"] = (self.transform(validation[0]), validation[1])
         features = self.transform(X)
         check_spread(features, self.model_feature_names)  # named here, as the estimator cannot
-        self.estimator.fit(features, y, **fit_params)
-        return self
+        return features
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """The estimator's decision_function of poly(X): (n,) for two classes (the logit of

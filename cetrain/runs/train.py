@@ -111,14 +111,7 @@ def train(
     """
     if dataset is None:
         dataset = load_settings_data(settings)
-    kind_of_target = target_kind(dataset.y)
-    classes = _classes(dataset, kind_of_target)
-    kind = choose_model(settings.model, classes, dataset.name, kind_of_target)
-    _check_run(settings, dataset, kind, kind_of_target)
-    view = named_view(settings.plot_features, dataset.feature_names, dataset.columns)
-    split = _split(settings, dataset, classes, kind_of_target)
-    estimator = estimators.ESTIMATORS[kind](**estimator_params(settings))
-    pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
+    kind, view, split, pipeline = prepare(settings, dataset)
     if on_start is not None:
         on_start(dataset.name, kind)
     seconds, caught = _fit(pipeline, split, settings, dataset, callback)
@@ -143,6 +136,23 @@ def train(
     result.notes = hints.notes(result)
     result.metrics = dataclasses.replace(metrics, notes=tuple(result.notes))
     return result
+
+
+def prepare(
+    settings: TrainSettings, dataset: Dataset
+) -> tuple[str, PlotView | None, Split, ClassifierPipeline]:
+    """What a run fits before it fits: (model kind, the named plot view (None: not named),
+    the train/test split, the unfitted pipeline), the settings checked against the data.
+    train() fits the pipeline on split.fit_data(); the playground steps the same fit."""
+    kind_of_target = target_kind(dataset.y)
+    classes = _classes(dataset, kind_of_target)
+    kind = choose_model(settings.model, classes, dataset.name, kind_of_target)
+    _check_run(settings, dataset, kind, kind_of_target)
+    view = named_view(settings.plot_features, dataset.feature_names, dataset.columns)
+    split = _split(settings, dataset, classes, kind_of_target)
+    estimator = estimators.ESTIMATORS[kind](**estimator_params(settings))
+    pipeline = ClassifierPipeline(estimator, dataset.feature_names, poly=settings.poly)
+    return kind, view, split, pipeline
 
 
 def load_settings_data(settings: TrainSettings) -> Dataset:

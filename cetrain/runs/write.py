@@ -40,6 +40,7 @@ from cetrain.runs.folder import (
     staged_folder,
     write_json,
 )
+from cetrain.runs.metrics import row_losses
 from cetrain.runs.modelfile import to_dict
 from cetrain.runs.settings import TRAIN_ONLY, to_toml
 from cetrain.runs.train import TrainResult
@@ -318,15 +319,12 @@ def _loss_sizes(result: TrainResult) -> dict:
 
 def point_losses(result: TrainResult) -> tuple[np.ndarray, np.ndarray]:
     """Each training row's and each test row's own loss under the training loss (its class
-    weight included; estimator.row_losses): the mean of a split's is its loss in history.csv
+    weight included; metrics.row_losses): the mean of a split's is its loss in history.csv
     when the data has no weight column."""
-    pipeline = result.pipeline
-    estimator = pipeline.estimator
-    losses = []
-    for X, y in ((result.X_train, result.y_train), (result.X_test, result.y_test)):
-        has_rows = len(y) > 0
-        losses.append(estimator.row_losses(pipeline.transform(X), y) if has_rows else np.empty(0))
-    return losses[0], losses[1]
+    return (
+        row_losses(result.pipeline, result.X_train, result.y_train),
+        row_losses(result.pipeline, result.X_test, result.y_test),
+    )
 
 
 def _write_worst_points(

@@ -11,7 +11,7 @@ import math
 
 import click
 import pytest
-from conftest import assert_error, invoke
+from conftest import assert_error, invoke, stop_playground
 
 from cetrain.cli import cli
 from cetrain.cli.base import ParamType
@@ -186,6 +186,8 @@ OTHER = [
 )
 def test_any_other_value_ends_in_one_error_line_or_a_run(tmp_path, monkeypatch, command, option):
     monkeypatch.chdir(tmp_path)  # whatever a run writes, it writes here
+    if command == "playground":
+        stop_playground(monkeypatch)  # a value it takes would serve until Ctrl-C
     for text in HOSTILE_TEXT:
         if isinstance(option.type, click.Choice) and text in option.type.choices:
             continue  # a run of its own ("saturation --target 0"), tested elsewhere

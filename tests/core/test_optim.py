@@ -6,6 +6,7 @@ import pytest
 from cetrain.core.optim import (
     DIVERGENCE_FACTOR,
     OSCILLATION_SHARE,
+    Descent,
     MajoriserInverse,
     gradient_descent,
     oscillated,
@@ -402,3 +403,48 @@ def test_preconditioned_steps_take_no_prox_or_subgradient(option):
             penalty=lambda theta: 0.0,
             **option,
         )
+
+
+def _abs_value(x, grad_out):
+    """f(x) = sum |x_i - m_i|, a subgradient sign(x - m): the subgradient method's case."""
+    r = x - MINIMISER
+    grad_out[:] = np.sign(r)
+    return float(np.abs(r).sum())
+
+
+@pytest.mark.parametrize(
+    "fun, options",
+    [
+        (quadratic(ILL, MINIMISER), {"learning_rate": 1 / 100, "momentum": 0.9}),
+        (quadratic(ILL, MINIMISER), {"learning_rate": 1 / 100}),
+        (
+            quadratic(ILL, MINIMISER),
+            {
+                "learning_rate": 1 / 100,
+                "momentum": 0.5,
+                "prox": lambda t, eta: np.copyto(t, np.sign(t) * np.maximum(np.abs(t) - eta, 0)),
+                "penalty": lambda t: float(np.abs(t).sum()),
+            },
+        ),
+        (_abs_value, {"learning_rate": 0.5, "smooth": False}),
+    ],
+    ids=["momentum", "plain", "proximal", "subgradient"],
+)
+def test_a_descent_run_in_pieces_takes_the_steps_of_one_run(fun, options):
+    # 7 + 13 + 280 epochs, paused and resumed, are the 300 epochs of one run, to the bit
+    whole = gradient_descent(fun, np.zeros(3), max_iter=300, tol=1e-12, **options)
+    descent = Descent(fun, np.zeros(3), tol=1e-12, **options)
+    for limit in (7, 20, 300):
+        pieces = descent.run(limit)
+    assert pieces.objective == whole.objective
+    assert pieces.grad_norm == whole.grad_norm
+    assert pieces.status == whole.status
+    assert pieces.n_iter == whole.n_iter
+    np.testing.assert_array_equal(pieces.theta, whole.theta)
+
+
+def test_a_finished_descent_runs_no_further():
+    descent = Descent(half_squared_norm, np.array([2.0]), learning_rate=1.0, tol=1e-9)
+    result = descent.run(50)  # one step of 1/L lands on the minimum: converged at epoch 1
+    assert (result.status, result.n_iter, descent.finished) == ("converged", 1, True)
+    assert descent.run(100).objective == [2.0, 0.0]
