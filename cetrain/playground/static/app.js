@@ -192,7 +192,6 @@ function gridImage(grid) {
   const ascending = grid.y.length > 1 ? grid.y[grid.y.length - 1] > grid.y[0] : true;
   const image = new ImageData(nx, ny);
   const rgb = colors().map(hexRgb);
-  const argmax = new Int8Array(nx * ny);
   for (let j = 0; j < ny; j++) {
     const row = ascending ? ny - 1 - j : j; // image rows run top to bottom
     for (let i = 0; i < nx; i++) {
@@ -208,7 +207,6 @@ function gridImage(grid) {
       const K = Math.max(p.length, 2);
       const sure = p.length === 1 ? Math.abs(2 * p[0] - 1) : Math.max(0, (top - 1 / K) / (1 - 1 / K));
       if (p.length === 1) best = p[0] >= 0.5 ? 1 : 0; // one sigmoid column: P(class 1)
-      argmax[row * nx + i] = best;
       const c = rgb[best % rgb.length];
       const a = 0.08 + 0.52 * sure;
       const at = 4 * (row * nx + i);
@@ -218,7 +216,7 @@ function gridImage(grid) {
       image.data[at + 3] = 255;
     }
   }
-  return { image, argmax, nx, ny };
+  return { image, nx, ny };
 }
 
 function drawPlane(canvas, frame, caption) {
@@ -246,23 +244,8 @@ function drawPlane(canvas, frame, caption) {
       const bottom = t.py(Math.min(...ys) - hy);
       ctx.imageSmoothingEnabled = true;
       ctx.drawImage(off, left, top, right - left, bottom - top);
-      // the boundary: a line between neighbouring cells whose argmax differs
-      const cw = (right - left) / nx;
-      const ch = (bottom - top) / ny;
       ctx.beginPath();
-      for (let r = 0; r < ny; r++) {
-        for (let i = 0; i < nx; i++) {
-          const k = shaded.argmax[r * nx + i];
-          if (i + 1 < nx && shaded.argmax[r * nx + i + 1] !== k) {
-            ctx.moveTo(left + (i + 1) * cw, top + r * ch);
-            ctx.lineTo(left + (i + 1) * cw, top + (r + 1) * ch);
-          }
-          if (r + 1 < ny && shaded.argmax[(r + 1) * nx + i] !== k) {
-            ctx.moveTo(left + i * cw, top + (r + 1) * ch);
-            ctx.lineTo(left + (i + 1) * cw, top + (r + 1) * ch);
-          }
-        }
-      }
+      boundary(ctx, grid, t);
       ctx.strokeStyle = DARK;
       ctx.lineWidth = 1.5;
       ctx.stroke();
@@ -335,6 +318,50 @@ function drawAxes(ctx, t, w, h) {
   ctx.fillStyle = DARK;
   ctx.fillText(names[0] || "x1", w - ctx.measureText(names[0] || "x1").width - 4, h - 16);
   ctx.fillText(names[1] || "x2", 3, 12);
+}
+
+// The decision boundary: for each class k, the zero contour of p_k - max_{j != k} p_j
+// (marching squares between the grid's points, crossings placed by linear interpolation).
+function boundary(ctx, grid, t) {
+  const proba = grid.proba;
+  const ny = proba.length;
+  const nx = proba[0].length;
+  const K = proba[0][0].length;
+  const margin = (p, k) => {
+    if (K === 1) return p[0] === null ? NaN : 2 * p[0] - 1; // one sigmoid column: P(class 1)
+    let other = -Infinity;
+    for (let j = 0; j < K; j++) if (j !== k && p[j] !== null) other = Math.max(other, p[j]);
+    return p[k] === null ? NaN : p[k] - other;
+  };
+  const classes = K <= 2 ? [K - 1] : [...Array(K).keys()];
+  for (const k of classes) {
+    const f = proba.map((row) => row.map((p) => margin(p, k)));
+    for (let j = 0; j + 1 < ny; j++) {
+      for (let i = 0; i + 1 < nx; i++) {
+        // corners in order around the cell, and the crossings on its four edges
+        const corners = [[i, j], [i + 1, j], [i + 1, j + 1], [i, j + 1]];
+        const values = corners.map(([a, b]) => f[b][a]);
+        if (values.some(Number.isNaN)) continue;
+        const cross = [];
+        for (let e = 0; e < 4; e++) {
+          const v0 = values[e];
+          const v1 = values[(e + 1) % 4];
+          if ((v0 > 0) !== (v1 > 0)) {
+            const s = v0 / (v0 - v1);
+            const [a0, b0] = corners[e];
+            const [a1, b1] = corners[(e + 1) % 4];
+            const x = grid.x[a0] + s * (grid.x[a1] - grid.x[a0]);
+            const y = grid.y[b0] + s * (grid.y[b1] - grid.y[b0]);
+            cross.push([t.px(x), t.py(y)]);
+          }
+        }
+        for (let c = 0; c + 1 < cross.length; c += 2) {
+          ctx.moveTo(cross[c][0], cross[c][1]);
+          ctx.lineTo(cross[c + 1][0], cross[c + 1][1]);
+        }
+      }
+    }
+  }
 }
 
 // --- pointer: add, drag, remove ------------------------------------------------------------
@@ -711,6 +738,20 @@ function ticks(low, high, count) {
   return out;
 }
 
+// Ticks of a log axis from 10**low to 10**high: the decades, and 2 and 5 times them when the
+// axis spans fewer than two decades.
+function logTicks(low, high) {
+  const out = [];
+  const steps = high - low < 2 ? [1, 2, 5] : [1];
+  for (let e = Math.floor(low); e <= Math.ceil(high); e++) {
+    for (const m of steps) {
+      const v = m * 10 ** e;
+      if (Math.log10(v) >= low - 1e-9 && Math.log10(v) <= high + 1e-9) out.push(v);
+    }
+  }
+  return out;
+}
+
 const tickText = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(0) : String(+v.toPrecision(3)));
 
 function fmt(x) {
@@ -750,9 +791,7 @@ function lineChart(canvas, series, hoverX) {
   const py = (v) => pad.t + (1 - (f(v) - y0) / (y1 - y0)) * (h - pad.t - pad.b);
   ctx.font = "10px sans-serif";
   ctx.lineWidth = 1;
-  const yTicks = log
-    ? ticks(Math.floor(y0), Math.ceil(y1), 4).filter((e) => e >= y0 - 1e-9 && e <= y1 + 1e-9).map((e) => 10 ** e)
-    : ticks(y0, y1, 4);
+  const yTicks = log ? logTicks(y0, y1) : ticks(y0, y1, 4);
   for (const v of yTicks) {
     ctx.strokeStyle = "rgba(0,0,0,0.1)";
     ctx.beginPath();
@@ -762,10 +801,13 @@ function lineChart(canvas, series, hoverX) {
     ctx.fillStyle = "#555555";
     ctx.fillText(fmt(v), 2, py(v) + 3);
   }
+  ctx.textAlign = "center";
   for (const v of ticks(x0, x1, 5)) {
+    if (px(v) > w - 12) continue; // no label cut by the edge
     ctx.fillStyle = "#555555";
-    ctx.fillText(tickText(v), px(v) - 4, h - 6);
+    ctx.fillText(tickText(v), px(v), h - 6);
   }
+  ctx.textAlign = "start";
   for (const s of series) {
     ctx.beginPath();
     let drawing = false;
