@@ -15,6 +15,7 @@ import json
 import math
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,8 @@ class StubPlayground:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.counting = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
         self.points: list[list[float]] = []
         self.config = {name: BY_NAME[name].default for name in STUB_SETTINGS}
         self.compare: dict[str, Any] | None = None
@@ -129,7 +132,12 @@ class StubPlayground:
         loss = -np.log(np.maximum(proba[np.arange(len(xy)), labels], 1e-300))
         train = float(loss[~test].mean()) if (~test).any() else None
         test_loss = float(loss[test].mean()) if test.any() else None
-        finite = train is not None and math.isfinite(train)
+        # the stub's stand-in for a divergence: a step size over 100
+        finite = (
+            train is not None
+            and math.isfinite(train)
+            and self.config["lr"] in ("auto", *range(101))
+        )
         for key, value in zip(
             self.history, (self.epoch, train, test_loss, float(np.linalg.norm(grad))), strict=True
         ):
@@ -145,7 +153,7 @@ class StubPlayground:
         self.frame = {
             "epoch": self.epoch,
             "status": "running" if finite else "diverged",
-            "message": None if finite else "the loss became non-finite",
+            "message": None if finite else "the objective grew past 1e6 times its start",
             "train_loss": train,
             "test_loss": test_loss,
             "accuracy": accuracy,
@@ -185,8 +193,9 @@ class StubPlayground:
                 labels = np.arange(n) % 2
                 xy = rng.normal(size=(n, 2)) * 0.7 + np.c_[labels * 2 - 1, labels * 2 - 1]
                 self.points = np.c_[xy, labels].tolist()
-            else:
-                return 400, {"error": "the stub takes points or a dataset, not a CSV"}
+            else:  # "x1,x2,label" rows after a header
+                rows = [line.split(",") for line in body["csv"].splitlines()[1:] if line]
+                self.points = [[float(x), float(y), int(label)] for x, y, label in rows]
             self.reset()
             return 200, self.state()
         if method == "POST" and path == "/api/config":
@@ -202,6 +211,9 @@ class StubPlayground:
                     return 400, {"error": str(exc)}
             self.reset()
             return 200, self.state()
+        if method == "GET" and path == "/api/export":
+            lines = ["x1,x2,label", *(f"{x!r},{y!r},{label}" for x, y, label in self.points)]
+            return 200, "\n".join(lines) + "\n"
         if method == "POST" and path == "/api/step":
             return 200, self.step(int(body.get("epochs", 1)))
         if method == "POST" and path == "/api/reset":
@@ -225,6 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
+        if path == "/api/export":
+            self._api("GET", path, self.path.partition("?")[2])
+            return
         files = {"/": "index.html", "/app.js": "app.js", "/style.css": "style.css"}
         if path in files:
             kinds = {"html": "text/html", "js": "text/javascript", "css": "text/css"}
@@ -244,8 +259,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._api("POST", self.path.split("?")[0], body)
 
     def _api(self, method: str, path: str, body: Any) -> None:
-        with self.stub.lock:
-            status, answer = self.stub.answer(method, path, body)
+        stub = self.stub
+        with stub.counting:
+            stub.in_flight += 1
+            stub.most_in_flight = max(stub.most_in_flight, stub.in_flight)
+        if path == "/api/step":
+            time.sleep(0.02)  # a slow step: a page stepping on a timer would pile requests up
+        with stub.lock:
+            status, answer = stub.answer(method, path, body)
+        with stub.counting:
+            stub.in_flight -= 1
+        if isinstance(answer, str):  # an export
+            self.send_response(status)
+            self.send_header("Content-Type", "text/csv; charset=utf-8")
+            self.send_header("Content-Disposition", 'attachment; filename="points.csv"')
+            self.send_header("Content-Length", str(len(answer.encode())))
+            self.end_headers()
+            self.wfile.write(answer.encode())
+            return
         self._send(status, json.dumps(answer).encode(), "application/json")
 
 
@@ -271,8 +302,10 @@ def server():
 
 
 @pytest.fixture
-def browser_page(server, tmp_path):
-    """The page open in headless Chromium at 1280x800; yields (page, problems, requests)."""
+def open_page(server):
+    """A function opening the page (with a query string) in headless Chromium at 1280x800;
+    it returns (page, problems, requests): console errors and warnings with page errors, and
+    every URL requested."""
     # CI installs both (.ci/run) and sets CETRAIN_REQUIRE_BROWSER, so there a skip is a failure
     skip = pytest.fail if os.environ.get("CETRAIN_REQUIRE_BROWSER") else pytest.skip
     if not CHROMIUM.is_file():
@@ -285,8 +318,9 @@ def browser_page(server, tmp_path):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         print(f"Chromium {browser.version}")
-        try:
-            page = browser.new_page(viewport=SCREENSHOT_SIZE)
+
+        def open_(query: str = ""):
+            page = browser.new_page(viewport=SCREENSHOT_SIZE, accept_downloads=True)
             problems: list[str] = []
             requests: list[str] = []
             page.on(
@@ -295,11 +329,31 @@ def browser_page(server, tmp_path):
             )
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.on("request", lambda r: requests.append(r.url))
-            page.goto(url + "/", wait_until="load")
+            page.goto(f"{url}/{query}", wait_until="load")
             page.wait_for_selector("body[data-ready='yes']", timeout=5000)
-            yield page, problems, requests
+            return page, problems, requests
+
+        try:
+            yield open_
         finally:
             browser.close()
+
+
+# Chromium logs every 4xx answer to fetch as a console error; the tests expect it exactly where
+# they send a bad value
+REFUSED = "error: Failed to load resource: the server responded with a status of 400 (Bad Request)"
+
+
+def _plane_size(page) -> tuple[float, float]:
+    """The plane canvas's inside box in CSS pixels (click positions are relative to it)."""
+    width, height = page.evaluate("() => [plane.clientWidth, plane.clientHeight]")
+    return width, height
+
+
+def _pixel_of(stub: StubPlayground, size: tuple[float, float], x: float, y: float) -> dict:
+    """The position on the plane of the data point (x, y), for the bounds the server sent."""
+    (x0, x1), (y0, y1) = stub.bounds()
+    return {"x": (x - x0) / (x1 - x0) * size[0], "y": (1 - (y - y0) / (y1 - y0)) * size[1]}
 
 
 def _plane_pixel(page, x: float, y: float) -> list[int]:
@@ -316,18 +370,22 @@ def _plane_pixel(page, x: float, y: float) -> list[int]:
     )
 
 
-def test_the_page_adds_points_plays_and_shows_errors_in_chromium(server, browser_page, tmp_path):
+def _only_local(requests: list[str], url: str) -> None:
+    assert requests and all(r.startswith((url + "/", "data:", "blob:")) for r in requests), requests
+
+
+def test_clicks_play_errors_drag_remove_upload_and_export_in_chromium(server, open_page, tmp_path):
+    """Clicks add points of the selected class where clicked; play advances the epoch; a bad
+    setting shows the server's message; the plane is drawn; a drag moves a point, a
+    right-click removes one; a CSV upload and the export go through the API."""
     url, stub = server
-    page, problems, requests = browser_page
+    page, problems, requests = open_page()
     plane = page.locator("#plane")
-    # positions are relative to the canvas's padding box, its clientWidth x clientHeight
-    size = page.evaluate("[plane.clientWidth, plane.clientHeight]")
-    box = {"width": size[0], "height": size[1]}
+    size = _plane_size(page)
     pixel = 6 / size[0]  # one CSS pixel in data units: the plane shows [-3, 3] at first
     assert page.get_attribute("body", "data-points") == "0"
 
-    # clicks put down points of two classes at the clicked coordinates (bounds [-3, 3] at first)
-    plane.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.5})
+    plane.click(position={"x": size[0] * 0.25, "y": size[1] * 0.5})
     page.wait_for_selector("body[data-points='1']", timeout=3000)
     assert stub.requests[-1][:2] == ("POST", "/api/points")
     assert stub.requests[-1][2] == {
@@ -335,37 +393,36 @@ def test_the_page_adds_points_plays_and_shows_errors_in_chromium(server, browser
     }
     for count, (fx, fy, label) in enumerate(((0.7, 0.3, 1), (0.8, 0.4, 1), (0.3, 0.6, 0)), 2):
         page.click(f"#classes [data-class='{label}']")
-        plane.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
+        plane.click(position={"x": size[0] * fx, "y": size[1] * fy})
         page.wait_for_selector(f"body[data-points='{count}']", timeout=3000)
-    page.wait_for_selector("body[data-points='4']", timeout=3000)
     assert [p[2] for p in stub.points] == [0, 1, 1, 0]
 
-    # play advances the epoch shown; pause stops asking for frames
+    # play advances the epoch shown, 10 epochs a frame; pause stops asking for frames
     page.click("#play")
     page.wait_for_function("() => Number(document.body.dataset.epoch) >= 30", timeout=4000)
     page.click("#pause")
     page.wait_for_selector("body[data-playing='no']")
     epoch = int(page.text_content("#epoch"))
     assert epoch >= 30
-    assert epoch == int(page.get_attribute("body", "data-epoch"))
+    assert epoch == int(page.get_attribute("body", "data-epoch")) == stub.epoch
     steps = [r for r in stub.requests if r[1] == "/api/step"]
     assert steps and all(r[2] == {"epochs": 10} for r in steps)
+    # one request at a time, and every frame answered is drawn
+    assert stub.most_in_flight == 1
+    assert int(page.get_attribute("body", "data-frames")) == len(steps)
 
     # the plane is drawn: a pixel far from the points is shaded, not the white background
-    shaded = _plane_pixel(page, box["width"] * 0.95, box["height"] * 0.05)
+    shaded = _plane_pixel(page, size[0] * 0.97, size[1] * 0.03)
     assert shaded[3] == 255 and shaded[:3] != [255, 255, 255], shaded
-
     assert problems == []
-    # a bad setting: the server's own message is on the page, and the control shows the old value
+
+    # a bad setting: the server's own message is on the page; the control shows the old value
     page.fill("#setting-momentum", "1.5")
     page.press("#setting-momentum", "Enter")
     page.wait_for_selector("#status[data-kind='error']", timeout=3000)
     assert page.text_content("#status") == "momentum must be a finite number in [0, 1); got 1.5"
     assert page.input_value("#setting-momentum") == "0.99"
-    # Chromium logs every 4xx answer to fetch; this one is expected, and the only problem
-    assert problems == [
-        "error: Failed to load resource: the server responded with a status of 400 (Bad Request)"
-    ]
+    assert problems == [REFUSED]
     problems.clear()
 
     # a good one reaches the server and the URL (a bookmark restores it)
@@ -375,8 +432,75 @@ def test_the_page_adds_points_plays_and_shows_errors_in_chromium(server, browser
     assert page.is_visible("#setting-focal_gamma")
     assert not page.is_visible("#setting-label_smoothing")
 
+    # drag the second point to (1, -1); right-click the first away
+    before = [list(p) for p in stub.points]
+    start = _pixel_of(stub, size, *before[1][:2])
+    end = _pixel_of(stub, size, 1.0, -1.0)
+    box = plane.bounding_box()
+    border = page.evaluate("() => plane.clientLeft")
+    page.mouse.move(box["x"] + border + start["x"], box["y"] + border + start["y"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + border + end["x"], box["y"] + border + end["y"], steps=4)
+    page.mouse.up()
+    page.wait_for_function("() => document.body.dataset.epoch === '0'", timeout=3000)
+    drawn_pixel = 3 * (stub.bounds()[0][1] - stub.bounds()[0][0]) / size[0]
+    assert stub.points[0] == before[0] and stub.points[2:] == before[2:]
+    assert stub.points[1] == [
+        pytest.approx(1.0, abs=drawn_pixel),
+        pytest.approx(-1.0, abs=drawn_pixel),
+        1,
+    ]
+    plane.click(position=_pixel_of(stub, size, *before[0][:2]), button="right")
+    page.wait_for_selector("body[data-points='3']", timeout=3000)
+    assert [p[2] for p in stub.points] == [1, 1, 0]
+
+    # a CSV file chosen on the page is sent as text
+    text = "x1,x2,label\n0.5,1.5,0\n-1,2,1\n2,-2,2\n"
+    page.set_input_files(
+        "#csv", files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+    )
+    page.wait_for_selector("body[data-points='3']")
+    page.wait_for_function(
+        "() => document.getElementById('status').textContent.startsWith('Loaded mine.csv')"
+    )
+    assert stub.requests[-1] == ("POST", "/api/points", {"csv": text})
+    assert stub.points == [[0.5, 1.5, 0], [-1.0, 2.0, 1], [2.0, -2.0, 2]]
+
+    # export: the browser downloads the server's file
+    with page.expect_download() as download:
+        page.click("#export-points")
+    assert download.value.suggested_filename == "points.csv"
+    assert (
+        Path(download.value.path()).read_text()
+        == "x1,x2,label\n0.5,1.5,0\n-1.0,2.0,1\n2.0,-2.0,2\n"
+    )
+
     page.screenshot(path=str(tmp_path / "playground.png"))
     assert problems == []
-    hosts = {r.split("/")[2] for r in requests if r.startswith("http")}
-    assert hosts == {url.split("/")[2]}
-    assert all(r.startswith(("http://127.0.0.1:", "data:", "blob:")) for r in requests), requests
+    _only_local(requests, url)
+
+
+def test_the_url_restores_settings_and_a_divergence_stops_play_in_chromium(server, open_page):
+    """Settings in the query string are sent on load (the compared model's as compare.NAME);
+    a divergence stops play and says so on the page."""
+    url, stub = server
+    stub.answer("POST", "/api/points", {"dataset": "moons", "n": 40})
+    page, problems, requests = open_page("?lr=1000&momentum=0.5&compare.loss=mse")
+    config = [r for r in stub.requests if r[:2] == ("POST", "/api/config")]
+    assert config == [
+        ("POST", "/api/config", {"lr": 1000, "momentum": 0.5, "compare": {"loss": "mse"}})
+    ]
+    assert page.is_visible("#plane2")
+    assert page.is_checked("#compare")
+    assert page.input_value("[data-setting='loss'][data-model='2']") == "mse"
+    assert page.input_value("#setting-lr") == "1000"
+
+    page.click("#play")
+    page.wait_for_selector("#status[data-kind='diverged']", timeout=3000)
+    assert page.text_content("#status") == (
+        "Diverged at epoch 10: the objective grew past 1e6 times its start"
+    )
+    page.wait_for_selector("body[data-playing='no']")
+    assert [r[1] for r in stub.requests].count("/api/step") == 1
+    assert problems == []
+    _only_local(requests, url)
