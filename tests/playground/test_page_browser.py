@@ -401,7 +401,7 @@ def test_clicks_play_errors_drag_remove_upload_and_export_in_chromium(server, op
     page.click("#play")
     page.wait_for_function("() => Number(document.body.dataset.epoch) >= 30", timeout=4000)
     page.click("#pause")
-    page.wait_for_selector("body[data-playing='no']")
+    page.wait_for_selector("body[data-playing='no'][data-busy='no']")
     epoch = int(page.text_content("#epoch"))
     assert epoch >= 30
     assert epoch == int(page.get_attribute("body", "data-epoch")) == stub.epoch
@@ -442,7 +442,7 @@ def test_clicks_play_errors_drag_remove_upload_and_export_in_chromium(server, op
     page.mouse.down()
     page.mouse.move(box["x"] + border + end["x"], box["y"] + border + end["y"], steps=4)
     page.mouse.up()
-    page.wait_for_function("() => document.body.dataset.epoch === '0'", timeout=3000)
+    page.wait_for_selector("body[data-busy='no']", timeout=3000)
     drawn_pixel = 3 * (stub.bounds()[0][1] - stub.bounds()[0][0]) / size[0]
     assert stub.points[0] == before[0] and stub.points[2:] == before[2:]
     assert stub.points[1] == [

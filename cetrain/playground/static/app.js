@@ -33,8 +33,16 @@ class ApiError extends Error {}
 
 let queue = Promise.resolve();
 
+let pending = 0;
+
+// data-busy="no" once every request asked for is answered and drawn (tests wait on it)
 function enqueue(task) {
-  const result = queue.then(task);
+  pending += 1;
+  document.body.dataset.busy = "yes";
+  const result = queue.then(task).finally(() => {
+    pending -= 1;
+    if (!pending) document.body.dataset.busy = "no";
+  });
   queue = result.catch(() => undefined);
   return result;
 }
