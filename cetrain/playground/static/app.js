@@ -1,7 +1,7 @@
 // cetrain playground: draws the numbers the server's JSON API sends and sends clicks and
 // settings back. No maths beyond mapping numbers to pixels lives here: every probability, loss,
-// calibration bin and metric comes from cetrain's Python core (the API contract is
-// docs/playground_api.md). Plain JS, no framework, no request leaves this server.
+// calibration bin and metric comes from cetrain's Python core (the JSON API is in the
+// README's playground section). Plain JS, no framework, no request leaves this server.
 "use strict";
 
 const API = "/api/";
@@ -12,6 +12,8 @@ const FALLBACK_DATASETS = ["moons", "circles", "blobs", "xor", "spiral", "linear
 const FALLBACK_MAX_CLASSES = 6;
 const MODEL_COLORS = ["#0072B2", "#D55E00"]; // first and compared model: blue and vermillion
 const DARK = "#222222";
+// Shown first; the others (tol, dtype, the split...) under "more settings".
+const MAIN_SETTINGS = ["model", "loss", "lr", "momentum", "l2", "l1", "poly", "class_weight"];
 const TERMINAL = new Set(["converged", "stalled", "diverged", "max_iter", "interrupted"]);
 
 const $ = (id) => document.getElementById(id);
@@ -86,6 +88,12 @@ function act(task) {
   });
 }
 
+// An action's note, unless the server has one of its own about the state (no points yet, a
+// setting the points cannot take), which matters more.
+function note(message) {
+  showStatus((ui.server && ui.server.message) || message);
+}
+
 function showStatus(message, kind = "info") {
   const line = $("status");
   line.textContent = message;
@@ -98,6 +106,7 @@ function showStatus(message, kind = "info") {
 function applyState(state) {
   ui.server = state;
   ui.frame = state.frame || null;
+  ui.histories = ui.frame ? [ui.frame.history, ui.frame.compare && ui.frame.compare.history] : [];
   buildClasses();
   buildSettings();
   writeUrl();
@@ -105,6 +114,8 @@ function applyState(state) {
 }
 
 function applyFrame(frame) {
+  // a step's frame may carry only its own epochs' history: append it to what came before
+  ui.histories = [frame, frame.compare].map((f, m) => f && mergeHistory(ui.histories[m], f.history));
   ui.frame = frame;
   if (ui.server) {
     ui.server.frame = frame;
@@ -120,6 +131,20 @@ function applyFrame(frame) {
   } else if (frame.message) {
     showStatus(frame.message);
   }
+}
+
+// History (columns of equal length keyed by name, with "epoch") of `older` up to the first
+// epoch of `newer`, then `newer`.
+function mergeHistory(older, newer) {
+  if (!newer || !Array.isArray(newer.epoch)) return older || null;
+  if (!older || !Array.isArray(older.epoch) || !newer.epoch.length) return newer;
+  const keep = older.epoch.filter((e) => e < newer.epoch[0]).length;
+  const merged = {};
+  for (const key of Object.keys(newer)) {
+    const before = Array.isArray(older[key]) ? older[key].slice(0, keep) : null;
+    merged[key] = Array.isArray(newer[key]) && before ? before.concat(newer[key]) : newer[key];
+  }
+  return merged;
 }
 
 const points = () => (ui.server && Array.isArray(ui.server.points) ? ui.server.points : []);
@@ -168,8 +193,7 @@ function selectClass(k) {
 
 function planeTransform(canvas) {
   const [[x0, x1], [y0, y1]] = bounds();
-  const w = canvas.clientWidth;
-  const h = canvas.clientHeight;
+  const [w, h] = sizeOf(canvas);
   return {
     px: (x) => ((x - x0) / (x1 - x0)) * w,
     py: (y) => h - ((y - y0) / (y1 - y0)) * h,
@@ -192,14 +216,21 @@ function hexRgb(hex) {
 
 // The shading: class colour of the argmax, mixed with white by how sure the model is
 // (max probability from 1/K, white, to 1, the colour at 60%).
-function gridImage(grid) {
+// The class index (into state.classes) of each probability column of a frame.
+function columnClasses(frame, K) {
+  const given = frame && Array.isArray(frame.model_classes) ? frame.model_classes : null;
+  return [...Array(K).keys()].map((c) => (given && given[c] !== undefined ? given[c] : c));
+}
+
+function gridImage(grid, frame) {
   const proba = grid.proba;
   const ny = proba.length;
   const nx = ny ? proba[0].length : 0;
   if (!nx) return null;
   const ascending = grid.y.length > 1 ? grid.y[grid.y.length - 1] > grid.y[0] : true;
   const image = new ImageData(nx, ny);
-  const rgb = colors().map(hexRgb);
+  const K = proba[0][0].length;
+  const rgb = columnClasses(frame, Math.max(K, 2)).map((k) => hexRgb(classColor(k)));
   for (let j = 0; j < ny; j++) {
     const row = ascending ? ny - 1 - j : j; // image rows run top to bottom
     for (let i = 0; i < nx; i++) {
@@ -212,10 +243,10 @@ function gridImage(grid) {
           best = k;
         }
       }
-      const K = Math.max(p.length, 2);
-      const sure = p.length === 1 ? Math.abs(2 * p[0] - 1) : Math.max(0, (top - 1 / K) / (1 - 1 / K));
-      if (p.length === 1) best = p[0] >= 0.5 ? 1 : 0; // one sigmoid column: P(class 1)
-      const c = rgb[best % rgb.length];
+      // sure: 0 at the most uncertain (max p = 1/K), 1 at certainty
+      const sure = K === 1 ? Math.abs(2 * p[0] - 1) : Math.max(0, (top - 1 / K) / (1 - 1 / K));
+      if (K === 1) best = p[0] >= 0.5 ? 1 : 0; // one sigmoid column: P(class 1)
+      const c = rgb[best];
       const a = 0.08 + 0.52 * sure;
       const at = 4 * (row * nx + i);
       image.data[at] = Math.round(255 + (c[0] - 255) * a);
@@ -229,14 +260,13 @@ function gridImage(grid) {
 
 function drawPlane(canvas, frame, caption) {
   const ctx = prepare(canvas);
-  const w = canvas.clientWidth;
-  const h = canvas.clientHeight;
+  const [w, h] = sizeOf(canvas);
   const t = planeTransform(canvas);
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, w, h);
   const grid = frame && frame.grid;
   if (grid && Array.isArray(grid.proba) && grid.proba.length && grid.x.length && grid.y.length) {
-    const shaded = gridImage(grid);
+    const shaded = gridImage(grid, frame);
     if (shaded) {
       const { nx, ny } = shaded;
       const off = document.createElement("canvas");
@@ -335,38 +365,53 @@ function boundary(ctx, grid, t) {
   const ny = proba.length;
   const nx = proba[0].length;
   const K = proba[0][0].length;
-  const margin = (p, k) => {
-    if (K === 1) return p[0] === null ? NaN : 2 * p[0] - 1; // one sigmoid column: P(class 1)
-    let other = -Infinity;
-    for (let j = 0; j < K; j++) if (j !== k && p[j] !== null) other = Math.max(other, p[j]);
-    return p[k] === null ? NaN : p[k] - other;
-  };
+  const px = grid.x.map((x) => t.px(x));
+  const py = grid.y.map((y) => t.py(y));
+  const f = new Float64Array(nx * ny);
   const classes = K <= 2 ? [K - 1] : [...Array(K).keys()];
   for (const k of classes) {
-    const f = proba.map((row) => row.map((p) => margin(p, k)));
+    for (let j = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++) {
+        const p = proba[j][i];
+        let value;
+        if (K === 1) {
+          value = p[0] === null ? NaN : 2 * p[0] - 1; // one sigmoid column: P(class 1)
+        } else {
+          let other = -Infinity;
+          for (let c = 0; c < K; c++) if (c !== k && p[c] !== null && p[c] > other) other = p[c];
+          value = p[k] === null ? NaN : p[k] - other;
+        }
+        f[j * nx + i] = value;
+      }
+    }
     for (let j = 0; j + 1 < ny; j++) {
       for (let i = 0; i + 1 < nx; i++) {
-        // corners in order around the cell, and the crossings on its four edges
-        const corners = [[i, j], [i + 1, j], [i + 1, j + 1], [i, j + 1]];
-        const values = corners.map(([a, b]) => f[b][a]);
-        if (values.some(Number.isNaN)) continue;
-        const cross = [];
-        for (let e = 0; e < 4; e++) {
-          const v0 = values[e];
-          const v1 = values[(e + 1) % 4];
-          if ((v0 > 0) !== (v1 > 0)) {
-            const s = v0 / (v0 - v1);
-            const [a0, b0] = corners[e];
-            const [a1, b1] = corners[(e + 1) % 4];
-            const x = grid.x[a0] + s * (grid.x[a1] - grid.x[a0]);
-            const y = grid.y[b0] + s * (grid.y[b1] - grid.y[b0]);
-            cross.push([t.px(x), t.py(y)]);
+        // the cell's corners in order around it: (i, j), (i+1, j), (i+1, j+1), (i, j+1)
+        const v0 = f[j * nx + i];
+        const v1 = f[j * nx + i + 1];
+        const v2 = f[(j + 1) * nx + i + 1];
+        const v3 = f[(j + 1) * nx + i];
+        const above = (v0 > 0) + (v1 > 0) + (v2 > 0) + (v3 > 0);
+        if (above === 0 || above === 4 || Number.isNaN(v0 + v1 + v2 + v3)) continue;
+        // crossings on the edges whose ends differ in sign, by linear interpolation
+        let first = null;
+        const edge = (a, b, xa, ya, xb, yb) => {
+          if ((a > 0) === (b > 0)) return;
+          const s = a / (a - b);
+          const x = xa + s * (xb - xa);
+          const y = ya + s * (yb - ya);
+          if (first === null) {
+            first = [x, y];
+          } else {
+            ctx.moveTo(first[0], first[1]);
+            ctx.lineTo(x, y);
+            first = null;
           }
-        }
-        for (let c = 0; c + 1 < cross.length; c += 2) {
-          ctx.moveTo(cross[c][0], cross[c][1]);
-          ctx.lineTo(cross[c + 1][0], cross[c + 1][1]);
-        }
+        };
+        edge(v0, v1, px[i], py[j], px[i + 1], py[j]);
+        edge(v1, v2, px[i + 1], py[j], px[i + 1], py[j + 1]);
+        edge(v2, v3, px[i + 1], py[j + 1], px[i], py[j + 1]);
+        edge(v3, v0, px[i], py[j + 1], px[i], py[j]);
       }
     }
   }
@@ -397,7 +442,7 @@ function postPoints(rows) {
   return act(async () => {
     const state = await api("POST", "points", { points: rows.map(([x, y, label]) => [x, y, label]) });
     applyState(state);
-    showStatus(`${points().length} points; training starts again from epoch 0.`);
+    note(`${points().length} points; training starts again from epoch 0.`);
   });
 }
 
@@ -450,7 +495,7 @@ function effectiveConfig(second) {
 }
 
 function isNumberKind(setting) {
-  return ["number", "float", "integer", "int"].includes(setting.kind) || typeof setting.default === "number";
+  return ["number", "float", "integer", "int"].includes(setting.kind);
 }
 
 function isFlagKind(setting) {
@@ -461,12 +506,18 @@ function hasChoices(setting) {
   return Array.isArray(setting.choices) && setting.choices.length > 0;
 }
 
+// The words a setting takes besides numbers or class=weight pairs (lr: "auto").
+function words(setting) {
+  if (Array.isArray(setting.words) && setting.words.length) return setting.words;
+  return hasChoices(setting) && hasRange(setting) ? setting.choices : [];
+}
+
 function hasRange(setting) {
   return (setting.low !== null && setting.low !== undefined) || (setting.high !== null && setting.high !== undefined);
 }
 
 function isIntegerKind(setting) {
-  return ["integer", "int"].includes(setting.kind);
+  return setting.integer === true || ["integer", "int"].includes(setting.kind);
 }
 
 // A control's text as the value the API takes (by the setting's kind).
@@ -474,7 +525,7 @@ function parseValue(setting, text) {
   if (isFlagKind(setting)) return text === true || text === "true" || text === "1";
   const trimmed = String(text).trim();
   if (trimmed === "") return null;
-  if (isNumberKind(setting) || (hasChoices(setting) && hasRange(setting))) {
+  if (isNumberKind(setting) || hasRange(setting)) {
     const number = Number(trimmed);
     if (trimmed !== "" && !Number.isNaN(number)) return number;
   }
@@ -490,13 +541,19 @@ function showValue(value) {
   return String(value);
 }
 
+function helpText(setting) {
+  const accepts = setting.expected ? `\nAccepts ${setting.expected}.` : "";
+  const shown = setting.default === null || setting.default === undefined ? "" : `\nDefault: ${showValue(setting.default)}.`;
+  return `${setting.name}: ${setting.help || ""}${accepts}${shown}`;
+}
+
 function makeControl(setting, second) {
   const name = setting.name;
   let control;
   if (isFlagKind(setting)) {
     control = document.createElement("input");
     control.type = "checkbox";
-  } else if (hasChoices(setting) && !hasRange(setting)) {
+  } else if (hasChoices(setting) && !words(setting).length) {
     control = document.createElement("select");
     for (const choice of setting.choices) {
       const option = document.createElement("option");
@@ -504,20 +561,21 @@ function makeControl(setting, second) {
       option.textContent = choice;
       control.append(option);
     }
-  } else if (hasChoices(setting)) {
-    // a word or a number (lr: "auto" or a step size): text, the words suggested
+  } else if (words(setting).length) {
+    // a word, a number or class=weight pairs (lr: "auto" or a step size): text, the words
+    // suggested
     control = document.createElement("input");
     control.type = "text";
     const list = document.createElement("datalist");
     list.id = `choices-${name}`;
-    for (const choice of setting.choices) {
+    for (const choice of words(setting)) {
       const option = document.createElement("option");
       option.value = choice;
       list.append(option);
     }
     if (!document.getElementById(list.id)) document.body.append(list);
     control.setAttribute("list", list.id);
-    control.placeholder = setting.choices.join(" | ") + " | number";
+    control.placeholder = setting.default === null ? "default" : words(setting).join(" | ");
   } else if (isNumberKind(setting)) {
     control = document.createElement("input");
     control.type = "number";
@@ -533,7 +591,7 @@ function makeControl(setting, second) {
   control.name = name;
   control.dataset.setting = name;
   control.dataset.model = second ? "2" : "1";
-  control.title = setting.help || name;
+  control.title = helpText(setting);
   control.addEventListener("change", () => changeSetting(setting, control, second));
   return control;
 }
@@ -558,7 +616,7 @@ function changeSetting(setting, control, second) {
     }
     try {
       applyState(await api("POST", "config", body));
-      showStatus(`${setting.name} = ${showValue(value) || "default"}; training starts again from epoch 0.`);
+      note(`${setting.name} = ${showValue(value) || "default"}; training starts again from epoch 0.`);
     } catch (error) {
       refreshSettings(); // the server kept its value: show it again
       throw error;
@@ -577,6 +635,11 @@ function buildSettings() {
     head.className = "setting head";
     head.innerHTML = "<span></span><span>model</span><span class=\"second-only\">compared</span>";
     form.append(head);
+    const more = document.createElement("details");
+    more.className = "more";
+    const summary = document.createElement("summary");
+    summary.textContent = "more settings";
+    more.append(summary);
     for (const setting of settings) {
       const row = document.createElement("div");
       row.className = "setting";
@@ -584,15 +647,16 @@ function buildSettings() {
       if (setting.loss) row.dataset.loss = setting.loss;
       const label = document.createElement("label");
       label.textContent = setting.name;
-      label.title = setting.help || setting.name;
+      label.title = helpText(setting);
       const first = makeControl(setting, false);
       first.id = `setting-${setting.name}`;
       label.htmlFor = first.id;
       const second = makeControl(setting, true);
       second.classList.add("second-only");
       row.append(label, first, second);
-      form.append(row);
+      (MAIN_SETTINGS.includes(setting.name) || setting.loss ? form : more).append(row);
     }
+    if (more.childElementCount > 1) form.append(more);
   }
   refreshSettings();
 }
@@ -672,7 +736,7 @@ function toggleCompare(on) {
       compare = { loss: loss === "mse" ? "cross-entropy" : "mse" };
     }
     applyState(await api("POST", "config", { compare }));
-    showStatus(on ? "Compare mode: both models step together from the same start." : "Compare mode off.");
+    note(on ? "Compare mode: both models step together from the same start." : "Compare mode off.");
   });
 }
 
@@ -723,10 +787,18 @@ function updateRunButtons() {
 
 // --- charts --------------------------------------------------------------------------------
 
+// Each canvas's CSS size, measured once per layout (reading it after the frame's text changes
+// would force a reflow every frame); forgotten when the window or the compare mode changes.
+const measured = new Map();
+
+function sizeOf(canvas) {
+  if (!measured.has(canvas)) measured.set(canvas, [canvas.clientWidth, canvas.clientHeight]);
+  return measured.get(canvas);
+}
+
 function prepare(canvas) {
   const ratio = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth;
-  const h = canvas.clientHeight;
+  const [w, h] = sizeOf(canvas);
   if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
     canvas.width = Math.round(w * ratio);
     canvas.height = Math.round(h * ratio);
@@ -772,8 +844,7 @@ function fmt(x) {
 // positive. Returns the mapping for hover.
 function lineChart(canvas, series, hoverX) {
   const ctx = prepare(canvas);
-  const w = canvas.clientWidth;
-  const h = canvas.clientHeight;
+  const [w, h] = sizeOf(canvas);
   const pad = { l: 46, r: 8, t: 8, b: 20 };
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, w, h);
@@ -852,19 +923,28 @@ function frames() {
   return list;
 }
 
+function histories() {
+  return frames().map((_, m) => (ui.histories && ui.histories[m]) || null);
+}
+
+// One model: its own loss on the training and test rows. Two: each one's test log loss (its
+// training loss when there are no test rows), the scale both share.
 function lossSeries() {
-  const list = frames();
+  const list = histories();
   const series = [];
-  list.forEach((frame, m) => {
-    const history = frame.history || {};
+  list.forEach((history, m) => {
+    if (!history) return;
     const xs = history.epoch || [];
-    const name = list.length > 1 ? `${effectiveConfig(m === 1).loss || `model ${m + 1}`} ` : "";
-    const trainColor = list.length > 1 ? MODEL_COLORS[m] : MODEL_COLORS[0];
-    const testColor = list.length > 1 ? MODEL_COLORS[m] : MODEL_COLORS[1];
-    series.push({ label: `${name}train`, color: trainColor, dash: false, xs, ys: history.train_loss || [] });
-    if (Array.isArray(history.test_loss) && history.test_loss.some((v) => v !== null)) {
-      series.push({ label: `${name}test`, color: testColor, dash: list.length > 1, xs, ys: history.test_loss });
+    const has = (key) => Array.isArray(history[key]) && history[key].some((v) => v !== null);
+    if (list.length > 1) {
+      const name = effectiveConfig(m === 1).loss || `model ${m + 1}`;
+      const key = has("log_loss") ? "log_loss" : "train_loss";
+      const what = key === "log_loss" ? "test log loss" : "train loss";
+      series.push({ label: `${name} ${what}`, color: MODEL_COLORS[m], dash: m === 1, xs, ys: history[key] || [] });
+      return;
     }
+    series.push({ label: "train", color: MODEL_COLORS[0], dash: false, xs, ys: history.train_loss || [] });
+    if (has("test_loss")) series.push({ label: "test", color: MODEL_COLORS[1], dash: false, xs, ys: history.test_loss });
   });
   return series;
 }
@@ -875,8 +955,10 @@ function drawLosses() {
   const series = lossSeries();
   lossMap = lineChart($("losses"), series, ui.lossHover);
   const legend = $("loss-legend");
-  legend.textContent = "";
-  for (const s of series) {
+  const labels = series.map((s) => s.label).join("\u0000");
+  if (legend.dataset.labels !== labels) legend.textContent = "";
+  legend.dataset.labels = labels;
+  for (const s of legend.childElementCount ? [] : series) {
     const item = document.createElement("span");
     item.className = s.dash ? "key dashed" : "key";
     item.style.borderColor = s.color;
@@ -903,7 +985,7 @@ function setupLossHover() {
     const rect = canvas.getBoundingClientRect();
     const { x0, x1, pad, w } = lossMap;
     const x = x0 + ((event.clientX - rect.left - canvas.clientLeft - pad.l) / (w - pad.l - pad.r)) * (x1 - x0);
-    const epochs = (frames()[0] && frames()[0].history && frames()[0].history.epoch) || [];
+    const epochs = (histories()[0] && histories()[0].epoch) || [];
     if (!epochs.length) return;
     let best = epochs[0];
     for (const e of epochs) if (Math.abs(e - x) < Math.abs(best - x)) best = e;
@@ -917,13 +999,12 @@ function setupLossHover() {
 }
 
 function drawGradNorms() {
-  const list = frames();
-  const series = list.map((frame, m) => ({
+  const series = histories().map((history, m) => ({
     label: `model ${m + 1}`,
     color: MODEL_COLORS[m],
-    dash: false,
-    xs: (frame.history && frame.history.epoch) || [],
-    ys: (frame.history && frame.history.grad_norm) || [],
+    dash: m === 1,
+    xs: (history && history.epoch) || [],
+    ys: (history && history.grad_norm) || [],
   }));
   lineChart($("gradnorms"), series, null);
 }
@@ -931,8 +1012,7 @@ function drawGradNorms() {
 function drawReliability() {
   const canvas = $("reliability");
   const ctx = prepare(canvas);
-  const w = canvas.clientWidth;
-  const h = canvas.clientHeight;
+  const [w, h] = sizeOf(canvas);
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, w, h);
   const size = Math.min(w - 40, h - 24);
@@ -960,7 +1040,9 @@ function drawReliability() {
   frames().forEach((frame, m) => {
     const c = frame.calibration;
     if (!c || !Array.isArray(c.mean_predicted)) return;
-    const counts = c.count || [];
+    // the curve may list only the bins that hold rows; their counts, in order
+    const all = c.count || [];
+    const counts = all.length === c.mean_predicted.length ? all : all.filter((n) => n > 0);
     const most = Math.max(1, ...counts.filter((n) => n !== null));
     ctx.strokeStyle = MODEL_COLORS[m];
     ctx.fillStyle = MODEL_COLORS[m];
@@ -969,7 +1051,7 @@ function drawReliability() {
     let drawing = false;
     c.mean_predicted.forEach((p, i) => {
       const q = c.fraction_positive[i];
-      if (p === null || q === null || counts[i] === 0) {
+      if (p === null || q === null || q === undefined || counts[i] === 0) {
         drawing = false;
         return;
       }
@@ -980,7 +1062,7 @@ function drawReliability() {
     ctx.stroke();
     c.mean_predicted.forEach((p, i) => {
       const q = c.fraction_positive[i];
-      if (p === null || q === null || counts[i] === 0) return;
+      if (p === null || q === null || q === undefined || counts[i] === 0) return;
       ctx.beginPath();
       ctx.arc(px(p), py(q), 2 + 4 * Math.sqrt((counts[i] || 0) / most), 0, 2 * Math.PI);
       ctx.fill();
@@ -1003,9 +1085,17 @@ function drawPlanes() {
   if (comparing) drawPlane($("plane2"), ui.frame ? ui.frame.compare : null, $("caption2"));
 }
 
+let planesSized = "";
+
+// The planes' side: as large as the middle column and the window allow. Measured only when the
+// window or the compare mode changes (reading the layout each frame costs a reflow).
 function sizePlanes() {
   const box = $("planes");
   const comparing = !$("plane2-figure").hidden;
+  const key = `${window.innerWidth}x${window.innerHeight}:${comparing}`;
+  if (key === planesSized) return;
+  planesSized = key;
+  measured.clear();
   const header = document.querySelector("header").getBoundingClientRect().bottom;
   const room = comparing ? (box.clientWidth - 24) / 2 : box.clientWidth - 8;
   const side = Math.max(200, Math.floor(Math.min(room, window.innerHeight - header - 70)));
@@ -1022,6 +1112,12 @@ function drawAll() {
   $("accuracy").textContent = frame ? fmt(frame.accuracy) : "–";
   $("logloss").textContent = frame ? fmt(frame.log_loss) : "–";
   $("gradnorm").textContent = frame ? fmt(frame.grad_norm) : "–";
+  $("steplr").textContent = frame ? fmt(frame.learning_rate) : "–";
+  for (const span of document.querySelectorAll(".measured")) {
+    span.textContent = frame && frame.measured_on ? ` (${frame.measured_on})` : "";
+  }
+  const calibration = frame && frame.calibration;
+  $("calibration-name").textContent = calibration && calibration.name ? `(${calibration.name})` : "";
   document.body.dataset.epoch = String(epoch);
   document.body.dataset.status = (frame && frame.status) || (ui.server && ui.server.status) || "ready";
   document.body.dataset.points = String(points().length);
@@ -1054,7 +1150,7 @@ function loadDataset() {
   if (noise !== "") body.noise = Number(noise);
   act(async () => {
     applyState(await api("POST", "points", body));
-    showStatus(`Loaded ${body.dataset}: ${points().length} points.`);
+    note(`Loaded ${body.dataset}: ${points().length} points.`);
   });
 }
 
@@ -1062,7 +1158,7 @@ function uploadCsv(file) {
   act(async () => {
     const text = await file.text();
     applyState(await api("POST", "points", { csv: text }));
-    showStatus(`Loaded ${file.name}: ${points().length} points.`);
+    note(`Loaded ${file.name}: ${points().length} points.`);
   }).finally(() => {
     $("csv").value = ""; // the same file can be chosen again
   });
@@ -1086,7 +1182,7 @@ function setup() {
     stop();
     act(async () => {
       applyState(await api("POST", "reset", {}));
-      showStatus("Reset to epoch 0 (the same zero start).");
+      note("Reset to epoch 0 (the same zero start).");
     });
   });
   $("compare").addEventListener("change", (event) => toggleCompare(event.target.checked));
@@ -1113,7 +1209,10 @@ function setup() {
     }
     applyState(state);
     if (problem) showStatus(problem, "error");
-    else showStatus("Ready: click the plane to add points, or load a dataset, then press Play.");
+    else {
+      const shared = state.session === "shared" ? " Every tab of this server shares one session." : "";
+      note(`Ready: click the plane to add points, or load a dataset, then press Play.${shared}`);
+    }
     document.body.dataset.ready = "yes";
   }).finally(() => {
     document.body.dataset.loaded = "yes";
