@@ -583,9 +583,12 @@ def test_the_url_restores_settings_and_a_divergence_stops_play_in_chromium(serve
     page.click("#play")
     page.wait_for_selector("#status[data-kind='diverged']", timeout=3000)
     page.wait_for_selector("body[data-playing='no'][data-busy='no']")
-    frame = _get(server, "/api/state")["frame"]
+    state = _get(server, "/api/state")
+    frame = state["frame"]
     assert frame["status"] == "diverged"
-    assert page.text_content("#status") == f"Diverged at epoch {frame['epoch']}: {frame['message']}"
+    assert page.text_content("#status") == (
+        f"Diverged ({state['config']['loss']}) at epoch {frame['epoch']}: {frame['message']}"
+    )
     assert len(seen.bodies("/api/step")) == 1
     assert seen.problems == []
     _only_local(seen, server)

@@ -27,6 +27,7 @@ const ui = {
   frames: 0,
   drag: null, // {index, moved, pointerId}
   lossHover: null, // epoch index under the mouse on the loss chart
+  histories: [], // each model's history so far (a step's frame may carry only its epochs)
 };
 
 // --- the API: one request at a time, in order; every error reaches the status line ---------
@@ -122,12 +123,20 @@ function applyFrame(frame) {
     ui.server.epoch = frame.epoch;
     ui.server.status = frame.status;
   }
-  if (frame.status === "diverged") {
+  // a divergence of either model stops play; otherwise play goes on until both have finished
+  const models = [frame, frame.compare].filter(Boolean);
+  const who = (m) => (models.length > 1 ? ` (${effectiveConfig(m === 1).loss || `model ${m + 1}`})` : "");
+  const diverged = models.findIndex((f) => f.status === "diverged");
+  if (diverged >= 0) {
     stop();
-    showStatus(`Diverged at epoch ${frame.epoch}: ${frame.message || "the loss became non-finite"}`, "diverged");
-  } else if (TERMINAL.has(frame.status) && ui.playing) {
-    stop();
-    showStatus(`Stopped at epoch ${frame.epoch}: ${frame.status}${frame.message ? ` (${frame.message})` : ""}`);
+    const f = models[diverged];
+    showStatus(`Diverged${who(diverged)} at epoch ${f.epoch}: ${f.message || "the loss became non-finite"}`, "diverged");
+  } else if (models.every((f) => TERMINAL.has(f.status))) {
+    if (ui.playing) {
+      stop();
+      const why = models.map((f, m) => `${f.status}${who(m)}${f.message ? ` (${f.message})` : ""}`);
+      showStatus(`Stopped at epoch ${frame.epoch}: ${why.join("; ")}`);
+    }
   } else if (frame.message) {
     showStatus(frame.message);
   }
@@ -137,7 +146,8 @@ function applyFrame(frame) {
 // epoch of `newer`, then `newer`.
 function mergeHistory(older, newer) {
   if (!newer || !Array.isArray(newer.epoch)) return older || null;
-  if (!older || !Array.isArray(older.epoch) || !newer.epoch.length) return newer;
+  if (!newer.epoch.length) return older || newer; // a finished model: no new epochs
+  if (!older || !Array.isArray(older.epoch)) return newer;
   const keep = older.epoch.filter((e) => e < newer.epoch[0]).length;
   const merged = {};
   for (const key of Object.keys(newer)) {
@@ -343,14 +353,14 @@ function drawAxes(ctx, t, w, h) {
     ctx.moveTo(t.px(v), 0);
     ctx.lineTo(t.px(v), h);
     ctx.stroke();
-    ctx.fillText(tickText(v), t.px(v) + 2, h - 3);
+    if (t.px(v) < w - 30) ctx.fillText(tickText(v), t.px(v) + 2, h - 3);
   }
   for (const v of ticks(y0, y1, 6)) {
     ctx.beginPath();
     ctx.moveTo(0, t.py(v));
     ctx.lineTo(w, t.py(v));
     ctx.stroke();
-    ctx.fillText(tickText(v), 3, t.py(v) - 2);
+    if (t.py(v) > 26) ctx.fillText(tickText(v), 3, t.py(v) - 2);
   }
   const names = (ui.server && ui.server.feature_names) || ["x1", "x2"];
   ctx.fillStyle = DARK;
@@ -832,7 +842,8 @@ function logTicks(low, high) {
   return out;
 }
 
-const tickText = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(0) : String(+v.toPrecision(3)));
+const tickText = (v) =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(0).replace("e+", "e") : String(+v.toPrecision(3));
 
 function fmt(x) {
   if (x === null || x === undefined || !isFinite(x)) return "–";
@@ -871,6 +882,9 @@ function lineChart(canvas, series, hoverX) {
   ctx.font = "10px sans-serif";
   ctx.lineWidth = 1;
   const yTicks = log ? logTicks(y0, y1) : ticks(y0, y1, 4);
+  // over many decades, every other decade is labelled
+  const decades = log ? yTicks.filter((v) => Number.isInteger(Math.log10(v))).length : 0;
+  const labelled = (v) => decades <= 4 || Math.round(Math.log10(v)) % 2 === 0;
   for (const v of yTicks) {
     ctx.strokeStyle = "rgba(0,0,0,0.1)";
     ctx.beginPath();
@@ -878,7 +892,7 @@ function lineChart(canvas, series, hoverX) {
     ctx.lineTo(w - pad.r, py(v));
     ctx.stroke();
     ctx.fillStyle = "#555555";
-    ctx.fillText(fmt(v), 2, py(v) + 3);
+    if (labelled(v)) ctx.fillText(tickText(v), 2, py(v) + 3);
   }
   ctx.textAlign = "center";
   for (const v of ticks(x0, x1, 5)) {
@@ -1097,8 +1111,19 @@ function sizePlanes() {
   planesSized = key;
   measured.clear();
   const header = document.querySelector("header").getBoundingClientRect().bottom;
-  const room = comparing ? (box.clientWidth - 24) / 2 : box.clientWidth - 8;
-  const side = Math.max(200, Math.floor(Math.min(room, window.innerHeight - header - 70)));
+  const width = box.clientWidth - 8;
+  const height = window.innerHeight - header - 50;
+  const caption = 40; // a plane's caption, two lines
+  let side = Math.min(width, height - caption);
+  let stacked = false;
+  if (comparing) {
+    const beside = Math.min((width - 16) / 2, height - caption);
+    const above = Math.min(width, height / 2 - caption);
+    stacked = above > beside;
+    side = Math.max(beside, above);
+  }
+  box.classList.toggle("stacked", stacked);
+  side = Math.max(200, Math.floor(side));
   for (const canvas of [$("plane"), $("plane2")]) {
     canvas.style.width = `${side}px`;
     canvas.style.height = `${side}px`;
