@@ -543,6 +543,9 @@ def test_clicks_play_errors_drag_remove_upload_and_export_in_chromium(server, op
     plane.click(position=_position_of(bounds, size, *rows[0][:2]), button="right")
     page.wait_for_selector("body[data-points='39'][data-busy='no']", timeout=3000)
     assert [row[:3] for row in _get(server, "/api/state")["points"]] == [after[1][:3], *rows[2:]]
+    plane.click(position=_position_of(bounds, size, *rows[2][:2]), modifiers=["Shift"])
+    page.wait_for_selector("body[data-points='38'][data-busy='no']", timeout=3000)
+    assert [row[:3] for row in _get(server, "/api/state")["points"]] == [after[1][:3], *rows[3:]]
 
     # a CSV file chosen on the page is sent as its text
     text = "x1,x2,label\n0.5,1.5,0\n-1,2,1\n2,-2,2\n"
@@ -554,12 +557,25 @@ def test_clicks_play_errors_drag_remove_upload_and_export_in_chromium(server, op
     state = _get(server, "/api/state")
     assert [row[:3] for row in state["points"]] == [[0.5, 1.5, 0], [-1.0, 2.0, 1], [2.0, -2.0, 2]]
 
-    # export: the browser downloads the server's file
+    # export: the browser downloads the server's file; a refusal is shown on the page
     with page.expect_download() as download:
         page.click("#export-points")
     assert download.value.suggested_filename == "points.csv"
     with urllib.request.urlopen(server + "/api/export?what=points", timeout=10) as answer:
         assert Path(download.value.path()).read_bytes() == answer.read()
+    page.wait_for_selector("body[data-busy='no']")
+    assert page.text_content("#status") == "Exported points.csv."
+    try:
+        urllib.request.urlopen(server + "/api/export?what=model", timeout=10).close()
+    except urllib.error.HTTPError as error:  # no model yet (the real server), or no such export
+        refusal = json.loads(error.read())["error"]
+        page.click("#export-model")
+        page.wait_for_selector("#status[data-kind='error']", timeout=3000)
+        assert page.text_content("#status") == refusal
+        assert seen.problems == [
+            REFUSED.replace("400 (Bad Request)", f"{error.code} ({error.reason})")
+        ]
+        seen.problems.clear()
 
     page.screenshot(path=str(tmp_path / "playground.png"))
     assert seen.problems == []

@@ -1189,6 +1189,42 @@ function uploadCsv(file) {
   });
 }
 
+// --- export: through fetch, so that a refusal ("no model to export yet") reaches the status
+// line instead of a failed download ---------------------------------------------------------
+
+function exportFile(what, fallbackName) {
+  act(async () => {
+    let response;
+    try {
+      response = await fetch(`${API}export?what=${encodeURIComponent(what)}`);
+    } catch (error) {
+      throw new ApiError(`cannot reach the playground server (${error.message})`);
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let message = text.slice(0, 300);
+      try {
+        message = JSON.parse(text).error || message;
+      } catch (error) {
+        // not JSON: the text itself is the message
+      }
+      throw new ApiError(message || `the server answered ${response.status}`);
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const match = /filename="?([^";]+)"?/.exec(disposition);
+    const name = match ? match[1] : fallbackName;
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    showStatus(`Exported ${name}.`);
+  });
+}
+
 // --- start ---------------------------------------------------------------------------------
 
 function setup() {
@@ -1212,6 +1248,12 @@ function setup() {
   });
   $("compare").addEventListener("change", (event) => toggleCompare(event.target.checked));
   $("load").addEventListener("click", loadDataset);
+  for (const [what, name] of [["points", "points.csv"], ["model", "model.json"], ["config", "config.toml"]]) {
+    $(`export-${what}`).addEventListener("click", (event) => {
+      event.preventDefault();
+      exportFile(what, name);
+    });
+  }
   $("clear").addEventListener("click", () => postPoints([]));
   $("csv").addEventListener("change", (event) => {
     const file = event.target.files && event.target.files[0];
