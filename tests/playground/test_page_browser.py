@@ -376,10 +376,9 @@ class Browser:
         return [body for sent, body in self.posts if sent == path]
 
 
-@pytest.fixture
-def open_page(server):
-    """A function opening the page (with a query string) in headless Chromium at 1280x800,
-    once it has its state; it returns a Browser."""
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium (Debian's, driven by Playwright; nothing downloaded), one per module."""
     # CI installs both (.ci/run) and sets CETRAIN_REQUIRE_BROWSER, so there a skip is a failure
     skip = pytest.fail if os.environ.get("CETRAIN_REQUIRE_BROWSER") else pytest.skip
     if not CHROMIUM.is_file():
@@ -391,18 +390,29 @@ def open_page(server):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         print(f"Chromium {browser.version}")
-
-        def open_(query: str = "") -> Browser:
-            page = browser.new_page(viewport=SCREENSHOT_SIZE, accept_downloads=True)
-            seen = Browser(page)
-            page.goto(f"{server}/{query}", wait_until="load")
-            page.wait_for_selector("body[data-ready='yes'][data-busy='no']", timeout=5000)
-            return seen
-
         try:
-            yield open_
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def open_page(server, chromium):
+    """A function opening the page (with a query string) at 1280x800, once it has its state;
+    it returns a Browser. The page is closed after the test."""
+    pages = []
+
+    def open_(query: str = "") -> Browser:
+        page = chromium.new_page(viewport=SCREENSHOT_SIZE, accept_downloads=True)
+        pages.append(page)
+        seen = Browser(page)
+        page.goto(f"{server}/{query}", wait_until="load")
+        page.wait_for_selector("body[data-ready='yes'][data-busy='no']", timeout=5000)
+        return seen
+
+    yield open_
+    for page in pages:
+        page.close()
 
 
 # Chromium logs every 4xx answer to fetch as a console error; the tests expect it exactly where
