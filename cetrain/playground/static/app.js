@@ -478,7 +478,10 @@ function setupPlane() {
     postPoints([...points(), [x, y, ui.selectedClass]]);
   });
   canvas.addEventListener("pointermove", (event) => {
-    if (!ui.drag) return;
+    if (!ui.drag) {
+      describePoint(hit(canvas, event).index);
+      return;
+    }
     const { x, y } = hit(canvas, event);
     const row = points()[ui.drag.index];
     row[0] = x;
@@ -494,6 +497,29 @@ function setupPlane() {
   };
   canvas.addEventListener("pointerup", drop);
   canvas.addEventListener("pointercancel", drop);
+}
+
+// What one point costs: its class, its probabilities and its own loss (the frame's numbers).
+function describePoint(index) {
+  const out = $("point-hover");
+  const row = points()[index];
+  if (!row) {
+    out.textContent = "";
+    return;
+  }
+  const names = (ui.server && ui.server.classes) || [];
+  const name = (k) => (names[k] !== undefined ? names[k] : String(k));
+  const parts = [`${row[3] ? "test" : "training"} point of class ${name(row[2])}`];
+  frames().forEach((frame, m) => {
+    const p = frame.points && frame.points.proba ? frame.points.proba[index] : null;
+    const loss = frame.points && frame.points.loss ? frame.points.loss[index] : null;
+    if (!p) return;
+    const columns = columnClasses(frame, p.length);
+    const probabilities = p.map((v, c) => `P(${name(columns[c])}) ${fmt(v)}`).join(", ");
+    const who = frames().length > 1 ? `${effectiveConfig(m === 1).loss}: ` : "";
+    parts.push(`${who}${probabilities}, its loss ${fmt(loss)}`);
+  });
+  out.textContent = parts.join(" · ");
 }
 
 // --- settings: built from state.settings, the one settings table ---------------------------
@@ -1112,7 +1138,7 @@ function sizePlanes() {
   measured.clear();
   const header = document.querySelector("header").getBoundingClientRect().bottom;
   const width = box.clientWidth - 8;
-  const height = window.innerHeight - header - 50;
+  const height = window.innerHeight - header - 90; // the key line below the planes
   const caption = 40; // a plane's caption, two lines
   let side = Math.min(width, height - caption);
   let stacked = false;
@@ -1260,6 +1286,21 @@ function setup() {
     if (file) uploadCsv(file);
   });
   window.addEventListener("resize", () => drawAll());
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest && event.target.closest("input, select, textarea, button");
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key >= "1" && event.key <= "6" && Number(event.key) <= $("classes").childElementCount) {
+      selectClass(Number(event.key) - 1);
+    } else if (event.key === " ") {
+      event.preventDefault();
+      if (ui.playing) {
+        stop();
+        showStatus("Paused.");
+      } else {
+        play();
+      }
+    }
+  });
   updateRunButtons();
   act(async () => {
     let state = await api("GET", "state");
