@@ -196,7 +196,7 @@ class StubPlayground:
                 n = int(body.get("n", 200))
                 labels = np.arange(n) % 2
                 xy = rng.normal(size=(n, 2)) * 0.7 + np.c_[labels * 2 - 1, labels * 2 - 1]
-                self.points = np.c_[xy, labels].tolist()
+                self.points = [[x, y, int(k)] for x, y, k in np.c_[xy, labels].tolist()]
             else:  # "x1,x2,label" rows after a header
                 rows = [line.split(",") for line in body["csv"].splitlines()[1:] if line]
                 self.points = [[float(x), float(y), int(label)] for x, y, label in rows]
@@ -454,6 +454,14 @@ def _plane_pixel(page, x: float, y: float) -> list[int]:
     )
 
 
+def _fmt(x: float) -> str:
+    """A number as the page shows it (app.js fmt: 4 significant digits)."""
+    if abs(x) >= 1e5 or (abs(x) < 1e-3 and x != 0):
+        mantissa, exponent = f"{x:.3e}".split("e")
+        return f"{mantissa}e{int(exponent):+d}"  # JS toExponential(3): 1.234e-4, 1.235e+5
+    return f"{x:.4g}"
+
+
 def _only_local(seen: Browser, url: str) -> None:
     assert seen.urls and all(u.startswith((url + "/", "data:", "blob:")) for u in seen.urls), (
         seen.urls
@@ -504,6 +512,28 @@ def test_clicks_play_errors_drag_remove_upload_and_export_in_chromium(server, op
     assert int(page.get_attribute("body", "data-frames")) == len(steps)
     assert int(page.text_content("#epoch")) == state["epoch"] >= 3
     assert seen.most_waiting == 1  # the next frame is asked for once the last is drawn
+
+    # hover: the loss chart reads out the server's numbers at an epoch, a point its own loss
+    history = state["frame"]["history"]
+    chart = page.locator("#losses").bounding_box()
+    page.mouse.move(chart["x"] + chart["width"] * 0.6, chart["y"] + chart["height"] / 2)
+    shown = page.text_content("#loss-hover")
+    at = history["epoch"].index(int(shown.split(" · ")[0].removeprefix("epoch ")))
+    expected = [f"epoch {history['epoch'][at]}", f"train {_fmt(history['train_loss'][at])}"]
+    if history.get("test_loss"):
+        expected.append(f"test {_fmt(history['test_loss'][at])}")
+    assert shown == " · ".join(expected)
+    losses = state["frame"]["points"]["loss"]
+    costly = losses.index(max(losses))
+    x, y, label, is_test = state["points"][costly]
+    box = plane.bounding_box()
+    border = page.evaluate("() => plane.clientLeft")
+    spot = _position_of(state["bounds"], size, x, y)
+    page.mouse.move(box["x"] + border + spot["x"], box["y"] + border + spot["y"])
+    shown = page.text_content("#point-hover")
+    kind = "test" if is_test else "training"
+    assert shown.startswith(f"{kind} point of class {state['classes'][label]} · ")
+    assert shown.endswith(f", its loss {_fmt(losses[costly])}")
 
     # the plane is drawn: a corner far from the points is shaded, not the white background
     shaded = _plane_pixel(page, size[0] * 0.98, size[1] * 0.02)
