@@ -132,11 +132,9 @@ function applyFrame(frame) {
     const f = models[diverged];
     showStatus(`Diverged${who(diverged)} at epoch ${f.epoch}: ${f.message || "the loss became non-finite"}`, "diverged");
   } else if (models.every((f) => TERMINAL.has(f.status))) {
-    if (ui.playing) {
-      stop();
-      const why = models.map((f, m) => `${f.status}${who(m)}${f.message ? ` (${f.message})` : ""}`);
-      showStatus(`Stopped at epoch ${frame.epoch}: ${why.join("; ")}`);
-    }
+    stop();
+    const why = models.map((f, m) => `${f.status}${who(m)}${f.message ? ` (${f.message})` : ""}`);
+    showStatus(`Stopped at epoch ${frame.epoch}: ${why.join("; ")}`);
   } else if (frame.message) {
     showStatus(frame.message);
   }
