@@ -3,28 +3,16 @@ Playwright against the playground's server on 127.0.0.1, port 0: the page loads 
 error, asks nothing of any other host, and each click, drag, setting, upload and export goes
 through the JSON API (checked by the requests the page sends and the state the server then
 reports, never by network idleness).
-
-STUB: the `server` fixture runs cetrain.playground's server when it is importable. Until the
-backend branch is merged it is not, on the page's branch, and the fixture runs
-`StubPlayground` below instead: a tiny stand-in that follows the API contract (its numbers are
-a plain softmax regression, not cetrain's core). Once merged, delete the stub (this section).
-The first two tests assert only what holds for both: requests, answers and what the page
-shows; the lesson end to end (train, export, `cetrain predict`) needs the real server and is
-skipped until it is merged.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
-import threading
-import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,285 +20,19 @@ import numpy as np
 import pytest
 
 import cetrain
-from cetrain.core.params import Choice, Flag, Integer, Number, OneOf
-from cetrain.errors import CetrainError
-from cetrain.runs.settings import BY_NAME
+from cetrain.playground.server import make_server, serve_in_thread
+from cetrain.playground.session import Session
 
 CHROMIUM = Path("/usr/bin/chromium")
 STATIC = Path(cetrain.__file__).parent / "playground" / "static"
 SCREENSHOT_SIZE = {"width": 1280, "height": 800}
 
 
-# --- STUB server (to be replaced by cetrain.playground's) ----------------------------------
-
-STUB_SETTINGS = ("model", "loss", "lr", "momentum", "l2", "poly", "label_smoothing", "focal_gamma")
-
-
-def _setting_row(name: str) -> dict[str, Any]:
-    setting = BY_NAME[name]
-    domain = setting.param.domain
-    numbers = [d for d in getattr(domain, "domains", (domain,)) if isinstance(d, Number | Integer)]
-    kind = {Flag: "flag", Choice: "choice", Integer: "integer", Number: "number"}.get(
-        type(domain), "text"
-    )
-    if isinstance(domain, OneOf) and numbers:
-        kind = "number"
-    low = numbers[0].low if numbers else None
-    high = numbers[0].high if numbers else None
-    return {
-        "name": name,
-        "kind": kind,
-        "default": setting.default,
-        "low": low,
-        "high": None if high is None or math.isinf(high) else high,
-        "choices": list(domain.choices or getattr(domain, "words", ()) or []) or None,
-        "help": setting.param.help,
-        "loss": setting.loss,
-    }
-
-
-class StubPlayground:
-    """One shared session: points, config, and a softmax regression stepped by plain gradient
-    descent on the two raw features (enough for the page to draw real-looking frames)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.counting = threading.Lock()
-        self.in_flight = self.most_in_flight = 0
-        self.points: list[list[float]] = []
-        self.config = {name: BY_NAME[name].default for name in STUB_SETTINGS}
-        self.compare: dict[str, Any] | None = None
-        self.requests: list[tuple[str, str, Any]] = []
-        self.reset()
-
-    def reset(self) -> None:
-        self.epoch = 0
-        self.weights = np.zeros((3, 6))
-        self.history: dict[str, list] = {"epoch": [], "train_loss": [], "test_loss": []}
-        self.history["grad_norm"] = []
-        self.frame: dict[str, Any] | None = None
-
-    def classes(self) -> int:
-        return max([2, *(int(p[2]) + 1 for p in self.points)])
-
-    def bounds(self) -> list[list[float]]:
-        if not self.points:
-            return [[-3.0, 3.0], [-3.0, 3.0]]
-        xy = np.array([p[:2] for p in self.points])
-        low, high = xy.min(axis=0), xy.max(axis=0)
-        pad = np.maximum((high - low) * 0.1, 0.5)
-        return [[low[0] - pad[0], high[0] + pad[0]], [low[1] - pad[1], high[1] + pad[1]]]
-
-    def state(self) -> dict[str, Any]:
-        return {
-            "config": self.config,
-            "settings": [_setting_row(name) for name in STUB_SETTINGS],
-            "compare": self.compare,
-            "points": [[*point, int(i % 4 == 3)] for i, point in enumerate(self.points)],
-            "classes": [str(k) for k in range(self.classes())],
-            "feature_names": ["x1", "x2"],
-            "bounds": self.bounds(),
-            "epoch": self.epoch,
-            "status": "ready",
-            "frame": self.frame,
-        }
-
-    def proba(self, xy: np.ndarray) -> np.ndarray:
-        k = self.classes()
-        scores = np.c_[xy, np.ones(len(xy))] @ self.weights[:, :k]
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        return exp / exp.sum(axis=1, keepdims=True)
-
-    def step(self, epochs: int) -> dict[str, Any]:
-        data = np.array(self.points, dtype=float).reshape(-1, 3)
-        xy, labels = data[:, :2], data[:, 2].astype(int)
-        test = np.arange(len(data)) % 4 == 3
-        k = self.classes()
-        onehot = np.eye(k)[labels]
-        lr = 0.5 if self.config["lr"] == "auto" else float(self.config["lr"])
-        grad = np.zeros((3, k))
-        for _ in range(epochs):
-            if (~test).any():
-                residual = self.proba(xy[~test]) - onehot[~test]
-                grad = np.c_[xy[~test], np.ones((~test).sum())].T @ residual / (~test).sum()
-                self.weights[:, :k] -= lr * grad
-            self.epoch += 1
-        proba = self.proba(xy)
-        loss = -np.log(np.maximum(proba[np.arange(len(xy)), labels], 1e-300))
-        train = float(loss[~test].mean()) if (~test).any() else None
-        test_loss = float(loss[test].mean()) if test.any() else None
-        # the stub's stand-in for a divergence: a step size over 100
-        finite = (
-            train is not None
-            and math.isfinite(train)
-            and self.config["lr"] in ("auto", *range(101))
-        )
-        for key, value in zip(
-            self.history, (self.epoch, train, test_loss, float(np.linalg.norm(grad))), strict=True
-        ):
-            self.history[key].append(value)
-        (x0, x1), (y0, y1) = self.bounds()
-        gx, gy = np.linspace(x0, x1, 40), np.linspace(y0, y1, 30)
-        grid = self.proba(np.c_[np.tile(gx, 30), np.repeat(gy, 40)]).reshape(30, 40, k)
-        p1 = proba[test, 1] if test.any() else np.array([])
-        edges = np.linspace(0, 1, 6)
-        which = np.clip(np.digitize(p1, edges) - 1, 0, 4)
-        count = [int((which == b).sum()) for b in range(5)]
-        accuracy = float((proba.argmax(axis=1) == labels)[test].mean()) if test.any() else None
-        self.frame = {
-            "epoch": self.epoch,
-            "status": "running" if finite else "diverged",
-            "message": None if finite else "the objective grew past 1e6 times its start",
-            "train_loss": train,
-            "test_loss": test_loss,
-            "accuracy": accuracy,
-            "log_loss": test_loss,
-            "grad_norm": float(np.linalg.norm(grad)),
-            "weights": {"coef": self.weights[:2, :k].T.tolist(), "intercept": []},
-            "grid": {"x": gx.tolist(), "y": gy.tolist(), "proba": grid.tolist()},
-            "points": {"proba": proba.tolist(), "loss": loss.tolist()},
-            "calibration": {
-                "bin_edges": edges.tolist(),
-                "mean_predicted": [
-                    float(p1[which == b].mean()) if count[b] else None for b in range(5)
-                ],
-                "fraction_positive": [
-                    float((labels[test][which == b] == 1).mean()) if count[b] else None
-                    for b in range(5)
-                ],
-                "count": count,
-            },
-            "history": {key: list(values) for key, values in self.history.items()},
-            "compare": None,
-        }
-        if self.compare is not None:
-            self.frame["compare"] = {**self.frame, "compare": None}
-        return self.frame
-
-    def answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
-        self.requests.append((method, path, body))
-        if method == "GET" and path == "/api/state":
-            return 200, self.state()
-        if method == "POST" and path == "/api/points":
-            if "points" in body:
-                self.points = [[float(x), float(y), int(label)] for x, y, label in body["points"]]
-            elif "dataset" in body:
-                rng = np.random.default_rng(body.get("seed", 0))
-                n = int(body.get("n", 200))
-                labels = np.arange(n) % 2
-                xy = rng.normal(size=(n, 2)) * 0.7 + np.c_[labels * 2 - 1, labels * 2 - 1]
-                self.points = [[x, y, int(k)] for x, y, k in np.c_[xy, labels].tolist()]
-            else:  # "x1,x2,label" rows after a header
-                rows = [line.split(",") for line in body["csv"].splitlines()[1:] if line]
-                self.points = [[float(x), float(y), int(label)] for x, y, label in rows]
-            self.reset()
-            return 200, self.state()
-        if method == "POST" and path == "/api/config":
-            for name, value in body.items():
-                if name == "compare":
-                    self.compare = value
-                    continue
-                if name not in STUB_SETTINGS:
-                    return 400, {"error": f"unknown setting '{name}'"}
-                try:
-                    self.config[name] = BY_NAME[name].param.check(value)
-                except CetrainError as exc:
-                    return 400, {"error": str(exc)}
-            self.reset()
-            return 200, self.state()
-        if method == "GET" and path == "/api/export":
-            lines = ["x1,x2,label", *(f"{x!r},{y!r},{label}" for x, y, label in self.points)]
-            return 200, "\n".join(lines) + "\n"
-        if method == "POST" and path == "/api/step":
-            return 200, self.step(int(body.get("epochs", 1)))
-        if method == "POST" and path == "/api/reset":
-            self.reset()
-            return 200, self.state()
-        return 404, {"error": f"no such address: {method} {path}"}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    stub: StubPlayground
-
-    def log_message(self, *args: Any) -> None:  # quiet test output
-        pass
-
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        path = self.path.split("?")[0]
-        if path == "/api/export":
-            self._api("GET", path, self.path.partition("?")[2])
-            return
-        files = {"/": "index.html", "/app.js": "app.js", "/style.css": "style.css"}
-        if path in files:
-            kinds = {"html": "text/html", "js": "text/javascript", "css": "text/css"}
-            name = files[path]
-            kind = kinds[name.rsplit(".", 1)[1]] + "; charset=utf-8"
-            self._send(200, (STATIC / name).read_bytes(), kind)
-            return
-        self._api("GET", path, None)
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", 0))
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
-            self._send(400, b'{"error": "the body is not JSON"}', "application/json")
-            return
-        self._api("POST", self.path.split("?")[0], body)
-
-    def _api(self, method: str, path: str, body: Any) -> None:
-        stub = self.stub
-        with stub.counting:
-            stub.in_flight += 1
-            stub.most_in_flight = max(stub.most_in_flight, stub.in_flight)
-        if path == "/api/step":
-            time.sleep(0.02)  # a slow step: a page stepping on a timer would pile requests up
-        with stub.lock:
-            status, answer = stub.answer(method, path, body)
-        with stub.counting:
-            stub.in_flight -= 1
-        if isinstance(answer, str):  # an export
-            self.send_response(status)
-            self.send_header("Content-Type", "text/csv; charset=utf-8")
-            self.send_header("Content-Disposition", 'attachment; filename="points.csv"')
-            self.send_header("Content-Length", str(len(answer.encode())))
-            self.end_headers()
-            self.wfile.write(answer.encode())
-            return
-        self._send(status, json.dumps(answer).encode(), "application/json")
-
-
-def _stub_server():
-    stub = StubPlayground()
-    handler = type("Handler", (_Handler,), {"stub": stub})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    return httpd
-
-
 @pytest.fixture
 def server():
-    """The base URL of a playground server on 127.0.0.1 with no points (the stub until the
-    backend branch is merged: see the module docstring)."""
-    try:
-        from cetrain.playground.server import make_server, serve_in_thread
-        from cetrain.playground.session import Session
-    except ImportError:
-        httpd = _stub_server()
-    else:
-        httpd = make_server(Session())
-        serve_in_thread(httpd)
+    """The base URL of a playground server on 127.0.0.1, port 0, with no points."""
+    httpd = make_server(Session())
+    serve_in_thread(httpd)
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
@@ -611,7 +333,7 @@ def test_clicks_play_errors_drag_remove_upload_and_export_in_chromium(server, op
     assert page.text_content("#status") == "Exported points.csv."
     try:
         urllib.request.urlopen(server + "/api/export?what=model", timeout=10).close()
-    except urllib.error.HTTPError as error:  # no model yet (the real server), or no such export
+    except urllib.error.HTTPError as error:  # no model before the first step
         refusal = json.loads(error.read())["error"]
         page.click("#export-model")
         page.wait_for_selector("#status[data-kind='error']", timeout=3000)
@@ -654,18 +376,8 @@ def test_the_url_restores_settings_and_a_divergence_stops_play_in_chromium(serve
     _only_local(seen, server)
 
 
-@pytest.fixture
-def real_backend():
-    """Skip until cetrain.playground's server is merged (the stub cannot train or export a
-    model)."""
-    try:
-        import cetrain.playground.server  # noqa: F401
-    except ImportError:
-        pytest.skip("cetrain.playground's server is not on this branch yet (the page's branch)")
-
-
 def test_a_lesson_end_to_end_clicks_train_switch_compare_export_and_upload_in_chromium(
-    real_backend, server, open_page, tmp_path
+    server, open_page, tmp_path
 ):
     """The issue's lesson through the page: click points of two classes, train with
     cross-entropy until the loss is small, switch to MSE, reset and step once, compare both,
