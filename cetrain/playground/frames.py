@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from cetrain.playground.session import Run
 
 GRID_RESOLUTION = 100  # grid points per axis of the shading
+# The shading's probabilities are sent to this many decimals: a colour has 256 levels, so 1e-4
+# is finer than the page can show, and the frame's JSON is a third of its size at 17 digits
+# (the points' own probabilities, which the page prints, are sent whole)
+GRID_DECIMALS = 4
 
 
 def frame(run: Run, bounds: list[tuple[float, float]], since: int) -> dict[str, Any]:
@@ -56,7 +60,7 @@ def frame(run: Run, bounds: list[tuple[float, float]], since: int) -> dict[str, 
             "coef": estimator.coef_,
             "intercept": estimator.intercept_,
         },
-        "grid": {"x": gx, "y": gy, "proba": grid},
+        "grid": {"x": gx, "y": gy, "proba": np.round(grid, GRID_DECIMALS)},
         "points": {"proba": run.pipeline.predict_proba(X_all), "loss": point_losses(run)},
         "calibration": calibration(run) if has_test else None,
         "history": {

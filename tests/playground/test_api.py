@@ -12,6 +12,7 @@ import pytest
 from sklearn.calibration import calibration_curve
 
 from cetrain.data.registry import load_dataset
+from cetrain.playground.frames import GRID_DECIMALS
 from cetrain.playground.server import make_server, serve_in_thread
 from cetrain.playground.session import Session
 from cetrain.runs.modelfile import load_model
@@ -127,7 +128,11 @@ def test_grid_points_and_calibration_are_the_models(client):
     GX, GY = np.meshgrid(gx, gy)
     expected = pipeline.predict_proba(np.column_stack([GX.ravel(), GY.ravel()]))
     np.testing.assert_allclose(
-        np.array(frame["grid"]["proba"]).reshape(-1, 2), expected, atol=1e-12
+        # sent to GRID_DECIMALS decimals: within half their last place
+        np.array(frame["grid"]["proba"]).reshape(-1, 2),
+        expected,
+        rtol=0,
+        atol=0.5 * 10.0**-GRID_DECIMALS + 1e-12,
     )
     np.testing.assert_allclose(frame["grid"]["x"], gx, rtol=1e-15)
     # each point's loss: cross-entropy log(1 + e^s) - y s on its score s
