@@ -12,8 +12,6 @@ from cetrain.cli.base import CheckedPath, cli, user_errors
 
 DEFAULT_PORT = 8765
 MAX_HOST_CHARS = 253  # the longest DNS name
-# Ctrl-C is how a server is meant to stop: a normal end, exit 0 (SIGTERM keeps its 143).
-STOPPED_EXIT_CODE = 0
 
 
 @cli.command("playground")
@@ -82,10 +80,11 @@ def playground_command(config, data, port, host, no_browser):
     try:
         server.serve_forever(poll_interval=0.2)
     except interrupts.Interrupted as exc:
-        server.server_close()
         click.echo("Stopped the playground.", err=True)
-        code = STOPPED_EXIT_CODE if exc.exit_code == 130 else exc.exit_code
-        raise SystemExit(code) from None
+        # 130 for Ctrl-C, 143 for SIGTERM, as every interrupted command (cli.interrupts)
+        raise SystemExit(exc.exit_code) from None
+    finally:
+        server.server_close()
 
 
 def _address(host: str) -> str:

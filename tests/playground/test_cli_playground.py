@@ -37,10 +37,10 @@ def test_the_server_starts_answers_and_stops_on_ctrl_c():
         process.send_signal(signal.SIGINT)
         started = time.monotonic()
         code = process.wait(timeout=10)
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 1.0  # the bound; it polls every 0.2 s
     finally:
         process.kill()
-    assert code == 0
+    assert code == 130  # as every command stopped by Ctrl-C
     assert process.stderr.read() == "Stopped the playground.\n"
 
 
@@ -63,7 +63,7 @@ def test_another_host_is_warned_about_and_the_browser_opens(monkeypatch):
     port = url.rsplit(":", 1)[1].rstrip("/")
     assert result.stderr == (
         f"Warning: serving on 0.0.0.0: anyone who can reach this machine on port {port} can "
-        "use the page (and its one shared session).\nStopped the playground.\n"
+        "use the page (and its one shared session).\n"
     )
 
 
