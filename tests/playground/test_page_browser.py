@@ -26,6 +26,9 @@ from cetrain.playground.session import Session
 CHROMIUM = Path("/usr/bin/chromium")
 STATIC = Path(cetrain.__file__).parent / "playground" / "static"
 SCREENSHOT_SIZE = {"width": 1280, "height": 800}
+# The README's screenshot of the page, taken by the end-to-end lesson below in compare mode;
+# `CETRAIN_UPDATE_SCREENSHOT=1 pytest tests/playground/test_page_browser.py` rewrites it
+README_SCREENSHOT = Path(cetrain.__file__).parents[1] / "docs" / "screenshots" / "playground.png"
 
 
 @pytest.fixture
@@ -434,6 +437,8 @@ def test_a_lesson_end_to_end_clicks_train_switch_compare_export_and_upload_in_ch
     assert page.is_visible("#plane2")
     assert page.text_content("#loss-legend") == "mse test log losscross-entropy test log loss"
     page.screenshot(path=str(tmp_path / "playground.png"))
+    if os.environ.get("CETRAIN_UPDATE_SCREENSHOT"):  # the README's picture, made here
+        README_SCREENSHOT.write_bytes((tmp_path / "playground.png").read_bytes())
 
     # the model and the points, downloaded from the page, scored by `cetrain predict`
     for what in ("model", "points"):
