@@ -9,8 +9,8 @@ import click
 
 from cetrain.cli import interrupts
 from cetrain.cli.base import CheckedPath, cli, user_errors
+from cetrain.playground.serving import DEFAULT_HOST, DEFAULT_PORT, POLL_INTERVAL
 
-DEFAULT_PORT = 8765
 MAX_HOST_CHARS = 253  # the longest DNS name
 
 
@@ -33,7 +33,7 @@ MAX_HOST_CHARS = 253  # the longest DNS name
 )
 @click.option(
     "--host",
-    default="127.0.0.1",
+    default=DEFAULT_HOST,
     show_default=True,
     callback=lambda ctx, param, value: _address(value),
     help="Address to bind; 0.0.0.0 shows the page to the whole network (prints a warning).",
@@ -59,7 +59,7 @@ def playground_command(config, data, port, host, no_browser):
       cetrain playground configs/moons-poly.toml --port 8000
       cetrain playground --data datasets/noisy_labels.csv --no-browser
     """
-    from cetrain.playground.server import DEFAULT_HOST, make_server
+    from cetrain.playground.server import make_server
     from cetrain.playground.start import start_session
 
     session = start_session(config, data)
@@ -78,7 +78,7 @@ def playground_command(config, data, port, host, no_browser):
     if not no_browser:
         webbrowser.open(server.url)
     try:
-        server.serve_forever(poll_interval=0.2)
+        server.serve_forever(poll_interval=POLL_INTERVAL)
     except interrupts.Interrupted as exc:
         click.echo("Stopped the playground.", err=True)
         # 130 for Ctrl-C, 143 for SIGTERM, as every interrupted command (cli.interrupts)

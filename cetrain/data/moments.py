@@ -39,6 +39,7 @@ class ColumnMoments:
     residuals: list[np.ndarray] = field(default_factory=list)  # r_b, (d,) each
     means: list[np.ndarray] = field(default_factory=list)  # m_b
     weights: list[float] = field(default_factory=list)  # W_b
+    has_scatter: bool = True  # False: only the range and the sums were taken
 
     def around(self, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(scatter, residual) around `centre` (d,): sum_i w_i (x_i - c)(x_i - c)^T, exactly
@@ -73,11 +74,15 @@ class ColumnMoments:
         return corrected, scatter, residual - weight_sum * moved
 
 
-def column_moments(X: np.ndarray, weight: np.ndarray | None) -> ColumnMoments:
+def column_moments(X: np.ndarray, weight: np.ndarray | None, scatter: bool = True) -> ColumnMoments:
     """The column moments of X (n, d) with sample weights w (None: all ones), in one pass over
-    its blocks (in float64, whatever X's dtype)."""
+    its blocks (in float64, whatever X's dtype); without `scatter`, only the range and the
+    sums (has_scatter False: for many features, whose d x d scatter costs n d^2)."""
     n, d = X.shape
-    moments = ColumnMoments(np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d), np.zeros((d, d)))
+    moments = ColumnMoments(
+        np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d), np.zeros((d, d) if scatter else 0)
+    )
+    moments.has_scatter = scatter
     rows = block_rows(d)
     values = np.empty((min(n, rows), d))
     ones = np.ones(min(n, rows))
@@ -93,7 +98,7 @@ def column_moments(X: np.ndarray, weight: np.ndarray | None) -> ColumnMoments:
             block_total = w @ block
             moments.total += block_total
             block_weight = float(m) if weight is None else float(w.sum())
-            if block_weight == 0.0:  # rows of weight 0 only: nothing to the scatter
+            if not scatter or block_weight == 0.0:  # (rows of weight 0 add nothing to it)
                 continue
             block_mean = block_total / block_weight
             centred = rowwise(np.subtract, block, block_mean, values[:m])

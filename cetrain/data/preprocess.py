@@ -8,6 +8,8 @@ from math import comb
 import numpy as np
 
 from cetrain.core.blocks import block_rows, row_blocks
+from cetrain.core.losses import unit_scaled
+from cetrain.core.objective import GRAM_MAX_FEATURES
 from cetrain.core.params import Flag, Integer, Param
 from cetrain.data.moments import column_moments, extend_range, squares_safe
 from cetrain.errors import DataError, ModelFileError
@@ -100,7 +102,12 @@ class Standardizer:
             _check_range(low, high, feature_names)
             self.mean_, self.scale_ = np.zeros(d), np.ones(d)
             return self
-        moments = column_moments(X, sample_weight)
+        if sample_weight is not None:
+            # scaled so that the largest is about 1 (exact ratios): the weighted squares of
+            # spreads near 1e130 or 1e-140 neither overflow nor vanish, whatever the weights
+            sample_weight = unit_scaled(sample_weight)
+        # the scatter matrix only where the step size uses it: its d x d costs n d^2 to make
+        moments = column_moments(X, sample_weight, scatter=d <= GRAM_MAX_FEATURES)
         low, high = moments.low, moments.high
         _check_range(low, high, feature_names)
         largest_value = np.maximum(np.abs(low), np.abs(high))  # max |x| per column
@@ -113,7 +120,7 @@ class Standardizer:
             top = np.where(largest_value > 0, largest_value, 1.0)
             self.mean_ = top * (_weighted_sum(X, sample_weight, divide=top) / weight_sum)
         largest = np.maximum(high - self.mean_, self.mean_ - low)  # max |x - mean|
-        if squares_safe(largest, varies=high > low):
+        if moments.has_scatter and squares_safe(largest, varies=high > low):
             self.mean_, scatter, residual = moments.around_mean(self.mean_, weight_sum)
             std = np.sqrt(np.diag(scatter) / weight_sum)
             self.covariance_ = scatter / weight_sum

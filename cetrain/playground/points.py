@@ -49,7 +49,7 @@ class Points:
 
     def dataset(self) -> Dataset:
         """The points as a Dataset, labels as read back from their CSV export."""
-        y = parse_labels([self.classes[k] for k in self.labels.tolist()])
+        y = parse_labels([self.classes[k] for k in self.labels.tolist()])  # see class_positions
         return Dataset(
             name=self.name,
             X=np.ascontiguousarray(self.X, dtype=np.float64),
@@ -61,9 +61,15 @@ class Points:
         )
 
     def class_positions(self, model_classes: np.ndarray) -> list[int]:
-        """The index in `classes` of each of a model's classes_ (its probability columns)."""
-        parsed = parse_labels(list(self.classes)).tolist()
-        return [parsed.index(c) for c in np.asarray(model_classes).tolist()]
+        """The index in `classes` of each of a model's classes_ (its probability columns).
+
+        The model's classes are the labels present, parsed as `dataset` parses them (as
+        numbers only if every present name is one): a class with no point left, named "x",
+        must not turn "0" and "1" back into strings."""
+        present = sorted(set(self.labels.tolist()))
+        parsed = parse_labels([self.classes[k] for k in present]).tolist()
+        position = dict(zip(parsed, present, strict=True))
+        return [position[c] for c in np.asarray(model_classes).tolist()]
 
     def to_csv(self) -> str:
         """The CSV export: a header of the two features and the target, then one row a point

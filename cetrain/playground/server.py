@@ -20,13 +20,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cetrain.errors import CetrainError
+from cetrain.playground.serving import DEFAULT_HOST, MAX_BODY, POLL_INTERVAL
 from cetrain.playground.session import Session, message
 
-DEFAULT_HOST = "127.0.0.1"
 LOCAL_NAMES = ("127.0.0.1", "localhost")  # the names of this machine a local page is asked by
-MAX_BODY = 10 * 1024 * 1024  # bytes of a request body (a CSV upload is the largest)
 DRAIN_LIMIT = 8 * MAX_BODY  # bytes of a refused body still read, to answer its sender
-POLL_INTERVAL = 0.2  # seconds between checks for a shutdown
 STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/index.html": ("index.html", "text/html; charset=utf-8"),
@@ -139,7 +137,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise RequestError(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                f"the request body has {length} bytes; at most {MAX_BODY} (10 MB) are taken",
+                f"the request body has {length} bytes; at most {MAX_BODY} "
+                f"({MAX_BODY / 2**20:g} MB) are taken",
             )
         raw = self.rfile.read(length) if length > 0 else b""
         if not raw.strip():

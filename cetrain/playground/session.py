@@ -161,8 +161,8 @@ class Session:
         points could train, they must suit the new settings (e.g. a logistic model needs two
         classes): if not, nothing changes and the error says why."""
         values = dict(body)
-        compare = values.pop("compare", self.compare)
-        with self.lock:
+        with self.lock:  # (the compared settings too: another tab may be changing them)
+            compare = values.pop("compare", self.compare)
             settings = self._checked(self.settings, values)
             if compare is not None:
                 if not isinstance(compare, Mapping):
@@ -191,7 +191,8 @@ class Session:
         with self.lock:
             if not self.runs:
                 raise DataError(self.message or "no model to train: add points first")
-            since = self.runs[0].epoch + 1  # the first epoch this step records
+            # each model's first epoch this step records: a finished model records none
+            since = [run.epoch + 1 for run in self.runs]
             for run in self.runs:
                 if not run.fitting.descent.finished:
                     run.step(n)
@@ -272,10 +273,13 @@ class Session:
             return [(-1.0, 1.0), (-1.0, 1.0)]
         return [padded_range(self.points.X[:, 0]), padded_range(self.points.X[:, 1])]
 
-    def _frame(self, since: int = 0) -> dict[str, Any]:
+    def _frame(self, since: list[int] | None = None) -> dict[str, Any]:
+        """The frame of the models, each with its history from its epoch in `since` on (None:
+        all of it)."""
         bounds = self._bounds()
-        first = frame(self.runs[0], bounds, since)
-        first["compare"] = frame(self.runs[1], bounds, since) if len(self.runs) > 1 else None
+        since = since or [0] * len(self.runs)
+        first = frame(self.runs[0], bounds, since[0])
+        first["compare"] = frame(self.runs[1], bounds, since[1]) if len(self.runs) > 1 else None
         return json_ready(first)
 
     def _state(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import sklearn.preprocessing
 import cetrain.core.blocks
 from cetrain import LogisticRegression
 from cetrain.core.losses import binary_cross_entropy
-from cetrain.core.objective import LinearObjective
+from cetrain.core.objective import GRAM_MAX_FEATURES, LinearObjective
 from cetrain.data.preprocess import MAX_POLY_FEATURES, PolynomialFeatures, Standardizer
 from cetrain.errors import ConfigError, DataError, ModelFileError
 
@@ -242,8 +242,36 @@ def test_a_fit_makes_no_second_pass_for_its_gram_matrix(monkeypatch):
     monkeypatch.setattr(LinearObjective, "_weighted_gram", second_pass)
     X = BLOCKWISE_DATA["offsets"]
     model = LogisticRegression(l2=0.0, max_iter=3, tol=0.1).fit(X, X[:, 0] > 5.0)
-    gram = model.standardizer_.weighted_gram()
-    assert model.learning_rate_ == 1.0 / (0.25 * np.linalg.eigvalsh(gram)[-1])
+    monkeypatch.undo()
+    # the step size of the objective's own pass, to rounding
+    mean, scale = model.standardizer_.objective_terms()
+    objective = LinearObjective(
+        X, X[:, 0] > 5.0, binary_cross_entropy, n_outputs=1, mean=mean, scale=scale
+    )
+    assert model.learning_rate_ == pytest.approx(1.0 / objective.lipschitz_bound(), rel=1e-13)
+
+
+@pytest.mark.parametrize(("spread", "weight"), [(1e60, 1e200), (1e-100, 1e-200)])
+def test_weights_far_from_one_do_not_overflow_or_vanish_the_std(spread, weight):
+    # weighted squares of 1e60 deviations times weights 1e200 overflow float64 unless the
+    # weights are scaled first; 1e-100 deviations times 1e-200 vanish
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(300, 2)) * [spread, 1.0]
+    w = rng.uniform(0.5, 2.0, 300)
+    std = Standardizer().fit(X, sample_weight=w * weight)
+    reference = Standardizer().fit(X / [spread, 1.0], sample_weight=w)  # in units of spread
+    np.testing.assert_allclose(std.scale_, reference.scale_ * [spread, 1.0], rtol=1e-13)
+    assert not std.constant_.any()
+
+
+def test_many_features_keep_no_covariance_and_the_same_numbers():
+    # above GRAM_MAX_FEATURES no d x d scatter is made (n d^2 of work for nothing)
+    X = np.random.default_rng(13).normal(size=(50, GRAM_MAX_FEATURES + 1)) + 3.0
+    std = Standardizer().fit(X)
+    assert std.covariance_ is None and std.weighted_gram() is None
+    reference = sklearn.preprocessing.StandardScaler().fit(X)
+    np.testing.assert_allclose(std.mean_, reference.mean_, rtol=1e-14)
+    np.testing.assert_allclose(std.scale_, reference.scale_, rtol=1e-12)
 
 
 def test_no_gram_matrix_without_the_standardiser_pass_that_makes_it():

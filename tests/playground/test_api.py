@@ -314,3 +314,31 @@ def test_another_sites_page_cannot_drive_it(client, headers, message):
     got = client.request("POST", "/api/config", {"l2": 0.5}, headers=headers)
     assert got == (403, {"error": message})
     assert client.ok("GET", "/api/state")["config"]["l2"] == 0.001
+
+
+def test_a_finished_model_sends_no_epochs_again_in_compare_mode(client):
+    # cross-entropy with momentum converges to tol 0.01 long before plain MSE descent to 1e-9
+    client.ok("POST", "/api/points", {"points": ROWS})
+    compared = {"loss": "mse", "momentum": 0.0, "tol": 1e-9}
+    client.ok("POST", "/api/config", {"tol": 0.01, "compare": compared})
+    epochs = []
+    for _ in range(6):
+        frame = client.ok("POST", "/api/step", {"epochs": 50})
+        epochs.append((frame["history"]["epoch"], frame["compare"]["history"]["epoch"]))
+    first_done = next(i for i, (first, _) in enumerate(epochs) if not first)
+    assert first_done > 0 and all(not first for first, _ in epochs[first_done:])
+    # the compared model's steps: each epoch once, from epoch 0 (the start) on
+    seen = [epoch for _, added in epochs for epoch in added]
+    assert seen == list(range(len(seen))) and len(seen) > 200
+
+
+def test_a_class_with_no_point_left_keeps_the_others_numbers(client):
+    # classes 0, 1 and "x" from a CSV; the points then keep only 0 and 1: the model's classes
+    # are the numbers 0 and 1 (as their CSV reads back), at the positions 0 and 1
+    lines = ["x1,x2,label", "0,0,0", "1,1,1", "0.2,0.1,0", "0.9,1.2,1", "5,5,x"]
+    client.ok("POST", "/api/points", {"csv": "\n".join(lines)})
+    rows = [[0.0, 0.0, 0], [1.0, 1.0, 1], [0.2, 0.1, 0], [0.9, 1.2, 1], [0.1, 0.3, 0]]
+    client.ok("POST", "/api/points", {"points": rows})
+    frame = client.ok("POST", "/api/step", {"epochs": 5})
+    assert frame["model_classes"] == [0, 1]
+    assert client.ok("GET", "/api/state")["classes"] == ["0", "1", "x"]
