@@ -688,6 +688,12 @@ def test_multiclass_bad_probability_rows(case):
         case.loss(scores, [[0.5, 0.5, 0.0], [0.5, 0.6, 0.0]])
     with raises(f"{name} takes probability rows that sum to 1"):
         case.loss(scores, [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    # just outside the tolerance of 1e-6 (5e-7 inside is accepted: see
+    # test_rows_summing_to_one_within_tolerance_follow_the_formula)
+    with raises(f"{name} takes probability rows that sum to 1"):
+        case.loss(scores, [[0.5, 0.5 + 2e-6, 0.0], [1.0, 0.0, 0.0]])
+    with raises(f"{name} takes probability rows that sum to 1"):
+        case.loss(scores, [[0.5, 0.5 - 2e-6, 0.0], [1.0, 0.0, 0.0]])
     with raises(f"{name} takes probability rows with entries >= 0"):
         case.loss(scores, [[-0.5, 1.5, 0.0], [1.0, 0.0, 0.0]])
     with raises(f"{name} takes probability rows with entries >= 0"):

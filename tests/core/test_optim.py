@@ -68,6 +68,31 @@ def test_nesterov_steps_by_hand():
     np.testing.assert_array_equal(result.theta, [-0.125, 0.25])
 
 
+def test_momentum_restarts_when_a_step_goes_uphill():
+    # f = x^2 / 2, step 0.9, momentum 0.9, x_0 = y_0 = 1 (the gradient at y is y):
+    #   epoch 0: y_0 = 1; x_1 = 1 - 0.9 = 0.1; step -0.9, grad . step = -0.9 < 0 (downhill):
+    #            y_1 = 0.1 + 0.9 (-0.9) = -0.71, past the minimum: momentum overshoots
+    #   epoch 1: y_1 = -0.71; x_2 = -0.71 + 0.639 = -0.071; step x_2 - x_1 = -0.171,
+    #            grad . step = (-0.71)(-0.171) = 0.12141 > 0 (uphill): restart, y_2 = x_2 = -0.071
+    #            (without the restart y_2 = -0.071 + 0.9 (-0.171) = -0.2249)
+    #   epoch 2: y_2 = -0.071; x_3 = -0.0071; step 0.0639, grad . step < 0: momentum again,
+    #            y_3 = -0.0071 + 0.9 (0.0639) = 0.05041
+    points = []
+    result = gradient_descent(
+        half_squared_norm,
+        np.array([1.0]),
+        learning_rate=0.9,
+        max_iter=3,
+        tol=0.0,
+        momentum=0.9,
+        callback=lambda epoch, theta, value, grad_norm: points.append(theta[0]),
+    )
+    np.testing.assert_allclose(points, [1.0, -0.71, -0.071, 0.05041], rtol=1e-13)
+    np.testing.assert_allclose(
+        result.objective, [0.5, 0.71**2 / 2, 0.071**2 / 2, 0.05041**2 / 2], rtol=1e-13
+    )
+
+
 @pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
 def test_converges_to_the_minimiser(momentum):
     result = gradient_descent(
@@ -313,6 +338,74 @@ def test_a_smaller_tol_takes_the_subgradient_method_closer():
     assert gaps[0] >= gaps[1] >= gaps[2] >= 0
     assert gaps[2] < 1e-7
     assert epochs[0] <= epochs[1] <= epochs[2]
+
+
+def scripted(values):
+    """An objective whose value at the k-th evaluation is values[k], with a zero gradient (the
+    point never moves): for testing the stopping rules on chosen values."""
+    values = iter(values)
+
+    def fun(x, grad_out):
+        grad_out[:] = 0.0
+        return next(values)
+
+    return fun
+
+
+@pytest.mark.parametrize(
+    ("start", "threshold"),
+    [
+        # below 1 the threshold is 1000 x 1 (the floor), not 1000 x f(0)
+        (0.5, 1000.0),
+        (0.0, 1000.0),
+        (-4.0, 1000.0),
+        # above 1 it is 1000 x f(0)
+        (4.0, 4000.0),
+    ],
+)
+def test_the_divergence_threshold_is_the_factor_times_the_start_at_least_one(start, threshold):
+    assert DIVERGENCE_FACTOR == 1e3
+    below = gradient_descent(
+        scripted([start, threshold * (1 - 1e-9)]),
+        np.zeros(1),
+        learning_rate=1.0,
+        max_iter=1,
+        tol=None,
+    )
+    assert (below.status, below.n_iter) == ("max_iter", 1)
+    above = gradient_descent(
+        scripted([start, threshold * (1 + 1e-9)]),
+        np.zeros(1),
+        learning_rate=1.0,
+        max_iter=1,
+        tol=None,
+    )
+    assert (above.status, above.n_iter) == ("diverged", 1)
+
+
+@pytest.mark.parametrize("level", [1000.0, -1000.0])
+def test_the_subgradient_stall_is_relative_to_the_objective(level):
+    # The objective falls by 0.005 per epoch around +-1000, with tol 1e-3: relative to |f| the
+    # threshold is 1e-3 x 1000 = 1, absolute it would be 1e-3. Each phase of 101 epochs (the
+    # first check is after SUBGRADIENT_WINDOW + 1 = 101 values) gains 100 x 0.005 = 0.5 <= 1 over
+    # its last 100: no progress. Phase 1 (epochs 0-100) ends with no earlier best to compare;
+    # phases 2 (101-201) and 3 (202-302) each improve the best by 101 x 0.005 = 0.505 <= 1: two
+    # idle phases, "stalled" at epoch 302. Measured absolutely, every phase progresses.
+    fun = scripted(level - 0.005 * np.arange(1000))
+    result = gradient_descent(
+        fun, np.zeros(1), learning_rate=1.0, max_iter=500, tol=1e-3, smooth=False
+    )
+    assert (result.status, result.n_iter) == ("stalled", 302)
+    assert result.objective[-1] == pytest.approx(level - 0.005 * 302, rel=1e-15)
+
+
+def test_the_subgradient_method_goes_on_while_it_gains_more_than_tol_relative():
+    # 0.011 per epoch: 100 x 0.011 = 1.1 > 1e-3 x 1000 over each window, progress throughout
+    fun = scripted(1000.0 - 0.011 * np.arange(1000))
+    result = gradient_descent(
+        fun, np.zeros(1), learning_rate=1.0, max_iter=500, tol=1e-3, smooth=False
+    )
+    assert (result.status, result.n_iter) == ("max_iter", 500)
 
 
 def test_uphill_epochs_and_oscillation():
