@@ -179,7 +179,8 @@ def test_the_validation_loss_of_a_class_weighted_fit_is_the_weighted_mean():
     model = SoftmaxRegression(class_weight=class_weight, max_iter=2, tol=0.0)
     model.fit(X[train], y[train], validation_data=(X[val], y[val]))
     # epoch 0, zero weights: every probability is 1/3, so any weighted mean of -log p is log 3
-    # (weights divided by n instead of their sum would give log 3 x mean(w) = log 3 x 1.86)
+    # (weights divided by n instead of their sum would give log 3 x mean(w), a different value
+    # for any scale of these class weights but the one of mean 1)
     assert model.history_.val_loss[0] == pytest.approx(np.log(3), rel=1e-15)
     # the last epoch, whose weights fit returned: sum_i w_i l_i / sum_i w_i by hand
     S = X[val] @ model.coef_.T + model.intercept_
