@@ -619,3 +619,18 @@ def test_preconditioned_steps_take_no_prox_or_subgradient(option):
             penalty=lambda theta: 0.0,
             **option,
         )
+
+
+def test_a_non_finite_start_is_divergence_at_epoch_zero_with_nothing_recorded():
+    def fun(x, grad_out):
+        grad_out[:] = 0.0
+        return float(np.nan)
+
+    result = gradient_descent(fun, np.array([1.0]), learning_rate=1.0, max_iter=5, tol=0.0)
+    assert (result.status, result.n_iter, result.objective, result.grad_norm) == (
+        "diverged",
+        0,
+        [],
+        [],
+    )
+    np.testing.assert_array_equal(result.theta, [1.0])
