@@ -213,6 +213,9 @@ def test_binary_probabilities_by_hand():
 def test_binary_predicts_by_the_sign_with_zero_the_first_class():
     predicted = BinaryHead().predict(S_BINARY[:, 0], np.array(["no", "yes"]))
     np.testing.assert_array_equal(predicted, ["no", "no", "yes", "yes"])
+    # the threshold is 0, not 1: a small positive score is the second class
+    predicted = BinaryHead().predict(np.array([0.5, -0.5, 1e-300]), np.array(["no", "yes"]))
+    np.testing.assert_array_equal(predicted, ["yes", "no", "yes"])
 
 
 def test_binary_loss_targets_are_float_zeros_and_ones():
@@ -227,6 +230,11 @@ def test_binary_truth_and_correct():
     # scores -2, 0, 1.5, 3 predict 0, 0, 1, 1
     np.testing.assert_array_equal(
         BinaryHead().correct(S_BINARY[:, 0], truth), [True, True, True, False]
+    )
+    # 0.5 predicts class 1, -0.5 class 0
+    np.testing.assert_array_equal(
+        BinaryHead().correct(np.array([0.5, 0.5, -0.5]), np.array([1, 0, 1])),
+        [True, False, False],
     )
 
 
@@ -284,10 +292,10 @@ def test_softmax_correct():
 
 
 def test_softmax_centres_the_initial_weights_across_classes():
-    W = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 6.0]])
+    W = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 9.0]])
     centred = SoftmaxHead().initial_weights(W)
-    # row means 2 and 2
-    np.testing.assert_allclose(centred, [[-1.0, 0.0, 1.0], [-2.0, -2.0, 4.0]], rtol=1e-15)
+    # each feature's row across the classes has its own mean: 2 and 3
+    np.testing.assert_allclose(centred, [[-1.0, 0.0, 1.0], [-3.0, -3.0, 6.0]], rtol=1e-15)
     np.testing.assert_allclose(centred.sum(axis=1), [0.0, 0.0], atol=1e-15)
 
 
@@ -447,6 +455,9 @@ def test_a_classifier_needs_two_classes(head):
     message = "a classifier needs at least 2 classes; got 1 class (only)"
     with pytest.raises(DataError, match=exactly(message)):
         head.check_classes(np.array(["only"]))
+    message = "a classifier needs at least 2 classes; got no class"
+    with pytest.raises(DataError, match=exactly(message)):
+        head.check_classes(np.array([], dtype=str))
 
 
 @pytest.mark.parametrize(

@@ -688,7 +688,22 @@ def test_multiclass_bad_probability_rows(case):
         case.loss(scores, [[0.5, 0.5, 0.0], [0.5, 0.6, 0.0]])
     with raises(f"{name} takes probability rows that sum to 1"):
         case.loss(scores, [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    # just outside the tolerance of 1e-6 (5e-7 inside is accepted: see
+    # test_rows_summing_to_one_within_tolerance_follow_the_formula)
+    with raises(f"{name} takes probability rows that sum to 1"):
+        case.loss(scores, [[0.5, 0.5 + 2e-6, 0.0], [1.0, 0.0, 0.0]])
+    with raises(f"{name} takes probability rows that sum to 1"):
+        case.loss(scores, [[0.5, 0.5 - 2e-6, 0.0], [1.0, 0.0, 0.0]])
     with raises(f"{name} takes probability rows with entries >= 0"):
         case.loss(scores, [[-0.5, 1.5, 0.0], [1.0, 0.0, 0.0]])
     with raises(f"{name} takes probability rows with entries >= 0"):
         case.loss(scores, [[np.nan, 1.0, 0.0], [1.0, 0.0, 0.0]])
+
+
+def test_a_sample_of_weight_zero_whose_loss_overflows_counts_for_nothing():
+    # scores 3.4e308 apart: that row's cross-entropy is inf, and weight 0 leaves it out rather
+    # than making the total inf x 0 = nan; the other row's is log 2
+    scores = np.array([[1.7e308, -1.7e308], [0.0, 0.0]])
+    with np.errstate(over="ignore"):  # the shift by the row's peak overflows in that row
+        total = cross_entropy(scores, [1, 0], sample_weight=[0.0, 1.0], reduction="sum")
+    assert total == pytest.approx(np.log(2), rel=1e-15)

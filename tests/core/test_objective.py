@@ -697,3 +697,13 @@ def test_a_memory_mapped_x_gives_the_in_memory_result(tmp_path):
     assert disk_value == value
     np.testing.assert_array_equal(disk_grad, grad)
     np.testing.assert_array_equal(on_disk.weighted_gram(), mapped.weighted_gram())
+
+
+def test_the_l2_penalty_of_weights_beyond_1e154_is_finite():
+    # ||W||^2 = 2e400 overflows; (l2 / 2) ||W||^2 with l2 = 1e-300 is 1e100, computed by hand
+    X = np.array([[1.0, 2.0], [3.0, -1.0]])
+    objective = LinearObjective(
+        X, np.array([0.0, 1.0]), loss_for("cross-entropy", "logistic"), n_outputs=1, l2=1e-300
+    )
+    theta = objective.pack(np.array([[1e200], [-1e200]]), np.zeros(1))
+    assert objective.penalty(theta) == pytest.approx(1e100, rel=1e-14)

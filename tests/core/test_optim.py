@@ -69,6 +69,31 @@ def test_nesterov_steps_by_hand():
     np.testing.assert_array_equal(result.theta, [-0.125, 0.25])
 
 
+def test_momentum_restarts_when_a_step_goes_uphill():
+    # f = x^2 / 2, step 0.9, momentum 0.9, x_0 = y_0 = 1 (the gradient at y is y):
+    #   epoch 0: y_0 = 1; x_1 = 1 - 0.9 = 0.1; step -0.9, grad . step = -0.9 < 0 (downhill):
+    #            y_1 = 0.1 + 0.9 (-0.9) = -0.71, past the minimum: momentum overshoots
+    #   epoch 1: y_1 = -0.71; x_2 = -0.71 + 0.639 = -0.071; step x_2 - x_1 = -0.171,
+    #            grad . step = (-0.71)(-0.171) = 0.12141 > 0 (uphill): restart, y_2 = x_2 = -0.071
+    #            (without the restart y_2 = -0.071 + 0.9 (-0.171) = -0.2249)
+    #   epoch 2: y_2 = -0.071; x_3 = -0.0071; step 0.0639, grad . step < 0: momentum again,
+    #            y_3 = -0.0071 + 0.9 (0.0639) = 0.05041
+    points = []
+    result = gradient_descent(
+        half_squared_norm,
+        np.array([1.0]),
+        learning_rate=0.9,
+        max_iter=3,
+        tol=0.0,
+        momentum=0.9,
+        callback=lambda epoch, theta, value, grad_norm: points.append(theta[0]),
+    )
+    np.testing.assert_allclose(points, [1.0, -0.71, -0.071, 0.05041], rtol=1e-13)
+    np.testing.assert_allclose(
+        result.objective, [0.5, 0.71**2 / 2, 0.071**2 / 2, 0.05041**2 / 2], rtol=1e-13
+    )
+
+
 @pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
 def test_converges_to_the_minimiser(momentum):
     result = gradient_descent(
@@ -316,6 +341,189 @@ def test_a_smaller_tol_takes_the_subgradient_method_closer():
     assert epochs[0] <= epochs[1] <= epochs[2]
 
 
+def scripted(values, gradient=0.0):
+    """An objective whose value at the k-th evaluation is values[k], whatever the point, with a
+    constant gradient (0: the point never moves): for testing the stopping rules on chosen
+    values."""
+    values = iter(values)
+
+    def fun(x, grad_out):
+        grad_out[:] = gradient
+        return next(values)
+
+    return fun
+
+
+@pytest.mark.parametrize(
+    ("start", "threshold"),
+    [
+        # below 1 the threshold is 1000 x 1 (the floor), not 1000 x f(0)
+        (0.5, 1000.0),
+        (0.0, 1000.0),
+        (-4.0, 1000.0),
+        # above 1 it is 1000 x f(0)
+        (4.0, 4000.0),
+    ],
+)
+def test_the_divergence_threshold_is_the_factor_times_the_start_at_least_one(start, threshold):
+    assert DIVERGENCE_FACTOR == 1e3
+    below = gradient_descent(
+        scripted([start, threshold * (1 - 1e-9)]),
+        np.zeros(1),
+        learning_rate=1.0,
+        max_iter=1,
+        tol=None,
+    )
+    assert (below.status, below.n_iter) == ("max_iter", 1)
+    above = gradient_descent(
+        scripted([start, threshold * (1 + 1e-9)]),
+        np.zeros(1),
+        learning_rate=1.0,
+        max_iter=1,
+        tol=None,
+    )
+    assert (above.status, above.n_iter) == ("diverged", 1)
+
+
+@pytest.mark.parametrize("level", [1000.0, -1000.0])
+def test_the_subgradient_stall_is_relative_to_the_objective(level):
+    # The objective falls by 0.005 per epoch around +-1000, with tol 1e-3: relative to |f| the
+    # threshold is 1e-3 x 1000 = 1, absolute it would be 1e-3. Each phase of 101 epochs (the
+    # first check is after SUBGRADIENT_WINDOW + 1 = 101 values) gains 100 x 0.005 = 0.5 <= 1 over
+    # its last 100: no progress. Phase 1 (epochs 0-100) ends with no earlier best to compare;
+    # phases 2 (101-201) and 3 (202-302) each improve the best by 101 x 0.005 = 0.505 <= 1: two
+    # idle phases, "stalled" at epoch 302. Measured absolutely, every phase progresses.
+    fun = scripted(level - 0.005 * np.arange(1000))
+    result = gradient_descent(
+        fun, np.zeros(1), learning_rate=1.0, max_iter=500, tol=1e-3, smooth=False
+    )
+    assert (result.status, result.n_iter) == ("stalled", 302)
+    assert result.objective[-1] == pytest.approx(level - 0.005 * 302, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("level", "per_epoch"),
+    [
+        # 100 x 0.011 = 1.1 > 1e-3 x 1000 over each window
+        (1000.0, 0.011),
+        # near 0 the threshold is tol x 1 (the floor): 100 x 1.5e-5 = 1.5e-3 > 1e-3
+        (0.5, 1.5e-5),
+    ],
+)
+def test_the_subgradient_method_goes_on_while_it_gains_more_than_tol_relative(level, per_epoch):
+    fun = scripted(level - per_epoch * np.arange(1000), gradient=-1.0)
+    result = gradient_descent(
+        fun, np.zeros(1), learning_rate=1.0, max_iter=500, tol=1e-3, smooth=False
+    )
+    assert (result.status, result.n_iter) == ("max_iter", 500)
+    # one phase throughout: 500 steps 1 / sqrt(k), none shrunk by SUBGRADIENT_SHRINK
+    steps = 1.0 / np.sqrt(np.arange(1, 501))
+    np.testing.assert_allclose(result.theta, [steps.sum()], rtol=1e-13)
+
+
+def test_a_callback_that_raises_stop_iteration_interrupts_the_run():
+    def stop_at_two(epoch, theta, value, grad_norm):
+        if epoch == 2:
+            raise StopIteration
+
+    result = gradient_descent(
+        half_squared_norm,
+        np.array([2.0, -4.0]),
+        learning_rate=0.5,
+        max_iter=10,
+        tol=0.0,
+        callback=stop_at_two,
+    )
+    # x halves each epoch (test_plain_steps_by_hand): epoch 2 is (1/2, -1), f = 0.625
+    assert (result.status, result.n_iter, result.objective) == (
+        "interrupted",
+        2,
+        [10.0, 2.5, 0.625],
+    )
+    np.testing.assert_array_equal(result.theta, [0.5, -1.0])
+
+
+def test_a_step_at_right_angles_to_the_gradient_keeps_the_momentum():
+    # the restart needs G . step > 0; at exactly 0 the momentum stays. Scripted gradients, step 1,
+    # momentum 1/2, x_0 = (1, 0):
+    #   epoch 0: G = (1, 0), x_1 = (0, 0), step (-1, 0) downhill: y_1 = (-1/2, 0)
+    #   epoch 1: G = (-1/4, 1/4), x_2 = (-1/4, -1/4), step (-1/4, -1/4), G . step = 0:
+    #            y_2 = x_2 + step / 2 = (-3/8, -3/8) (a restart would give y_2 = x_2)
+    gradients = iter([[1.0, 0.0], [-0.25, 0.25], [0.0, 0.0]])
+
+    def fun(x, grad_out):
+        grad_out[:] = next(gradients)
+        return 1.0
+
+    points = []
+    gradient_descent(
+        fun,
+        np.array([1.0, 0.0]),
+        learning_rate=1.0,
+        max_iter=2,
+        tol=None,
+        momentum=0.5,
+        callback=lambda epoch, theta, value, grad_norm: points.append(theta.copy()),
+    )
+    np.testing.assert_array_equal(points, [[1.0, 0.0], [-0.5, 0.0], [-0.375, -0.375]])
+
+
+def test_a_gradient_norm_beyond_1e154_is_finite():
+    # np.linalg.norm squares the entries: (1e200, 1e200) would give inf, not sqrt(2) 1e200
+    def fun(x, grad_out):
+        grad_out[:] = 1e200
+        return 1.0
+
+    result = gradient_descent(fun, np.zeros(2), learning_rate=1.0, max_iter=0, tol=0.0)
+    assert result.status == "max_iter"
+    assert result.grad_norm == [pytest.approx(np.sqrt(2) * 1e200, rel=1e-15)]
+
+
+def test_a_step_that_overflows_ends_the_run_diverged_without_a_numpy_warning():
+    # step 1e10 on gradients of 1e300 overflows to -inf, then inf - inf is nan: NumPy's
+    # overflow and invalid-value warnings (errors in these tests) stay silent; the run says it
+    values, gradients = iter([0.5, 0.5, np.nan]), iter([1e300, -1e300, 0.0])
+
+    def fun(x, grad_out):
+        grad_out[:] = next(gradients)
+        return next(values)
+
+    result = gradient_descent(fun, np.array([1.0]), learning_rate=1e10, max_iter=5, tol=0.0)
+    assert (result.status, result.n_iter, result.objective) == ("diverged", 1, [0.5, 0.5])
+
+
+def test_the_subgradient_steps_shrink_as_one_over_the_root_of_the_epoch():
+    # f = |x - 3| from 0 with eta = 1: steps 1, 1/sqrt(2), 1/sqrt(3) towards 3
+    def fun(theta, grad_out):
+        grad_out[:] = np.sign(theta - 3.0)
+        return float(abs(theta[0] - 3.0))
+
+    points = []
+    gradient_descent(
+        fun,
+        np.zeros(1),
+        learning_rate=1.0,
+        max_iter=3,
+        tol=None,
+        smooth=False,
+        callback=lambda epoch, theta, value, grad_norm: points.append(theta[0]),
+    )
+    steps = np.cumsum([0.0, 1.0, 1 / np.sqrt(2), 1 / np.sqrt(3)])
+    np.testing.assert_allclose(points, steps, rtol=1e-15)
+
+
+def test_a_subgradient_phase_that_gains_exactly_tol_is_idle():
+    # values 1/2 - k d with d = 2^-20 and tol = 101 d, exact in binary: each phase of 101 epochs
+    # gains 100 d <= tol over its window and improves the best by 101 d = tol x max(|f|, 1):
+    # idle (at most tol), so the run stalls after phases 2 and 3, at epoch 302
+    d = 2.0**-20
+    fun = scripted(0.5 - d * np.arange(1000))
+    result = gradient_descent(
+        fun, np.zeros(1), learning_rate=1.0, max_iter=500, tol=101 * d, smooth=False
+    )
+    assert (result.status, result.n_iter) == ("stalled", 302)
+
+
 def test_uphill_epochs_and_oscillation():
     assert uphill_epochs([3.0, 2.0, 4.0, 1.0, 5.0, 5.0]) == 2
     falling = list(np.linspace(1.0, 0.1, 101))
@@ -326,6 +534,11 @@ def test_uphill_epochs_and_oscillation():
     assert uphill_epochs(bumpy) == 10 and oscillated(bumpy)
     fewer = [value + (0.5 if i % 10 == 0 and i < 100 else 0.0) for i, value in enumerate(falling)]
     assert uphill_epochs(fewer) == 9 and not oscillated(fewer)
+    # one value has no epoch; two values with a rise are one uphill epoch in one
+    assert not oscillated([1.0]) and oscillated([1.0, 2.0])
+    # 2 rises in 21 epochs: 2 < 0.1 x 21
+    rising_twice = [value + (0.5 if i in (5, 15) else 0.0) for i, value in enumerate(falling[:22])]
+    assert uphill_epochs(rising_twice) == 2 and not oscillated(rising_twice)
 
 
 # --- the preconditioned steps ------------------------------------------------------------------
@@ -349,6 +562,10 @@ def test_a_singular_majoriser_is_raised_to_a_tiny_share_of_its_top_eigenvalue():
     out = np.empty(2)
     MajoriserInverse(np.diag([4.0, 0.0]), 1)(np.array([2.0, 1.0]), out)
     np.testing.assert_allclose(out, [0.5, 1.0 / 4e-10], rtol=1e-12)
+    # with three eigenvalues 0, 1, 4 the floor is 1e-10 times the largest, 4
+    out = np.empty(3)
+    MajoriserInverse(np.diag([1.0, 0.0, 4.0]), 1)(np.array([1.0, 1.0, 2.0]), out)
+    np.testing.assert_allclose(out, [1.0, 1.0 / 4e-10, 0.5], rtol=1e-12)
 
 
 @pytest.mark.parametrize("bound", [1.0, 30.0])
@@ -392,7 +609,7 @@ def test_preconditioned_steps_without_momentum_at_the_exact_hessian_take_one_ste
 
 @pytest.mark.parametrize("option", [{"smooth": False}, {"prox": lambda theta, eta: None}])
 def test_preconditioned_steps_take_no_prox_or_subgradient(option):
-    with pytest.raises(ValueError, match="precondition takes neither prox nor smooth=False"):
+    with pytest.raises(ValueError, match=r"^precondition takes neither prox nor smooth=False$"):
         gradient_descent(
             half_squared_norm,
             np.ones(2),
@@ -448,3 +665,18 @@ def test_a_finished_descent_runs_no_further():
     result = descent.run(50)  # one step of 1/L lands on the minimum: converged at epoch 1
     assert (result.status, result.n_iter, descent.finished) == ("converged", 1, True)
     assert descent.run(100).objective == [2.0, 0.0]
+
+
+def test_a_non_finite_start_is_divergence_at_epoch_zero_with_nothing_recorded():
+    def fun(x, grad_out):
+        grad_out[:] = 0.0
+        return float(np.nan)
+
+    result = gradient_descent(fun, np.array([1.0]), learning_rate=1.0, max_iter=5, tol=0.0)
+    assert (result.status, result.n_iter, result.objective, result.grad_norm) == (
+        "diverged",
+        0,
+        [],
+        [],
+    )
+    np.testing.assert_array_equal(result.theta, [1.0])

@@ -913,6 +913,18 @@ def test_target_kind(y, kind):
             "the targets are neither 0/1 labels nor probabilities: row 0 sums to 2, and rows "
             "of probabilities must sum to 1 (within 1e-6)",
         ),
+        # just outside the tolerance on either side (5e-7 inside is accepted: test_target_kind);
+        # :g writes 1.000002 as 1
+        (
+            np.array([[0.5, 0.5], [0.3, 0.7 + 2e-6]]),
+            "the targets are neither 0/1 labels nor probabilities: row 1 sums to 1, and rows "
+            "of probabilities must sum to 1 (within 1e-6)",
+        ),
+        (
+            np.array([[0.3, 0.7 - 2e-6], [0.5, 0.5]]),
+            "the targets are neither 0/1 labels nor probabilities: row 0 sums to 0.999998, and "
+            "rows of probabilities must sum to 1 (within 1e-6)",
+        ),
     ],
 )
 def test_target_kind_errors(y, message):

@@ -121,15 +121,40 @@ def test_each_label_of_a_multilabel_fit_is_its_own_logistic_regression():
     )
 
 
-def test_each_one_vs_rest_sigmoid_is_its_own_logistic_regression():
+OVR_L2 = 0.01
+
+
+@pytest.fixture(scope="module")
+def one_vs_rest_iris():
+    """A MultiLabelRegression fit one-vs-rest on iris's labels, and scikit-learn's
+    LogisticRegression fit to each class's column (coef (C, d), intercept (C,))."""
     X, y = load_iris(return_X_y=True)
-    l2 = 0.01
-    model = MultiLabelRegression(l2=l2, **TIGHT).fit(X, y)
-    weight = np.ones(len(y))
-    for k in model.classes_:
-        coef, intercept = sklearn_fit(X, y == k, weight, l2)
-        np.testing.assert_allclose(model.coef_[k], coef[0], rtol=1e-6)
-        np.testing.assert_allclose(model.intercept_[k], intercept[0], rtol=1e-6)
+    model = MultiLabelRegression(l2=OVR_L2, **TIGHT).fit(X, y)
+    fits = [sklearn_fit(X, y == k, np.ones(len(y)), OVR_L2) for k in model.classes_]
+    coef = np.vstack([coef for coef, _ in fits])
+    intercept = np.concatenate([intercept for _, intercept in fits])
+    return X, model, coef, intercept
+
+
+def test_each_one_vs_rest_sigmoid_is_its_own_logistic_regression(one_vs_rest_iris):
+    _, model, coef, intercept = one_vs_rest_iris
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-6)
+    np.testing.assert_allclose(model.intercept_, intercept, rtol=1e-6)
+
+
+def test_one_vs_rest_probabilities_are_the_normalised_sigmoids(one_vs_rest_iris):
+    X, model, coef, intercept = one_vs_rest_iris
+    # iris row 0 (a setosa), with scikit-learn's per-class fits: P_k = sigma(s_k) / sum_j sigma(s_j)
+    sigmoids = 1.0 / (1.0 + np.exp(-(X[0] @ coef.T + intercept)))
+    expected = sigmoids / sigmoids.sum()
+    probabilities = model.predict_proba(X[:1])[0]
+    np.testing.assert_allclose(probabilities, expected, rtol=1e-5)
+    assert 0.90 < probabilities[0] < 0.91  # a softmax of the same scores gives 0.998
+    # and from the model's own coef_ and intercept_, on every row, to rounding
+    sigmoids = 1.0 / (1.0 + np.exp(-(X @ model.coef_.T + model.intercept_)))
+    np.testing.assert_allclose(
+        model.predict_proba(X), sigmoids / sigmoids.sum(axis=1, keepdims=True), rtol=1e-13
+    )
 
 
 def test_one_vs_rest_class_weights_weigh_each_row_by_its_label():
@@ -140,3 +165,46 @@ def test_one_vs_rest_class_weights_weigh_each_row_by_its_label():
         X, y, sample_weight=np.array([class_weight[k] for k in y])
     )
     np.testing.assert_allclose(weighted.coef_, rows.coef_, rtol=1e-9)
+
+
+# a fit of one or two epochs is all these need: its warning that it did not converge is expected
+SHORT_FIT = pytest.mark.filterwarnings("ignore::cetrain.errors.ConvergenceWarning")
+
+
+@SHORT_FIT
+def test_the_validation_loss_of_a_class_weighted_fit_is_the_weighted_mean():
+    X, y = load_iris(return_X_y=True)
+    train, val = np.arange(len(y)) % 3 != 0, np.arange(len(y)) % 3 == 0
+    class_weight = {0: 1.0, 1: 4.0, 2: 0.5}
+    model = SoftmaxRegression(class_weight=class_weight, max_iter=2, tol=0.0)
+    model.fit(X[train], y[train], validation_data=(X[val], y[val]))
+    # epoch 0, zero weights: every probability is 1/3, so any weighted mean of -log p is log 3
+    # (weights divided by n instead of their sum would give log 3 x mean(w), a different value
+    # for any scale of these class weights but the one of mean 1)
+    assert model.history_.val_loss[0] == pytest.approx(np.log(3), rel=1e-15)
+    # the last epoch, whose weights fit returned: sum_i w_i l_i / sum_i w_i by hand
+    S = X[val] @ model.coef_.T + model.intercept_
+    per_row = np.log(np.exp(S).sum(axis=1)) - S[np.arange(len(S)), y[val]]
+    w = np.array([class_weight[k] for k in y[val]])
+    assert model.history_.val_loss[-1] == pytest.approx(np.sum(w * per_row) / w.sum(), rel=1e-12)
+
+
+@SHORT_FIT
+@pytest.mark.parametrize(
+    ("estimator", "y", "sample_weight", "expected"),
+    [
+        # n = 6, C = 3, n_k = (3, 2, 1): 6 / (3 n_k)
+        (SoftmaxRegression, [0, 0, 0, 1, 1, 2], None, [2 / 3, 1.0, 2.0]),
+        # with sample weights, n_k sums them: n = 7, n_k = (4, 2, 1)
+        (SoftmaxRegression, [0, 0, 0, 1, 1, 2], [1, 1, 2, 1, 1, 1], [7 / 12, 7 / 6, 7 / 3]),
+        # n = 5, C = 2, n_k = (4, 1)
+        (LogisticRegression, [0, 0, 0, 0, 1], None, [5 / 8, 5 / 2]),
+    ],
+)
+def test_balanced_class_weights_are_n_over_c_n_k(estimator, y, sample_weight, expected):
+    y = np.array(y)
+    X = np.arange(len(y), dtype=float)[:, None]
+    model = estimator(class_weight="balanced", max_iter=1).fit(X, y, sample_weight=sample_weight)
+    # the weights the loss is configured with (cross-entropy takes class weights itself)
+    loss = model.training_objective(X, y, sample_weight).loss
+    np.testing.assert_allclose(loss.class_weight, expected, rtol=1e-15)

@@ -369,3 +369,31 @@ def test_the_calibration_panel_bins_agree_with_sklearn(data, event):
     # and the colours are those of the comparison figure
     styles = plots.curve_styles(["CE", "MSE"], plots.class_colors(2 if event == "positive" else 3))
     assert [curves[n].get_color() for n in ("CE", "MSE")] == [styles[n][0] for n in ("CE", "MSE")]
+
+
+def test_animate_a_one_vs_rest_model_draws_every_label_column(tmp_path, monkeypatch):
+    # `cetrain train --data iris --model multilabel --animate`, as train and its run folder's
+    # writer take it (the folder's other figures, which cost seconds, are left out): one
+    # sigmoid per class, trained on the labels, normalised to sum to 1
+    frames = []
+    original = plots.boundary_animation
+
+    def spy(drawn, *args, **kwargs):
+        frames.extend(drawn)
+        return original(drawn, *args, **kwargs)
+
+    monkeypatch.setattr(plots, "boundary_animation", spy)
+    monkeypatch.setattr(folder, "GIF_SETTINGS", ((3, 20),))  # a few small frames are enough
+    settings = {"data": "iris", "model": "multilabel", "epochs": 20, "animate": True}
+    result = train(resolve_settings(settings))
+    write._write_animation({"iris": result}, tmp_path / "training.gif")
+    assert len(gif_frames(tmp_path / "training.gif")) == len(frames) == 3
+    X = result.X_test
+    first, last = (next(iter(frame.values())) for frame in (frames[0], frames[-1]))
+    # epoch 0: zero weights, every sigmoid 1/2, so every class 1/3
+    np.testing.assert_allclose(first(X), np.full((len(X), 3), 1 / 3), rtol=1e-15)
+    # the last epoch, the fitted weights: P_k = sigma(s_k) / sum_j sigma(s_j)
+    model = result.pipeline.estimator
+    S = X @ model.coef_.T + model.intercept_
+    sigmoids = 1.0 / (1.0 + np.exp(-S))
+    np.testing.assert_allclose(last(X), sigmoids / sigmoids.sum(axis=1, keepdims=True), rtol=1e-12)
