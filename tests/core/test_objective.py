@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import cetrain.core.objective
-from cetrain.core.losses import Loss, loss_for
+from cetrain.core.losses import Loss, binary_cross_entropy, loss_for
 from cetrain.core.objective import LinearObjective
 
 N_FEATURES = 3
@@ -707,3 +707,21 @@ def test_the_l2_penalty_of_weights_beyond_1e154_is_finite():
     )
     theta = objective.pack(np.array([[1e200], [-1e200]]), np.zeros(1))
     assert objective.penalty(theta) == pytest.approx(1e100, rel=1e-14)
+
+
+def test_a_loss_total_that_overflows_is_averaged_sample_by_sample_and_then_forgotten():
+    # 150 rows with s = +1e307 and target 0 (loss 1e307 each, by hand: max(s, 0) + log1p(e^-s))
+    # and 150 with s = -1e307 (loss 0): their sum, 1.5e309, overflows; their mean is 5e306. The
+    # gradient (sigma(s) - y) x is 1 * 1 on the first half and 0 on the second: mean 0.5 for
+    # the weight and the intercept alike
+    X = np.where(np.arange(300)[:, None] % 2 == 0, 1.0, -1.0)
+    objective = LinearObjective(X, np.zeros(300), binary_cross_entropy, n_outputs=1)
+    grad = np.empty(2)
+    assert objective.value_and_grad(np.array([1e307, 0.0]), grad) == pytest.approx(5e306, rel=1e-15)
+    np.testing.assert_allclose(grad, [0.5, 0.5], rtol=1e-15)  # (150 x 1/300, rounded)
+    # afterwards, evaluations are those of a fresh objective, to the bit
+    theta = np.array([0.3, -0.2])
+    fresh = LinearObjective(X, np.zeros(300), binary_cross_entropy, n_outputs=1)
+    expected_grad, again = np.empty(2), np.empty(2)
+    assert objective.value_and_grad(theta, again) == fresh.value_and_grad(theta, expected_grad)
+    np.testing.assert_array_equal(again, expected_grad)

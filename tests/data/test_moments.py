@@ -56,11 +56,14 @@ def test_a_constant_column_near_the_limit_has_zero_moments():
     assert residual[0] == 0.0
 
 
-def test_blocks_of_weight_zero_add_nothing_but_their_range():
-    X = RNG.normal(size=(100, 2))
-    weight = np.r_[np.zeros(50), np.ones(50)]
+def test_blocks_of_weight_zero_add_nothing_but_their_range(monkeypatch):
+    # 64-row blocks: the first two of weight 0 only, then the weighted rows
+    monkeypatch.setattr(cetrain.core.blocks, "BLOCK_BYTES", 1)
+    X = RNG.normal(size=(200, 2))
+    weight = np.r_[np.zeros(128), np.ones(72)]
     moments = column_moments(X, weight)
-    scatter, _ = moments.around(X[50:].mean(axis=0))
-    deviations = X[50:] - X[50:].mean(axis=0)
+    centre = X[128:].mean(axis=0)
+    scatter, _ = moments.around(centre)
+    deviations = X[128:] - centre
     np.testing.assert_allclose(scatter, deviations.T @ deviations, rtol=1e-13)
     np.testing.assert_array_equal(moments.low, X.min(axis=0))  # the weight-0 rows too
