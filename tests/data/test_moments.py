@@ -48,12 +48,18 @@ def test_the_corrected_mean_is_the_exactly_rounded_one_far_from_zero(monkeypatch
     np.testing.assert_allclose(residual, [math.fsum(c) for c in deviations.T], atol=1e-9)
 
 
-def test_a_constant_column_near_the_limit_has_zero_moments():
-    X = np.column_stack([np.full(50, 1e300), RNG.normal(size=50)])
-    scatter, residual = column_moments(X, None).around(np.array([1e300, 0.0]))
-    np.testing.assert_array_equal(scatter[0], [0.0, 0.0])
-    np.testing.assert_array_equal(scatter[:, 0], [0.0, 0.0])
-    assert residual[0] == 0.0
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_a_constant_column_near_the_limit_has_zero_moments(position):
+    # first, middle or last: its row and its column are 0 on both sides of the diagonal
+    X = np.insert(RNG.normal(size=(50, 2)), position, 1e300, axis=1)
+    centre = np.insert(np.zeros(2), position, 1e300)
+    scatter, residual = column_moments(X, None).around(centre)
+    np.testing.assert_array_equal(scatter[position], np.zeros(3))
+    np.testing.assert_array_equal(scatter[:, position], np.zeros(3))
+    assert residual[position] == 0.0
+    others = np.delete(X, position, axis=1)
+    kept = np.delete(np.delete(scatter, position, axis=0), position, axis=1)
+    np.testing.assert_allclose(kept, others.T @ others, rtol=1e-13)
 
 
 def test_blocks_of_weight_zero_add_nothing_but_their_range(monkeypatch):
