@@ -16,6 +16,7 @@ import cetrain.core.blocks
 from cetrain import LogisticRegression
 from cetrain.core.losses import binary_cross_entropy
 from cetrain.core.objective import GRAM_MAX_FEATURES, LinearObjective
+from cetrain.data import preprocess
 from cetrain.data.preprocess import MAX_POLY_FEATURES, PolynomialFeatures, Standardizer
 from cetrain.errors import ConfigError, DataError, ModelFileError
 
@@ -467,3 +468,79 @@ def test_polynomial_dict_round_trip():
 def test_polynomial_from_a_bad_dict(data):
     with pytest.raises(ModelFileError, match=r"^bad polynomial settings in the model file: "):
         PolynomialFeatures.from_dict(data)
+
+
+# --- what the mutation sweep of preprocess.py found untested (README: Mutation testing) -------
+
+
+def test_the_errors_name_one_feature_in_the_singular_and_at_most_five():
+    wide = np.array([[-1.7e308], [1.7e308]])
+    narrow = np.array([[1e-300], [2e-300]])
+    with pytest.raises(DataError, match=r"^feature 'a' spreads over more than 4e\+292 "):
+        Standardizer().fit(wide, feature_names=["a"])
+    with pytest.raises(DataError, match=r"^feature 'a' varies by less than 1e-292 "):
+        Standardizer().fit(narrow, feature_names=["a"])
+    names = ["a", "b", "c", "d", "e", "f"]
+    for count, listed in ((5, "'a', 'b', 'c', 'd', 'e'"), (6, "'a', 'b', 'c', 'd', 'e', ...")):
+        with pytest.raises(DataError) as caught:
+            Standardizer().fit(np.tile(wide, count), feature_names=names[:count])
+        assert str(caught.value).startswith(
+            f"features {listed} spread over more than 4e+292 ('a' from -1.7e+308 to 1.7e+308)"
+        )
+
+
+def test_a_weighted_mean_whose_sum_overflows_is_taken_on_the_scaled_values():
+    # 10,000 rows alternating a = 1e305 and a + 1024u (u its float64 step; a spread float64 can
+    # standardise), weights 1 and 3: the weighted sum overflows; by hand the mean is a + 768u
+    # (unweighted: a + 512u) and the std 1024u sqrt(1 x 3) / 4. Each x / max|x| rounds by a
+    # step, so the mean is known to a few u
+    a = 1e305
+    u = np.spacing(a)
+    X = np.tile([[a], [a + 1024 * u]], (5000, 1))
+    std = Standardizer().fit(X, sample_weight=np.tile([1.0, 3.0], 5000))
+    assert std.mean_[0] == pytest.approx(a + 768 * u, rel=0, abs=16 * u)
+    # the std around that mean: off by (16u / 1024u)^2 = 2e-4 at most
+    assert std.scale_[0] == pytest.approx(1024 * u * math.sqrt(3) / 4, rel=2.5e-4)
+
+
+def test_weights_that_sum_to_zero_are_refused_as_scikit_learn_does():
+    with pytest.raises(ZeroDivisionError, match=r"^Weights sum to zero, can't be normalized$"):
+        Standardizer().fit(X_RAW[:2], sample_weight=np.zeros(2))
+
+
+def test_memory_limit_is_a_quarter_of_the_machine_or_a_fixed_one(monkeypatch):
+    sizes = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 1000}
+    monkeypatch.setattr(preprocess.os, "sysconf", sizes.__getitem__)
+    assert preprocess.memory_limit() == (1_024_000, "a quarter of this machine's memory")
+    sizes["SC_PHYS_PAGES"] = 0
+    assert preprocess.memory_limit() == (
+        preprocess.FALLBACK_MEMORY_LIMIT,
+        "a fixed limit: this system does not tell its memory",
+    )
+
+    def unknown(name):
+        raise ValueError(name)
+
+    monkeypatch.setattr(preprocess.os, "sysconf", unknown)
+    assert preprocess.memory_limit()[0] == preprocess.FALLBACK_MEMORY_LIMIT
+
+
+def test_a_feature_matrix_beyond_the_memory_limit_is_refused_with_its_size(monkeypatch):
+    assert preprocess.feature_bytes(3, 5) == 120  # 3 x 5 float64 values, by hand
+    monkeypatch.setattr(preprocess, "memory_limit", lambda: (2**30, "a test's limit"))
+    preprocess.check_feature_memory(2**30 // 8, 1, "X", "use fewer rows")  # exactly the limit
+    with pytest.raises(DataError) as caught:
+        preprocess.check_feature_memory(2**27, 2, "X", "use fewer rows")
+    assert str(caught.value) == (
+        "X: 134217728 rows would need 2 GiB, more than the 1 GiB limit (a test's limit); "
+        "use fewer rows"
+    )
+
+
+def test_a_model_files_standardisation_is_float64_and_its_shapes_are_checked():
+    std = Standardizer.from_dict({"enabled": True, "mean": [1, 2], "scale": [3, 4]})
+    assert std.mean_.dtype == std.scale_.dtype == np.float64
+    for mean, scale in (([1.0, 2.0], [3.0]), ([[1.0]], [[1.0]])):
+        with pytest.raises(ModelFileError) as caught:
+            Standardizer.from_dict({"enabled": True, "mean": mean, "scale": scale})
+        assert str(caught.value) == "bad standardisation settings in the model file: shapes differ"
