@@ -6,6 +6,7 @@ moderate scores, so that tests compare the library with an independent evaluatio
 
 import json
 import math
+import os
 from pathlib import Path
 
 import matplotlib.image
@@ -323,3 +324,27 @@ def stop_playground(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(server.PlaygroundServer, "serve_forever", stop)
     monkeypatch.setattr("webbrowser.open", opened.append)
     return opened
+
+
+# Debian's Chromium, which the browser tests drive through Playwright (never downloaded)
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium, one per test module, or a skip saying what to install; under
+    CETRAIN_REQUIRE_BROWSER (set by .ci/run, which installs both) the skip is a failure."""
+    skip = pytest.fail if os.environ.get("CETRAIN_REQUIRE_BROWSER") else pytest.skip
+    if not CHROMIUM.is_file():
+        skip(f"{CHROMIUM} is not installed: apt-get install chromium libatomic1 fonts-liberation")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        skip("playwright is not installed: pip install playwright==1.65.2")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        print(f"Chromium {browser.version}")
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -23,7 +23,6 @@ import cetrain
 from cetrain.playground.server import make_server, serve_in_thread
 from cetrain.playground.session import Session
 
-CHROMIUM = Path("/usr/bin/chromium")
 STATIC = Path(cetrain.__file__).parent / "playground" / "static"
 SCREENSHOT_SIZE = {"width": 1280, "height": 800}
 # The README's screenshot of the page, taken by the end-to-end lesson below in compare mode;
@@ -103,26 +102,6 @@ class Browser:
 
     def bodies(self, path: str) -> list[Any]:
         return [body for sent, body in self.posts if sent == path]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Headless Chromium (Debian's, driven by Playwright; nothing downloaded), one per module."""
-    # CI installs both (.ci/run) and sets CETRAIN_REQUIRE_BROWSER, so there a skip is a failure
-    skip = pytest.fail if os.environ.get("CETRAIN_REQUIRE_BROWSER") else pytest.skip
-    if not CHROMIUM.is_file():
-        skip(f"{CHROMIUM} is not installed: apt-get install chromium libatomic1 fonts-liberation")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        skip("playwright is not installed: pip install playwright==1.65.2")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        print(f"Chromium {browser.version}")
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

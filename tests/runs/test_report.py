@@ -25,7 +25,6 @@ from cetrain.runs.report import REPORT_NAME, render_report, write_report
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-CHROMIUM = Path("/usr/bin/chromium")
 EXPECTED = "a folder written by cetrain train, compare or evaluate"
 EVALUATE_COMMAND = "cetrain evaluate model.json test.csv --out eval"
 ODD_CLASS = '<b>cat</b> & "dog"'
@@ -510,59 +509,45 @@ def test_a_record_file_that_cannot_be_read_is_refused(tmp_path):
 
 
 def test_the_page_loads_every_figure_and_prints_in_chromium(
-    moons_run, moons_comparison, every_format, tmp_path
+    chromium, moons_run, moons_comparison, every_format, tmp_path
 ):
     """Headless Chromium (Debian's, driven by Playwright; nothing downloaded) opens each page:
     every image decodes, nothing is logged, nothing but file: and data: URLs is requested,
     and printing to PDF uses the print stylesheet."""
-    # CI installs both (.ci/run) and sets CETRAIN_REQUIRE_BROWSER, so there a skip is a failure
-    skip = pytest.fail if os.environ.get("CETRAIN_REQUIRE_BROWSER") else pytest.skip
-    if not CHROMIUM.is_file():
-        skip(f"{CHROMIUM} is not installed: apt-get install chromium libatomic1 fonts-liberation")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        skip("playwright is not installed: pip install playwright==1.65.2")
     folders = {"train": moons_run, "compare": moons_comparison, "formats": every_format}
     pages = {
         name: write_report(shutil.copytree(folder, tmp_path / name))
         for name, folder in folders.items()
     }
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        print(f"Chromium {browser.version}")
-        try:
-            for name, path in pages.items():
-                page = browser.new_page()
-                problems: list[str] = []
-                requests: list[str] = []
-                page.on(
-                    "console",
-                    lambda m, problems=problems: (
-                        m.type in ("error", "warning") and problems.append(f"{m.type}: {m.text}")
-                    ),
-                )
-                page.on("pageerror", lambda e, problems=problems: problems.append(str(e)))
-                page.on("request", lambda r, requests=requests: requests.append(r.url))
-                page.goto(path.as_uri(), wait_until="load")
-                images = page.eval_on_selector_all(
-                    "img", "imgs => imgs.map(i => [i.alt, i.complete, i.naturalWidth])"
-                )
-                assert len(images) == len(Page(path.read_text(encoding="utf-8")).images)
-                assert images and all(done and width > 0 for _, done, width in images), images
-                page.emulate_media(media="print")
-                printed = page.evaluate(
-                    """() => [getComputedStyle(document.querySelector('figure')).breakInside,
-                              getComputedStyle(document.querySelector('thead th')).backgroundColor,
-                              getComputedStyle(document.body).maxWidth]"""
-                )
-                assert printed == ["avoid", "rgba(0, 0, 0, 0)", "none"]
-                pdf = page.pdf(path=tmp_path / f"{name}.pdf")
-                assert pdf.startswith(b"%PDF")
-                assert re.search(rb"/Type\s*/Page\b", pdf)
-                assert problems == [], name
-                assert requests and path.as_uri() in requests
-                assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
-                page.close()
-        finally:
-            browser.close()
+    for name, path in pages.items():
+        page = chromium.new_page()
+        problems: list[str] = []
+        requests: list[str] = []
+        page.on(
+            "console",
+            lambda m, problems=problems: (
+                m.type in ("error", "warning") and problems.append(f"{m.type}: {m.text}")
+            ),
+        )
+        page.on("pageerror", lambda e, problems=problems: problems.append(str(e)))
+        page.on("request", lambda r, requests=requests: requests.append(r.url))
+        page.goto(path.as_uri(), wait_until="load")
+        images = page.eval_on_selector_all(
+            "img", "imgs => imgs.map(i => [i.alt, i.complete, i.naturalWidth])"
+        )
+        assert len(images) == len(Page(path.read_text(encoding="utf-8")).images)
+        assert images and all(done and width > 0 for _, done, width in images), images
+        page.emulate_media(media="print")
+        printed = page.evaluate(
+            """() => [getComputedStyle(document.querySelector('figure')).breakInside,
+                      getComputedStyle(document.querySelector('thead th')).backgroundColor,
+                      getComputedStyle(document.body).maxWidth]"""
+        )
+        assert printed == ["avoid", "rgba(0, 0, 0, 0)", "none"]
+        pdf = page.pdf(path=tmp_path / f"{name}.pdf")
+        assert pdf.startswith(b"%PDF")
+        assert re.search(rb"/Type\s*/Page\b", pdf)
+        assert problems == [], name
+        assert requests and path.as_uri() in requests
+        assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+        page.close()
