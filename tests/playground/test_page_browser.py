@@ -128,6 +128,19 @@ def open_page(server, chromium):
 REFUSED = "error: Failed to load resource: the server responded with a status of 400 (Bad Request)"
 
 
+def _play_until(page, speed: str, condition: str, timeout: int) -> None:
+    """Play at `speed` epochs a frame until the JS `condition` holds (or play stops by
+    itself), then pause and wait until the last frame is in."""
+    page.select_option("#speed", speed)
+    page.click("#play")
+    page.wait_for_function(
+        f"() => ({condition}) || document.body.dataset.playing === 'no'", timeout=timeout
+    )
+    if page.is_enabled("#pause"):
+        page.click("#pause")
+    page.wait_for_selector("body[data-playing='no'][data-busy='no']")
+
+
 def _plane_size(page) -> tuple[float, float]:
     """The plane canvas's inside box in CSS pixels (click positions are relative to it)."""
     width, height = page.evaluate("() => [plane.clientWidth, plane.clientHeight]")
@@ -205,15 +218,7 @@ def test_clicks_play_errors_drag_remove_upload_and_export_in_chromium(server, op
     page.click("#load")
     page.wait_for_selector("body[data-points='40'][data-busy='no']", timeout=3000)
     assert seen.bodies("/api/points")[-1] == {"dataset": "moons", "seed": 0, "n": 40}
-    page.select_option("#speed", "1")
-    page.click("#play")
-    page.wait_for_function(
-        "() => Number(document.body.dataset.frames) >= 3 || document.body.dataset.playing === 'no'",
-        timeout=4000,
-    )
-    if page.is_enabled("#pause"):
-        page.click("#pause")
-    page.wait_for_selector("body[data-playing='no'][data-busy='no']")
+    _play_until(page, "1", "Number(document.body.dataset.frames) >= 3", timeout=4000)
     state = _get(server, "/api/state")
     steps = seen.bodies("/api/step")
     assert len(steps) >= 3 and all(body == {"epochs": 1} for body in steps)
@@ -380,15 +385,7 @@ def test_a_lesson_end_to_end_clicks_train_switch_compare_export_and_upload_in_ch
     assert [row[2] for row in _get(server, "/api/state")["points"]] == [0, 1] * 4
 
     # cross-entropy until the training loss is below 0.05
-    page.select_option("#speed", "50")
-    page.click("#play")
-    page.wait_for_function(
-        "() => (ui.frame && ui.frame.train_loss < 0.05) || document.body.dataset.playing === 'no'",
-        timeout=5000,
-    )
-    if page.is_enabled("#pause"):
-        page.click("#pause")
-    page.wait_for_selector("body[data-playing='no'][data-busy='no']")
+    _play_until(page, "50", "ui.frame && ui.frame.train_loss < 0.05", timeout=5000)
     assert _get(server, "/api/state")["frame"]["train_loss"] < 0.05
 
     # MSE, reset, one step of 10 epochs
