@@ -80,9 +80,12 @@ def column_moments(X: np.ndarray, weight: np.ndarray | None, scatter: bool = Tru
     sums (has_scatter False: for many features, whose d x d scatter costs n d^2)."""
     n, d = X.shape
     moments = ColumnMoments(
-        np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d), np.zeros((d, d) if scatter else 0)
+        np.full(d, np.inf),
+        np.full(d, -np.inf),
+        np.zeros(d),
+        np.zeros((d, d) if scatter else 0),
+        has_scatter=scatter,
     )
-    moments.has_scatter = scatter
     rows = block_rows(d)
     values = np.empty((min(n, rows), d))
     ones = np.ones(min(n, rows))
