@@ -89,11 +89,33 @@ def test_tiny_and_huge_spreads_that_float64_can_hold_are_standardised(scale):
 
 
 def test_a_mean_that_overflows_as_a_sum_is_taken_on_the_scaled_values():
-    X = np.array([[1.7e308], [1.7e308], [1.7e308]])
+    # with a column of zeros beside it, whose scaling by its largest value would be 0 / 0
+    X = np.array([[1.7e308, 0.0], [1.7e308, 0.0], [1.7e308, 0.0]])
     std = Standardizer().fit(X)
-    assert std.mean_[0] == 1.7e308
-    assert std.scale_[0] == 1.0
+    np.testing.assert_array_equal(std.mean_, [1.7e308, 0.0])
+    np.testing.assert_array_equal(std.scale_, [1.0, 1.0])
     np.testing.assert_array_equal(std.transform(X), 0.0)
+
+
+def test_a_mean_that_does_not_overflow_takes_no_second_pass(monkeypatch):
+    def second_pass(*args, **kwargs):
+        raise AssertionError("a second pass over X")
+
+    monkeypatch.setattr(preprocess, "_weighted_sum", second_pass)
+    std = Standardizer().fit(X_RAW)
+    np.testing.assert_allclose(std.mean_, X_RAW.mean(axis=0), rtol=1e-14)
+
+
+def test_features_whose_squares_overflow_beside_a_constant_one():
+    # squares of 1e200 leave float64, so the std takes the scaled second pass; the constant
+    # column's deviations are all 0 and are scaled by 1, not divided by their largest (0 / 0)
+    X = np.array([[1e200, 5.0], [2e200, 5.0], [3e200, 5.0]])
+    std = Standardizer().fit(X)
+    np.testing.assert_array_equal(std.mean_, [2e200, 5.0])
+    assert std.scale_[0] == pytest.approx(math.sqrt(2.0 / 3.0) * 1e200, rel=1e-15)
+    assert std.scale_[1] == 1.0
+    np.testing.assert_array_equal(std.constant_, [False, True])
+    assert std.covariance_ is None
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -118,6 +140,40 @@ def test_spreads_too_narrow_for_float64_are_an_error_not_a_constant(enabled):
         "to 1e-308), beyond what float64 arithmetic can work with; rescale them (multiply "
         "by a power of ten) or leave them out with --features"
     )
+
+
+def test_a_spread_of_ten_rounding_units_is_constant_and_one_of_eleven_is_not():
+    # two values 2k units of rounding (eps) apart: std k eps about a largest value of 1 + 2k eps;
+    # a feature is constant when its std or range is at most 10 eps times its largest value
+    eps = np.finfo(np.float64).eps
+    for k, constant in ((10, True), (11, False)):
+        std = Standardizer().fit(np.array([[1.0], [1.0 + 2 * k * eps]]))
+        assert std.constant_[0] == constant
+        assert std.scale_[0] == (1.0 if constant else k * eps)
+
+
+def test_a_feature_that_varies_only_on_rows_of_weight_zero_is_constant():
+    # weighted std 0, though the range is 1: standardising by it would divide by zero
+    X = np.array([[1.0, 1.0], [1.0, 2.0], [1.0, 3.0], [2.0, 4.0]])
+    std = Standardizer().fit(X, sample_weight=np.array([1.0, 1.0, 1.0, 0.0]))
+    np.testing.assert_array_equal(std.constant_, [True, False])
+    np.testing.assert_array_equal(std.mean_, [1.0, 2.0])
+    np.testing.assert_array_equal(std.scale_, [1.0, math.sqrt(2.0 / 3.0)])
+    np.testing.assert_array_equal(std.transform(X)[:, 0], [0.0, 0.0, 0.0, 1.0])
+
+
+def test_check_spread_accepts_the_limits_themselves():
+    # spreads of exactly SMALLEST_SPREAD and LARGEST_SPREAD can be worked with; one unit of
+    # rounding beyond either cannot
+    for spread in (preprocess.SMALLEST_SPREAD, preprocess.LARGEST_SPREAD):
+        preprocess.check_spread(np.array([[0.0], [spread]]))
+    for spread, how in (
+        (np.nextafter(preprocess.SMALLEST_SPREAD, 0.0), "varies by less than 1e-292"),
+        (np.nextafter(preprocess.LARGEST_SPREAD, np.inf), "spreads over more than 4e+292"),
+    ):
+        with pytest.raises(DataError, match=re.escape(f"feature 'x' {how} (from 0 to")):
+            preprocess.check_spread(np.array([[0.0], [spread]]), ["x"])
+    preprocess.check_spread(np.empty((0, 2)))  # no rows: nothing to check
 
 
 def test_values_equal_to_the_last_bit_are_constant_even_near_the_limits():
@@ -275,6 +331,11 @@ def test_many_features_keep_no_covariance_and_the_same_numbers():
     np.testing.assert_allclose(std.scale_, reference.scale_, rtol=1e-12)
 
 
+def test_as_many_features_as_the_objective_takes_a_gram_for_keep_the_covariance():
+    X = np.random.default_rng(14).normal(size=(3, GRAM_MAX_FEATURES))
+    assert Standardizer().fit(X).weighted_gram().shape == (GRAM_MAX_FEATURES + 1,) * 2
+
+
 def test_no_gram_matrix_without_the_standardiser_pass_that_makes_it():
     assert Standardizer(enabled=False).fit(X_RAW).weighted_gram() is None
     loaded = Standardizer.from_dict(Standardizer().fit(X_RAW).to_dict())
@@ -305,10 +366,20 @@ def test_disabled_standardizer_is_the_identity():
     np.testing.assert_array_equal(std.mean_, np.zeros(3))
     np.testing.assert_array_equal(std.scale_, np.ones(3))
     assert std.transform(X_RAW) is X_RAW
+    assert std.constant_.dtype == bool and not std.constant_.any()
     W_T, b = np.array([[1.0, 2.0, 3.0]]), np.array([0.5])
     coef, intercept = std.to_original_units(W_T, b)
     np.testing.assert_array_equal(coef, W_T)
     np.testing.assert_array_equal(intercept, b)
+
+
+def test_float32_features_are_standardised_in_float32():
+    X = X_RAW.astype(np.float32)
+    std = Standardizer().fit(X)
+    Z = std.transform(X)
+    assert Z.dtype == np.float32
+    expected = (X - std.mean_.astype(np.float32)) / std.scale_.astype(np.float32)
+    np.testing.assert_array_equal(Z, expected)
 
 
 def test_transform_makes_a_new_c_contiguous_array():
@@ -365,8 +436,11 @@ def test_standardizer_dict_round_trip(enabled):
 
 
 def test_standardizer_from_a_bad_dict_is_a_model_file_error():
-    with pytest.raises(ModelFileError):
+    with pytest.raises(ModelFileError) as caught:
         Standardizer.from_dict({"enabled": True, "mean": [0.0]})
+    assert str(caught.value) == (
+        "bad standardisation settings in the model file: KeyError('scale')"
+    )
 
 
 # --- PolynomialFeatures ------------------------------------------------------------------------
@@ -413,6 +487,20 @@ def test_degree_one_is_the_identity():
     assert PolynomialFeatures().degree == 1
 
 
+@pytest.mark.parametrize("degree", [1, 2])
+def test_the_monomials_are_float64_at_every_degree(degree):
+    X = np.array([[1, 2], [3, 4]], dtype=np.int32)
+    features = PolynomialFeatures(degree).fit(["a", "b"]).transform(X)
+    assert features.dtype == np.float64
+    np.testing.assert_array_equal(features[:, :2], [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_a_monomial_beyond_float64_is_inf_without_a_warning():
+    # the pipeline reports the overflow itself, naming the degree (warnings are errors here)
+    features = PolynomialFeatures(3).fit(["a"]).transform(np.array([[1e200], [2.0]]))
+    np.testing.assert_array_equal(features, [[1e200, np.inf, np.inf], [2.0, 4.0, 8.0]])
+
+
 def test_polynomial_does_not_modify_its_input():
     X = X_RAW.copy()
     PolynomialFeatures(3).fit(["a", "b", "c"]).transform(X)
@@ -430,6 +518,13 @@ def test_bad_degree(degree):
 
 def test_numpy_integer_degree_is_accepted():
     assert PolynomialFeatures(np.int64(2)).fit(["a"]).feature_names_out == ["a", "a^2"]
+
+
+def test_exactly_the_most_polynomial_features_are_allowed():
+    names = [f"x{i}" for i in range(MAX_POLY_FEATURES + 1)]
+    assert len(PolynomialFeatures(1).fit(names[:-1]).terms_) == MAX_POLY_FEATURES
+    with pytest.raises(DataError, match="makes 20001 features, more than 20000;"):
+        PolynomialFeatures(1).fit(names)
 
 
 def test_too_many_polynomial_features():
@@ -518,6 +613,9 @@ def test_memory_limit_is_a_quarter_of_the_machine_or_a_fixed_one(monkeypatch):
         "a fixed limit: this system does not tell its memory",
     )
 
+    sizes.update(SC_PAGE_SIZE=4097, SC_PHYS_PAGES=1001)  # not a multiple of 4: whole bytes
+    assert preprocess.memory_limit()[0] == 4_101_097 // 4 == 1_025_274
+
     def unknown(name):
         raise ValueError(name)
 
@@ -535,6 +633,26 @@ def test_a_feature_matrix_beyond_the_memory_limit_is_refused_with_its_size(monke
         "X: 134217728 rows would need 2 GiB, more than the 1 GiB limit (a test's limit); "
         "use fewer rows"
     )
+
+
+def test_polynomial_features_beyond_the_memory_limit_are_refused_before_they_are_made(
+    monkeypatch,
+):
+    # degree 2 on 2 features: 5 columns, 100 rows x 5 x 8 bytes = 4000 bytes
+    monkeypatch.setattr(preprocess, "memory_limit", lambda: (3999, "a test's limit"))
+    X = np.ones((100, 2))
+    with pytest.raises(DataError) as caught:
+        PolynomialFeatures(2).fit(["a", "b"]).transform(X)
+    assert str(caught.value) == (
+        "poly degree 2 on 2 features makes 5 columns: 100 rows would need 3.73e-06 GiB, more "
+        "than the 3.72e-06 GiB limit (a test's limit); use a lower --poly, fewer --features "
+        "or fewer rows"
+    )
+    monkeypatch.setattr(preprocess, "memory_limit", lambda: (4000, "a test's limit"))
+    assert PolynomialFeatures(2).fit(["a", "b"]).transform(X).shape == (100, 5)
+    # degree 1 makes no new matrix: nothing to refuse
+    monkeypatch.setattr(preprocess, "memory_limit", lambda: (0, "a test's limit"))
+    PolynomialFeatures(1).fit(["a", "b"]).check_memory(100)
 
 
 def test_a_model_files_standardisation_is_float64_and_its_shapes_are_checked():
