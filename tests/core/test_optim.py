@@ -8,6 +8,7 @@ from cetrain.core.optim import (
     OSCILLATION_SHARE,
     Descent,
     MajoriserInverse,
+    _no_progress,
     gradient_descent,
     oscillated,
     uphill_epochs,
@@ -367,14 +368,11 @@ def scripted(values, gradient=0.0):
 )
 def test_the_divergence_threshold_is_the_factor_times_the_start_at_least_one(start, threshold):
     assert DIVERGENCE_FACTOR == 1e3
-    below = gradient_descent(
-        scripted([start, threshold * (1 - 1e-9)]),
-        np.zeros(1),
-        learning_rate=1.0,
-        max_iter=1,
-        tol=None,
-    )
-    assert (below.status, below.n_iter) == ("max_iter", 1)
+    for at_most in (threshold * (1 - 1e-9), threshold):  # the threshold itself is not past it
+        below = gradient_descent(
+            scripted([start, at_most]), np.zeros(1), learning_rate=1.0, max_iter=1, tol=None
+        )
+        assert (below.status, below.n_iter) == ("max_iter", 1)
     above = gradient_descent(
         scripted([start, threshold * (1 + 1e-9)]),
         np.zeros(1),
@@ -419,6 +417,76 @@ def test_the_subgradient_method_goes_on_while_it_gains_more_than_tol_relative(le
     # one phase throughout: 500 steps 1 / sqrt(k), none shrunk by SUBGRADIENT_SHRINK
     steps = 1.0 / np.sqrt(np.arange(1, 501))
     np.testing.assert_allclose(result.theta, [steps.sum()], rtol=1e-13)
+
+
+def test_a_subgradient_phase_that_gains_just_over_tol_near_zero_is_not_idle():
+    # Near 0 the idle test is absolute (the floor of 1): each phase of 101 epochs is judged
+    # without progress over its last 100 (100 x 0.995e-5 <= 1e-3), yet improves the best by
+    # 101 x 0.995e-5 = 1.005e-3 > 1e-3 x max(0.5, 1): never idle, so never "stalled"
+    fun = scripted(0.5 - 0.995e-5 * np.arange(1000), gradient=-1.0)
+    result = gradient_descent(
+        fun, np.zeros(1), learning_rate=1.0, max_iter=500, tol=1e-3, smooth=False
+    )
+    assert (result.status, result.n_iter) == ("max_iter", 500)
+
+
+def test_no_progress_compares_the_best_of_the_last_half_with_the_best_before_it():
+    # at least SUBGRADIENT_WINDOW = 100 values in the recent part, and more than that in all
+    assert not _no_progress([4.0] * 100, tol=1.0)
+    # a gain of exactly tol x |before| is no progress: 4 - 3.5 = 0.125 x 4
+    assert _no_progress([4.0] + [3.5] * 100, tol=0.125)
+    assert not _no_progress([4.0] + [3.5 - 1e-12] * 100, tol=0.125)
+    # near 0, tol x 1: 0.5 - 0.4375 = 0.0625 x 1 (relative to 0.5 it would be progress)
+    assert _no_progress([0.5] + [0.4375] * 100, tol=0.0625)
+    # 300 values: the last half is the last 150, which holds the best (5), so there was progress;
+    # over the last 100 alone the best would be 10, no better than before
+    assert not _no_progress([10.0] * 150 + [5.0] * 50 + [10.0] * 100, tol=0.1)
+
+
+def test_the_subgradient_method_takes_no_momentum():
+    # f = |x - 3|: the subgradient steps eta / sqrt(k) are the same whatever the momentum asked
+    def fun(theta, grad_out):
+        grad_out[:] = np.sign(theta - 3.0)
+        return float(abs(theta[0] - 3.0))
+
+    runs = [
+        gradient_descent(
+            fun, np.array([0.3]), learning_rate=1.0, max_iter=50, tol=None, momentum=m, smooth=False
+        )
+        for m in (0.0, 0.9)
+    ]
+    assert runs[0].objective == runs[1].objective
+    np.testing.assert_array_equal(runs[0].theta, runs[1].theta)
+
+
+def test_the_gradient_mapping_is_divided_by_the_step():
+    # f = x^2 / 2, h = |x|, x_0 = 3, eta = 1/2: y - eta f'(y) = 1.5, prox (soft threshold by
+    # eta x 1) = 1, G = (3 - 1) / (1/2) = 4; f + h = 4.5 + 3
+    result = gradient_descent(
+        half_squared_norm,
+        np.array([3.0]),
+        learning_rate=0.5,
+        max_iter=0,
+        tol=None,
+        prox=lambda theta, step: np.copyto(theta, soft_threshold(theta, step)),
+        penalty=lambda theta: float(np.abs(theta).sum()),
+    )
+    assert (result.objective, result.grad_norm) == ([7.5], [4.0])
+
+
+def test_running_again_to_the_epoch_a_run_paused_at_changes_nothing():
+    # the run of test_the_subgradient_stall_is_relative_to_the_objective stalls at epoch 302,
+    # in the step after it: paused at 302, it stays paused until asked for more epochs
+    descent = Descent(
+        scripted(1000.0 - 0.005 * np.arange(1000)),
+        np.zeros(1),
+        learning_rate=1.0,
+        tol=1e-3,
+        smooth=False,
+    )
+    statuses = [descent.run(max_iter).status for max_iter in (302, 302, 303)]
+    assert statuses == ["max_iter", "max_iter", "stalled"]
+    assert descent.result.n_iter == 302
 
 
 def test_a_callback_that_raises_stop_iteration_interrupts_the_run():
