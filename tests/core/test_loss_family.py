@@ -1126,7 +1126,7 @@ def test_integer_and_float32_scores_are_computed_in_float64(loss, formula):
 
 
 def test_cross_entropy_sample_multiplier_is_each_labels_class_weight_and_checks_y():
-    # the estimator calls sample_multiplier on its own, so it checks y as prepare_target does
+    # a method of Loss's API that a caller may use before prepare_target: it checks y itself
     loss = cross_entropy.configured(class_weight=(0.5, 2.0, 1.5))
     np.testing.assert_array_equal(loss.sample_multiplier([2, 0, 1, 1], (4, 3)), [1.5, 0.5, 2, 2])
     assert loss.sample_multiplier(np.full((2, 3), 1 / 3), (2, 3)) is None  # rows: no multiplier
