@@ -840,7 +840,7 @@ class SoftmaxFocalLoss(_LabelsOnly):
         small = m < 0.5
         ce = np.where(small, -np.log1p(-np.where(small, m, 0.0)), np.log(normaliser) - target_score)
         ce_over_m = np.divide(ce, m, out=np.ones_like(m), where=m > 0)
-        modulator = np.power(m, gamma) if gamma else np.ones_like(m)
+        modulator = np.power(m, gamma)  # 1 for gamma = 0, even at m = 0 (0^0 = 1)
         loss = modulator * ce
         # m^gamma (1 + gamma p_y ce/m), multiplied out so that gamma comes last: a huge gamma
         # meets m^gamma, not 1 + gamma p_y ce/m alone

@@ -11,6 +11,7 @@ finite differences.
 import json
 import math
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from conftest import (
     crammer_singer_formula,
     cross_entropy_formula,
     focal_formula,
+    multiclass_mse_formula,
     pytorch_cross_entropy,
     sce_formula,
     smoothed_bce_formula,
@@ -35,8 +37,16 @@ from sklearn.metrics import hinge_loss
 from test_losses import binary_second_derivatives, multiclass_hessian_norms
 
 from cetrain.core.losses import (
+    FOCAL_GAMMA,
+    LABEL_SMOOTHING,
     LOSS_NAMES,
+    SCE_ALPHA,
+    SCE_BETA,
+    SCE_LOG_ZERO,
+    CrossEntropy,
     Loss,
+    SoftmaxFocalLoss,
+    SymmetricCrossEntropy,
     binary_cross_entropy,
     binary_hinge,
     binary_mse,
@@ -696,24 +706,27 @@ def test_binary_curvature_bounds_the_second_derivative(loss):
     assert largest >= 0.999 * loss.curvature  # attained at 0/1 targets: the maximum
 
 
+# (loss, options): each loss is built in the test, so that its curvature is computed there and
+# not once when the module is collected
 MULTICLASS_CURVATURE_CASES = [
-    pytest.param(
-        softmax_focal_loss.configured(gamma=gamma), True, (2, 3, 5, 10), id=f"focal-{gamma}"
-    )
+    pytest.param(softmax_focal_loss, {"gamma": gamma}, True, (2, 3, 5, 10), id=f"focal-{gamma}")
     for gamma in (0.0, 0.5, 1.0, 2.0, 5.0)
 ] + [
     pytest.param(
-        softmax_focal_loss.configured(alpha=(0.5, 2.0), gamma=1.0), True, (2,), id="focal-alpha"
+        softmax_focal_loss, {"alpha": (0.5, 2.0), "gamma": 1.0}, True, (2,), id="focal-alpha"
     ),
-    pytest.param(symmetric_cross_entropy, False, (2, 3, 5, 10), id="sce"),
+    pytest.param(symmetric_cross_entropy, {}, False, (2, 3, 5, 10), id="sce"),
     pytest.param(
-        symmetric_cross_entropy.configured(alpha=1.0, log_zero=LOG_1E_4),
+        symmetric_cross_entropy,
+        {"alpha": 1.0, "log_zero": LOG_1E_4},
         False,
         (2, 3, 5, 10),
         id="sce-1e-4",
     ),
+    pytest.param(cross_entropy, {"label_smoothing": 0.2}, False, (2, 3), id="ce-smoothing"),
     pytest.param(
-        cross_entropy.configured(class_weight=(1.0, 3.0), label_smoothing=0.2),
+        cross_entropy,
+        {"class_weight": (1.0, 3.0), "label_smoothing": 0.2},
         False,
         (2,),
         id="ce-weights",
@@ -721,8 +734,11 @@ MULTICLASS_CURVATURE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("loss", "labels_only", "class_counts"), MULTICLASS_CURVATURE_CASES)
-def test_multiclass_curvature_bounds_the_hessian(loss, labels_only, class_counts):
+@pytest.mark.parametrize(
+    ("base", "options", "labels_only", "class_counts"), MULTICLASS_CURVATURE_CASES
+)
+def test_multiclass_curvature_bounds_the_hessian(base, options, labels_only, class_counts):
+    loss = base.configured(**options)
     rng = np.random.default_rng(21)
     largest = 0.0
     for n_classes in class_counts:
@@ -752,8 +768,10 @@ def test_multiclass_curvature_bounds_the_hessian(loss, labels_only, class_counts
         ((0.1, 1.0, 1.0), 0.5, 0.5 + 0.5 * 0.7 / 0.1, 0),
         # rows: mass (1 - eps) max(w) + eps mean(w), largest for the smoothed one-hot row at max(w)
         ((0.5, 2.0, 1.0), 0.4, 0.6 * 2.0 + 0.4 * 3.5 / 3, np.array([0.0, 1.0, 0.0])),
+        # no smoothing: a label's target is its one-hot row (mass 1), a row's mass max(w) = 1.5
+        ((0.5, 1.5, 1.0), 0.0, 1.5, np.array([0.0, 1.0, 0.0])),
     ],
-    ids=["labels-dominate", "rows-dominate"],
+    ids=["labels-dominate", "rows-dominate", "no-smoothing"],
 )
 def test_cross_entropy_curvature_with_class_weights(weights, eps, mass, worst):
     loss = cross_entropy.configured(class_weight=weights, label_smoothing=eps)
@@ -896,6 +914,17 @@ def test_unknown_options(loss, option, message):
             {"class_weight": (1.0, 2.0, 3.0)},
             "class_weight must be None or two numbers (w0, w1) in [0, 1e6], not both zero; "
             "got (1.0, 2.0, 3.0)",
+        ),
+        (
+            binary_cross_entropy,
+            {"class_weight": 2.0},
+            "class_weight must be None or two numbers (w0, w1) in [0, 1e6], not both zero; got 2.0",
+        ),
+        (
+            binary_cross_entropy,
+            {"class_weight": "12"},
+            "class_weight must be None or two numbers (w0, w1) in [0, 1e6], not both zero; "
+            "got '12'",
         ),
         (
             cross_entropy,
@@ -1059,3 +1088,130 @@ def test_confident_correct_predictions_keep_their_relative_accuracy(z):
     np.testing.assert_allclose(two_class, m**2 * ce, rtol=1e-13)
     rce = symmetric_cross_entropy([[0.0, z]], [1], alpha=0.0, reduction="sum")
     np.testing.assert_allclose(rce, 4.0 * m, rtol=1e-13)
+
+
+# --- defaults, float64 scores and the edges of the multiclass kernels --------------------------
+
+
+def test_losses_built_without_options_have_the_documented_defaults():
+    # the docstrings' defaults, which the run settings declare too
+    assert CrossEntropy().options == {"class_weight": None, "label_smoothing": 0.0}
+    assert SoftmaxFocalLoss().options == {"alpha": None, "gamma": 2.0}
+    assert SymmetricCrossEntropy().options == {"alpha": 0.1, "beta": 1.0, "log_zero": -4.0}
+    declared = (LABEL_SMOOTHING, FOCAL_GAMMA, SCE_ALPHA, SCE_BETA, SCE_LOG_ZERO)
+    assert [param.default for param in declared] == [0.0, 2.0, 0.1, 1.0, -4.0]
+    # ||diag(p) - p p^T|| = 1/2, at p = (1/2, 1/2, 0, ...)
+    assert CrossEntropy().curvature == 0.5
+
+
+MULTICLASS_FORMULAS = [
+    pytest.param(cross_entropy, cross_entropy_formula, id="cross_entropy"),
+    pytest.param(multiclass_mse, multiclass_mse_formula, id="mse"),
+    pytest.param(softmax_focal_loss, softmax_focal_formula, id="focal"),
+    pytest.param(multiclass_hinge, crammer_singer_formula, id="hinge"),
+    pytest.param(symmetric_cross_entropy, sce_formula, id="sce"),
+]
+
+
+@pytest.mark.parametrize(("loss", "formula"), MULTICLASS_FORMULAS)
+def test_integer_and_float32_scores_are_computed_in_float64(loss, formula):
+    labels = np.array([0, 2])
+    single = np.array([[0.1, 0.7, -0.3], [1.3, -2.2, 0.4]], dtype=np.float32)
+    for scores in (np.array([[2, 0, -1], [0, 1, 3]]), single):
+        value, grad = loss.value_and_grad(scores, labels, reduction="none")
+        # float32 arithmetic would be off by about 1e-7
+        expected = formula(scores.astype(np.float64), np.eye(3)[labels])
+        np.testing.assert_allclose(value, expected, rtol=1e-13)
+        assert grad.dtype == np.float64
+
+
+def test_cross_entropy_sample_multiplier_is_each_labels_class_weight_and_checks_y():
+    # a method of Loss's API that a caller may use before prepare_target: it checks y itself
+    loss = cross_entropy.configured(class_weight=(0.5, 2.0, 1.5))
+    np.testing.assert_array_equal(loss.sample_multiplier([2, 0, 1, 1], (4, 3)), [1.5, 0.5, 2, 2])
+    assert loss.sample_multiplier(np.full((2, 3), 1 / 3), (2, 3)) is None  # rows: no multiplier
+    with raises("cross_entropy has class_weight for 3 classes but the scores have 4"):
+        loss.sample_multiplier([0, 3], (2, 4))
+    with raises("cross_entropy takes integer labels 0..2 for 3 classes"):
+        loss.sample_multiplier([0, 3], (2, 3))
+
+
+def test_labels_only_losses_name_themselves_when_a_label_is_out_of_range():
+    for loss in (softmax_focal_loss, multiclass_hinge):
+        with raises(f"{loss.name} takes integer labels 0..2 for 3 classes"):
+            loss(np.zeros((2, 3)), [0, 3])
+
+
+def test_symmetric_cross_entropy_takes_weights_down_to_1e_12():
+    # MIN_SCE_WEIGHT itself is accepted: alpha = 1e-12, beta = 0 is 1e-12 cross-entropy
+    loss = symmetric_cross_entropy.configured(alpha=1e-12, beta=0.0)
+    scores, labels = np.array([[0.5, -1.0, 2.0]]), np.array([1])
+    expected = 1e-12 * cross_entropy_formula(scores, np.eye(3)[labels])[0]
+    np.testing.assert_allclose(loss(scores, labels, reduction="sum"), expected, rtol=1e-14)
+    assert loss.curvature == pytest.approx(2 * 1e-12 / 4, rel=1e-14)  # 2 alpha max sigma'
+
+
+def test_symmetric_cross_entropy_takes_a_probability_row_as_given():
+    # rows that sum to 1 within 1e-6 are accepted, and the loss is the formula in the row as
+    # given: alpha sum_k t_k (logsumexp(s) - s_k) + beta RCE, gradient
+    # alpha (p sum_k t_k - t) - beta p (L(t) - sum_k p_k L(t_k))
+    scores = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]])
+    rows = np.array([[0.3, 0.2, 0.5 + 9e-7], [0.6 - 9e-7, 0.4, 0.0]])
+    loss = symmetric_cross_entropy.configured(alpha=1.0, beta=0.5)
+    value, grad = loss.value_and_grad(scores, rows, reduction="none")
+    np.testing.assert_allclose(value, sce_formula(scores, rows, 1.0, 0.5), rtol=1e-13)
+    p = softmax_formula(scores)
+    with np.errstate(divide="ignore"):
+        clipped = np.maximum(np.log(rows), -4.0)
+    rce_grad = p * (clipped - np.sum(p * clipped, axis=1, keepdims=True))
+    expected = (p * rows.sum(axis=1, keepdims=True) - rows) - 0.5 * rce_grad
+    np.testing.assert_allclose(grad, expected, rtol=1e-12, atol=1e-16)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+def test_softmax_focal_of_a_certain_right_prediction_is_zero_with_no_warning(gamma):
+    # p_y = 1 exactly (m = 1 - p_y = 0, where (-log p_y) / m is 0/0): loss and gradient 0
+    scores = np.array([[0.0, 800.0, -5.0], [1.0, 0.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, grad = softmax_focal_loss.value_and_grad(
+            scores, [1, 2], gamma=gamma, reduction="none"
+        )
+    assert value[0] == 0.0 and np.all(grad[0] == 0.0)
+    expected = softmax_focal_formula(scores[1:], np.eye(3)[[2]], gamma=gamma)[0]
+    np.testing.assert_allclose(value[1], expected, rtol=1e-13)
+
+
+def test_softmax_focal_where_p_y_underflows_is_minus_log_p_y_even_for_the_largest_gamma():
+    # p_y = e^-800 / 20: (1 - p_y)^gamma is 1 to every digit even for gamma = 100, so the loss
+    # is -log p_y = 800 + log 20 and the gradient p - onehot(y) = (-1, 1/20, ..., 1/20). The
+    # twenty rounded 1/20 sum to 1 + 2^-52, which must not lift (1 - p_y)^100 above 1.
+    scores = np.zeros((1, 21))
+    scores[0, 0] = -800.0
+    value, grad = softmax_focal_loss.value_and_grad(scores, [0], gamma=100.0, reduction="sum")
+    np.testing.assert_allclose(value, 800.0 + math.log(20.0), rtol=1e-15)
+    np.testing.assert_allclose(grad[0], [-1.0] + [1 / 20] * 20, rtol=1e-15)
+
+
+def test_softmax_focal_with_gamma_0_keeps_the_gradient_where_the_score_difference_overflows():
+    # s_1 - s_0 = 2e308 is beyond float64: the loss is inf, as cross-entropy's, and the gradient
+    # p - onehot(y) = (-1, 1) is still exact
+    with np.errstate(over="ignore"):
+        value, grad = softmax_focal_loss.value_and_grad(
+            [[-1e308, 1e308]], [0], gamma=0.0, reduction="sum"
+        )
+    assert value == math.inf
+    np.testing.assert_array_equal(grad, [[-1.0, 1.0]])
+
+
+def test_softmax_focal_alpha_multiplies_a_float32_loss_as_a_float32_number():
+    # float32 scores are trained in float32 (the objective calls the kernel so): alpha_y is
+    # rounded to float32 and multiplies the float32 loss once, one rounding, as l * alpha would
+    rng = np.random.default_rng(3)
+    scores = rng.normal(scale=2.0, size=(3, 50)).astype(np.float32)  # class-major (C, n)
+    labels = rng.integers(0, 3, size=50)
+    alpha = (0.1, 0.3, 0.7)
+    plain, weighted = np.empty(50, np.float32), np.empty(50, np.float32)
+    SoftmaxFocalLoss().accumulate(scores.copy(), labels, None, plain)
+    SoftmaxFocalLoss(alpha=alpha).accumulate(scores.copy(), labels, None, weighted)
+    np.testing.assert_array_equal(weighted, plain * np.asarray(alpha, np.float32)[labels])

@@ -10,7 +10,7 @@ import pytest
 
 from cetrain.core.heads import MODEL_KINDS
 from cetrain.core.links import log_softmax
-from cetrain.core.losses import LOSS_NAMES, LOSSES, loss_for, loss_spec
+from cetrain.core.losses import LOSS_NAMES, LOSSES, LossSpec, binary_mse, loss_for, loss_spec
 from cetrain.errors import ConfigError, DataError
 
 SCORES = np.array([[2.0, -1.0, 0.5], [0.1, 0.3, -2.0], [-1.5, 2.5, 0.0]])
@@ -108,6 +108,51 @@ def test_resolve_turns_class_pairs_into_one_weight_per_class_in_class_order():
     message = "focal alpha of a multilabel model is one number, not class=weight pairs; got a=1"
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
         focal.resolve({"alpha": {"a": 1}}, "multilabel", "ab")
+
+
+def test_an_option_that_several_losses_take_names_them_all():
+    message = (
+        "alpha applies to the losses focal and symmetric-cross-entropy of a softmax model, "
+        "not to 'cross-entropy'"
+    )
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        loss_for("cross-entropy", "softmax", alpha=0.5)
+
+
+def test_loss_for_checks_every_option_past_one_that_no_loss_takes():
+    # an option no loss has is left for configured() to name; the options after it are still
+    # checked, so one that another loss takes is named with that loss
+    message = "gamma applies to the loss focal of a softmax model, not to 'mse'"
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        loss_for("mse", "softmax", bogus=1, gamma=2.0)
+    message = "mse has no option 'bogus'; it takes no options"
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        loss_for("mse", "softmax", bogus=1)
+
+
+def test_a_loss_spec_with_a_form_for_an_unknown_model_kind_is_refused():
+    assert LossSpec("x", "x", "x", {"logistic": binary_mse}).forms == {"logistic": binary_mse}
+    message = "loss 'x' has forms for unknown model kinds {'binary'}"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        LossSpec("x", "x", "x", {"logistic": binary_mse, "binary": binary_mse})
+
+
+def test_resolve_passes_options_that_are_not_run_settings_through_unchanged():
+    # class_weight is not a run setting of cross-entropy (runs set it apart): the loss checks it
+    options = {"class_weight": (1.0, 2.0, 3.0), "label_smoothing": 0.1}
+    assert LOSSES["cross-entropy"].resolve(options, "softmax", "abc") == options
+
+
+def test_resolve_errors_name_the_loss_option_and_every_pair():
+    focal = LOSSES["focal"]
+    message = (
+        "focal alpha of a multilabel model is one number, not class=weight pairs; got a=1,b=0.5"
+    )
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        focal.resolve({"alpha": {"a": 1, "b": 0.5}}, "multilabel", "ab")
+    message = "focal alpha names the unknown class 'd'; the classes are a, b, c"
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        focal.resolve({"alpha": {"d": 1.0}}, "softmax", "abc")
 
 
 def test_the_estimators_hold_no_branch_on_the_kind_of_output():
