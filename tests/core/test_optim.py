@@ -11,6 +11,7 @@ from cetrain.core.optim import (
     _no_progress,
     gradient_descent,
     oscillated,
+    trajectory,
     uphill_epochs,
 )
 
@@ -487,6 +488,26 @@ def test_running_again_to_the_epoch_a_run_paused_at_changes_nothing():
     statuses = [descent.run(max_iter).status for max_iter in (302, 302, 303)]
     assert statuses == ["max_iter", "max_iter", "stalled"]
     assert descent.result.n_iter == 302
+
+
+def test_a_trajectory_keeps_every_point_and_ends_only_when_it_diverges():
+    # the steps of test_plain_steps_by_hand and test_nesterov_steps_by_hand, every point kept
+    path = trajectory(half_squared_norm, np.array([2.0, -4.0]), learning_rate=0.5, epochs=3)
+    np.testing.assert_array_equal(path.theta, [[2, -4], [1, -2], [0.5, -1], [0.25, -0.5]])
+    np.testing.assert_array_equal(path.objective, [10.0, 2.5, 0.625, 0.15625])
+    assert path.status == "finished"
+    path = trajectory(
+        half_squared_norm, np.array([2.0, -4.0]), learning_rate=0.5, epochs=2, momentum=0.5
+    )
+    np.testing.assert_array_equal(path.theta, [[2, -4], [0.5, -1], [-0.125, 0.25]])
+    # a plateau (gradient 0) is sat on for all the epochs: no early stop
+    path = trajectory(scripted([1.0] * 6), np.array([0.5]), learning_rate=1.0, epochs=5)
+    assert (path.theta.shape, path.status) == ((6, 1), "finished")
+    # x <- x - 3x = -2x: f = x^2 / 2 grows 4-fold an epoch, past 1000 x max(f(0), 1) at epoch 6
+    path = trajectory(half_squared_norm, np.array([1.0]), learning_rate=3.0, epochs=20)
+    np.testing.assert_array_equal(path.theta[:, 0], (-2.0) ** np.arange(7))
+    np.testing.assert_array_equal(path.objective, 0.5 * 4.0 ** np.arange(7))
+    assert path.status == "diverged"
 
 
 def test_a_callback_that_raises_stop_iteration_interrupts_the_run():

@@ -166,3 +166,13 @@ def test_the_estimators_hold_no_branch_on_the_kind_of_output():
             assert not kinds & set(constants), ast.unparse(node)
         if isinstance(node, ast.Attribute):
             assert node.attr not in ("_binary", "_multilabel"), ast.unparse(node)
+
+
+def test_a_loss_shows_its_class_and_options():
+    assert (
+        repr(loss_for("focal", "softmax", gamma=3.0)) == "SoftmaxFocalLoss(alpha=None, gamma=3.0)"
+    )
+    assert repr(loss_for("hinge", "logistic")) == "BinaryHinge()"
+    assert repr(loss_for("cross-entropy", "multilabel")) == (
+        "MultilabelLoss(BinaryCrossEntropy(class_weight=None, label_smoothing=0.0))"
+    )
