@@ -8,6 +8,7 @@ metrics and from the reference vectors in tests/fixtures/loss_vectors.json.
 import json
 import math
 import re
+import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -865,3 +866,22 @@ def test_a_workspace_keeps_zeros_of_each_dtype_apart():
     assert single.dtype == np.float32 and double.dtype == np.float64
     np.testing.assert_array_equal(single, 0.0)
     np.testing.assert_array_equal(double, 0.0)
+
+
+def test_the_binary_kernel_allocates_nothing_of_the_datas_size_with_a_workspace():
+    # the training loop's second call on a block reuses the workspace's scratch arrays, and the
+    # float64 weighted total is a dot product (no array of products): under n bytes in all,
+    # where one float64 array of the block would take 8 n
+    n = 20_000
+    rng = np.random.default_rng(11)
+    scores, target = rng.normal(size=n), rng.integers(0, 2, size=n).astype(float)
+    weight, work = rng.uniform(size=n), Workspace()
+    binary_cross_entropy.accumulate(scores.copy(), target, weight, work=work)
+    scores = scores.copy()
+    tracemalloc.start()
+    try:
+        binary_cross_entropy.accumulate(scores, target, weight, work=work)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < n
