@@ -868,6 +868,16 @@ def test_a_workspace_keeps_zeros_of_each_dtype_apart():
     np.testing.assert_array_equal(double, 0.0)
 
 
+def peak_bytes(call) -> int:
+    """The most memory that call() held at once, as tracemalloc counts NumPy's arrays."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_the_binary_kernel_allocates_nothing_of_the_datas_size_with_a_workspace():
     # the training loop's second call on a block reuses the workspace's scratch arrays, and the
     # float64 weighted total is a dot product (no array of products): under n bytes in all,
@@ -878,10 +888,24 @@ def test_the_binary_kernel_allocates_nothing_of_the_datas_size_with_a_workspace(
     weight, work = rng.uniform(size=n), Workspace()
     binary_cross_entropy.accumulate(scores.copy(), target, weight, work=work)
     scores = scores.copy()
-    tracemalloc.start()
-    try:
-        binary_cross_entropy.accumulate(scores, target, weight, work=work)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_bytes(lambda: binary_cross_entropy.accumulate(scores, target, weight, work=work))
     assert peak < n
+
+
+def test_the_multilabel_kernel_works_in_float32_for_float32_scores():
+    # float32 training halves the memory: every (C, n) array of the kernel is float32, so a
+    # call on float32 scores holds half what the same call on float64 scores does (a float64
+    # array of losses alone would take it to 0.9)
+    loss = loss_for("cross-entropy", "multilabel")
+    rng = np.random.default_rng(12)
+    scores, target = rng.normal(size=(3, 5000)), rng.integers(0, 2, size=(3, 5000)).astype(float)
+    weight = rng.uniform(size=5000)
+    peaks = {
+        dtype: peak_bytes(
+            lambda dtype=dtype: loss.accumulate(
+                scores.astype(dtype), target.astype(dtype), weight.astype(dtype)
+            )
+        )
+        for dtype in (np.float64, np.float32)
+    }
+    assert peaks[np.float32] < 0.6 * peaks[np.float64]
