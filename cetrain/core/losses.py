@@ -1081,9 +1081,14 @@ def _focal_curvature(gamma: float) -> float:
 
 
 def _sce_curvature(a: float, b: float) -> float:
-    """max over s of |a sigma'(s) + b sigma''(s)|, exactly: with u = sigma(s) it is
-    |f(u)|, f(u) = u (1 - u)(a + b (1 - 2u)), whose critical points solve
-    6b u^2 - 2(a + 3b) u + (a + b) = 0, i.e. u = (a + 3b +- sqrt(a^2 + 3b^2)) / (6b)."""
+    """max over s of |a sigma'(s) + b sigma''(s)| for a, b >= 0, exactly: with u = sigma(s) it
+    is |f(u)|, f(u) = u (1 - u)(a + b (1 - 2u)), whose critical points solve
+    6b u^2 - 2(a + 3b) u + (a + b) = 0, i.e. u = (a + 3b +- sqrt(a^2 + 3b^2)) / (6b).
+
+    f is a cubic with leading coefficient 2b > 0, so its maximum on [0, 1] is at the smaller
+    root (in (0, 1/2]) and its minimum at the larger one; and f = a h + b g with h = u (1 - u)
+    >= 0 and g = h (1 - 2u) = -g(1 - u), so the minimum, >= -b max g, is never deeper than the
+    maximum, >= b max g, is high: |f| is largest at the smaller root."""
     if b == 0:
         return a / 4
     if math.isinf(b):  # beta |A| beyond float64
@@ -1093,12 +1098,8 @@ def _sce_curvature(a: float, b: float) -> float:
     # not cancel when b << a
     top = max(a, b)
     a, b = a / top, b / top
-    root = math.sqrt(a * a + 3 * b * b)
-    candidates = [(a + b) / (a + 3 * b + root)]
-    if a + 3 * b + root <= 6 * b:  # the larger root lies in [0, 1] too
-        candidates.append((a + 3 * b + root) / (6 * b))
-    largest = max(abs(u * (1 - u) * (a + b * (1 - 2 * u))) for u in candidates)
-    return top * largest
+    u = (a + b) / (a + 3 * b + math.sqrt(a * a + 3 * b * b))
+    return top * (u * (1 - u) * (a + b * (1 - 2 * u)))
 
 
 # --- option checks ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ metrics and from the reference vectors in tests/fixtures/loss_vectors.json.
 import json
 import math
 import re
+import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +19,18 @@ from sklearn.metrics import brier_score_loss, log_loss
 from cetrain.core.links import sigmoid, softmax
 from cetrain.core.losses import (
     LOSS_NAMES,
+    BinaryCrossEntropy,
+    BinaryFocalLoss,
+    BinarySymmetricCrossEntropy,
     Loss,
+    MultilabelLoss,
+    Workspace,
     binary_cross_entropy,
+    binary_hinge,
     cross_entropy,
     loss_for,
     mse,
+    multilabel_focal_loss,
 )
 from cetrain.errors import ConfigError, DataError
 
@@ -707,3 +715,197 @@ def test_a_sample_of_weight_zero_whose_loss_overflows_counts_for_nothing():
     with np.errstate(over="ignore"):  # the shift by the row's peak overflows in that row
         total = cross_entropy(scores, [1, 0], sample_weight=[0.0, 1.0], reduction="sum")
     assert total == pytest.approx(np.log(2), rel=1e-15)
+
+
+# --- the binary and multi-label losses: defaults, options, dtypes ------------------------------
+# Each loss object below is made inside its test: the module-level ones are made at import.
+
+
+def test_binary_losses_made_without_options_have_the_documented_defaults():
+    # at s = 0: sigma = 1/2, ce = log 2 for either target
+    bce = BinaryCrossEntropy()  # label_smoothing 0: l(ln 3, 1) = log(4/3)
+    np.testing.assert_allclose(
+        bce([0.0, math.log(3)], [1, 1], reduction="none"), [math.log(2), math.log(4 / 3)]
+    )
+    # alpha 0.25, gamma 2: alpha_t (1/2)^2 log 2, alpha_t = 0.25 for y = 1 and 0.75 for y = 0
+    focal = BinaryFocalLoss()
+    np.testing.assert_allclose(
+        focal([0.0, 0.0], [1, 0], reduction="none"),
+        [0.25 * 0.25 * math.log(2), 0.75 * 0.25 * math.log(2)],
+    )
+    # alpha 0.1, beta 1, A = -4: 0.1 log 2 + 1 * (-A)(1 - p_t) = 0.1 log 2 + 4 * 1/2
+    sce = BinarySymmetricCrossEntropy()
+    assert sce([0.0], [1]) == pytest.approx(0.1 * math.log(2) + 2.0, rel=1e-15)
+
+
+def test_grad_reduces_by_the_mean_unless_told_otherwise():
+    # d/ds of the mean of l(0, 1) and l(ln 3, 1): (sigma(s_i) - 1) / 2 = (-1/2, -1/4) / 2
+    grad = binary_cross_entropy.grad([0.0, math.log(3)], [1, 1])
+    np.testing.assert_allclose(grad, [-0.25, -0.125], rtol=1e-15)
+
+
+@pytest.mark.parametrize(("alpha", "worst"), [(None, 1.0), (0.25, 0.75), (0.5, 0.5), (0.9, 0.9)])
+def test_focal_curvature_is_the_larger_class_factor_times_a_quarter_for_gamma_0(alpha, worst):
+    # gamma 0: l = alpha_t ce, whose second derivative alpha_t sigma'(s) peaks at alpha_t / 4;
+    # the bound keeps a margin of 1e-6
+    loss = BinaryFocalLoss(alpha=alpha, gamma=0.0)
+    assert loss.curvature == pytest.approx(worst / 4, rel=2e-6)
+    assert loss.curvature >= worst / 4
+
+
+def sce_peak(a: float, b: float) -> float:
+    """max over s of |a sigma'(s) + b sigma''(s)| on a grid of step 1e-4 (sigma'' = sigma'
+    (1 - 2 sigma)): the binary symmetric cross-entropy's largest second derivative."""
+    s = np.linspace(-30.0, 30.0, 600_001)
+    sig = 1.0 / (1.0 + np.exp(-s))
+    slope = sig * (1.0 - sig)
+    return float(np.max(np.abs(a * slope + b * slope * (1.0 - 2.0 * sig))))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},  # the defaults: alpha 0.1, beta |A| = 4
+        {"alpha": 0.1, "beta": 0.25},  # beta |A| = 1
+        {"alpha": 2.0, "beta": 0.0},  # alpha sigma' alone: alpha / 4
+        {"alpha": 1.0, "beta": 0.1, "log_zero": -1.0},  # alpha > beta |A|
+        {"alpha": 3.0, "beta": 1.0, "log_zero": -2.0},
+        {"alpha": 0.0, "beta": 1.0, "log_zero": -2.0},  # beta sigma'' alone
+    ],
+    ids=["defaults", "beta-A-1", "beta-0", "alpha-larger", "alpha-3", "alpha-0"],
+)
+def test_symmetric_cross_entropy_curvature_is_its_largest_second_derivative(options):
+    loss = BinarySymmetricCrossEntropy(**options)
+    alpha, beta = options.get("alpha", 0.1), options.get("beta", 1.0)
+    log_zero = options.get("log_zero", -4.0)
+    # the bound's second derivative is alpha sigma' + beta sigma'' (L(1 - y) - L(y)), and
+    # |L(1 - y) - L(y)| <= |A|, attained at 0/1 targets
+    assert loss.curvature == pytest.approx(sce_peak(alpha, beta * -log_zero), rel=1e-7)
+
+
+def test_sample_weights_in_single_precision_give_the_exact_weighted_mean():
+    # weights (1, 1, 1) as float32: the mean divides by 3 in float64, not float32
+    scores, y = [0.0, math.log(3), 2.0], [0, 1, 0]
+    expected = (math.log(2) + math.log(4 / 3) + math.log(1 + math.e**2)) / 3
+    value = binary_cross_entropy(scores, y, sample_weight=np.ones(3, dtype=np.float32))
+    assert value == pytest.approx(expected, rel=1e-15)
+
+
+def test_scores_of_any_numeric_dtype_are_computed_in_float64():
+    # integers, and float32 scores (taken at their exact value, not rounded again in float32)
+    s32 = np.array([0.3, -1.7], dtype=np.float32)
+    a, b = float(s32[0]), float(s32[1])  # exact: float32 values are float64 values
+    expected = [math.log1p(math.exp(a)) - a, math.log1p(math.exp(b))]  # targets 1 and 0
+    np.testing.assert_allclose(
+        binary_cross_entropy(s32, [1, 0], reduction="none"), expected, rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        binary_cross_entropy([0, 2], [1, 0], reduction="none"),
+        [math.log(2), math.log(1 + math.e**2)],
+        rtol=1e-15,
+    )
+    np.testing.assert_allclose(
+        multilabel_focal_loss.configured(alpha=None, gamma=0.0)(
+            [[0, 2]], [[1, 0]], reduction="none"
+        ),
+        [[math.log(2), math.log(1 + math.e**2)]],
+        rtol=1e-15,
+    )
+    np.testing.assert_allclose(
+        multilabel_focal_loss.configured(alpha=None, gamma=0.0)(
+            s32[None, :], [[1, 0]], reduction="none"
+        ),
+        [expected],
+        rtol=1e-15,
+    )
+
+
+def test_a_float32_weighted_total_keeps_its_precision_over_many_samples():
+    # the training loop's kernel on float32 scores: 200,000 samples of loss log 2 (s = 0,
+    # y = 1) and weight 0.7 total 200,000 * 0.7 log 2, to float32's own rounding of the terms,
+    # not drifting with n as a running float32 sum does
+    n = 200_000
+    scores = np.zeros(n, dtype=np.float32)
+    total = binary_cross_entropy.accumulate(
+        scores, np.ones(n, dtype=np.float32), np.full(n, 0.7, dtype=np.float32)
+    )
+    assert total == pytest.approx(n * 0.7 * math.log(2), rel=1e-6)
+
+
+def test_multilabel_input_errors_name_the_loss():
+    loss = loss_for("cross-entropy", "multilabel", label_smoothing=0.1)
+    name = "multilabel_cross_entropy"
+    for shape in [(0, 2), (2, 0), (2,)]:
+        with raises(
+            f"{name} takes scores of shape (n, C) with n >= 1 and C >= 1; got shape {shape}"
+        ):
+            loss(np.zeros(shape), np.zeros(shape))
+    with raises(f"{name} takes numeric targets in [0, 1]; got values of type <U1"):
+        loss(np.zeros((2, 2)), [["a", "b"], ["c", "d"]])
+    with raises(f"{name} takes y of shape (2, 2), one target in [0, 1] per score; got (2,)"):
+        loss(np.zeros((2, 2)), [0, 1])
+    with raises(f"{name} takes targets in [0, 1] (0/1 labels or probabilities)"):
+        loss(np.zeros((1, 2)), [[0.0, 1.5]])
+
+
+def test_multilabel_targets_may_be_booleans():
+    scores = np.array([[0.5, -1.0], [2.0, 0.0]])
+    y = np.array([[1, 0], [0, 1]])
+    for loss in (loss_for("cross-entropy", "multilabel"), loss_for("focal", "multilabel")):
+        assert loss(scores, y.astype(bool)) == loss(scores, y)
+
+
+def test_multilabel_losses_are_smooth_as_their_element():
+    assert loss_for("focal", "multilabel", gamma=1.0).smooth is True
+    assert MultilabelLoss(binary_hinge, "multilabel_hinge").smooth is False
+
+
+def test_a_workspace_keeps_zeros_of_each_dtype_apart():
+    work = Workspace()
+    single, double = work.zeros(3, np.dtype(np.float32)), work.zeros(3, np.dtype(np.float64))
+    assert single.dtype == np.float32 and double.dtype == np.float64
+    np.testing.assert_array_equal(single, 0.0)
+    np.testing.assert_array_equal(double, 0.0)
+
+
+def peak_bytes(call) -> int:
+    """The most memory that call() held at once, as tracemalloc counts NumPy's arrays."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_binary_kernel_allocates_nothing_of_the_datas_size_with_a_workspace():
+    # the training loop's second call on a block reuses the workspace's scratch arrays, and the
+    # float64 weighted total is a dot product (no array of products): under n bytes in all,
+    # where one float64 array of the block would take 8 n
+    n = 20_000
+    rng = np.random.default_rng(11)
+    scores, target = rng.normal(size=n), rng.integers(0, 2, size=n).astype(float)
+    weight, work = rng.uniform(size=n), Workspace()
+    binary_cross_entropy.accumulate(scores.copy(), target, weight, work=work)
+    scores = scores.copy()
+    peak = peak_bytes(lambda: binary_cross_entropy.accumulate(scores, target, weight, work=work))
+    assert peak < n
+
+
+def test_the_multilabel_kernel_works_in_float32_for_float32_scores():
+    # float32 training halves the memory: every (C, n) array of the kernel is float32, so a
+    # call on float32 scores holds half what the same call on float64 scores does (a float64
+    # array of losses alone would take it to 0.9)
+    loss = loss_for("cross-entropy", "multilabel")
+    rng = np.random.default_rng(12)
+    scores, target = rng.normal(size=(3, 5000)), rng.integers(0, 2, size=(3, 5000)).astype(float)
+    weight = rng.uniform(size=5000)
+    peaks = {
+        dtype: peak_bytes(
+            lambda dtype=dtype: loss.accumulate(
+                scores.astype(dtype), target.astype(dtype), weight.astype(dtype)
+            )
+        )
+        for dtype in (np.float64, np.float32)
+    }
+    assert peaks[np.float32] < 0.6 * peaks[np.float64]
