@@ -7,7 +7,10 @@
 of a module's when it has fewer; a larger N adds to a smaller one's), so that a sweep that would
 take too long can be cut down evenly, repeated and extended. `summary` counts the checked
 mutants by mutmut's verdict; the kill rate is killed / (killed + survived + timeout), and --show
-prints each survivor's change.
+prints each survivor's change. A survivor whose function and change are in equivalent.txt (next
+to this file: mutants that cannot change a result, each with why) is counted as known; the
+others are new, each to get a test or a line in equivalent.txt. Mutant numbers shift when the
+code changes, so equivalent.txt is matched by function and change, not by number.
 
 Both read `mutmut results --all true`: run them from the repository's root after `mutmut run`
 has generated the mutants. Not a test module (no test_ prefix): pytest never collects it, and
@@ -20,10 +23,12 @@ import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 # a mutant's name: the module, then x_function or xǁClassǁmethod, then __mutmut_<k>
 NAME = re.compile(r"^\s*(?P<name>(?P<module>[\w.]+?)\.x[_ǁ]\S+__mutmut_\d+): (?P<status>.+)$")
 VERDICTS = ("killed", "survived", "timeout")
+EQUIVALENT = Path(__file__).with_name("equivalent.txt")
 
 
 def mutants() -> dict[str, dict[str, str]]:
@@ -51,7 +56,8 @@ def sample(per_module: int, seed: int) -> list[str]:
 
 
 def summary(show: bool) -> None:
-    """Print each module's counts and kill rate, and the survivors (with their change)."""
+    """Print each module's counts and kill rate, then the survivors not known to be
+    equivalent (with their change when `show`), and how many are known."""
     survivors = []
     for module, statuses in sorted(mutants().items()):
         counts = Counter(statuses.values())
@@ -65,13 +71,49 @@ def summary(show: bool) -> None:
             f"timeout {counts['timeout']}: kill rate {rate}" + (f" ({others})" if others else "")
         )
         survivors += [name for name, status in sorted(statuses.items()) if status == "survived"]
-    for name in survivors:
+    known = equivalent_changes()
+    new = [name for name in survivors if change_key(name, change(name)) not in known]
+    print(
+        f"{len(survivors) - len(new)} survivors known to be equivalent ({EQUIVALENT.name}), "
+        f"{len(new)} new:"
+    )
+    for name in new:
         print(name)
         if show:
-            diff = subprocess.run(["mutmut", "show", name], capture_output=True, text=True).stdout
-            for line in diff.splitlines():
-                if line[:1] in "-+" and line[:3] not in ("---", "+++"):
-                    print("   ", line)
+            for line in change(name):
+                print("   ", line)
+
+
+def change(name: str) -> list[str]:
+    """The mutant's changed lines, '-' (the original) then '+', from `mutmut show`."""
+    diff = subprocess.run(["mutmut", "show", name], capture_output=True, text=True).stdout
+    return [
+        line for line in diff.splitlines() if line[:1] in "-+" and line[:3] not in ("---", "+++")
+    ]
+
+
+def change_key(name: str, lines: list[str]) -> tuple[str, tuple[str, ...]]:
+    """(function, changed lines without their indentation): what identifies a mutant across
+    sweeps, whose numbers shift when the code changes."""
+    function = re.sub(r"__mutmut_\d+$", "", name.strip())
+    return function, tuple(line[0] + line[1:].strip() for line in lines)
+
+
+def equivalent_changes() -> set[tuple[str, tuple[str, ...]]]:
+    """The keys of equivalent.txt's entries: a mutant's name, its '-'/'+' lines indented,
+    then `why: ...` (required, so that every entry says why)."""
+    known, name, lines = set(), None, []
+    for line in EQUIVALENT.read_text().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line[:1].isspace():
+            name, lines = stripped, []
+        elif stripped.startswith("why:"):
+            known.add(change_key(name, lines))
+        else:
+            lines.append(stripped)
+    return known
 
 
 def main() -> None:
