@@ -1,0 +1,77 @@
+"""equivalent.txt, the surviving mutants known to change no result, stays readable and in step
+with the code: each entry names a function that exists, whose original lines are still there,
+and says why. (mutmut itself is never run in CI; mutants.py's parsing is tested here.)"""
+
+import ast
+import re
+from pathlib import Path
+
+import mutants  # the script next to this file: pytest puts this folder on sys.path
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+
+def entries() -> list[tuple[str, list[str], str]]:
+    """(name, changed lines, why) of each entry, read as mutants.equivalent_changes reads them."""
+    found, name, lines = [], None, []
+    for line in mutants.EQUIVALENT.read_text().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line[:1].isspace():
+            name, lines = stripped, []
+        elif stripped.startswith("why:"):
+            found.append((name, lines, stripped[4:].strip()))
+        else:
+            lines.append(stripped)
+    return found
+
+
+def function_source(name: str) -> str:
+    """The source of the function a mutant's name points at: module.x_function or
+    module.xǁClassǁmethod."""
+    module, rest = re.match(r"^(cetrain\.[\w.]+?)\.x([_ǁ].+?)__mutmut_\d+$", name).groups()
+    source = (ROOT / (module.replace(".", "/") + ".py")).read_text()
+    tree = ast.parse(source)
+    if rest.startswith("ǁ"):
+        class_name, method = rest[1:].split("ǁ")
+        (owner,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
+        body, wanted = owner.body, method
+    else:
+        body, wanted = tree.body, rest[1:]
+    (function,) = [n for n in body if isinstance(n, ast.FunctionDef) and n.name == wanted]
+    # whole lines: a segment would end at the last statement, before its comment
+    return "\n".join(source.splitlines()[function.lineno - 1 : function.end_lineno])
+
+
+def test_every_entry_says_why_and_is_a_change():
+    found = entries()
+    assert len(found) == len(re.findall(r"(?m)^cetrain\.", mutants.EQUIVALENT.read_text()))
+    for name, lines, why in found:
+        assert why, name
+        assert [line[0] for line in lines if line[0] == "-"], name
+        assert [line[0] for line in lines if line[0] == "+"], name
+        assert {line[0] for line in lines} == {"-", "+"}, name
+
+
+@pytest.mark.parametrize("entry", entries(), ids=lambda entry: entry[0])
+def test_each_entrys_original_lines_are_still_in_its_function(entry):
+    # a change to the code makes the entry stale: drop it, or triage the new survivor
+    name, lines, _ = entry
+    body = {line.strip() for line in function_source(name).splitlines()}
+    for line in lines:
+        if line.startswith("-") and line[1:].strip():
+            assert line[1:].strip() in body, f"{name}: {line}"
+
+
+def test_a_survivor_is_matched_by_its_function_and_change_not_its_number():
+    shown = ["-    t = t.astype(np.float64)", "+    t = t.astype(None)"]  # as mutmut show prints
+    key = mutants.change_key("cetrain.core.losses.x__binary_target__mutmut_99", shown)
+    assert key == (
+        "cetrain.core.losses.x__binary_target",
+        ("-t = t.astype(np.float64)", "+t = t.astype(None)"),
+    )
+    assert key in mutants.equivalent_changes()
+    other = mutants.change_key("cetrain.core.losses.x__multilabel_target__mutmut_1", shown[:1])
+    assert other not in mutants.equivalent_changes()
