@@ -5,6 +5,8 @@ formulas of conftest.py, the weighted mean and the penalty); the gradient is che
 central finite differences of the objective on the whole parameter vector, W and b.
 """
 
+import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -725,3 +727,114 @@ def test_a_loss_total_that_overflows_is_averaged_sample_by_sample_and_then_forgo
     expected_grad, again = np.empty(2), np.empty(2)
     assert objective.value_and_grad(theta, again) == fresh.value_and_grad(theta, expected_grad)
     np.testing.assert_array_equal(again, expected_grad)
+
+
+# --- what the mutation sweep of objective.py found untested -----------------------------------
+
+
+def one_column_objective(X, **options):
+    """A binary cross-entropy objective on X with all-zero targets."""
+    n = X.shape[0]
+    return LinearObjective(X, np.zeros(n), binary_cross_entropy, n_outputs=1, **options)
+
+
+def test_the_lipschitz_bound_is_finite_when_the_grams_entries_are_but_their_sum_is_not():
+    # Every row is (x, x) with x = 0.8e154: A^T D A = [[a, a, x], [a, a, x], [x, x, 1]] with
+    # a = x^2 = 6.4e307. Its entries are finite but add up to 4a + ... = 2.56e308 > 1.8e308;
+    # its top eigenvalue is 2a + 1 (to float64: 2a = 1.28e308), so L = a / 2 = 3.2e307
+    x = 0.8e154
+    objective = one_column_objective(np.full((4, 2), x))
+    assert objective.lipschitz_bound() == pytest.approx(0.25 * 2 * x * x, rel=1e-12)
+
+
+def test_a_mean_alone_centres_and_a_scale_alone_divides():
+    # one of mean and scale None means zeros or ones: Z = X - mean, or Z = X / scale
+    X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 4.0]])
+    target = np.array([0.0, 1.0, 1.0])
+    theta = np.array([0.3, -0.2, 0.1])
+    mean, scale = np.array([1.5, 0.5]), np.array([2.0, 4.0])
+    for options, Z in [({"mean": mean}, X - mean), ({"scale": scale}, X / scale)]:
+        objective = LinearObjective(X, target, binary_cross_entropy, n_outputs=1, **options)
+        copied = LinearObjective(Z, target, binary_cross_entropy, n_outputs=1)
+        assert objective.value(theta) == pytest.approx(copied.value(theta), rel=1e-14)
+
+
+def test_a_mean_or_a_scale_of_the_wrong_shape_is_refused_naming_both_shapes():
+    X = np.zeros((2, 3))
+    message = r"mean and scale need shape \(3,\); got \(3,\) and \(2,\)"
+    with pytest.raises(ValueError, match=message):
+        one_column_objective(X, mean=np.zeros(3), scale=np.ones(2))
+    with pytest.raises(ValueError, match=r"got \(2,\) and \(3,\)"):
+        one_column_objective(X, mean=np.zeros(2))
+
+
+def blocks_and_threads(objective):
+    """Make objective._block record (slot, first row, thread) of each block it evaluates."""
+    ran = []
+    block = objective._block
+
+    def recorded(slot, start, stop, W_T, b_col):
+        ran.append((slot, start, threading.current_thread()))
+        return block(slot, start, stop, W_T, b_col)
+
+    objective._block = recorded
+    return ran
+
+
+def test_threaded_evaluations_hand_the_first_block_of_each_pair_to_one_lasting_daemon_thread():
+    # 45 rows in blocks of 7: pairs (0, 7), (14, 21), (28, 35) and the lone block 42. By default
+    # every block runs on the caller's thread; with threads = 2 the first of each pair runs on
+    # the worker, a daemon thread named cetrain-blocks (so that it never holds the interpreter
+    # open at exit), the same one for every evaluation
+    objective = labelled_objective(loss_for("cross-entropy", "softmax"), N_CLASSES, 45)
+    objective.block_rows = 7
+    ran = blocks_and_threads(objective)
+    theta = np.full(objective.n_params, 0.1)
+    caller = threading.current_thread()
+    evaluate(objective, theta)
+    assert [(slot, start) for slot, start, _ in ran] == [
+        (0, 0),
+        (1, 7),
+        (0, 14),
+        (1, 21),
+        (0, 28),
+        (1, 35),
+        (0, 42),
+    ]
+    assert {thread for _, _, thread in ran} == {caller}
+    workers = set()
+    for _ in range(2):
+        ran.clear()
+        objective.threads = 2
+        evaluate(objective, theta)
+        on_worker = sorted(start for _, start, thread in ran if thread is not caller)
+        assert on_worker == [0, 14, 28]
+        workers |= {thread for _, _, thread in ran if thread is not caller}
+    (worker,) = workers
+    assert worker.name == "cetrain-blocks"
+    assert worker.daemon
+
+
+def test_an_error_on_the_worker_thread_is_raised_to_the_caller():
+    objective = labelled_objective(loss_for("cross-entropy", "softmax"), N_CLASSES, 14)
+    objective.block_rows, objective.threads = 7, 2
+    block = objective._block
+
+    def failing(slot, *args):
+        if slot == 0:
+            raise ArithmeticError("block 0 went wrong")
+        return block(slot, *args)
+
+    objective._block = failing
+    with pytest.raises(ArithmeticError, match="block 0 went wrong"):
+        evaluate(objective, np.zeros(objective.n_params))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_scores_beyond_float64_give_a_nan_value_without_a_warning(threads):
+    # every row is (2, -2) and W = (1e308, 1e308): s = 2e308 - 2e308 = inf - inf, NaN, on the
+    # worker thread too (its own errstate); RuntimeWarnings are errors in this suite
+    objective = one_column_objective(np.tile([2.0, -2.0], (14, 1)))
+    objective.block_rows, objective.threads = 7, threads
+    value, _ = evaluate(objective, np.array([1e308, 1e308, 0.0]))
+    assert math.isnan(value)
