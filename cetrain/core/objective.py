@@ -137,7 +137,7 @@ class LinearObjective:
         self._raw_W = np.empty((d, n_outputs))
         # the mean in the mapping to the raw X, or None when each block is centred instead
         self._map_mean, self._centre = self.feature_mean, False
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore"):  # a ratio beyond float64 is inf: far
             far = self.feature_mean is not None and np.any(
                 np.abs(self.feature_mean) / self.feature_scale > CENTRE_RATIO[self.dtype]
             )
@@ -232,9 +232,8 @@ class LinearObjective:
             if pages is not None:  # a memmap's pages of this pair, read: given back
                 pages.release(pair[0][0], pair[-1][1])
         self._standardised_gradient(grad_W, grad_b)
-        if self.scale != 1.0:
-            total *= self.scale
-            grad_out *= self.scale
+        total *= self.scale  # 1/n without sample weights, else 1 (an exact no-op)
+        grad_out *= self.scale
         if self.l2:
             W, _ = self.unpack(theta)
             grad_W += self.l2 * W

@@ -838,3 +838,58 @@ def test_scores_beyond_float64_give_a_nan_value_without_a_warning(threads):
     objective.block_rows, objective.threads = 7, threads
     value, _ = evaluate(objective, np.array([1e308, 1e308, 0.0]))
     assert math.isnan(value)
+
+
+def test_a_constant_features_gradient_is_zero_even_where_its_raw_product_overflows():
+    # one row x = 1.75e308, standardised with mean x and scale inf (a constant feature: Z = 0).
+    # At theta = 0, y = 0, the symmetric cross-entropy's dl/ds is alpha sigma(0) + beta A
+    # sigma'(0) = 0.1 / 2 + 4 / 4 = 1.05, so x G = 1.84e308 overflows (and so does mean *
+    # sum G): the feature's gradient is still Z^T G = 0
+    x = 1.75e308
+    loss = loss_for("symmetric-cross-entropy", "logistic")
+    objective = LinearObjective(
+        np.array([[x]]), np.zeros(1), loss, n_outputs=1, mean=np.array([x]), scale=[np.inf]
+    )
+    _, grad = evaluate(objective, np.zeros(2))
+    assert grad[0] == 0.0
+    assert grad[1] == pytest.approx(1.05, rel=1e-15)
+
+
+def standardised_binary_pair(X, mean, scale, **options):
+    """(objective on X with mean and scale, objective on the copy (X - mean) / scale)."""
+    n = X.shape[0]
+    target = np.arange(n) % 2.0
+    loss = binary_cross_entropy
+    mapped = LinearObjective(X, target, loss, n_outputs=1, mean=mean, scale=scale, **options)
+    Z = standardised_copy(X, mean, scale)
+    return mapped, LinearObjective(Z, target, loss, n_outputs=1, **options)
+
+
+@pytest.mark.parametrize(
+    ("offset", "spread"),
+    [
+        pytest.param(1e3, 1e-3, id="1e3 from zero with spread 1e-3"),
+        pytest.param(1e300, 0.0, id="1e300 from zero with scale 1e-10"),
+    ],
+)
+def test_a_column_many_scales_from_zero_keeps_the_standardised_numbers(offset, spread, monkeypatch):
+    # |mean| / scale far above CENTRE_RATIO (1e4): 1e6, and beyond float64 (inf, with no
+    # warning) for a caller's scale of 1e-10 at 1e300. The blocks are centred, not mapped through
+    # the raw X, whose rounding, eps |mean| / scale, would show in the gradient
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.normal(size=20), offset + spread * rng.normal(size=20)])
+    if spread:
+        mean, scale = X.mean(axis=0), X.std(axis=0)
+    else:  # the column is 1e300 exactly: its Z is 0
+        mean, scale = np.array([X[:, 0].mean(), offset]), np.array([X[:, 0].std(), 1e-10])
+    mapped, copied = standardised_binary_pair(X, mean, scale, l2=0.1)
+    theta = np.array([0.5, -1.5, 0.25])
+    value, grad = evaluate(mapped, theta)
+    expected_value, expected_grad = evaluate(copied, theta)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    assert_close_to(grad, expected_grad)
+    # the power iteration reads the centred blocks too
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    bound = mapped.lipschitz_bound()
+    exact = 0.25 * exact_top_eigenvalue(standardised_copy(X, mean, scale), None) + 0.1
+    assert exact <= bound <= 1.05 * exact * (1 + 1e-5)
