@@ -893,3 +893,97 @@ def test_a_column_many_scales_from_zero_keeps_the_standardised_numbers(offset, s
     bound = mapped.lipschitz_bound()
     exact = 0.25 * exact_top_eigenvalue(standardised_copy(X, mean, scale), None) + 0.1
     assert exact <= bound <= 1.05 * exact * (1 + 1e-5)
+
+
+def test_an_epoch_over_a_memory_mapped_x_gives_back_each_pair_of_blocks_pages(
+    tmp_path, monkeypatch
+):
+    # 150 rows in blocks of 64: pairs (0..64, 64..128) and (128..150), each pair's rows given
+    # back to the kernel once read, so that a file larger than memory is never all resident
+    X = np.random.default_rng(0).normal(size=(150, 3))
+    np.save(tmp_path / "X.npy", X)
+    objective = one_column_objective(np.load(tmp_path / "X.npy", mmap_mode="r"))
+    objective.block_rows = 64
+    given_back = []
+    release = cetrain.core.objective.FilePages.release
+
+    def recorded(pages, start, stop):
+        given_back.append((start, stop))
+        release(pages, start, stop)
+
+    monkeypatch.setattr(cetrain.core.objective.FilePages, "release", recorded)
+    evaluate(objective, np.zeros(4))
+    assert given_back == [(0, 128), (128, 150)]
+
+
+def test_rows_that_fit_one_block_are_halved_for_two_threads_from_twice_min_thread_rows(
+    monkeypatch,
+):
+    # split when n <= block_rows and n >= 2 MIN_THREAD_ROWS, in halves of ceil(n / 2)
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", 10)
+    loss = loss_for("cross-entropy", "softmax")
+    for n, rows in [(20, 10), (19, None), (40, 20), (41, 21)]:
+        objective = labelled_objective(loss, N_CLASSES, n)
+        assert objective._rows_per_block() == (objective.block_rows if rows is None else rows)
+    objective.block_rows = 41  # n = block_rows: still one block, so halved
+    assert objective._rows_per_block() == 21
+    objective.block_rows = 40
+    assert objective._rows_per_block() == 40
+
+
+@pytest.mark.parametrize(("dtype", "rows"), [(np.float64, 8192), (np.float32, 16384)])
+def test_a_block_of_rows_is_about_block_bytes_whatever_the_width_and_dtype(dtype, rows):
+    # BLOCK_BYTES = 4 MiB of 64 features: 2^22 / (64 * 8) rows of float64, twice as many of float32
+    objective = one_column_objective(np.zeros((2, 64), dtype=dtype))
+    assert cetrain.core.objective.BLOCK_BYTES == 1 << 22
+    assert objective.block_rows == rows
+
+
+def test_float64_targets_are_used_as_given_not_copied():
+    target = np.array([0.25, 1.0, 0.0])
+    objective = LinearObjective(np.zeros((3, 2)), target, binary_cross_entropy, n_outputs=1)
+    assert objective.target is target
+
+
+@pytest.mark.parametrize(("loss", "n_outputs"), ALL_LOSSES[:2])
+def test_a_float32_epoch_centred_block_by_block_works_in_float32(loss, n_outputs):
+    # a column 100 scales from zero is centred (CENTRE_RATIO of float32: 10), in a float32
+    # buffer; the scores of other data are float32 too, and close to float64's
+    objective = labelled_objective(loss, n_outputs, 50, dtype=np.float32, weighted=True)
+    X64 = objective.X.astype(np.float64)
+    mean, scale = np.array([100.0, 1.0, -1.0]), np.array([1.0, 2.0, 0.5])
+    centred = LinearObjective(
+        objective.X, objective.target, loss, n_outputs=n_outputs, mean=mean, scale=scale
+    )
+    theta = np.full(objective.n_params, 0.1)
+    evaluate(centred, theta)
+    dtypes = {buffer.dtype for buffer in centred.buffers()}
+    assert dtypes <= {np.dtype(np.float32), np.dtype(np.intp)}
+    scores = centred.scores(theta, objective.X[:5])
+    assert scores.dtype == np.float32
+    W, b = theta.reshape(-1, n_outputs)[:-1], theta.reshape(-1, n_outputs)[-1]
+    expected = np.squeeze((((X64[:5] - mean) / scale) @ W + b).T)
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_an_epoch_centred_block_by_block_centres_into_a_reused_buffer(monkeypatch):
+    # one block of all n rows, centred (a column 1e5 scales from zero): after a first
+    # evaluation has made the buffers, one more allocates less than the block's X - mean
+    # would take (n x 3 float64)
+    tracemalloc = pytest.importorskip("tracemalloc")
+    n = 20_000
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", n)
+    loss = loss_for("cross-entropy", "logistic")
+    plain = labelled_objective(loss, 1, n)
+    mean, scale = np.array([1e5, 1.0, -1.0]), np.array([1.0, 2.0, 0.5])
+    objective = LinearObjective(plain.X, plain.target, loss, n_outputs=1, mean=mean, scale=scale)
+    assert objective._rows_per_block() >= n
+    theta = np.full(objective.n_params, 0.1)
+    evaluate(objective, theta)
+    tracemalloc.start()
+    try:
+        evaluate(objective, theta)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * n * 3 / 2
