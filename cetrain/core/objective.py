@@ -274,7 +274,9 @@ class LinearObjective:
             return X_block
         centred = self._work[slot].array("centred", X_block.size, self.dtype)
         centred = centred.reshape(X_block.shape)
-        return np.subtract(X_block, self.feature_mean.astype(self.dtype), out=centred)
+        # the float64 mean, not its float32 rounding (a shift of up to half its float32 step in
+        # every value, which is large next to the scale here): each difference rounded once
+        return np.subtract(X_block, self.feature_mean, out=centred)
 
     def _block_scores(
         self, slot: int, X_block: np.ndarray, W_T: np.ndarray, b_col: np.ndarray
@@ -376,7 +378,9 @@ class LinearObjective:
         standardised by the same mean and scale."""
         W_T, b_col = self._product_weights(*self._raw_params(theta))
         if self._centre:  # centred as the training blocks are (a copy of X)
-            X = X - self.feature_mean.astype(self.dtype)
+            X = np.subtract(
+                X, self.feature_mean, out=np.empty(X.shape, np.result_type(X, self.dtype))
+            )
         return self._kernel_scores(np.ascontiguousarray(W_T @ X.T) + b_col)
 
     def lipschitz_bound(self) -> float:

@@ -987,3 +987,30 @@ def test_an_epoch_centred_block_by_block_centres_into_a_reused_buffer(monkeypatc
     finally:
         tracemalloc.stop()
     assert peak < 8 * n * 3 / 2
+
+
+def test_float32_data_far_from_zero_is_centred_by_its_float64_mean():
+    # float32 data at 1e6 +- 1 (a resolution of 0.0625): the float64 mean, 1000000.015625,
+    # rounds to 1e6 in float32, which would shift every Z of the column by 0.016. Centred by
+    # the float64 mean and rounded once, the float32 objective is that of the float64 one on
+    # the same values, to float32's precision; and so are the scores of other data
+    rng = np.random.default_rng(0)
+    n = 200
+    X32 = np.column_stack([1e6 + rng.normal(size=n), rng.normal(size=n)]).astype(np.float32)
+    X64 = X32.astype(np.float64)
+    mean, scale = X64.mean(axis=0), X64.std(axis=0)
+    assert mean[0] - np.float32(mean[0]) == 0.015625
+    target = (rng.uniform(size=n) < 0.5).astype(float)
+    theta = np.array([1.0, 0.5, 0.2])
+    values, grads = [], []
+    for X in (X64, X32):
+        objective = LinearObjective(
+            X, target, binary_cross_entropy, n_outputs=1, mean=mean, scale=scale
+        )
+        value, grad = evaluate(objective, theta)
+        values.append(value)
+        grads.append(grad)
+    assert values[1] == pytest.approx(values[0], rel=1e-6)
+    assert_close_to(grads[1], grads[0], rtol=1e-6)
+    expected = ((X64[:5] - mean) / scale) @ theta[:2] + theta[2]
+    np.testing.assert_allclose(objective.scores(theta, X32[:5]), expected, rtol=1e-6, atol=1e-6)
