@@ -1014,3 +1014,75 @@ def test_float32_data_far_from_zero_is_centred_by_its_float64_mean():
     assert_close_to(grads[1], grads[0], rtol=1e-6)
     expected = ((X64[:5] - mean) / scale) @ theta[:2] + theta[2]
     np.testing.assert_allclose(objective.scores(theta, X32[:5]), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_power_iteration_stops_once_its_estimate_settles(monkeypatch):
+    # every row is (3, 1): A^T D A = [[9, 3], [3, 1]] has rank one, so one product gives its
+    # top eigenvector: the estimates are v0' G v0, then 10, then 10 again, and it stops there,
+    # three passes over X (not max_iter = 300)
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    objective = one_column_objective(np.full((5, 1), 3.0))
+    passes = []
+    feature_block = objective._feature_block
+    monkeypatch.setattr(
+        objective, "_feature_block", lambda *args: passes.append(args) or feature_block(*args)
+    )
+    assert objective.lipschitz_bound() == pytest.approx(0.25 * 1.05 * 10, rel=1e-12)
+    assert len(passes) == 3
+
+
+def test_power_iteration_does_not_stop_on_a_start_whose_estimate_happens_to_be_one(
+    monkeypatch,
+):
+    # A^T D A = diag(l0, l1, 1) for the orthogonal, centred columns below; l0 = 2 and l1 chosen
+    # so that the fixed start v0 (default_rng(0)) has v0' G v0 = 1 exactly: the first estimate
+    # (1) is no reason to stop, the top eigenvalue is 2
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    v = np.random.default_rng(0).standard_normal(3)
+    v2 = v**2 / np.sum(v**2)
+    top, other = (0, 1) if v2[1] > v2[0] else (1, 0)
+    eigenvalues = np.ones(2)
+    eigenvalues[top] = 2.0
+    eigenvalues[other] = 1.0 - v2[top] / v2[other]  # l0 v0^2 + l1 v1^2 = v0^2 + v1^2
+    assert eigenvalues[0] * v2[0] + eigenvalues[1] * v2[1] + v2[2] == pytest.approx(1.0)
+    X = np.column_stack([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]]) * np.sqrt(eigenvalues)
+    objective = one_column_objective(X)
+    assert 0.25 * 2.0 <= objective.lipschitz_bound() <= 0.25 * 2.0 * 1.05 * (1 + 1e-5)
+
+
+def test_power_iteration_through_features_beyond_float64_gives_an_infinite_bound(monkeypatch):
+    # (1e300)^2 overflows: no finite bound, and no warning (RuntimeWarnings are errors here)
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    objective = one_column_objective(np.array([[1e300, 2e300], [-1e300, 1e300]]))
+    assert objective.lipschitz_bound() == np.inf
+
+
+def test_up_to_gram_max_features_the_bound_is_the_grams_exact_eigenvalue(monkeypatch):
+    # 3 features and GRAM_MAX_FEATURES = 3: the Gram matrix's eigenvalue, not power iteration's
+    # estimate with its 5% margin
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", N_FEATURES)
+    X = np.random.default_rng(5).normal(size=(12, N_FEATURES))
+    objective = one_column_objective(X)
+    assert objective.lipschitz_bound() == pytest.approx(
+        0.25 * exact_top_eigenvalue(X, None), rel=1e-12
+    )
+
+
+def test_the_weighted_gram_of_features_beyond_float64_is_inf_or_nan_without_a_warning():
+    # raw rows (1e200, 1) and (1e200, 2), D = 1/2: the first feature's square overflows to inf
+    objective = one_column_objective(np.array([[1e200, 1.0], [1e200, 2.0]]))
+    np.testing.assert_array_equal(
+        objective.weighted_gram(),
+        [[np.inf, 1.5e200, 1e200], [1.5e200, 2.5, 1.5], [1e200, 1.5, 1.0]],
+    )
+    # standardised by scale 0.5, 1e308 is inf; its weight 0 times inf is NaN (a caller's
+    # choice of mean and scale, not the data's)
+    objective = one_column_objective(
+        np.array([[1e308], [1.0]]), sample_weight=np.array([0.0, 1.0]), mean=[0.0], scale=[0.5]
+    )
+    np.testing.assert_array_equal(objective.weighted_gram(), [[np.nan, np.nan], [np.nan, 1.0]])
+
+
+def test_an_l1_penalty_beyond_float64_is_inf_without_a_warning():
+    objective = one_column_objective(np.zeros((1, 2)), l1=0.5)
+    assert objective.l1_penalty(np.array([1e308, -1e308, 0.0])) == np.inf
