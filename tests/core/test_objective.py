@@ -1050,9 +1050,11 @@ def test_power_iteration_does_not_stop_on_a_start_whose_estimate_happens_to_be_o
     assert 0.25 * 2.0 <= objective.lipschitz_bound() <= 0.25 * 2.0 * 1.05 * (1 + 1e-5)
 
 
-def test_power_iteration_through_features_beyond_float64_gives_an_infinite_bound(monkeypatch):
-    # (1e300)^2 overflows: no finite bound, and no warning (RuntimeWarnings are errors here)
-    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+@pytest.mark.parametrize("gram_max_features", [0, 1024], ids=["power iteration", "Gram"])
+def test_features_beyond_float64_give_an_infinite_bound(gram_max_features, monkeypatch):
+    # (1e300)^2 overflows: no finite bound, and no warning (RuntimeWarnings are errors here);
+    # the Gram matrix, all inf, never reaches eigvalsh (which cannot take it: LinAlgError)
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", gram_max_features)
     objective = one_column_objective(np.array([[1e300, 2e300], [-1e300, 1e300]]))
     assert objective.lipschitz_bound() == np.inf
 
