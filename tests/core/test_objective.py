@@ -1088,3 +1088,26 @@ def test_the_weighted_gram_of_features_beyond_float64_is_inf_or_nan_without_a_wa
 def test_an_l1_penalty_beyond_float64_is_inf_without_a_warning():
     objective = one_column_objective(np.zeros((1, 2)), l1=0.5)
     assert objective.l1_penalty(np.array([1e308, -1e308, 0.0])) == np.inf
+
+
+def test_a_float32_loss_total_that_overflows_is_averaged_in_float32(monkeypatch):
+    # half the rows have s = 3e38 and target 0 (loss 3e38 each): their float32 sum overflows,
+    # so the evaluation weighs each by 1/n, in float32: after a first evaluation has made the
+    # buffers, another allocates those weights (4n bytes) and less than a float64 array of n
+    # (8n) besides; float64 weights took about 20n
+    tracemalloc = pytest.importorskip("tracemalloc")
+    n = 20_000
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", n)
+    X = np.where(np.arange(n)[:, None] % 2 == 0, 1.0, -1.0).astype(np.float32)
+    objective = LinearObjective(X, np.zeros(n), binary_cross_entropy, n_outputs=1)
+    theta, grad = np.array([3e38, 0.0]), np.empty(2)
+    value = objective.value_and_grad(theta, grad)
+    assert value == pytest.approx(0.5 * float(np.float32(3e38)), rel=1e-6)
+    np.testing.assert_allclose(grad, [0.5, 0.5], rtol=1e-5)  # float32 sums of 1/n
+    tracemalloc.start()
+    try:
+        objective.value_and_grad(theta, grad)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * n + 8 * n
