@@ -137,7 +137,7 @@ class LinearObjective:
         self._raw_W = np.empty((d, n_outputs))
         # the mean in the mapping to the raw X, or None when each block is centred instead
         self._map_mean, self._centre = self.feature_mean, False
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore"):  # a ratio beyond float64 is inf: far
             far = self.feature_mean is not None and np.any(
                 np.abs(self.feature_mean) / self.feature_scale > CENTRE_RATIO[self.dtype]
             )
@@ -232,9 +232,8 @@ class LinearObjective:
             if pages is not None:  # a memmap's pages of this pair, read: given back
                 pages.release(pair[0][0], pair[-1][1])
         self._standardised_gradient(grad_W, grad_b)
-        if self.scale != 1.0:
-            total *= self.scale
-            grad_out *= self.scale
+        total *= self.scale  # 1/n without sample weights, else 1 (an exact no-op)
+        grad_out *= self.scale
         if self.l2:
             W, _ = self.unpack(theta)
             grad_W += self.l2 * W
@@ -275,7 +274,9 @@ class LinearObjective:
             return X_block
         centred = self._work[slot].array("centred", X_block.size, self.dtype)
         centred = centred.reshape(X_block.shape)
-        return np.subtract(X_block, self.feature_mean.astype(self.dtype), out=centred)
+        # the float64 mean, not its float32 rounding (a shift of up to half its float32 step in
+        # every value, which is large next to the scale here): each difference rounded once
+        return np.subtract(X_block, self.feature_mean, out=centred)
 
     def _block_scores(
         self, slot: int, X_block: np.ndarray, W_T: np.ndarray, b_col: np.ndarray
@@ -377,7 +378,9 @@ class LinearObjective:
         standardised by the same mean and scale."""
         W_T, b_col = self._product_weights(*self._raw_params(theta))
         if self._centre:  # centred as the training blocks are (a copy of X)
-            X = X - self.feature_mean.astype(self.dtype)
+            X = np.subtract(
+                X, self.feature_mean, out=np.empty(X.shape, np.result_type(X, self.dtype))
+            )
         return self._kernel_scores(np.ascontiguousarray(W_T @ X.T) + b_col)
 
     def lipschitz_bound(self) -> float:

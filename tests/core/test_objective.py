@@ -5,6 +5,8 @@ formulas of conftest.py, the weighted mean and the penalty); the gradient is che
 central finite differences of the objective on the whole parameter vector, W and b.
 """
 
+import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -725,3 +727,387 @@ def test_a_loss_total_that_overflows_is_averaged_sample_by_sample_and_then_forgo
     expected_grad, again = np.empty(2), np.empty(2)
     assert objective.value_and_grad(theta, again) == fresh.value_and_grad(theta, expected_grad)
     np.testing.assert_array_equal(again, expected_grad)
+
+
+# --- what the mutation sweep of objective.py found untested -----------------------------------
+
+
+def one_column_objective(X, **options):
+    """A binary cross-entropy objective on X with all-zero targets."""
+    n = X.shape[0]
+    return LinearObjective(X, np.zeros(n), binary_cross_entropy, n_outputs=1, **options)
+
+
+def test_the_lipschitz_bound_is_finite_when_the_grams_entries_are_but_their_sum_is_not():
+    # Every row is (x, x) with x = 0.8e154: A^T D A = [[a, a, x], [a, a, x], [x, x, 1]] with
+    # a = x^2 = 6.4e307. Its entries are finite but add up to 4a + ... = 2.56e308 > 1.8e308;
+    # its top eigenvalue is 2a + 1 (to float64: 2a = 1.28e308), so L = a / 2 = 3.2e307
+    x = 0.8e154
+    objective = one_column_objective(np.full((4, 2), x))
+    assert objective.lipschitz_bound() == pytest.approx(0.25 * 2 * x * x, rel=1e-12)
+
+
+def test_a_mean_alone_centres_and_a_scale_alone_divides():
+    # one of mean and scale None means zeros or ones: Z = X - mean, or Z = X / scale
+    X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 4.0]])
+    target = np.array([0.0, 1.0, 1.0])
+    theta = np.array([0.3, -0.2, 0.1])
+    mean, scale = np.array([1.5, 0.5]), np.array([2.0, 4.0])
+    for options, Z in [({"mean": mean}, X - mean), ({"scale": scale}, X / scale)]:
+        objective = LinearObjective(X, target, binary_cross_entropy, n_outputs=1, **options)
+        copied = LinearObjective(Z, target, binary_cross_entropy, n_outputs=1)
+        assert objective.value(theta) == pytest.approx(copied.value(theta), rel=1e-14)
+
+
+def test_a_mean_or_a_scale_of_the_wrong_shape_is_refused_naming_both_shapes():
+    X = np.zeros((2, 3))
+    message = r"mean and scale need shape \(3,\); got \(3,\) and \(2,\)"
+    with pytest.raises(ValueError, match=message):
+        one_column_objective(X, mean=np.zeros(3), scale=np.ones(2))
+    with pytest.raises(ValueError, match=r"got \(2,\) and \(3,\)"):
+        one_column_objective(X, mean=np.zeros(2))
+
+
+def blocks_and_threads(objective):
+    """Make objective._block record (slot, first row, thread) of each block it evaluates."""
+    ran = []
+    block = objective._block
+
+    def recorded(slot, start, stop, W_T, b_col):
+        ran.append((slot, start, threading.current_thread()))
+        return block(slot, start, stop, W_T, b_col)
+
+    objective._block = recorded
+    return ran
+
+
+def test_threaded_evaluations_hand_the_first_block_of_each_pair_to_one_lasting_daemon_thread():
+    # 45 rows in blocks of 7: pairs (0, 7), (14, 21), (28, 35) and the lone block 42. By default
+    # every block runs on the caller's thread; with threads = 2 the first of each pair runs on
+    # the worker, a daemon thread named cetrain-blocks (so that it never holds the interpreter
+    # open at exit), the same one for every evaluation
+    objective = labelled_objective(loss_for("cross-entropy", "softmax"), N_CLASSES, 45)
+    objective.block_rows = 7
+    ran = blocks_and_threads(objective)
+    theta = np.full(objective.n_params, 0.1)
+    caller = threading.current_thread()
+    evaluate(objective, theta)
+    assert [(slot, start) for slot, start, _ in ran] == [
+        (0, 0),
+        (1, 7),
+        (0, 14),
+        (1, 21),
+        (0, 28),
+        (1, 35),
+        (0, 42),
+    ]
+    assert {thread for _, _, thread in ran} == {caller}
+    workers = set()
+    for _ in range(2):
+        ran.clear()
+        objective.threads = 2
+        evaluate(objective, theta)
+        on_worker = sorted(start for _, start, thread in ran if thread is not caller)
+        assert on_worker == [0, 14, 28]
+        workers |= {thread for _, _, thread in ran if thread is not caller}
+    (worker,) = workers
+    assert worker.name == "cetrain-blocks"
+    assert worker.daemon
+
+
+def test_an_error_on_the_worker_thread_is_raised_to_the_caller():
+    objective = labelled_objective(loss_for("cross-entropy", "softmax"), N_CLASSES, 14)
+    objective.block_rows, objective.threads = 7, 2
+    block = objective._block
+
+    def failing(slot, *args):
+        if slot == 0:
+            raise ArithmeticError("block 0 went wrong")
+        return block(slot, *args)
+
+    objective._block = failing
+    with pytest.raises(ArithmeticError, match="block 0 went wrong"):
+        evaluate(objective, np.zeros(objective.n_params))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_scores_beyond_float64_give_a_nan_value_without_a_warning(threads):
+    # every row is (2, -2) and W = (1e308, 1e308): s = 2e308 - 2e308 = inf - inf, NaN, on the
+    # worker thread too (its own errstate); RuntimeWarnings are errors in this suite
+    objective = one_column_objective(np.tile([2.0, -2.0], (14, 1)))
+    objective.block_rows, objective.threads = 7, threads
+    value, _ = evaluate(objective, np.array([1e308, 1e308, 0.0]))
+    assert math.isnan(value)
+
+
+def test_a_constant_features_gradient_is_zero_even_where_its_raw_product_overflows():
+    # one row x = 1.75e308, standardised with mean x and scale inf (a constant feature: Z = 0).
+    # At theta = 0, y = 0, the symmetric cross-entropy's dl/ds is alpha sigma(0) + beta A
+    # sigma'(0) = 0.1 / 2 + 4 / 4 = 1.05, so x G = 1.84e308 overflows (and so does mean *
+    # sum G): the feature's gradient is still Z^T G = 0
+    x = 1.75e308
+    loss = loss_for("symmetric-cross-entropy", "logistic")
+    objective = LinearObjective(
+        np.array([[x]]), np.zeros(1), loss, n_outputs=1, mean=np.array([x]), scale=[np.inf]
+    )
+    _, grad = evaluate(objective, np.zeros(2))
+    assert grad[0] == 0.0
+    assert grad[1] == pytest.approx(1.05, rel=1e-15)
+
+
+def standardised_binary_pair(X, mean, scale, **options):
+    """(objective on X with mean and scale, objective on the copy (X - mean) / scale)."""
+    n = X.shape[0]
+    target = np.arange(n) % 2.0
+    loss = binary_cross_entropy
+    mapped = LinearObjective(X, target, loss, n_outputs=1, mean=mean, scale=scale, **options)
+    Z = standardised_copy(X, mean, scale)
+    return mapped, LinearObjective(Z, target, loss, n_outputs=1, **options)
+
+
+@pytest.mark.parametrize(
+    ("offset", "spread"),
+    [
+        pytest.param(1e3, 1e-3, id="1e3 from zero with spread 1e-3"),
+        pytest.param(1e300, 0.0, id="1e300 from zero with scale 1e-10"),
+    ],
+)
+def test_a_column_many_scales_from_zero_keeps_the_standardised_numbers(offset, spread, monkeypatch):
+    # |mean| / scale far above CENTRE_RATIO (1e4): 1e6, and beyond float64 (inf, with no
+    # warning) for a caller's scale of 1e-10 at 1e300. The blocks are centred, not mapped through
+    # the raw X, whose rounding, eps |mean| / scale, would show in the gradient
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.normal(size=20), offset + spread * rng.normal(size=20)])
+    if spread:
+        mean, scale = X.mean(axis=0), X.std(axis=0)
+    else:  # the column is 1e300 exactly: its Z is 0
+        mean, scale = np.array([X[:, 0].mean(), offset]), np.array([X[:, 0].std(), 1e-10])
+    mapped, copied = standardised_binary_pair(X, mean, scale, l2=0.1)
+    theta = np.array([0.5, -1.5, 0.25])
+    value, grad = evaluate(mapped, theta)
+    expected_value, expected_grad = evaluate(copied, theta)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    assert_close_to(grad, expected_grad)
+    # the power iteration reads the centred blocks too
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    bound = mapped.lipschitz_bound()
+    exact = 0.25 * exact_top_eigenvalue(standardised_copy(X, mean, scale), None) + 0.1
+    assert exact <= bound <= 1.05 * exact * (1 + 1e-5)
+
+
+def test_an_epoch_over_a_memory_mapped_x_gives_back_each_pair_of_blocks_pages(
+    tmp_path, monkeypatch
+):
+    # 150 rows in blocks of 64: pairs (0..64, 64..128) and (128..150), each pair's rows given
+    # back to the kernel once read, so that a file larger than memory is never all resident
+    X = np.random.default_rng(0).normal(size=(150, 3))
+    np.save(tmp_path / "X.npy", X)
+    objective = one_column_objective(np.load(tmp_path / "X.npy", mmap_mode="r"))
+    objective.block_rows = 64
+    given_back = []
+    release = cetrain.core.objective.FilePages.release
+
+    def recorded(pages, start, stop):
+        given_back.append((start, stop))
+        release(pages, start, stop)
+
+    monkeypatch.setattr(cetrain.core.objective.FilePages, "release", recorded)
+    evaluate(objective, np.zeros(4))
+    assert given_back == [(0, 128), (128, 150)]
+
+
+def test_rows_that_fit_one_block_are_halved_for_two_threads_from_twice_min_thread_rows(
+    monkeypatch,
+):
+    # split when n <= block_rows and n >= 2 MIN_THREAD_ROWS, in halves of ceil(n / 2)
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", 10)
+    loss = loss_for("cross-entropy", "softmax")
+    for n, rows in [(20, 10), (19, None), (40, 20), (41, 21)]:
+        objective = labelled_objective(loss, N_CLASSES, n)
+        assert objective._rows_per_block() == (objective.block_rows if rows is None else rows)
+    objective.block_rows = 41  # n = block_rows: still one block, so halved
+    assert objective._rows_per_block() == 21
+    objective.block_rows = 40
+    assert objective._rows_per_block() == 40
+
+
+@pytest.mark.parametrize(("dtype", "rows"), [(np.float64, 8192), (np.float32, 16384)])
+def test_a_block_of_rows_is_about_block_bytes_whatever_the_width_and_dtype(dtype, rows):
+    # BLOCK_BYTES = 4 MiB of 64 features: 2^22 / (64 * 8) rows of float64, twice as many of float32
+    objective = one_column_objective(np.zeros((2, 64), dtype=dtype))
+    assert cetrain.core.objective.BLOCK_BYTES == 1 << 22
+    assert objective.block_rows == rows
+
+
+def test_float64_targets_are_used_as_given_not_copied():
+    target = np.array([0.25, 1.0, 0.0])
+    objective = LinearObjective(np.zeros((3, 2)), target, binary_cross_entropy, n_outputs=1)
+    assert objective.target is target
+
+
+@pytest.mark.parametrize(("loss", "n_outputs"), ALL_LOSSES[:2])
+def test_a_float32_epoch_centred_block_by_block_works_in_float32(loss, n_outputs):
+    # a column 100 scales from zero is centred (CENTRE_RATIO of float32: 10), in a float32
+    # buffer; the scores of other data are float32 too, and close to float64's
+    objective = labelled_objective(loss, n_outputs, 50, dtype=np.float32, weighted=True)
+    X64 = objective.X.astype(np.float64)
+    mean, scale = np.array([100.0, 1.0, -1.0]), np.array([1.0, 2.0, 0.5])
+    centred = LinearObjective(
+        objective.X, objective.target, loss, n_outputs=n_outputs, mean=mean, scale=scale
+    )
+    theta = np.full(objective.n_params, 0.1)
+    evaluate(centred, theta)
+    dtypes = {buffer.dtype for buffer in centred.buffers()}
+    assert dtypes <= {np.dtype(np.float32), np.dtype(np.intp)}
+    scores = centred.scores(theta, objective.X[:5])
+    assert scores.dtype == np.float32
+    W, b = theta.reshape(-1, n_outputs)[:-1], theta.reshape(-1, n_outputs)[-1]
+    expected = np.squeeze((((X64[:5] - mean) / scale) @ W + b).T)
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_an_epoch_centred_block_by_block_centres_into_a_reused_buffer(monkeypatch):
+    # one block of all n rows, centred (a column 1e5 scales from zero): after a first
+    # evaluation has made the buffers, one more allocates less than the block's X - mean
+    # would take (n x 3 float64)
+    tracemalloc = pytest.importorskip("tracemalloc")
+    n = 20_000
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", n)
+    loss = loss_for("cross-entropy", "logistic")
+    plain = labelled_objective(loss, 1, n)
+    mean, scale = np.array([1e5, 1.0, -1.0]), np.array([1.0, 2.0, 0.5])
+    objective = LinearObjective(plain.X, plain.target, loss, n_outputs=1, mean=mean, scale=scale)
+    assert objective._rows_per_block() >= n
+    theta = np.full(objective.n_params, 0.1)
+    evaluate(objective, theta)
+    tracemalloc.start()
+    try:
+        evaluate(objective, theta)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * n * 3 / 2
+
+
+def test_float32_data_far_from_zero_is_centred_by_its_float64_mean():
+    # float32 data at 1e6 +- 1 (a resolution of 0.0625): the float64 mean, 1000000.015625,
+    # rounds to 1e6 in float32, which would shift every Z of the column by 0.016. Centred by
+    # the float64 mean and rounded once, the float32 objective is that of the float64 one on
+    # the same values, to float32's precision; and so are the scores of other data
+    rng = np.random.default_rng(0)
+    n = 200
+    X32 = np.column_stack([1e6 + rng.normal(size=n), rng.normal(size=n)]).astype(np.float32)
+    X64 = X32.astype(np.float64)
+    mean, scale = X64.mean(axis=0), X64.std(axis=0)
+    assert mean[0] - np.float32(mean[0]) == 0.015625
+    target = (rng.uniform(size=n) < 0.5).astype(float)
+    theta = np.array([1.0, 0.5, 0.2])
+    values, grads = [], []
+    for X in (X64, X32):
+        objective = LinearObjective(
+            X, target, binary_cross_entropy, n_outputs=1, mean=mean, scale=scale
+        )
+        value, grad = evaluate(objective, theta)
+        values.append(value)
+        grads.append(grad)
+    assert values[1] == pytest.approx(values[0], rel=1e-6)
+    assert_close_to(grads[1], grads[0], rtol=1e-6)
+    expected = ((X64[:5] - mean) / scale) @ theta[:2] + theta[2]
+    np.testing.assert_allclose(objective.scores(theta, X32[:5]), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_power_iteration_stops_once_its_estimate_settles(monkeypatch):
+    # every row is (3, 1): A^T D A = [[9, 3], [3, 1]] has rank one, so one product gives its
+    # top eigenvector: the estimates are v0' G v0, then 10, then 10 again, and it stops there,
+    # three passes over X (not max_iter = 300)
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    objective = one_column_objective(np.full((5, 1), 3.0))
+    passes = []
+    feature_block = objective._feature_block
+    monkeypatch.setattr(
+        objective, "_feature_block", lambda *args: passes.append(args) or feature_block(*args)
+    )
+    assert objective.lipschitz_bound() == pytest.approx(0.25 * 1.05 * 10, rel=1e-12)
+    assert len(passes) == 3
+
+
+def test_power_iteration_does_not_stop_on_a_start_whose_estimate_happens_to_be_one(
+    monkeypatch,
+):
+    # A^T D A = diag(l0, l1, 1) for the orthogonal, centred columns below; l0 = 2 and l1 chosen
+    # so that the fixed start v0 (default_rng(0)) has v0' G v0 = 1 exactly: the first estimate
+    # (1) is no reason to stop, the top eigenvalue is 2
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", 0)
+    v = np.random.default_rng(0).standard_normal(3)
+    v2 = v**2 / np.sum(v**2)
+    top, other = (0, 1) if v2[1] > v2[0] else (1, 0)
+    eigenvalues = np.ones(2)
+    eigenvalues[top] = 2.0
+    eigenvalues[other] = 1.0 - v2[top] / v2[other]  # l0 v0^2 + l1 v1^2 = v0^2 + v1^2
+    assert eigenvalues[0] * v2[0] + eigenvalues[1] * v2[1] + v2[2] == pytest.approx(1.0)
+    X = np.column_stack([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]]) * np.sqrt(eigenvalues)
+    objective = one_column_objective(X)
+    assert 0.25 * 2.0 <= objective.lipschitz_bound() <= 0.25 * 2.0 * 1.05 * (1 + 1e-5)
+
+
+@pytest.mark.parametrize("gram_max_features", [0, 1024], ids=["power iteration", "Gram"])
+def test_features_beyond_float64_give_an_infinite_bound(gram_max_features, monkeypatch):
+    # (1e300)^2 overflows: no finite bound, and no warning (RuntimeWarnings are errors here);
+    # the Gram matrix, all inf, never reaches eigvalsh (which cannot take it: LinAlgError)
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", gram_max_features)
+    objective = one_column_objective(np.array([[1e300, 2e300], [-1e300, 1e300]]))
+    assert objective.lipschitz_bound() == np.inf
+
+
+def test_up_to_gram_max_features_the_bound_is_the_grams_exact_eigenvalue(monkeypatch):
+    # 3 features and GRAM_MAX_FEATURES = 3: the Gram matrix's eigenvalue, not power iteration's
+    # estimate with its 5% margin
+    monkeypatch.setattr(cetrain.core.objective, "GRAM_MAX_FEATURES", N_FEATURES)
+    X = np.random.default_rng(5).normal(size=(12, N_FEATURES))
+    objective = one_column_objective(X)
+    assert objective.lipschitz_bound() == pytest.approx(
+        0.25 * exact_top_eigenvalue(X, None), rel=1e-12
+    )
+
+
+def test_the_weighted_gram_of_features_beyond_float64_is_inf_or_nan_without_a_warning():
+    # raw rows (1e200, 1) and (1e200, 2), D = 1/2: the first feature's square overflows to inf
+    objective = one_column_objective(np.array([[1e200, 1.0], [1e200, 2.0]]))
+    np.testing.assert_array_equal(
+        objective.weighted_gram(),
+        [[np.inf, 1.5e200, 1e200], [1.5e200, 2.5, 1.5], [1e200, 1.5, 1.0]],
+    )
+    # standardised by scale 0.5, 1e308 is inf; its weight 0 times inf is NaN (a caller's
+    # choice of mean and scale, not the data's)
+    objective = one_column_objective(
+        np.array([[1e308], [1.0]]), sample_weight=np.array([0.0, 1.0]), mean=[0.0], scale=[0.5]
+    )
+    np.testing.assert_array_equal(objective.weighted_gram(), [[np.nan, np.nan], [np.nan, 1.0]])
+
+
+def test_an_l1_penalty_beyond_float64_is_inf_without_a_warning():
+    objective = one_column_objective(np.zeros((1, 2)), l1=0.5)
+    assert objective.l1_penalty(np.array([1e308, -1e308, 0.0])) == np.inf
+
+
+def test_a_float32_loss_total_that_overflows_is_averaged_in_float32(monkeypatch):
+    # half the rows have s = 3e38 and target 0 (loss 3e38 each): their float32 sum overflows,
+    # so the evaluation weighs each by 1/n, in float32: after a first evaluation has made the
+    # buffers, another allocates those weights (4n bytes) and less than a float64 array of n
+    # (8n) besides; float64 weights took about 20n
+    tracemalloc = pytest.importorskip("tracemalloc")
+    n = 20_000
+    monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", n)
+    X = np.where(np.arange(n)[:, None] % 2 == 0, 1.0, -1.0).astype(np.float32)
+    objective = LinearObjective(X, np.zeros(n), binary_cross_entropy, n_outputs=1)
+    theta, grad = np.array([3e38, 0.0]), np.empty(2)
+    value = objective.value_and_grad(theta, grad)
+    assert value == pytest.approx(0.5 * float(np.float32(3e38)), rel=1e-6)
+    np.testing.assert_allclose(grad, [0.5, 0.5], rtol=1e-5)  # float32 sums of 1/n
+    tracemalloc.start()
+    try:
+        objective.value_and_grad(theta, grad)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * n + 8 * n
