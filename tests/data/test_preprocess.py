@@ -373,13 +373,16 @@ def test_disabled_standardizer_is_the_identity():
     np.testing.assert_array_equal(intercept, b)
 
 
-def test_float32_features_are_standardised_in_float32():
-    X = X_RAW.astype(np.float32)
+@pytest.mark.parametrize("offset", [0.0, 1e6])
+def test_float32_features_are_standardised_in_float32_rounded_once(offset):
+    # at 1e6 +- 1 the float32 step of the mean is 0.0625: rounding the mean to float32 before
+    # subtracting it would move every standardised value by up to 0.03 / 0.6 (its scale)
+    X = (X_RAW[:, :1] / 1.7 + offset).astype(np.float32)
     std = Standardizer().fit(X)
     Z = std.transform(X)
-    assert Z.dtype == np.float32
-    expected = (X - std.mean_.astype(np.float32)) / std.scale_.astype(np.float32)
-    np.testing.assert_array_equal(Z, expected)
+    assert Z.dtype == np.float32 and Z.flags.c_contiguous
+    exact = (X.astype(np.float64) - std.mean_) / std.scale_
+    np.testing.assert_array_equal(Z, exact.astype(np.float32))
 
 
 def test_transform_makes_a_new_c_contiguous_array():
