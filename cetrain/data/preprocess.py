@@ -151,9 +151,8 @@ class Standardizer:
             return np.ascontiguousarray((X - self.mean_) / self.scale_)
         Z = np.empty(X.shape, dtype=np.float32)
         for start, stop in row_blocks(X):  # a float64 temporary of one block, not of X
-            np.divide(
-                X[start:stop] - self.mean_, self.scale_, out=Z[start:stop], casting="same_kind"
-            )
+            # into float32 storage: a ufunc casts float64 results "same_kind" by default
+            np.divide(X[start:stop] - self.mean_, self.scale_, out=Z[start:stop])
         return Z
 
     def objective_terms(self) -> tuple[np.ndarray | None, np.ndarray | None]:

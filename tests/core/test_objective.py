@@ -781,7 +781,17 @@ def blocks_and_threads(objective):
     return ran
 
 
-def test_threaded_evaluations_hand_the_first_block_of_each_pair_to_one_lasting_daemon_thread():
+@pytest.fixture
+def fresh_worker(monkeypatch):
+    """The process's worker thread made anew in this test, not reused from an earlier one: so
+    that a test of the worker sees its making (and mutmut, which maps each function to the
+    tests that call it, maps the worker's to this test)."""
+    monkeypatch.setattr(cetrain.core.objective, "_WORKER", None)
+
+
+def test_threaded_evaluations_hand_the_first_block_of_each_pair_to_one_lasting_daemon_thread(
+    fresh_worker,
+):
     # 45 rows in blocks of 7: pairs (0, 7), (14, 21), (28, 35) and the lone block 42. By default
     # every block runs on the caller's thread; with threads = 2 the first of each pair runs on
     # the worker, a daemon thread named cetrain-blocks (so that it never holds the interpreter
@@ -815,7 +825,7 @@ def test_threaded_evaluations_hand_the_first_block_of_each_pair_to_one_lasting_d
     assert worker.daemon
 
 
-def test_an_error_on_the_worker_thread_is_raised_to_the_caller():
+def test_an_error_on_the_worker_thread_is_raised_to_the_caller(fresh_worker):
     objective = labelled_objective(loss_for("cross-entropy", "softmax"), N_CLASSES, 14)
     objective.block_rows, objective.threads = 7, 2
     block = objective._block
@@ -831,7 +841,7 @@ def test_an_error_on_the_worker_thread_is_raised_to_the_caller():
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_scores_beyond_float64_give_a_nan_value_without_a_warning(threads):
+def test_scores_beyond_float64_give_a_nan_value_without_a_warning(threads, fresh_worker):
     # every row is (2, -2) and W = (1e308, 1e308): s = 2e308 - 2e308 = inf - inf, NaN, on the
     # worker thread too (its own errstate); RuntimeWarnings are errors in this suite
     objective = one_column_objective(np.tile([2.0, -2.0], (14, 1)))
@@ -1014,6 +1024,29 @@ def test_float32_data_far_from_zero_is_centred_by_its_float64_mean():
     assert_close_to(grads[1], grads[0], rtol=1e-6)
     expected = ((X64[:5] - mean) / scale) @ theta[:2] + theta[2]
     np.testing.assert_allclose(objective.scores(theta, X32[:5]), expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("trained_on", [np.float32, np.float64])
+def test_the_scores_of_other_data_are_centred_in_the_wider_of_the_two_dtypes(trained_on):
+    # W = 1, b = 0, scale 1: the scores are x - mean, exact in float64, which float32 cannot
+    # hold (x - 1e6 - 1e-7 for x on float32's grid of 0.0625 there): in float64 unless both
+    # the data and the training were float32
+    x32 = np.array([[1000000.0625], [999999.9375], [1000000.125]], dtype=np.float32)
+    mean = np.array([1e6 + 1e-7])
+    objective = LinearObjective(
+        x32.astype(trained_on),
+        np.array([1.0, 0.0, 1.0]),
+        binary_cross_entropy,
+        n_outputs=1,
+        mean=mean,
+        scale=np.ones(1),
+    )
+    for other in (x32, x32.astype(np.float64)):
+        scores = objective.scores(np.array([1.0, 0.0]), other)
+        wider = np.result_type(other, trained_on)  # float32 only when both are
+        assert scores.dtype == wider
+        exact = other[:, 0].astype(np.float64) - mean[0]
+        np.testing.assert_array_equal(scores, exact.astype(wider))  # rounded once
 
 
 def test_power_iteration_stops_once_its_estimate_settles(monkeypatch):
