@@ -3,6 +3,7 @@ with the code: each entry names a function that exists, whose original lines are
 and says why. (mutmut itself is never run in CI; mutants.py's parsing is tested here.)"""
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -28,21 +29,28 @@ def entries() -> list[tuple[str, list[str], str]]:
     return found
 
 
+@functools.cache
+def module_functions(module: str) -> dict[str, str]:
+    """{"function" or "Class.method": its source lines} of a module, parsed once."""
+    source = (ROOT / (module.replace(".", "/") + ".py")).read_text()
+    lines = source.splitlines()
+    found = {}
+    for node in ast.parse(source).body:
+        methods = node.body if isinstance(node, ast.ClassDef) else [node]
+        for function in methods:
+            if isinstance(function, ast.FunctionDef):
+                key = f"{node.name}.{function.name}" if function is not node else function.name
+                # whole lines: a segment would end at the last statement, before its comment
+                found[key] = "\n".join(lines[function.lineno - 1 : function.end_lineno])
+    return found
+
+
 def function_source(name: str) -> str:
     """The source of the function a mutant's name points at: module.x_function or
     module.xǁClassǁmethod."""
     module, rest = re.match(r"^(cetrain\.[\w.]+?)\.x([_ǁ].+?)__mutmut_\d+$", name).groups()
-    source = (ROOT / (module.replace(".", "/") + ".py")).read_text()
-    tree = ast.parse(source)
-    if rest.startswith("ǁ"):
-        class_name, method = rest[1:].split("ǁ")
-        (owner,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
-        body, wanted = owner.body, method
-    else:
-        body, wanted = tree.body, rest[1:]
-    (function,) = [n for n in body if isinstance(n, ast.FunctionDef) and n.name == wanted]
-    # whole lines: a segment would end at the last statement, before its comment
-    return "\n".join(source.splitlines()[function.lineno - 1 : function.end_lineno])
+    key = ".".join(rest[1:].split("ǁ")) if rest.startswith("ǁ") else rest[1:]
+    return module_functions(module)[key]
 
 
 def test_every_entry_says_why_and_is_a_change():
