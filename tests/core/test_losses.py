@@ -909,3 +909,20 @@ def test_the_multilabel_kernel_works_in_float32_for_float32_scores():
         for dtype in (np.float64, np.float32)
     }
     assert peaks[np.float32] < 0.6 * peaks[np.float64]
+
+
+def test_binary_sample_multiplier_is_each_labels_class_weight_and_checks_y():
+    # a method of Loss's API that a caller may use before prepare_target: it checks y itself
+    loss = binary_cross_entropy.configured(class_weight=(1.0, 2.0))
+    np.testing.assert_array_equal(loss.sample_multiplier([1, 0, 1], (3,)), [2.0, 1.0, 2.0])
+    assert binary_cross_entropy.sample_multiplier([1, 0], (2,)) is None  # no class weights
+    with pytest.raises(DataError) as caught:
+        loss.sample_multiplier([2.0], (1,))
+    assert str(caught.value) == (
+        "binary_cross_entropy takes targets in [0, 1] (0/1 labels or probabilities)"
+    )
+    with pytest.raises(DataError) as caught:
+        loss.sample_multiplier([0.5], (1,))
+    assert str(caught.value) == (
+        "binary_cross_entropy with class_weight takes 0/1 targets, not probabilities"
+    )

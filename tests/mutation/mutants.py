@@ -99,10 +99,10 @@ def change_key(name: str, lines: list[str]) -> tuple[str, tuple[str, ...]]:
     return function, tuple(line[0] + line[1:].strip() for line in lines)
 
 
-def equivalent_changes() -> set[tuple[str, tuple[str, ...]]]:
-    """The keys of equivalent.txt's entries: a mutant's name, its '-'/'+' lines indented,
-    then `why: ...` (required, so that every entry says why)."""
-    known, name, lines = set(), None, []
+def equivalent_entries() -> list[tuple[str, list[str], str]]:
+    """(name, changed lines, why) of each entry of equivalent.txt: a mutant's name, its '-'/'+'
+    lines indented, then `why: ...` (required, so that every entry says why)."""
+    entries, name, lines = [], None, []
     for line in EQUIVALENT.read_text().splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -110,10 +110,15 @@ def equivalent_changes() -> set[tuple[str, tuple[str, ...]]]:
         if not line[:1].isspace():
             name, lines = stripped, []
         elif stripped.startswith("why:"):
-            known.add(change_key(name, lines))
+            entries.append((name, lines, stripped.removeprefix("why:").strip()))
         else:
             lines.append(stripped)
-    return known
+    return entries
+
+
+def equivalent_changes() -> set[tuple[str, tuple[str, ...]]]:
+    """The keys (change_key) of equivalent.txt's entries."""
+    return {change_key(name, lines) for name, lines, _ in equivalent_entries()}
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
-"""equivalent.txt, the surviving mutants known to change no result, stays readable and in step
-with the code: each entry names a function that exists, whose original lines are still there,
-and says why. (mutmut itself is never run in CI; mutants.py's parsing is tested here.)"""
+"""equivalent.txt, the surviving mutants that need no test (equivalent or accepted), stays
+readable and in step with the code: each entry names a function that exists, whose original
+lines are still there, and says why. (mutmut itself is never run in CI; mutants.py's parsing is
+tested here.)"""
 
 import ast
 import functools
@@ -11,22 +12,6 @@ import mutants  # the script next to this file: pytest puts this folder on sys.p
 import pytest
 
 ROOT = Path(__file__).parents[2]
-
-
-def entries() -> list[tuple[str, list[str], str]]:
-    """(name, changed lines, why) of each entry, read as mutants.equivalent_changes reads them."""
-    found, name, lines = [], None, []
-    for line in mutants.EQUIVALENT.read_text().splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if not line[:1].isspace():
-            name, lines = stripped, []
-        elif stripped.startswith("why:"):
-            found.append((name, lines, stripped[4:].strip()))
-        else:
-            lines.append(stripped)
-    return found
 
 
 @functools.cache
@@ -54,16 +39,14 @@ def function_source(name: str) -> str:
 
 
 def test_every_entry_says_why_and_is_a_change():
-    found = entries()
-    assert len(found) == len(re.findall(r"(?m)^cetrain\.", mutants.EQUIVALENT.read_text()))
-    for name, lines, why in found:
-        assert why, name
-        assert [line[0] for line in lines if line[0] == "-"], name
-        assert [line[0] for line in lines if line[0] == "+"], name
+    entries = mutants.equivalent_entries()
+    assert len(entries) == len(re.findall(r"(?m)^cetrain\.", mutants.EQUIVALENT.read_text()))
+    for name, lines, why in entries:
+        assert why.removeprefix("accepted:").strip(), name
         assert {line[0] for line in lines} == {"-", "+"}, name
 
 
-@pytest.mark.parametrize("entry", entries(), ids=lambda entry: entry[0])
+@pytest.mark.parametrize("entry", mutants.equivalent_entries(), ids=lambda entry: entry[0])
 def test_each_entrys_original_lines_are_still_in_its_function(entry):
     # a change to the code makes the entry stale: drop it, or triage the new survivor
     name, lines, _ = entry
