@@ -521,7 +521,7 @@ class BinaryFocalLoss(_BinaryLoss):
         ce, sig, sig_neg, slope = _sigmoid_parts(scores, target)
         q = target * sig_neg
         q += (1.0 - target) * sig
-        modulator = np.power(q, gamma) if gamma else np.ones_like(q)
+        modulator = np.power(q, gamma)  # 1 for gamma = 0, even at q = 0 (0^0 = 1)
         loss = ce * modulator
         grad = sig - target
         grad *= modulator
@@ -1086,9 +1086,9 @@ def _sce_curvature(a: float, b: float) -> float:
     6b u^2 - 2(a + 3b) u + (a + b) = 0, i.e. u = (a + 3b +- sqrt(a^2 + 3b^2)) / (6b).
 
     f is a cubic with leading coefficient 2b > 0, so its maximum on [0, 1] is at the smaller
-    root (in (0, 1/2]) and its minimum at the larger one; and f = a h + b g with h = u (1 - u)
-    >= 0 and g = h (1 - 2u) = -g(1 - u), so the minimum, >= -b max g, is never deeper than the
-    maximum, >= b max g, is high: |f| is largest at the smaller root."""
+    root (in (0, 1/2]) and its minimum at the larger one. And f = a h + b g with
+    h(u) = u (1 - u) >= 0 and g(u) = h(u) (1 - 2u), odd about 1/2 (g(1 - u) = -g(u)), so
+    min f >= -b max g >= -max f: |f| is largest at the smaller root."""
     if b == 0:
         return a / 4
     if math.isinf(b):  # beta |A| beyond float64

@@ -314,7 +314,9 @@ class Descent:
                 if phases.stalled and restart is y:
                     self._end("stalled")  # y, just recorded, is the best point
                     return True
-                # from the best point: the next evaluation records it (and ends a stalled run)
+                # from the best point: the next evaluation records it (and ends a stalled run).
+                # x too, though only a momentum step would read it (the subgradient method has
+                # none): x_k and y_k stay the point the run is at
                 x[:] = restart
                 y[:] = restart
                 return False

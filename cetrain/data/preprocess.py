@@ -139,12 +139,12 @@ class Standardizer:
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """(X - mean_) / scale_ as a new C-contiguous array (X itself when disabled), of shape
-        (n, d): float32 data stays float32, each value computed in float64 and rounded once.
+        (n, d): float32 data stays float32, each value computed in float64 and rounded once;
+        any other type (integers, float16) gives float64.
 
         Rounding mean_ to float32 first would move every value of a column far from zero by up
-        to half the float32 step of its mean (0.016 for data at 1e6 +- 1), as the objective's
-        training blocks are not (see LinearObjective._feature_block).
-        """
+        to half the float32 step of its mean (up to 0.031 at 1e6, whose step is 0.0625), as the
+        objective's training blocks are not (see LinearObjective._feature_block)."""
         if not self.enabled:
             return X
         if X.dtype != np.float32:

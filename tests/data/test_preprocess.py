@@ -385,6 +385,14 @@ def test_float32_features_are_standardised_in_float32_rounded_once(offset):
     np.testing.assert_array_equal(Z, exact.astype(np.float32))
 
 
+def test_integer_features_are_standardised_in_float64():
+    # by hand: mean 1/3, population std sqrt(14/9), so z = (x - 1/3) / sqrt(14/9)
+    X = np.array([[-1], [0], [2]], dtype=np.int64)
+    Z = Standardizer().fit(X).transform(X)
+    assert Z.dtype == np.float64
+    np.testing.assert_allclose(Z[:, 0], (np.array([-1, 0, 2]) - 1 / 3) / math.sqrt(14 / 9))
+
+
 def test_transform_makes_a_new_c_contiguous_array():
     X = np.asfortranarray(X_RAW.copy())
     before = X.copy()
