@@ -7,6 +7,7 @@ moderate scores, so that tests compare the library with an independent evaluatio
 import json
 import math
 import os
+import tracemalloc
 from pathlib import Path
 
 import matplotlib.image
@@ -69,6 +70,16 @@ def run_files(folder: Path) -> list[str]:
     model = json.loads((folder / "model.json").read_text(encoding="utf-8"))
     binary = len(model["classes"]) == 2 and model.get("target_kind", "labels") != "indicator"
     return sorted([*RUN_FILES, "roc.png"]) if binary else RUN_FILES
+
+
+def peak_bytes(call) -> int:
+    """The most memory that call() held at once, as tracemalloc counts NumPy's arrays."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def central_jacobian(fun, x, h=1e-6):

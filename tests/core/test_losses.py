@@ -8,12 +8,12 @@ metrics and from the reference vectors in tests/fixtures/loss_vectors.json.
 import json
 import math
 import re
-import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import peak_bytes
 from sklearn.metrics import brier_score_loss, log_loss
 
 from cetrain.core.links import sigmoid, softmax
@@ -866,16 +866,6 @@ def test_a_workspace_keeps_zeros_of_each_dtype_apart():
     assert single.dtype == np.float32 and double.dtype == np.float64
     np.testing.assert_array_equal(single, 0.0)
     np.testing.assert_array_equal(double, 0.0)
-
-
-def peak_bytes(call) -> int:
-    """The most memory that call() held at once, as tracemalloc counts NumPy's arrays."""
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_the_binary_kernel_allocates_nothing_of_the_datas_size_with_a_workspace():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from conftest import peak_bytes
 
 import cetrain.core.objective
 from cetrain.core.losses import Loss, binary_cross_entropy, loss_for
@@ -499,7 +500,6 @@ def test_a_float32_epoch_allocates_no_float64_array_of_the_datas_size(loss, n_ou
     # one block of all n rows; after a first evaluation has made the buffers, one more
     # allocates less than a float64 array of n entries would take (the weighted sum's float32
     # products are half of it)
-    tracemalloc = pytest.importorskip("tracemalloc")
     n = 20_000
     monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", n)
     objective = labelled_objective(loss, n_outputs, n, dtype=np.float32, weighted=True)
@@ -507,12 +507,7 @@ def test_a_float32_epoch_allocates_no_float64_array_of_the_datas_size(loss, n_ou
     objective.threads = 1
     theta = np.full(objective.n_params, 0.1)
     evaluate(objective, theta)
-    tracemalloc.start()
-    try:
-        evaluate(objective, theta)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_bytes(lambda: evaluate(objective, theta))
     assert peak < 8 * n
 
 
@@ -980,7 +975,6 @@ def test_an_epoch_centred_block_by_block_centres_into_a_reused_buffer(monkeypatc
     # one block of all n rows, centred (a column 1e5 scales from zero): after a first
     # evaluation has made the buffers, one more allocates less than the block's X - mean
     # would take (n x 3 float64)
-    tracemalloc = pytest.importorskip("tracemalloc")
     n = 20_000
     monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", n)
     loss = loss_for("cross-entropy", "logistic")
@@ -990,12 +984,7 @@ def test_an_epoch_centred_block_by_block_centres_into_a_reused_buffer(monkeypatc
     assert objective._rows_per_block() >= n
     theta = np.full(objective.n_params, 0.1)
     evaluate(objective, theta)
-    tracemalloc.start()
-    try:
-        evaluate(objective, theta)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_bytes(lambda: evaluate(objective, theta))
     assert peak < 8 * n * 3 / 2
 
 
@@ -1128,7 +1117,6 @@ def test_a_float32_loss_total_that_overflows_is_averaged_in_float32(monkeypatch)
     # so the evaluation weighs each by 1/n, in float32: after a first evaluation has made the
     # buffers, another allocates those weights (4n bytes) and less than a float64 array of n
     # (8n) besides; float64 weights took about 20n
-    tracemalloc = pytest.importorskip("tracemalloc")
     n = 20_000
     monkeypatch.setattr(cetrain.core.objective, "MIN_THREAD_ROWS", n)
     X = np.where(np.arange(n)[:, None] % 2 == 0, 1.0, -1.0).astype(np.float32)
@@ -1137,10 +1125,5 @@ def test_a_float32_loss_total_that_overflows_is_averaged_in_float32(monkeypatch)
     value = objective.value_and_grad(theta, grad)
     assert value == pytest.approx(0.5 * float(np.float32(3e38)), rel=1e-6)
     np.testing.assert_allclose(grad, [0.5, 0.5], rtol=1e-5)  # float32 sums of 1/n
-    tracemalloc.start()
-    try:
-        objective.value_and_grad(theta, grad)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_bytes(lambda: objective.value_and_grad(theta, grad))
     assert peak < 4 * n + 8 * n
