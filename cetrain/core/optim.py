@@ -286,7 +286,6 @@ class Descent:
             result.objective.append(value)
             result.grad_norm.append(norm)
             result.n_iter = epoch
-            self._value = value
             if self.callback is not None:
                 try:
                     self.callback(epoch, y, value, norm)
@@ -309,7 +308,7 @@ class Descent:
         self._paused = False
         x, y, step, phases = self.x, self.y, self.step, self.phases
         if phases is not None:
-            restart = phases.record(self._value, y)
+            restart = phases.record(self.result.objective[-1], y)
             if restart is not None:
                 if phases.stalled and restart is y:
                     self._end("stalled")  # y, just recorded, is the best point
