@@ -3,13 +3,10 @@ the probability grid (cetrain.core.plane, as the boundary figure shades it), eac
 loss (the estimator's row_losses, as the figure sizes points by it), the reliability bins
 (cetrain.runs.evaluation.label_calibration, as the reliability diagram), and the metrics
 (cetrain.runs.metrics.evaluate, as metrics.json).
-
-JSON has no NaN: `json_ready` sends every non-finite number as null.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -97,20 +94,3 @@ def calibration(run: Run) -> dict[str, Any]:
         "mean_predicted": curve.mean_predicted,
         "fraction_positive": curve.observed,
     }
-
-
-def json_ready(value: Any) -> Any:
-    """value with arrays as lists and every non-finite float as None (JSON null)."""
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-            return json_ready(value.tolist())
-        return value.tolist()
-    if isinstance(value, dict):
-        return {key: json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(item) for item in value]
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value

@@ -28,8 +28,9 @@ from cetrain.data import Dataset
 from cetrain.data.split import split_indices
 from cetrain.errors import CetrainError, ConfigError, DataError
 from cetrain.playground import points as points_module
-from cetrain.playground.frames import frame, json_ready
+from cetrain.playground.frames import frame
 from cetrain.playground.points import Points
+from cetrain.runs.folder import json_ready
 from cetrain.runs.modelfile import to_dict
 from cetrain.runs.settings import (
     BY_NAME,

@@ -412,7 +412,9 @@ def save_figure(fig: Figure, folder: Path, stem: str, fmt: str = "png") -> Path:
 
 def write_json(path: Path, data: dict) -> None:
     """Strict JSON (non-finite floats become null), indented, with a final newline."""
-    path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
 
 
 def write_text_atomically(path: Path, text: str) -> Path:
@@ -519,13 +521,19 @@ def write_demo(out: str | Path, stem: str, figure: Figure, data: dict, fmt: str 
     return Path(out)
 
 
-def _finite(value):
-    """`value` with every non-finite float, however deeply nested in dicts, lists and tuples,
-    replaced by None, so the file stays strict JSON."""
+def json_ready(value):
+    """`value` as strict JSON takes it: NumPy arrays as lists, NumPy numbers as Python ones,
+    and every non-finite float, however deeply nested in dicts, lists and tuples, as None."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            return json_ready(value.tolist())
+        return value.tolist()
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: json_ready(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+        return [json_ready(item) for item in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
     return value

@@ -317,6 +317,23 @@ def test_write_json_turns_every_non_finite_number_into_null(tmp_path):
     }
 
 
+def test_json_ready_turns_numpy_values_into_strict_json_ones():
+    value = folder.json_ready(
+        {
+            "grid": np.array([[0.5, np.nan], [np.inf, 1.0]]),
+            "labels": np.array([3, 4]),
+            "scalars": (np.float32(np.nan), np.float64(2.5), np.int64(7)),
+        }
+    )
+    assert value == {
+        "grid": [[0.5, None], [None, 1.0]],
+        "labels": [3, 4],
+        "scalars": [None, 2.5, 7],
+    }
+    assert type(value["scalars"][2]) is int and type(value["scalars"][1]) is float
+    assert json.loads(json.dumps(value, allow_nan=False)) == value
+
+
 def test_reserved_folders_of_runs_ending_together_are_distinct(tmp_path, fixed_clock):
     """Runs ending in the same second each reserve their own folder: os.mkdir is atomic."""
     from cetrain.runs.folder import reserve_run_dir
